@@ -1,0 +1,14 @@
+//! Autograd: per-thread grad mode, graph nodes, saved values and the backward engine.
+
+pub mod engine;
+pub mod grad_mode;
+pub mod node;
+pub mod saved;
+
+pub use engine::backward;
+pub use grad_mode::{is_grad_enabled, set_grad_enabled, GradModeGuard};
+pub use node::{Backward, Edge, Node, NodeKind};
+pub use saved::SavedTensor;
+
+#[cfg(test)]
+mod tests;

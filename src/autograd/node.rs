@@ -1,0 +1,102 @@
+//! Graph nodes. A non-leaf tensor holds an `Arc<Node>`; a node holds its rule (with the values it
+//! saved) and edges to the nodes of its inputs. A leaf's edge ends in its AccumulateGrad node.
+
+use crate::dtype::DType;
+use crate::error::Result;
+use crate::shape::Dims;
+use crate::tensor::{AutogradMeta, Tensor};
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+
+/// A backward rule: maps the gradient of the op's output to gradients of its inputs, written
+/// with differentiable tensor ops. `needs[i]` says whether input i wants a gradient.
+pub trait Backward: Send + Sync {
+    fn backward(&self, grad: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>>;
+    /// Rules that saved their own output point it at their node here (see SavedTensor::output).
+    fn bind_outputs(&mut self, _node: &Weak<Node>) {}
+}
+
+/// An edge to the node that produced one input, with that input's metadata so the engine can
+/// reduce a broadcast gradient and cast it back to the input's dtype.
+pub struct Edge {
+    pub node: Arc<Node>,
+    pub shape: Dims,
+    pub dtype: DType,
+}
+
+pub enum NodeKind {
+    /// An op's rule; `None` once released after a backward without retain_graph.
+    Op(Mutex<Option<Box<dyn Backward>>>),
+    /// Sums incoming gradients into a leaf's `.grad`.
+    AccumulateGrad(Arc<Mutex<AutogradMeta>>),
+}
+
+pub struct Node {
+    pub name: &'static str,
+    pub kind: NodeKind,
+    pub next: Vec<Option<Edge>>,
+    /// Creation order: the engine runs later nodes first when several are ready, as torch does.
+    pub seq: u64,
+    /// Non-leaf tensors that called retain_grad(): they receive this node's incoming gradient.
+    pub retained: Mutex<Vec<Weak<Mutex<AutogradMeta>>>>,
+}
+
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
+impl Node {
+    pub fn new_op(
+        name: &'static str,
+        mut rule: Box<dyn Backward>,
+        next: Vec<Option<Edge>>,
+    ) -> Arc<Node> {
+        Arc::new_cyclic(|me| {
+            rule.bind_outputs(me);
+            Node {
+                name,
+                kind: NodeKind::Op(Mutex::new(Some(rule))),
+                next,
+                seq: SEQ.fetch_add(1, Ordering::Relaxed),
+                retained: Mutex::new(Vec::new()),
+            }
+        })
+    }
+
+    pub fn new_accumulate(meta: Arc<Mutex<AutogradMeta>>) -> Arc<Node> {
+        Arc::new(Node {
+            name: "AccumulateGrad",
+            kind: NodeKind::AccumulateGrad(meta),
+            next: Vec::new(),
+            seq: SEQ.fetch_add(1, Ordering::Relaxed),
+            retained: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The leaf tensor's autograd metadata behind an AccumulateGrad node.
+    pub fn leaf_meta(&self) -> Option<&Arc<Mutex<AutogradMeta>>> {
+        match &self.kind {
+            NodeKind::AccumulateGrad(m) => Some(m),
+            NodeKind::Op(_) => None,
+        }
+    }
+}
+
+impl Drop for Node {
+    /// Dropping a long chain would recurse once per node through `Arc<Node>` drops. Instead the
+    /// edges go onto a work list first, and only then is the rule (whose saved tensors point to
+    /// the same nodes) dropped, so no drop inside the loop can release the last reference.
+    fn drop(&mut self) {
+        let mut stack: Vec<Arc<Node>> = self.next.drain(..).flatten().map(|e| e.node).collect();
+        if let NodeKind::Op(rule) = &mut self.kind {
+            drop(rule.get_mut().take());
+        }
+        while let Some(node) = stack.pop() {
+            if let Ok(mut inner) = Arc::try_unwrap(node) {
+                stack.extend(inner.next.drain(..).flatten().map(|e| e.node));
+                if let NodeKind::Op(rule) = &mut inner.kind {
+                    drop(rule.get_mut().take());
+                }
+            }
+        }
+    }
+}

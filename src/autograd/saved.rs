@@ -1,0 +1,67 @@
+//! Values a backward rule saved, with the storage version at save time: an in-place write after
+//! saving makes backward fail loudly instead of computing with overwritten data.
+
+use crate::autograd::Node;
+use crate::error::{bail, Result};
+use crate::tensor::Tensor;
+use std::sync::Weak;
+
+pub struct SavedTensor {
+    data: Tensor,
+    version: u64,
+    /// For a saved output: its node, held weakly (a strong edge would be a cycle output -> node ->
+    /// output), so that create_graph can reattach the output's history.
+    output_of: Option<Weak<Node>>,
+    op: &'static str,
+}
+
+impl SavedTensor {
+    /// Saves an input of the op.
+    pub fn input(t: &Tensor, op: &'static str) -> SavedTensor {
+        SavedTensor {
+            data: t.clone(),
+            version: t.version(),
+            output_of: None,
+            op,
+        }
+    }
+
+    /// Saves the op's own output, which is not yet attached to its node.
+    pub fn output(t: &Tensor, op: &'static str) -> SavedTensor {
+        SavedTensor {
+            data: t.detach(),
+            version: t.version(),
+            output_of: Some(Weak::new()),
+            op,
+        }
+    }
+
+    /// Points a saved output at the node that produced it (called while that node is built).
+    pub(crate) fn bind_output(&mut self, node: &Weak<Node>) {
+        if self.output_of.is_some() {
+            self.output_of = Some(node.clone());
+        }
+    }
+
+    pub fn unpack(&self) -> Result<Tensor> {
+        if self.data.version() != self.version {
+            bail!(
+                Autograd,
+                "one of the variables needed for gradient computation has been modified by an inplace operation: [{}{}] is at version {}; expected version {} instead. (saved by {})",
+                self.data.dtype(),
+                crate::error::fmt_shape(self.data.shape()),
+                self.data.version(),
+                self.version,
+                self.op
+            )
+        }
+        if let Some(w) = &self.output_of {
+            if crate::autograd::is_grad_enabled() {
+                if let Some(node) = w.upgrade() {
+                    return Ok(self.data.alias_with_grad_fn(node));
+                }
+            }
+        }
+        Ok(self.data.clone())
+    }
+}

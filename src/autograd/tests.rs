@@ -1,0 +1,133 @@
+//! Engine tests: chains, diamonds, broadcasting, retain_graph, and a 100,000-op chain.
+
+use crate::tensor::{Scalar, Tensor};
+use crate::DType;
+
+fn leaf(v: Vec<f64>, shape: &[usize]) -> Tensor {
+    let t = Tensor::from_vec(v, shape).unwrap();
+    t.set_requires_grad(true).unwrap();
+    t
+}
+
+fn grad(t: &Tensor) -> Vec<f64> {
+    t.grad().expect("grad set").to_f64_vec().unwrap()
+}
+
+#[test]
+fn chain_rule_through_a_cube() {
+    let x = leaf(vec![2.0], &[]);
+    let y = x.pow(&Tensor::wrapped_scalar(Scalar::Int(3))).unwrap();
+    y.backward(None, false, false).unwrap();
+    assert_eq!(grad(&x), vec![12.0]);
+    assert_eq!(y.grad_fn().unwrap().name, "PowBackward0");
+}
+
+#[test]
+fn diamond_sums_both_paths() {
+    let x = leaf(vec![3.0], &[]);
+    let a = x.mul(&x).unwrap(); // 2x
+    let b = x.exp().unwrap(); // e^x
+    let y = a.add(&b).unwrap();
+    y.backward(None, false, false).unwrap();
+    let want = 2.0 * 3.0 + 3.0f64.exp();
+    assert!((grad(&x)[0] - want).abs() < 1e-12);
+}
+
+#[test]
+fn broadcast_gradients_reduce_to_input_shapes() {
+    let a = leaf(vec![1.0, 2.0, 3.0], &[3, 1]);
+    let b = leaf(vec![10.0, 20.0], &[2]);
+    let y = a.mul(&b).unwrap().sum(&[], false).unwrap();
+    y.backward(None, false, false).unwrap();
+    assert_eq!(grad(&a), vec![30.0, 30.0, 30.0]);
+    assert_eq!(grad(&b), vec![6.0, 6.0]);
+}
+
+#[test]
+fn gradients_accumulate_across_calls_and_retain_graph_is_honoured() {
+    let x = leaf(vec![1.0, 2.0], &[2]);
+    let y = x.mul(&x).unwrap().sum(&[], false).unwrap();
+    y.backward(None, true, false).unwrap();
+    y.backward(None, false, false).unwrap();
+    assert_eq!(grad(&x), vec![4.0, 8.0]);
+    let err = y.backward(None, false, false).unwrap_err();
+    assert!(err
+        .to_string()
+        .contains("backward through the graph a second time"));
+}
+
+#[test]
+fn non_scalar_backward_needs_a_gradient() {
+    let x = leaf(vec![1.0, 2.0], &[2]);
+    let y = x.mul_scalar(2.0).unwrap();
+    let err = y.backward(None, false, false).unwrap_err();
+    assert!(err
+        .to_string()
+        .contains("grad can be implicitly created only for scalar outputs"));
+    let g = Tensor::from_vec(vec![1.0, 0.5], &[2]).unwrap();
+    y.backward(Some(g), false, false).unwrap();
+    assert_eq!(grad(&x), vec![2.0, 1.0]);
+}
+
+#[test]
+fn a_chain_of_100k_ops_runs_and_frees_without_overflow() {
+    let x = leaf(vec![1.0], &[]);
+    let mut y = x.clone();
+    for _ in 0..100_000 {
+        y = y.mul_scalar(1.0).unwrap();
+    }
+    y.backward(None, false, false).unwrap();
+    assert_eq!(grad(&x), vec![1.0]);
+    drop(y); // dropping the graph must not recurse either
+}
+
+#[test]
+fn grads_are_cast_back_to_the_input_dtype() {
+    let a = Tensor::from_vec(vec![1.0f32, 2.0], &[2]).unwrap();
+    a.set_requires_grad(true).unwrap();
+    let b = Tensor::from_vec(vec![3.0f64, 4.0], &[2]).unwrap();
+    let y = a.mul(&b).unwrap();
+    assert_eq!(y.dtype(), DType::F64);
+    y.sum(&[], false)
+        .unwrap()
+        .backward(None, false, false)
+        .unwrap();
+    let g = a.grad().unwrap();
+    assert_eq!(g.dtype(), DType::F32);
+    assert_eq!(g.to_f64_vec().unwrap(), vec![3.0, 4.0]);
+}
+
+#[test]
+fn inplace_write_after_save_is_detected() {
+    let x = leaf(vec![1.0, 2.0], &[2]);
+    let h = x.mul_scalar(1.0).unwrap();
+    let y = h.exp().unwrap(); // saves its output
+    y.apply_inplace("add_", &[], |s| s.add_scalar(1.0)).unwrap();
+    let err = y
+        .sum(&[], false)
+        .unwrap()
+        .backward(None, false, false)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("modified by an inplace operation"),
+        "{err}"
+    );
+}
+
+#[test]
+fn inplace_on_leaf_requiring_grad_is_refused_and_changes_nothing() {
+    let x = leaf(vec![1.0, 2.0], &[2]);
+    assert!(x.apply_inplace("add_", &[], |s| s.add_scalar(1.0)).is_err());
+    assert_eq!(x.to_f64_vec().unwrap(), vec![1.0, 2.0]);
+}
+
+#[test]
+fn matmul_gradients_match_the_closed_form() {
+    let a = leaf(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    let b = leaf(vec![1.0, 0.0, -1.0, 2.0, 0.5, 1.0], &[3, 2]);
+    let y = a.matmul(&b).unwrap().sum(&[], false).unwrap();
+    y.backward(None, false, false).unwrap();
+    // dA = 1 @ B^T: row sums of B; dB = A^T @ 1: column sums of A.
+    assert_eq!(grad(&a), vec![1.0, 1.0, 1.5, 1.0, 1.0, 1.5]);
+    assert_eq!(grad(&b), vec![5.0, 5.0, 7.0, 7.0, 9.0, 9.0]);
+}

@@ -1,0 +1,411 @@
+//! Elementwise, cast, copy, gather/scatter kernels of the CPU backend (scalar, strided).
+
+use super::buffer::{try_with_capacity, Buf, CpuStorage, IntoCpuStorage};
+use crate::backend::{BackendStorage, BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use crate::dtype::{DType, Elem, FloatElem};
+use crate::error::{bail, Result};
+use crate::layout::{for_each_offset, Layout};
+
+/// Maps a strided input into a fresh contiguous Vec.
+pub(super) fn map1<T: Elem, U: Elem>(
+    b: &Buf<T>,
+    l: &Layout,
+    mut f: impl FnMut(T) -> U,
+) -> Result<Vec<U>> {
+    let src = b.as_slice();
+    if l.is_contiguous() {
+        let s = &src[l.offset..l.offset + l.numel()];
+        let mut out = try_with_capacity(s.len())?;
+        out.extend(s.iter().map(|&x| f(x)));
+        return Ok(out);
+    }
+    let mut out = try_with_capacity(l.numel())?;
+    for_each_offset(&l.shape, [l], |[i]| out.push(f(src[i])));
+    Ok(out)
+}
+
+fn map2<T: Elem, U: Elem>(
+    a: &Buf<T>,
+    la: &Layout,
+    b: &Buf<T>,
+    lb: &Layout,
+    mut f: impl FnMut(T, T) -> U,
+) -> Result<Vec<U>> {
+    let (sa, sb) = (a.as_slice(), b.as_slice());
+    let n = la.numel();
+    if la.is_contiguous() && lb.is_contiguous() {
+        let (xa, xb) = (&sa[la.offset..la.offset + n], &sb[lb.offset..lb.offset + n]);
+        let mut out = try_with_capacity(n)?;
+        out.extend(xa.iter().zip(xb).map(|(&x, &y)| f(x, y)));
+        return Ok(out);
+    }
+    let mut out = try_with_capacity(n)?;
+    for_each_offset(&la.shape, [la, lb], |[i, j]| out.push(f(sa[i], sb[j])));
+    Ok(out)
+}
+
+fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
+    match op {
+        UnaryOp::Neg => -x,
+        UnaryOp::Exp => x.exp(),
+        UnaryOp::Log => x.ln(),
+        UnaryOp::Sqrt => x.sqrt(),
+        UnaryOp::Sin => x.sin(),
+        UnaryOp::Cos => x.cos(),
+        UnaryOp::Tanh => x.tanh(),
+        UnaryOp::Sigmoid => {
+            // Two branches keep exp's argument non-positive, so neither overflows.
+            if x >= <T as Elem>::zero() {
+                <T as Elem>::one() / (<T as Elem>::one() + (-x).exp())
+            } else {
+                let e = x.exp();
+                e / (<T as Elem>::one() + e)
+            }
+        }
+        UnaryOp::Relu => {
+            if x > <T as Elem>::zero() {
+                x
+            } else if x.is_nan() {
+                x
+            } else {
+                <T as Elem>::zero()
+            }
+        }
+        UnaryOp::Abs => x.abs(),
+        UnaryOp::Sign => {
+            if x > <T as Elem>::zero() {
+                <T as Elem>::one()
+            } else if x < <T as Elem>::zero() {
+                -<T as Elem>::one()
+            } else {
+                x
+            }
+        }
+        UnaryOp::Clamp { min, max } => {
+            let mut y = x;
+            // torch: NaN stays NaN; min is applied before max, so min > max gives max.
+            if let Some(lo) = min {
+                let lo = T::from_f64(lo);
+                if y < lo {
+                    y = lo;
+                }
+            }
+            if let Some(hi) = max {
+                let hi = T::from_f64(hi);
+                if y > hi {
+                    y = hi;
+                }
+            }
+            y
+        }
+    }
+}
+
+fn int_unary(x: i64, op: UnaryOp) -> i64 {
+    match op {
+        UnaryOp::Neg => x.wrapping_neg(),
+        UnaryOp::Abs => x.wrapping_abs(),
+        UnaryOp::Relu => x.max(0),
+        UnaryOp::Sign => x.signum(),
+        UnaryOp::Clamp { min, max } => {
+            let mut y = x;
+            if let Some(lo) = min {
+                y = y.max(lo as i64);
+            }
+            if let Some(hi) = max {
+                y = y.min(hi as i64);
+            }
+            y
+        }
+        _ => unreachable!("float-only unary ops are cast to float by the caller"),
+    }
+}
+
+fn float_binary<T: FloatElem>(x: T, y: T, op: BinaryOp) -> T {
+    match op {
+        BinaryOp::Add => x + y,
+        BinaryOp::Sub => x - y,
+        BinaryOp::Mul => x * y,
+        BinaryOp::Div => x / y,
+        BinaryOp::Pow => x.powf(y),
+        // torch.maximum/minimum propagate NaN from either side.
+        BinaryOp::Maximum => {
+            if x.is_nan() || y.is_nan() {
+                T::nan()
+            } else if x > y {
+                x
+            } else {
+                y
+            }
+        }
+        BinaryOp::Minimum => {
+            if x.is_nan() || y.is_nan() {
+                T::nan()
+            } else if x < y {
+                x
+            } else {
+                y
+            }
+        }
+    }
+}
+
+fn int_binary(x: i64, y: i64, op: BinaryOp) -> Result<i64> {
+    Ok(match op {
+        BinaryOp::Add => x.wrapping_add(y),
+        BinaryOp::Sub => x.wrapping_sub(y),
+        BinaryOp::Mul => x.wrapping_mul(y),
+        BinaryOp::Div => {
+            if y == 0 {
+                bail!(Value, "ZeroDivisionError: integer division by zero")
+            }
+            x.wrapping_div(y)
+        }
+        BinaryOp::Pow => {
+            if y < 0 {
+                bail!(
+                    Value,
+                    "pow: Integers to negative integer powers are not allowed."
+                )
+            }
+            x.wrapping_pow(y.min(u32::MAX as i64) as u32)
+        }
+        BinaryOp::Maximum => x.max(y),
+        BinaryOp::Minimum => x.min(y),
+    })
+}
+
+fn cmp<T: PartialOrd>(x: T, y: T, op: CmpOp) -> bool {
+    match op {
+        CmpOp::Eq => x == y,
+        CmpOp::Ne => x != y,
+        CmpOp::Lt => x < y,
+        CmpOp::Le => x <= y,
+        CmpOp::Gt => x > y,
+        CmpOp::Ge => x >= y,
+    }
+}
+
+fn cast_vec<T: Elem, U: Elem>(b: &Buf<T>, l: &Layout) -> Result<Vec<U>> {
+    // Through i64 for integer targets keeps large integers exact; floats go through f64.
+    match U::DTYPE {
+        DType::I64 => map1(b, l, |x| U::from_i64(x.to_i64())),
+        DType::Bool => map1(b, l, |x| U::from_bool(x.to_bool())),
+        _ => map1(b, l, |x| U::from_f64(x.to_f64())),
+    }
+}
+
+fn cast_to<T: Elem>(b: &Buf<T>, l: &Layout, dtype: DType) -> Result<CpuStorage> {
+    Ok(match dtype {
+        DType::F32 => f32::into_storage(cast_vec(b, l)?),
+        DType::F64 => f64::into_storage(cast_vec(b, l)?),
+        DType::I64 => i64::into_storage(cast_vec(b, l)?),
+        DType::Bool => bool::into_storage(cast_vec(b, l)?),
+    })
+}
+
+fn mismatch(op: &str, a: DType, b: DType) -> crate::Error {
+    crate::Error::DType(format!(
+        "{op}: expected both operands to have the same dtype, but got {a} and {b}"
+    ))
+}
+
+impl BackendStorage for CpuStorage {
+    fn dtype(&self) -> DType {
+        CpuStorage::dtype(self)
+    }
+
+    fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self> {
+        crate::with_buf!(self, b => cast_to(b, layout, dtype))
+    }
+
+    fn unary(&self, l: &Layout, op: UnaryOp) -> Result<Self> {
+        Ok(match self {
+            CpuStorage::F32(b) => {
+                CpuStorage::F32(Buf::from_vec(map1(b, l, |x| float_unary(x, op))?))
+            }
+            CpuStorage::F64(b) => {
+                CpuStorage::F64(Buf::from_vec(map1(b, l, |x| float_unary(x, op))?))
+            }
+            CpuStorage::I64(b) if op.keeps_int() => {
+                CpuStorage::I64(Buf::from_vec(map1(b, l, |x| int_unary(x, op))?))
+            }
+            CpuStorage::Bool(b) if op == UnaryOp::Abs || op == UnaryOp::Relu => {
+                CpuStorage::Bool(Buf::from_vec(map1(b, l, |x| x)?))
+            }
+            other => bail!(DType, "{op:?}: not implemented for dtype {}", other.dtype()),
+        })
+    }
+
+    fn binary(&self, la: &Layout, rhs: &Self, lb: &Layout, op: BinaryOp) -> Result<Self> {
+        Ok(match (self, rhs) {
+            (CpuStorage::F32(a), CpuStorage::F32(b)) => {
+                CpuStorage::F32(Buf::from_vec(map2(a, la, b, lb, |x, y| {
+                    float_binary(x, y, op)
+                })?))
+            }
+            (CpuStorage::F64(a), CpuStorage::F64(b)) => {
+                CpuStorage::F64(Buf::from_vec(map2(a, la, b, lb, |x, y| {
+                    float_binary(x, y, op)
+                })?))
+            }
+            (CpuStorage::I64(a), CpuStorage::I64(b)) => {
+                let mut err = None;
+                let v = map2(a, la, b, lb, |x, y| match int_binary(x, y, op) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        err.get_or_insert(e);
+                        0
+                    }
+                });
+                if let Some(e) = err {
+                    return Err(e);
+                }
+                CpuStorage::I64(Buf::from_vec(v?))
+            }
+            (CpuStorage::Bool(a), CpuStorage::Bool(b)) => {
+                let f = match op {
+                    BinaryOp::Add | BinaryOp::Maximum => |x: bool, y: bool| x | y,
+                    BinaryOp::Mul | BinaryOp::Minimum => |x: bool, y: bool| x & y,
+                    _ => bail!(DType, "{op:?}: not implemented for bool tensors"),
+                };
+                CpuStorage::Bool(Buf::from_vec(map2(a, la, b, lb, f)?))
+            }
+            (a, b) => return Err(mismatch(&format!("{op:?}"), a.dtype(), b.dtype())),
+        })
+    }
+
+    fn compare(&self, la: &Layout, rhs: &Self, lb: &Layout, op: CmpOp) -> Result<Self> {
+        let v = match (self, rhs) {
+            (CpuStorage::F32(a), CpuStorage::F32(b)) => map2(a, la, b, lb, |x, y| cmp(x, y, op))?,
+            (CpuStorage::F64(a), CpuStorage::F64(b)) => map2(a, la, b, lb, |x, y| cmp(x, y, op))?,
+            (CpuStorage::I64(a), CpuStorage::I64(b)) => map2(a, la, b, lb, |x, y| cmp(x, y, op))?,
+            (CpuStorage::Bool(a), CpuStorage::Bool(b)) => map2(a, la, b, lb, |x, y| cmp(x, y, op))?,
+            (a, b) => return Err(mismatch(&format!("{op:?}"), a.dtype(), b.dtype())),
+        };
+        Ok(CpuStorage::Bool(Buf::from_vec(v)))
+    }
+
+    fn where_cond(
+        &self,
+        lc: &Layout,
+        a: &Self,
+        la: &Layout,
+        b: &Self,
+        lb: &Layout,
+    ) -> Result<Self> {
+        let CpuStorage::Bool(c) = self else {
+            bail!(DType, "where: condition must be a bool tensor")
+        };
+        fn go<T: Elem>(
+            c: &Buf<bool>,
+            lc: &Layout,
+            a: &Buf<T>,
+            la: &Layout,
+            b: &Buf<T>,
+            lb: &Layout,
+        ) -> Result<Vec<T>> {
+            let (sc, sa, sb) = (c.as_slice(), a.as_slice(), b.as_slice());
+            let mut out = try_with_capacity(lc.numel())?;
+            for_each_offset(&lc.shape, [lc, la, lb], |[i, j, k]| {
+                out.push(if sc[i] { sa[j] } else { sb[k] })
+            });
+            Ok(out)
+        }
+        Ok(match (a, b) {
+            (CpuStorage::F32(x), CpuStorage::F32(y)) => f32::into_storage(go(c, lc, x, la, y, lb)?),
+            (CpuStorage::F64(x), CpuStorage::F64(y)) => f64::into_storage(go(c, lc, x, la, y, lb)?),
+            (CpuStorage::I64(x), CpuStorage::I64(y)) => i64::into_storage(go(c, lc, x, la, y, lb)?),
+            (CpuStorage::Bool(x), CpuStorage::Bool(y)) => {
+                bool::into_storage(go(c, lc, x, la, y, lb)?)
+            }
+            (x, y) => return Err(mismatch("where", x.dtype(), y.dtype())),
+        })
+    }
+
+    fn reduce(&self, layout: &Layout, rows: usize, reduced: usize, op: ReduceOp) -> Result<Self> {
+        super::reduce::reduce(self, layout, rows, reduced, op)
+    }
+
+    fn matmul(&self, la: &Layout, rhs: &Self, lb: &Layout) -> Result<Self> {
+        super::matmul::matmul(self, la, rhs, lb)
+    }
+
+    fn copy_into(&self, dl: &Layout, src: &Self, sl: &Layout) -> Result<()> {
+        fn go<T: Elem, S: Elem>(d: &Buf<T>, dl: &Layout, s: &Buf<S>, sl: &Layout) {
+            // SAFETY: dst elements are written once each; src may alias dst only when the caller
+            // copied it first (Tensor::copy_ does).
+            let dst = unsafe { d.as_mut_slice() };
+            let src = s.as_slice();
+            let conv = |x: S| -> T {
+                match T::DTYPE {
+                    DType::I64 => T::from_i64(x.to_i64()),
+                    DType::Bool => T::from_bool(x.to_bool()),
+                    _ => T::from_f64(x.to_f64()),
+                }
+            };
+            for_each_offset(&dl.shape, [dl, sl], |[i, j]| dst[i] = conv(src[j]));
+        }
+        crate::with_buf!(self, d => crate::with_buf!(src, s => go(d, dl, s, sl)));
+        Ok(())
+    }
+
+    fn gather(&self, offsets: &[usize]) -> Result<Self> {
+        fn go<T: IntoCpuStorage>(b: &Buf<T>, offsets: &[usize]) -> Result<CpuStorage> {
+            let s = b.as_slice();
+            let mut out = try_with_capacity(offsets.len())?;
+            out.extend(offsets.iter().map(|&o| s[o]));
+            Ok(T::into_storage(out))
+        }
+        crate::with_buf!(self, b => go(b, offsets))
+    }
+
+    fn scatter(&self, offsets: &[usize], src: &Self, sl: &Layout, accumulate: bool) -> Result<()> {
+        fn go<T: Elem>(
+            d: &Buf<T>,
+            offsets: &[usize],
+            s: &Buf<T>,
+            sl: &Layout,
+            acc: bool,
+            add: fn(T, T) -> T,
+        ) -> Result<()> {
+            let vals = map1(s, sl, |x| x)?;
+            // SAFETY: single writer; offsets are in bounds (checked by the caller).
+            let dst = unsafe { d.as_mut_slice() };
+            for (&o, &v) in offsets.iter().zip(&vals) {
+                dst[o] = if acc { add(dst[o], v) } else { v };
+            }
+            Ok(())
+        }
+        match (self, src) {
+            (CpuStorage::F32(d), CpuStorage::F32(s)) => {
+                go(d, offsets, s, sl, accumulate, |a, b| a + b)
+            }
+            (CpuStorage::F64(d), CpuStorage::F64(s)) => {
+                go(d, offsets, s, sl, accumulate, |a, b| a + b)
+            }
+            (CpuStorage::I64(d), CpuStorage::I64(s)) => {
+                go(d, offsets, s, sl, accumulate, |a, b| a.wrapping_add(b))
+            }
+            (CpuStorage::Bool(d), CpuStorage::Bool(s)) => {
+                go(d, offsets, s, sl, accumulate, |a, b| a | b)
+            }
+            (a, b) => Err(mismatch("index_put", a.dtype(), b.dtype())),
+        }
+    }
+
+    fn fill(&self, layout: &Layout, value: f64) -> Result<()> {
+        fn go<T: Elem>(d: &Buf<T>, l: &Layout, v: T) {
+            // SAFETY: single writer over the view's elements.
+            let dst = unsafe { d.as_mut_slice() };
+            for_each_offset(&l.shape, [l], |[i]| dst[i] = v);
+        }
+        match self {
+            CpuStorage::F32(d) => go(d, layout, value as f32),
+            CpuStorage::F64(d) => go(d, layout, value),
+            CpuStorage::I64(d) => go(d, layout, value as i64),
+            CpuStorage::Bool(d) => go(d, layout, value != 0.0),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,8 @@
+//! The CPU backend: portable strided kernels over `CpuStorage`.
+
+mod buffer;
+mod kernels;
+mod matmul;
+mod reduce;
+
+pub use buffer::{try_alloc, try_with_capacity, Buf, CpuStorage, IntoCpuStorage};

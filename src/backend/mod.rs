@@ -1,0 +1,110 @@
+//! The kernel interface every backend implements, and the op enums the kernels take.
+//!
+//! Kernels see storage + layout and know nothing of autograd. Inputs may be strided (views,
+//! broadcasts with stride 0); outputs are fresh and contiguous unless the kernel writes in place.
+
+pub mod cpu;
+
+use crate::dtype::DType;
+use crate::error::Result;
+use crate::layout::Layout;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum UnaryOp {
+    Neg,
+    Exp,
+    Log,
+    Sqrt,
+    Sin,
+    Cos,
+    Tanh,
+    Sigmoid,
+    Relu,
+    Abs,
+    Sign,
+    Clamp { min: Option<f64>, max: Option<f64> },
+}
+
+impl UnaryOp {
+    /// Ops defined on integers too (the rest compute in a float dtype).
+    pub fn keeps_int(self) -> bool {
+        matches!(
+            self,
+            UnaryOp::Neg | UnaryOp::Abs | UnaryOp::Relu | UnaryOp::Sign | UnaryOp::Clamp { .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Maximum,
+    Minimum,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReduceOp {
+    Sum,
+    Prod,
+    Max,
+    Min,
+    ArgMax,
+    ArgMin,
+}
+
+/// What a backend must provide. Every input layout is already broadcast to the output shape
+/// where the op is elementwise; dtypes are already promoted by the caller.
+pub trait BackendStorage: Sized {
+    fn dtype(&self) -> DType;
+    /// Copies `layout`'s elements into a fresh contiguous buffer of `dtype` (a cast when it differs).
+    fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self>;
+    fn unary(&self, layout: &Layout, op: UnaryOp) -> Result<Self>;
+    fn binary(
+        &self,
+        layout: &Layout,
+        rhs: &Self,
+        rhs_layout: &Layout,
+        op: BinaryOp,
+    ) -> Result<Self>;
+    fn compare(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout, op: CmpOp) -> Result<Self>;
+    fn where_cond(
+        &self,
+        layout: &Layout,
+        a: &Self,
+        a_layout: &Layout,
+        b: &Self,
+        b_layout: &Layout,
+    ) -> Result<Self>;
+    /// Reduces the trailing `reduced` elements of each row, where `layout` has been permuted so
+    /// that the kept dims come first and the reduced dims last.
+    fn reduce(&self, layout: &Layout, rows: usize, reduced: usize, op: ReduceOp) -> Result<Self>;
+    /// Batched matmul: `layout` is [batch..., m, k], `rhs_layout` [batch..., k, n], same batch dims.
+    fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self>;
+    /// Writes `src` (broadcast to `dst_layout`'s shape) into `self` at `dst_layout`, casting.
+    fn copy_into(&self, dst_layout: &Layout, src: &Self, src_layout: &Layout) -> Result<()>;
+    /// out[i] = self[offsets[i]].
+    fn gather(&self, offsets: &[usize]) -> Result<Self>;
+    /// self[offsets[i]] (+)= src[i] for a contiguous `src`; accumulation sums repeated offsets.
+    fn scatter(
+        &self,
+        offsets: &[usize],
+        src: &Self,
+        src_layout: &Layout,
+        accumulate: bool,
+    ) -> Result<()>;
+    fn fill(&self, layout: &Layout, value: f64) -> Result<()>;
+}

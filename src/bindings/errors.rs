@@ -1,0 +1,19 @@
+//! The one mapping from the crate's errors to the Python exceptions torch users catch.
+
+use crate::error::Error;
+use pyo3::exceptions::{PyIndexError, PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::PyErr;
+
+impl From<Error> for PyErr {
+    fn from(e: Error) -> PyErr {
+        match e {
+            Error::Shape(m) | Error::DType(m) | Error::Device(m) | Error::Autograd(m) | Error::Backend(m) => {
+                PyRuntimeError::new_err(m)
+            }
+            Error::Index(m) => PyIndexError::new_err(m),
+            Error::Type(m) => PyTypeError::new_err(m),
+            Error::Value(m) => PyValueError::new_err(m),
+            Error::OutOfMemory(m) => PyMemoryError::new_err(m),
+        }
+    }
+}

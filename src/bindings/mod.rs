@@ -1,0 +1,1 @@
+//! PyO3 bindings (placeholder module file replaced below).

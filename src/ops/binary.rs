@@ -1,0 +1,312 @@
+//! Broadcasting binary arithmetic (add, sub, mul, div, pow, maximum, minimum) and type promotion.
+
+use super::record;
+use crate::autograd::{Backward, SavedTensor};
+use crate::backend::{BackendStorage, BinaryOp};
+use crate::dtype::DType;
+use crate::error::Result;
+use crate::layout::Layout;
+use crate::shape::broadcast_shapes;
+use crate::tensor::{Scalar, Tensor};
+
+/// torch.result_type for two operands: dimensioned tensors outrank 0-d tensors, which outrank
+/// Python numbers, unless the lower-ranked operand is of a higher category (int < float).
+pub fn result_type(a: &Tensor, b: &Tensor) -> DType {
+    fn tier(t: &Tensor) -> u8 {
+        if t.is_wrapped_number() {
+            0
+        } else if t.ndim() == 0 {
+            1
+        } else {
+            2
+        }
+    }
+    fn cat(d: DType) -> u8 {
+        match d {
+            DType::Bool => 0,
+            DType::I64 => 1,
+            _ => 2,
+        }
+    }
+    let (ta, tb) = (tier(a), tier(b));
+    if ta == tb {
+        return DType::promote(a.dtype(), b.dtype());
+    }
+    let (hi, lo) = if ta > tb { (a, b) } else { (b, a) };
+    if cat(lo.dtype()) > cat(hi.dtype()) {
+        if lo.is_wrapped_number() {
+            DType::promote_with_scalar(hi.dtype(), lo.dtype())
+        } else {
+            lo.dtype()
+        }
+    } else {
+        hi.dtype()
+    }
+}
+
+/// Both operands cast to `dtype` and broadcast to a common shape (layouts only; no copies
+/// unless a cast is needed).
+pub(crate) fn broadcast_pair(
+    op: &str,
+    a: &Tensor,
+    b: &Tensor,
+    dtype: DType,
+) -> Result<(Tensor, Tensor, Layout, Layout)> {
+    crate::ops::check_same_device(op, a, b)?;
+    let shape = broadcast_shapes(op, a.shape(), b.shape())?;
+    let a = a.cast_raw(dtype)?;
+    let b = b.cast_raw(dtype)?;
+    let la = a.layout().broadcast_to(op, &shape)?;
+    let lb = b.layout().broadcast_to(op, &shape)?;
+    Ok((a, b, la, lb))
+}
+
+fn kernel(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor, dtype: DType) -> Result<Tensor> {
+    let (a, b, la, lb) = broadcast_pair(name, a, b, dtype)?;
+    let out = a
+        .storage()
+        .cpu_data()
+        .binary(&la, b.storage().cpu_data(), &lb, op)?;
+    Ok(Tensor::from_cpu(out, &la.shape))
+}
+
+fn arith_dtype(op: BinaryOp, a: &Tensor, b: &Tensor) -> DType {
+    let dt = result_type(a, b);
+    match op {
+        // True division and pow with a float operand compute in float.
+        BinaryOp::Div if !dt.is_float() => DType::F32,
+        _ => dt,
+    }
+}
+
+pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let out = kernel(BinaryOp::Add, "add", a, b, arith_dtype(BinaryOp::Add, a, b))?;
+    record("AddBackward0", &out, &[a, b], |_| AddBackward {
+        negate_b: false,
+    });
+    Ok(out)
+}
+
+pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.dtype() == DType::Bool && b.dtype() == DType::Bool {
+        crate::error::bail!(
+            DType,
+            "sub: Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
+        )
+    }
+    let out = kernel(BinaryOp::Sub, "sub", a, b, arith_dtype(BinaryOp::Sub, a, b))?;
+    record("SubBackward0", &out, &[a, b], |_| AddBackward {
+        negate_b: true,
+    });
+    Ok(out)
+}
+
+struct AddBackward {
+    negate_b: bool,
+}
+impl Backward for AddBackward {
+    fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let gb = if needs[1] {
+            Some(if self.negate_b { g.neg()? } else { g.clone() })
+        } else {
+            None
+        };
+        Ok(vec![needs[0].then(|| g.clone()), gb])
+    }
+}
+
+pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let out = kernel(BinaryOp::Mul, "mul", a, b, arith_dtype(BinaryOp::Mul, a, b))?;
+    record("MulBackward0", &out, &[a, b], |needs| MulBackward {
+        // Each operand is needed only for the other's gradient.
+        a: needs[1].then(|| SavedTensor::input(a, "MulBackward0")),
+        b: needs[0].then(|| SavedTensor::input(b, "MulBackward0")),
+    });
+    Ok(out)
+}
+
+struct MulBackward {
+    a: Option<SavedTensor>,
+    b: Option<SavedTensor>,
+}
+impl Backward for MulBackward {
+    fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let ga = match &self.b {
+            Some(b) => Some(g.mul(&b.unpack()?)?),
+            None => None,
+        };
+        let gb = match &self.a {
+            Some(a) => Some(g.mul(&a.unpack()?)?),
+            None => None,
+        };
+        Ok(vec![ga, gb])
+    }
+}
+
+pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let out = kernel(BinaryOp::Div, "div", a, b, arith_dtype(BinaryOp::Div, a, b))?;
+    record("DivBackward0", &out, &[a, b], |needs| DivBackward {
+        a: needs[1].then(|| SavedTensor::input(a, "DivBackward0")),
+        b: SavedTensor::input(b, "DivBackward0"),
+    });
+    Ok(out)
+}
+
+struct DivBackward {
+    a: Option<SavedTensor>,
+    b: SavedTensor,
+}
+impl Backward for DivBackward {
+    fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let b = self.b.unpack()?;
+        let ga = if needs[0] { Some(g.div(&b)?) } else { None };
+        let gb = match &self.a {
+            // d(a/b)/db = -a / b^2
+            Some(a) => Some(g.neg()?.mul(&a.unpack()?)?.div(&b.mul(&b)?)?),
+            None => None,
+        };
+        Ok(vec![ga, gb])
+    }
+}
+
+pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let dt = result_type(a, b);
+    let out = kernel(BinaryOp::Pow, "pow", a, b, dt)?;
+    // torch names the rule by the form: tensor ** number is PowBackward0, number ** tensor and
+    // tensor ** tensor are PowBackward1/2.
+    let name = if b.is_wrapped_number() {
+        "PowBackward0"
+    } else if a.is_wrapped_number() {
+        "PowBackward2"
+    } else {
+        "PowBackward1"
+    };
+    let saved_out = SavedTensor::output(&out, name);
+    record(name, &out, &[a, b], |needs| PowBackward {
+        a: SavedTensor::input(a, name),
+        b: SavedTensor::input(b, name),
+        out: needs[1].then_some(saved_out),
+    });
+    Ok(out)
+}
+
+struct PowBackward {
+    a: SavedTensor,
+    b: SavedTensor,
+    out: Option<SavedTensor>,
+}
+impl Backward for PowBackward {
+    fn bind_outputs(&mut self, node: &std::sync::Weak<crate::autograd::Node>) {
+        if let Some(o) = &mut self.out {
+            o.bind_output(node);
+        }
+    }
+    fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let a = self.a.unpack()?;
+        let b = self.b.unpack()?;
+        let ga = if needs[0] {
+            // b * a^(b-1), with 0 where b == 0 (so 0^0 has gradient 0 like torch).
+            let bm1 = b.sub(&Tensor::wrapped_scalar(Scalar::Int(1)))?;
+            let d = b.mul(&a.pow(&bm1)?)?;
+            let zero = b.eq_scalar(0.0)?;
+            Some(g.mul(&Tensor::where_(&zero, &d.zeros_like()?, &d)?)?)
+        } else {
+            None
+        };
+        let gb = match &self.out {
+            Some(out) => {
+                // out * ln(a), masked to 0 where a == 0 and b >= 0 (the limit torch uses).
+                let out = out.unpack()?;
+                let d = out.mul(&a.log()?)?;
+                let mask = a.eq_scalar(0.0)?.logical_and(&b.ge_scalar(0.0)?)?;
+                Some(g.mul(&Tensor::where_(&mask, &d.zeros_like()?, &d)?)?)
+            }
+            None => None,
+        };
+        Ok(vec![ga, gb])
+    }
+}
+
+pub fn maximum(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    extreme(a, b, BinaryOp::Maximum, "maximum", "MaximumBackward0")
+}
+
+pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    extreme(a, b, BinaryOp::Minimum, "minimum", "MinimumBackward0")
+}
+
+fn extreme(a: &Tensor, b: &Tensor, op: BinaryOp, name: &str, node: &'static str) -> Result<Tensor> {
+    let out = kernel(op, name, a, b, result_type(a, b))?;
+    record(node, &out, &[a, b], |_| ExtremeBackward {
+        a: SavedTensor::input(a, node),
+        b: SavedTensor::input(b, node),
+        max: op == BinaryOp::Maximum,
+    });
+    Ok(out)
+}
+
+struct ExtremeBackward {
+    a: SavedTensor,
+    b: SavedTensor,
+    max: bool,
+}
+impl Backward for ExtremeBackward {
+    fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let (a, b) = (self.a.unpack()?, self.b.unpack()?);
+        // The winner takes the gradient; ties split it evenly (torch's rule).
+        let a_wins = if self.max { a.gt(&b)? } else { a.lt(&b)? };
+        let tie = a.eq(&b)?;
+        let half = g.mul(&Tensor::wrapped_scalar(Scalar::Float(0.5)))?;
+        let zero = g.zeros_like()?;
+        let ga = if needs[0] {
+            Some(Tensor::where_(
+                &tie,
+                &half,
+                &Tensor::where_(&a_wins, g, &zero)?,
+            )?)
+        } else {
+            None
+        };
+        let gb = if needs[1] {
+            let b_wins = if self.max { b.gt(&a)? } else { b.lt(&a)? };
+            Some(Tensor::where_(
+                &tie,
+                &half,
+                &Tensor::where_(&b_wins, g, &zero)?,
+            )?)
+        } else {
+            None
+        };
+        Ok(vec![ga, gb])
+    }
+}
+
+impl Tensor {
+    pub fn add(&self, o: &Tensor) -> Result<Tensor> {
+        add(self, o)
+    }
+    pub fn sub(&self, o: &Tensor) -> Result<Tensor> {
+        sub(self, o)
+    }
+    pub fn mul(&self, o: &Tensor) -> Result<Tensor> {
+        mul(self, o)
+    }
+    pub fn div(&self, o: &Tensor) -> Result<Tensor> {
+        div(self, o)
+    }
+    pub fn pow(&self, o: &Tensor) -> Result<Tensor> {
+        pow(self, o)
+    }
+    pub fn maximum(&self, o: &Tensor) -> Result<Tensor> {
+        maximum(self, o)
+    }
+    pub fn minimum(&self, o: &Tensor) -> Result<Tensor> {
+        minimum(self, o)
+    }
+    pub fn mul_scalar(&self, v: f64) -> Result<Tensor> {
+        mul(self, &Tensor::wrapped_scalar(Scalar::Float(v)))
+    }
+    pub fn add_scalar(&self, v: f64) -> Result<Tensor> {
+        add(self, &Tensor::wrapped_scalar(Scalar::Float(v)))
+    }
+}

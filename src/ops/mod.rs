@@ -1,0 +1,53 @@
+//! Differentiable ops. One file per family; each op's forward and its backward rule side by side.
+//! Rules are written with these same ops, so with create_graph they record and differentiate again.
+
+pub mod binary;
+pub mod compare;
+pub mod index;
+pub mod inplace;
+pub mod join;
+pub mod matmul;
+pub mod reduce;
+pub mod softmax;
+pub mod unary;
+pub mod view;
+
+use crate::autograd::{is_grad_enabled, Backward, Node};
+use crate::tensor::Tensor;
+use std::sync::Arc;
+
+/// Attaches a node to `out` when grad mode is on and any input requires grad. `make` builds the
+/// rule only then, so ops that record nothing save nothing. Returns the node if one was made,
+/// so the caller can point saved outputs at it.
+pub(crate) fn record<B: Backward + 'static>(
+    name: &'static str,
+    out: &Tensor,
+    inputs: &[&Tensor],
+    make: impl FnOnce(&[bool]) -> B,
+) -> Option<Arc<Node>> {
+    if !is_grad_enabled() {
+        return None;
+    }
+    let edges: Vec<_> = inputs.iter().map(|t| t.grad_edge()).collect();
+    if edges.iter().all(|e| e.is_none()) {
+        return None;
+    }
+    let needs: Vec<bool> = edges.iter().map(|e| e.is_some()).collect();
+    let rule = make(&needs);
+    let node = Node::new_op(name, Box::new(rule), edges);
+    out.set_grad_fn(Some(node.clone()));
+    Some(node)
+}
+
+/// Operands of one op must live on one device.
+pub(crate) fn check_same_device(op: &str, a: &Tensor, b: &Tensor) -> crate::Result<()> {
+    if a.device() != b.device() {
+        crate::error::bail!(
+            Device,
+            "{op}: Expected all tensors to be on the same device, but found at least two devices, {} and {}!",
+            a.device(),
+            b.device()
+        )
+    }
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! softmax and log_softmax along a dim, each with its own fused backward rule.
+
+use super::record;
+use crate::autograd::{Backward, GradModeGuard, Node, SavedTensor};
+use crate::error::Result;
+use crate::shape::normalize_dim;
+use crate::tensor::Tensor;
+use std::sync::Weak;
+
+struct SoftmaxBackward {
+    out: SavedTensor,
+    dim: i64,
+    log: bool,
+}
+impl Backward for SoftmaxBackward {
+    fn bind_outputs(&mut self, node: &Weak<Node>) {
+        self.out.bind_output(node);
+    }
+    fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let y = self.out.unpack()?;
+        let gx = if self.log {
+            // d log_softmax: g - softmax * sum(g)
+            g.sub(&y.exp()?.mul(&g.sum(&[self.dim], true)?)?)?
+        } else {
+            // d softmax: y * (g - sum(g * y))
+            y.mul(&g.sub(&g.mul(&y)?.sum(&[self.dim], true)?)?)?
+        };
+        Ok(vec![Some(gx)])
+    }
+}
+
+impl Tensor {
+    pub fn softmax(&self, dim: i64) -> Result<Tensor> {
+        self.softmax_impl(dim, false)
+    }
+
+    pub fn log_softmax(&self, dim: i64) -> Result<Tensor> {
+        self.softmax_impl(dim, true)
+    }
+
+    fn softmax_impl(&self, dim: i64, log: bool) -> Result<Tensor> {
+        let d = normalize_dim(
+            if log { "log_softmax" } else { "softmax" },
+            dim,
+            self.ndim(),
+        )? as i64;
+        let x = if self.dtype().is_float() {
+            self.clone()
+        } else {
+            self.cast_raw(crate::dtype::DType::F32)?
+        };
+        let out = {
+            let _g = GradModeGuard::new(false);
+            if x.ndim() == 0 {
+                if log {
+                    x.zeros_like()?
+                } else {
+                    x.ones_like()?
+                }
+            } else {
+                // Subtracting the max keeps exp in range.
+                let shifted = x.sub(&x.amax(&[d], true)?)?;
+                if log {
+                    shifted.sub(&shifted.exp()?.sum(&[d], true)?.log()?)?
+                } else {
+                    let e = shifted.exp()?;
+                    e.div(&e.sum(&[d], true)?)?
+                }
+            }
+        };
+        let d_rule = if x.ndim() == 0 { 0 } else { d };
+        let name = if log {
+            "LogSoftmaxBackward0"
+        } else {
+            "SoftmaxBackward0"
+        };
+        record(name, &out, &[self], |_| SoftmaxBackward {
+            out: SavedTensor::output(&out, name),
+            dim: d_rule,
+            log,
+        });
+        Ok(out)
+    }
+}

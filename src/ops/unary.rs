@@ -1,0 +1,153 @@
+//! Elementwise unary math (neg, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, clamp, sign).
+
+use super::record;
+use crate::autograd::{Backward, Node, SavedTensor};
+use crate::backend::{BackendStorage, UnaryOp};
+use crate::error::{bail, Result};
+use crate::tensor::{Scalar, Tensor};
+use std::sync::Weak;
+
+fn kernel(t: &Tensor, op: UnaryOp) -> Result<Tensor> {
+    let dtype = if op.keeps_int() {
+        t.dtype()
+    } else {
+        t.dtype().to_float()
+    };
+    let src = t.cast_raw(dtype)?;
+    let out = src.storage().cpu_data().unary(src.layout(), op)?;
+    Ok(Tensor::from_cpu(out, t.shape()))
+}
+
+/// What a unary rule keeps: the input, the output, or nothing.
+enum Keep {
+    Input(SavedTensor),
+    Output(SavedTensor),
+    Nothing,
+}
+
+struct UnaryBackward {
+    op: UnaryOp,
+    keep: Keep,
+}
+
+impl Backward for UnaryBackward {
+    fn bind_outputs(&mut self, node: &Weak<Node>) {
+        if let Keep::Output(s) = &mut self.keep {
+            s.bind_output(node);
+        }
+    }
+
+    fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let saved = match &self.keep {
+            Keep::Input(s) | Keep::Output(s) => Some(s.unpack()?),
+            Keep::Nothing => None,
+        };
+        let v = || saved.clone().expect("rule saved its value");
+        let one = || Tensor::wrapped_scalar(Scalar::Int(1));
+        let gx = match self.op {
+            UnaryOp::Neg => g.neg()?,
+            UnaryOp::Exp => g.mul(&v())?,
+            UnaryOp::Log => g.div(&v())?,
+            UnaryOp::Sqrt => g.div(&v().mul_scalar(2.0)?)?,
+            UnaryOp::Sin => g.mul(&v().cos()?)?,
+            UnaryOp::Cos => g.mul(&v().sin()?)?.neg()?,
+            UnaryOp::Tanh => {
+                let y = v();
+                g.mul(&one().sub(&y.mul(&y)?)?)?
+            }
+            UnaryOp::Sigmoid => {
+                let y = v();
+                g.mul(&y.mul(&one().sub(&y)?)?)?
+            }
+            UnaryOp::Relu => {
+                let mask = v().gt_scalar(0.0)?;
+                Tensor::where_(&mask, g, &g.zeros_like()?)?
+            }
+            UnaryOp::Abs => g.mul(&v().sign()?)?,
+            UnaryOp::Sign => g.zeros_like()?,
+            UnaryOp::Clamp { min, max } => {
+                // The gradient passes where the input lies inside [min, max], bounds included.
+                let x = v();
+                let mut pass = x.eq(&x)?;
+                if let Some(lo) = min {
+                    pass = pass.logical_and(&x.ge_scalar(lo)?)?;
+                }
+                if let Some(hi) = max {
+                    pass = pass.logical_and(&x.le_scalar(hi)?)?;
+                }
+                Tensor::where_(&pass, g, &g.zeros_like()?)?
+            }
+        };
+        Ok(vec![Some(gx)])
+    }
+}
+
+fn unary(t: &Tensor, op: UnaryOp, name: &'static str) -> Result<Tensor> {
+    let out = kernel(t, op)?;
+    record(name, &out, &[t], |_| {
+        let keep = match op {
+            UnaryOp::Neg | UnaryOp::Sign => Keep::Nothing,
+            // These derivatives are cheapest from the output (exp' = exp, tanh' = 1 - tanh^2, ...).
+            UnaryOp::Exp | UnaryOp::Sqrt | UnaryOp::Tanh | UnaryOp::Sigmoid | UnaryOp::Relu => {
+                Keep::Output(SavedTensor::output(&out, name))
+            }
+            _ => Keep::Input(SavedTensor::input(t, name)),
+        };
+        UnaryBackward { op, keep }
+    });
+    Ok(out)
+}
+
+impl Tensor {
+    pub fn neg(&self) -> Result<Tensor> {
+        if self.dtype() == crate::dtype::DType::Bool {
+            bail!(DType, "neg: Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        }
+        unary(self, UnaryOp::Neg, "NegBackward0")
+    }
+    pub fn exp(&self) -> Result<Tensor> {
+        unary(self, UnaryOp::Exp, "ExpBackward0")
+    }
+    pub fn log(&self) -> Result<Tensor> {
+        unary(self, UnaryOp::Log, "LogBackward0")
+    }
+    pub fn sqrt(&self) -> Result<Tensor> {
+        unary(self, UnaryOp::Sqrt, "SqrtBackward0")
+    }
+    pub fn sin(&self) -> Result<Tensor> {
+        unary(self, UnaryOp::Sin, "SinBackward0")
+    }
+    pub fn cos(&self) -> Result<Tensor> {
+        unary(self, UnaryOp::Cos, "CosBackward0")
+    }
+    pub fn tanh(&self) -> Result<Tensor> {
+        unary(self, UnaryOp::Tanh, "TanhBackward0")
+    }
+    pub fn sigmoid(&self) -> Result<Tensor> {
+        unary(self, UnaryOp::Sigmoid, "SigmoidBackward0")
+    }
+    pub fn relu(&self) -> Result<Tensor> {
+        if self.dtype() == crate::dtype::DType::Bool {
+            bail!(DType, "relu: \"clamp_min_cpu\" not implemented for 'Bool'")
+        }
+        unary(self, UnaryOp::Relu, "ReluBackward0")
+    }
+    pub fn abs(&self) -> Result<Tensor> {
+        unary(self, UnaryOp::Abs, "AbsBackward0")
+    }
+    pub fn sign(&self) -> Result<Tensor> {
+        unary(self, UnaryOp::Sign, "SignBackward0")
+    }
+    pub fn clamp(&self, min: Option<f64>, max: Option<f64>) -> Result<Tensor> {
+        if min.is_none() && max.is_none() {
+            bail!(
+                Value,
+                "clamp: At least one of 'min' or 'max' must not be None"
+            )
+        }
+        if self.dtype() == crate::dtype::DType::Bool {
+            bail!(DType, "clamp: \"clamp_cpu\" not implemented for 'Bool'")
+        }
+        unary(self, UnaryOp::Clamp { min, max }, "ClampBackward1")
+    }
+}

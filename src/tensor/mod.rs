@@ -1,0 +1,268 @@
+//! `Tensor`: a cheap handle (`Arc`) to storage + layout + dtype + autograd metadata.
+
+mod creation;
+mod data;
+pub mod rng;
+
+use crate::autograd::{self, Edge, Node};
+use crate::backend::cpu::CpuStorage;
+use crate::device::Device;
+use crate::dtype::DType;
+use crate::error::{bail, Result};
+use crate::layout::Layout;
+use crate::shape::Dims;
+use crate::storage::Storage;
+use parking_lot::Mutex;
+use std::sync::{Arc, Weak};
+
+pub use creation::Scalar;
+
+/// Autograd state of one tensor, shared with its AccumulateGrad node (for leaves) so gradients
+/// reach `.grad` even if the Python object rebinds its data.
+#[derive(Default)]
+pub struct AutogradMeta {
+    pub requires_grad: bool,
+    pub grad_fn: Option<Arc<Node>>,
+    pub grad: Option<Tensor>,
+    pub grad_accumulator: Weak<Node>,
+    pub retains_grad: bool,
+}
+
+pub struct TensorImpl {
+    pub(crate) storage: Storage,
+    pub(crate) layout: Layout,
+    pub(crate) dtype: DType,
+    pub(crate) meta: Arc<Mutex<AutogradMeta>>,
+    /// Set for results of view ops: in-place autograd on views needs care (see ops::inplace).
+    pub(crate) is_view: bool,
+    /// A Python number turned into a 0-d tensor: it takes part in type promotion as a scalar.
+    pub(crate) wrapped_number: bool,
+}
+
+#[derive(Clone)]
+pub struct Tensor(pub(crate) Arc<TensorImpl>);
+
+impl std::fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tensor({}, {:?})", self.dtype(), self.shape())
+    }
+}
+
+impl Tensor {
+    pub(crate) fn from_parts(storage: Storage, layout: Layout, dtype: DType) -> Tensor {
+        Tensor(Arc::new(TensorImpl {
+            storage,
+            layout,
+            dtype,
+            meta: Arc::new(Mutex::new(AutogradMeta::default())),
+            is_view: false,
+            wrapped_number: false,
+        }))
+    }
+
+    pub(crate) fn from_cpu(data: CpuStorage, shape: &[usize]) -> Tensor {
+        let dtype = data.dtype();
+        Tensor::from_parts(Storage::cpu(data), Layout::contiguous(shape), dtype)
+    }
+
+    /// A view: same storage, new layout, no history (the view op attaches its node).
+    pub(crate) fn view_of(&self, layout: Layout) -> Tensor {
+        let mut t = Tensor::from_parts(self.0.storage.clone(), layout, self.0.dtype);
+        Arc::get_mut(&mut t.0).expect("fresh tensor").is_view = true;
+        t
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        &self.0.layout.shape
+    }
+    pub fn dims(&self) -> Dims {
+        self.0.layout.shape.clone()
+    }
+    pub fn strides(&self) -> &[usize] {
+        &self.0.layout.strides
+    }
+    pub fn layout(&self) -> &Layout {
+        &self.0.layout
+    }
+    pub fn ndim(&self) -> usize {
+        self.0.layout.ndim()
+    }
+    pub fn numel(&self) -> usize {
+        self.0.layout.numel()
+    }
+    pub fn dtype(&self) -> DType {
+        self.0.dtype
+    }
+    pub fn device(&self) -> Device {
+        self.0.storage.device()
+    }
+    pub fn storage(&self) -> &Storage {
+        &self.0.storage
+    }
+    pub fn is_contiguous(&self) -> bool {
+        self.0.layout.is_contiguous()
+    }
+    pub fn is_view(&self) -> bool {
+        self.0.is_view
+    }
+    pub fn is_wrapped_number(&self) -> bool {
+        self.0.wrapped_number
+    }
+    pub fn version(&self) -> u64 {
+        self.0.storage.version()
+    }
+    pub fn same_tensor(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    // ---- autograd attributes -------------------------------------------------------------
+
+    pub fn requires_grad(&self) -> bool {
+        let m = self.0.meta.lock();
+        m.requires_grad || m.grad_fn.is_some()
+    }
+
+    pub fn grad_fn(&self) -> Option<Arc<Node>> {
+        self.0.meta.lock().grad_fn.clone()
+    }
+
+    pub fn is_leaf(&self) -> bool {
+        self.0.meta.lock().grad_fn.is_none()
+    }
+
+    pub fn grad(&self) -> Option<Tensor> {
+        self.0.meta.lock().grad.clone()
+    }
+
+    pub fn set_grad(&self, g: Option<Tensor>) -> Result<()> {
+        if let Some(g) = &g {
+            if g.shape() != self.shape() {
+                bail!(
+                    Shape,
+                    "assigned grad has data of a different size: {} vs the tensor's {}",
+                    crate::error::fmt_shape(g.shape()),
+                    crate::error::fmt_shape(self.shape())
+                )
+            }
+            if g.dtype() != self.dtype() {
+                bail!(
+                    DType,
+                    "assigned grad has data of a different type: {} vs the tensor's {}",
+                    g.dtype(),
+                    self.dtype()
+                )
+            }
+        }
+        self.0.meta.lock().grad = g;
+        Ok(())
+    }
+
+    pub fn set_requires_grad(&self, requires_grad: bool) -> Result<()> {
+        let mut m = self.0.meta.lock();
+        if m.grad_fn.is_some() {
+            if !requires_grad {
+                bail!(
+                    Autograd,
+                    "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+                )
+            }
+            return Ok(());
+        }
+        if requires_grad && !self.0.dtype.is_float() {
+            bail!(
+                Autograd,
+                "only Tensors of floating point dtype can require gradients (got {})",
+                self.0.dtype
+            )
+        }
+        m.requires_grad = requires_grad;
+        Ok(())
+    }
+
+    pub fn retain_grad(&self) -> Result<()> {
+        let mut m = self.0.meta.lock();
+        match &m.grad_fn {
+            None if !m.requires_grad => {
+                bail!(
+                    Autograd,
+                    "can't retain_grad on Tensor that has requires_grad=False"
+                )
+            }
+            None => Ok(()),
+            Some(node) => {
+                if !m.retains_grad {
+                    node.retained.lock().push(Arc::downgrade(&self.0.meta));
+                    m.retains_grad = true;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub fn retains_grad(&self) -> bool {
+        self.0.meta.lock().retains_grad
+    }
+
+    /// A new tensor sharing storage, with no history.
+    pub fn detach(&self) -> Tensor {
+        let mut t = Tensor::from_parts(self.0.storage.clone(), self.0.layout.clone(), self.0.dtype);
+        Arc::get_mut(&mut t.0).expect("fresh tensor").is_view = self.0.is_view;
+        t
+    }
+
+    /// The same data with `node` as its history (a saved output being unpacked for create_graph).
+    pub(crate) fn alias_with_grad_fn(&self, node: Arc<Node>) -> Tensor {
+        let t = self.detach();
+        t.0.meta.lock().grad_fn = Some(node);
+        t
+    }
+
+    /// Same history, private copy of the data: what an in-place op computes from, so the old
+    /// values its rule saves are not the ones it is about to overwrite.
+    pub(crate) fn copy_keeping_history(&self) -> Result<Tensor> {
+        let copy = {
+            let _g = autograd::GradModeGuard::new(false);
+            self.contiguous_copy()?
+        };
+        copy.0.meta.lock().grad_fn = self.grad_fn();
+        Ok(copy)
+    }
+
+    pub(crate) fn set_grad_fn(&self, node: Option<Arc<Node>>) {
+        self.0.meta.lock().grad_fn = node;
+    }
+
+    /// The edge a consumer of this tensor records: its grad_fn, or its leaf accumulator.
+    pub(crate) fn grad_edge(&self) -> Option<Edge> {
+        let mut m = self.0.meta.lock();
+        let node = if let Some(f) = &m.grad_fn {
+            f.clone()
+        } else if m.requires_grad {
+            match m.grad_accumulator.upgrade() {
+                Some(acc) => acc,
+                None => {
+                    let acc = Node::new_accumulate(self.0.meta.clone());
+                    m.grad_accumulator = Arc::downgrade(&acc);
+                    acc
+                }
+            }
+        } else {
+            return None;
+        };
+        Some(Edge {
+            node,
+            shape: self.dims(),
+            dtype: self.dtype(),
+        })
+    }
+
+    /// Runs backward from this tensor (see autograd::engine).
+    pub fn backward(
+        &self,
+        gradient: Option<Tensor>,
+        retain_graph: bool,
+        create_graph: bool,
+    ) -> Result<()> {
+        autograd::backward(&[self.clone()], &[gradient], retain_graph, create_graph)
+    }
+}
