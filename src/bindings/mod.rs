@@ -1,1 +1,58 @@
-//! PyO3 bindings (placeholder module file replaced below).
+//! The Python module `ferrograd._core`. This is the only module that uses pyo3.
+
+mod convert;
+mod dtype;
+mod errors;
+mod functions;
+mod index;
+mod node;
+mod numpy;
+mod tensor;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    use crate::dtype::DType;
+    m.add_class::<tensor::PyTensor>()?;
+    m.add_class::<dtype::PyDType>()?;
+    m.add_class::<dtype::PyDevice>()?;
+    m.add_class::<node::PyNode>()?;
+    m.add_class::<numpy::ArrayInterface>()?;
+    for (name, d) in [
+        ("float32", DType::F32),
+        ("float64", DType::F64),
+        ("int64", DType::I64),
+        ("bool", DType::Bool),
+    ] {
+        m.add(name, dtype::PyDType { d })?;
+    }
+    m.add_function(wrap_pyfunction!(functions::tensor, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::as_tensor, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::zeros, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::ones, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::empty, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::full, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::zeros_like, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::ones_like, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::empty_like, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::full_like, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::rand_like, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::randn_like, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::rand, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::randn, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::randint, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::arange, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::linspace, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::eye, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::from_numpy, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_legacy, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::cat, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::stack, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::where_, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::is_grad_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_set_grad_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::manual_seed, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_backward, m)?)?;
+    Ok(())
+}

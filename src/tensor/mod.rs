@@ -210,6 +210,25 @@ impl Tensor {
         t
     }
 
+    /// `t.data = v`: this tensor's autograd identity over v's data (torch's set_data).
+    pub fn with_data_of(&self, v: &Tensor) -> Result<Tensor> {
+        if self.requires_grad() && !v.dtype().is_float() {
+            bail!(
+                Autograd,
+                "data set to a tensor of dtype {} on a tensor that requires grad",
+                v.dtype()
+            )
+        }
+        Ok(Tensor(Arc::new(TensorImpl {
+            storage: v.0.storage.clone(),
+            layout: v.0.layout.clone(),
+            dtype: v.0.dtype,
+            meta: self.0.meta.clone(),
+            is_view: v.0.is_view,
+            wrapped_number: false,
+        })))
+    }
+
     /// The same data with `node` as its history (a saved output being unpacked for create_graph).
     pub(crate) fn alias_with_grad_fn(&self, node: Arc<Node>) -> Tensor {
         let t = self.detach();

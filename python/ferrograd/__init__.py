@@ -1,0 +1,201 @@
+"""ferrograd: automatic differentiation for Python with a Rust engine and PyTorch's API.
+
+``import ferrograd as torch`` runs autograd code written for torch:
+
+>>> import ferrograd as torch
+>>> x = torch.tensor(2.0, requires_grad=True)
+>>> (x ** 3).backward()
+>>> x.grad
+tensor(12.)
+"""
+
+from __future__ import annotations
+
+from . import _core
+from ._core import (
+    Tensor,
+    arange,
+    as_tensor,
+    bool,
+    cat,
+    device,
+    dtype,
+    empty,
+    empty_like,
+    eye,
+    float32,
+    float64,
+    from_numpy,
+    full,
+    full_like,
+    int64,
+    is_grad_enabled,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    stack,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ._core import where as where
+from ._size import Size
+from .grad_mode import enable_grad, no_grad, set_grad_enabled
+
+float = float32  # noqa: A001 - torch's alias
+double = float64
+long = int64
+
+# Function forms of Tensor methods: the method descriptors themselves, so `torch.exp(x)` costs
+# what `x.exp()` costs (one call into Rust), and a non-tensor argument is a TypeError.
+abs = Tensor.abs  # noqa: A001
+neg = Tensor.neg
+negative = Tensor.neg
+exp = Tensor.exp
+log = Tensor.log
+sqrt = Tensor.sqrt
+sin = Tensor.sin
+cos = Tensor.cos
+tanh = Tensor.tanh
+sigmoid = Tensor.sigmoid
+relu = Tensor.relu
+sign = Tensor.sign
+square = Tensor.square
+reciprocal = Tensor.reciprocal
+clamp = Tensor.clamp
+clip = Tensor.clip
+maximum = Tensor.maximum
+minimum = Tensor.minimum
+sum = Tensor.sum  # noqa: A001
+mean = Tensor.mean
+prod = Tensor.prod
+var = Tensor.var
+std = Tensor.std
+max = Tensor.max  # noqa: A001
+min = Tensor.min  # noqa: A001
+amax = Tensor.amax
+amin = Tensor.amin
+argmax = Tensor.argmax
+argmin = Tensor.argmin
+logsumexp = Tensor.logsumexp
+softmax = Tensor.softmax
+log_softmax = Tensor.log_softmax
+matmul = Tensor.matmul
+mm = Tensor.mm
+reshape = Tensor.reshape
+flatten = Tensor.flatten
+transpose = Tensor.transpose
+swapaxes = Tensor.swapaxes
+t = Tensor.t
+permute = Tensor.permute
+squeeze = Tensor.squeeze
+unsqueeze = Tensor.unsqueeze
+clone = Tensor.clone
+select = Tensor.select
+narrow = Tensor.narrow
+eq = Tensor.eq
+ne = Tensor.ne
+lt = Tensor.lt
+le = Tensor.le
+gt = Tensor.gt
+ge = Tensor.ge
+logical_not = Tensor.logical_not
+logical_and = Tensor.logical_and
+logical_or = Tensor.logical_or
+masked_fill = Tensor.masked_fill
+detach = Tensor.detach
+numel = Tensor.numel
+
+
+def _binary(name: str):
+    method = getattr(Tensor, name)
+
+    def fn(input, other, *, alpha=None, out=None):
+        if out is not None:
+            raise TypeError(f"{name}(): out= is not supported")
+        if not isinstance(input, Tensor):
+            if isinstance(other, Tensor):
+                input = other.new_tensor(input) if name != "pow" else tensor(input, dtype=other.dtype)
+            else:
+                raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+        if alpha is not None:
+            return method(input, other, alpha=alpha)
+        return method(input, other)
+
+    fn.__name__ = name
+    fn.__doc__ = f"torch.{name}(input, other): see Tensor.{name}."
+    return fn
+
+
+add = _binary("add")
+sub = _binary("sub")
+subtract = sub
+mul = _binary("mul")
+multiply = mul
+div = _binary("div")
+divide = div
+true_divide = div
+
+
+def pow(input, exponent):  # noqa: A001 - torch's name
+    """``input ** exponent``; either side may be a Python number (but not both)."""
+    if isinstance(input, Tensor):
+        return input.pow(exponent)
+    if isinstance(exponent, Tensor):
+        return input**exponent
+    raise TypeError("pow(): at least one of 'input' and 'exponent' must be a Tensor")
+
+
+def is_tensor(obj) -> bool:
+    """True for ferrograd tensors."""
+    return isinstance(obj, Tensor)
+
+
+def numel_of(input) -> int:
+    return input.numel()
+
+
+def FloatTensor(*args):  # noqa: N802 - the legacy torch constructor
+    """Legacy constructor: ``FloatTensor([1.0, 2.0])`` or ``FloatTensor(2, 3)`` (float32)."""
+    return _core._legacy(float32, *args)
+
+
+def DoubleTensor(*args):  # noqa: N802
+    """Legacy constructor for float64 tensors."""
+    return _core._legacy(float64, *args)
+
+
+def LongTensor(*args):  # noqa: N802
+    """Legacy constructor for int64 tensors."""
+    return _core._legacy(int64, *args)
+
+
+def BoolTensor(*args):  # noqa: N802
+    """Legacy constructor for bool tensors."""
+    return _core._legacy(bool, *args)
+
+
+from . import autograd  # noqa: E402  (needs the names above)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BoolTensor", "DoubleTensor", "FloatTensor", "LongTensor", "Size", "Tensor", "abs", "add", "amax",
+    "amin", "arange", "argmax", "argmin", "as_tensor", "autograd", "bool", "cat", "clamp", "clip",
+    "clone", "cos", "detach", "device", "div", "divide", "double", "dtype", "empty", "empty_like",
+    "enable_grad", "eq", "exp", "eye", "flatten", "float", "float32", "float64", "from_numpy", "full",
+    "full_like", "ge", "gt", "int64", "is_grad_enabled", "is_tensor", "le", "linspace", "log",
+    "log_softmax", "logical_and", "logical_not", "logical_or", "logsumexp", "long", "lt",
+    "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul",
+    "multiply", "narrow", "ne", "neg", "negative", "no_grad", "numel", "ones", "ones_like", "permute",
+    "pow", "prod", "rand", "rand_like", "randint", "randn", "randn_like", "reciprocal", "relu",
+    "reshape", "select", "set_grad_enabled", "sigmoid", "sign", "sin", "softmax", "sqrt", "square",
+    "squeeze", "stack", "std", "sub", "subtract", "sum", "swapaxes", "t", "tanh", "tensor",
+    "transpose", "true_divide", "unsqueeze", "var", "where", "zeros", "zeros_like",
+]

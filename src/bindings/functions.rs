@@ -1,0 +1,545 @@
+//! Module-level functions: creation, joining, grad mode, seeding.
+
+use super::convert::{dtype_of, nested, scalar_of, sizes_of, tensor_arg, tensor_from_values};
+use super::dtype::device_of;
+use super::tensor::PyTensor;
+use crate::autograd;
+use crate::dtype::DType;
+use crate::tensor::{Scalar, Tensor};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+
+type R = PyResult<PyTensor>;
+
+fn finish(t: Tensor, requires_grad: bool) -> R {
+    t.set_requires_grad(requires_grad)?;
+    Ok(PyTensor::wrap(t))
+}
+
+/// `ferrograd.Size`, a tuple subclass like torch.Size.
+pub fn size_obj<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {
+    let cls = py.import("ferrograd._size")?.getattr("Size")?;
+    cls.call1((PyTuple::new(py, shape)?,))
+}
+
+pub fn tensor_impl(data: &Bound<'_, PyAny>, dtype: Option<DType>, requires_grad: bool) -> R {
+    let t = if let Ok(t) = data.cast::<PyTensor>() {
+        let t = t.borrow().t.detach();
+        let t = t.contiguous_copy()?;
+        match dtype {
+            Some(d) => t.cast_raw(d)?,
+            None => t,
+        }
+    } else if data
+        .py()
+        .import("numpy")?
+        .getattr("ndarray")
+        .and_then(|c| data.is_instance(&c))
+        .unwrap_or(false)
+    {
+        let t = super::numpy::from_numpy(data)?.contiguous_copy()?;
+        match dtype {
+            Some(d) => t.cast_raw(d)?,
+            None => t,
+        }
+    } else {
+        let n = nested(data)?;
+        tensor_from_values(&n.values, &n.shape, dtype.unwrap_or(n.dtype))?
+    };
+    finish(t, requires_grad)
+}
+
+#[pyfunction]
+#[pyo3(signature = (data, *, dtype=None, device=None, requires_grad=false))]
+pub fn tensor(
+    data: &Bound<'_, PyAny>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    device_of(device)?;
+    tensor_impl(data, dtype_of(dtype)?, requires_grad)
+}
+
+#[pyfunction]
+#[pyo3(signature = (data, dtype=None, device=None))]
+pub fn as_tensor(
+    data: &Bound<'_, PyAny>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+) -> R {
+    device_of(device)?;
+    let dt = dtype_of(dtype)?;
+    if let Ok(t) = data.cast::<PyTensor>() {
+        let t = t.borrow().t.clone();
+        return Ok(PyTensor::wrap(match dt {
+            Some(d) => t.to_dtype(d)?,
+            None => t,
+        }));
+    }
+    tensor_impl(data, dt, false)
+}
+
+fn filled(
+    op: &str,
+    size: &Bound<'_, PyTuple>,
+    v: f64,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    let shape = sizes_of(op, size)?;
+    let dev = device_of(device)?;
+    finish(
+        Tensor::full(&shape, v, dtype_of(dtype)?.unwrap_or(DType::F32), dev)?,
+        requires_grad,
+    )
+}
+
+#[pyfunction]
+#[pyo3(signature = (*size, dtype=None, device=None, requires_grad=false))]
+pub fn zeros(
+    size: &Bound<'_, PyTuple>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    filled("zeros", size, 0.0, dtype, device, requires_grad)
+}
+
+#[pyfunction]
+#[pyo3(signature = (*size, dtype=None, device=None, requires_grad=false))]
+pub fn ones(
+    size: &Bound<'_, PyTuple>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    filled("ones", size, 1.0, dtype, device, requires_grad)
+}
+
+#[pyfunction]
+#[pyo3(signature = (*size, dtype=None, device=None, requires_grad=false))]
+pub fn empty(
+    size: &Bound<'_, PyTuple>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    // Zero-filled: uninitialised memory buys nothing measurable here and hides bugs.
+    filled("empty", size, 0.0, dtype, device, requires_grad)
+}
+
+#[pyfunction]
+#[pyo3(signature = (size, fill_value, *, dtype=None, device=None, requires_grad=false))]
+pub fn full(
+    size: &Bound<'_, PyAny>,
+    fill_value: &Bound<'_, PyAny>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    let s = scalar_of(fill_value)
+        .ok_or_else(|| PyTypeError::new_err("full(): fill_value must be a number"))?;
+    let size = PyTuple::new(size.py(), [size])?;
+    let dt = dtype_of(dtype)?.unwrap_or(match s {
+        Scalar::Float(_) => DType::F32,
+        Scalar::Int(_) => DType::I64,
+        Scalar::Bool(_) => DType::Bool,
+    });
+    let shape = sizes_of("full", &size)?;
+    finish(
+        Tensor::full(&shape, s.to_f64(), dt, device_of(device)?)?,
+        requires_grad,
+    )
+}
+
+fn like(
+    input: &Bound<'_, PyAny>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    op: &str,
+) -> PyResult<(Vec<usize>, DType)> {
+    let t = tensor_arg(op, "input", input)?;
+    Ok((t.shape().to_vec(), dtype_of(dtype)?.unwrap_or(t.dtype())))
+}
+
+#[pyfunction]
+#[pyo3(signature = (input, *, dtype=None, device=None, requires_grad=false))]
+pub fn zeros_like(
+    input: &Bound<'_, PyAny>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    let (s, d) = like(input, dtype, "zeros_like")?;
+    finish(Tensor::full(&s, 0.0, d, device_of(device)?)?, requires_grad)
+}
+
+#[pyfunction]
+#[pyo3(signature = (input, *, dtype=None, device=None, requires_grad=false))]
+pub fn ones_like(
+    input: &Bound<'_, PyAny>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    let (s, d) = like(input, dtype, "ones_like")?;
+    finish(Tensor::full(&s, 1.0, d, device_of(device)?)?, requires_grad)
+}
+
+#[pyfunction]
+#[pyo3(signature = (input, *, dtype=None, device=None, requires_grad=false))]
+pub fn empty_like(
+    input: &Bound<'_, PyAny>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    zeros_like(input, dtype, device, requires_grad)
+}
+
+#[pyfunction]
+#[pyo3(signature = (input, fill_value, *, dtype=None, device=None, requires_grad=false))]
+pub fn full_like(
+    input: &Bound<'_, PyAny>,
+    fill_value: f64,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    let (s, d) = like(input, dtype, "full_like")?;
+    finish(
+        Tensor::full(&s, fill_value, d, device_of(device)?)?,
+        requires_grad,
+    )
+}
+
+#[pyfunction]
+#[pyo3(signature = (input, *, dtype=None, device=None, requires_grad=false))]
+pub fn rand_like(
+    input: &Bound<'_, PyAny>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    device_of(device)?;
+    let (s, d) = like(input, dtype, "rand_like")?;
+    finish(Tensor::rand(&s, d)?, requires_grad)
+}
+
+#[pyfunction]
+#[pyo3(signature = (input, *, dtype=None, device=None, requires_grad=false))]
+pub fn randn_like(
+    input: &Bound<'_, PyAny>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    device_of(device)?;
+    let (s, d) = like(input, dtype, "randn_like")?;
+    finish(Tensor::randn(&s, d)?, requires_grad)
+}
+
+#[pyfunction]
+#[pyo3(signature = (*size, generator=None, dtype=None, device=None, requires_grad=false))]
+pub fn rand(
+    size: &Bound<'_, PyTuple>,
+    generator: Option<&Bound<'_, PyAny>>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    let _ = generator;
+    device_of(device)?;
+    finish(
+        Tensor::rand(
+            &sizes_of("rand", size)?,
+            dtype_of(dtype)?.unwrap_or(DType::F32),
+        )?,
+        requires_grad,
+    )
+}
+
+#[pyfunction]
+#[pyo3(signature = (*size, generator=None, dtype=None, device=None, requires_grad=false))]
+pub fn randn(
+    size: &Bound<'_, PyTuple>,
+    generator: Option<&Bound<'_, PyAny>>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    let _ = generator;
+    device_of(device)?;
+    finish(
+        Tensor::randn(
+            &sizes_of("randn", size)?,
+            dtype_of(dtype)?.unwrap_or(DType::F32),
+        )?,
+        requires_grad,
+    )
+}
+
+#[pyfunction]
+#[pyo3(signature = (*args, dtype=None, device=None, requires_grad=false))]
+pub fn randint(
+    args: &Bound<'_, PyTuple>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    device_of(device)?;
+    // randint(high, size) or randint(low, high, size)
+    let (low, high, size) = match args.len() {
+        2 => (0i64, args.get_item(0)?.extract::<i64>()?, args.get_item(1)?),
+        3 => (
+            args.get_item(0)?.extract::<i64>()?,
+            args.get_item(1)?.extract::<i64>()?,
+            args.get_item(2)?,
+        ),
+        _ => {
+            return Err(PyTypeError::new_err(
+                "randint(low=0, high, size): expected 2 or 3 positional arguments",
+            ))
+        }
+    };
+    let size = PyTuple::new(args.py(), [size])?;
+    finish(
+        Tensor::randint(
+            low,
+            high,
+            &sizes_of("randint", &size)?,
+            dtype_of(dtype)?.unwrap_or(DType::I64),
+        )?,
+        requires_grad,
+    )
+}
+
+#[pyfunction]
+#[pyo3(signature = (start, end=None, step=None, *, dtype=None, device=None, requires_grad=false))]
+pub fn arange(
+    start: &Bound<'_, PyAny>,
+    end: Option<&Bound<'_, PyAny>>,
+    step: Option<&Bound<'_, PyAny>>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    device_of(device)?;
+    let num = |o: &Bound<'_, PyAny>| {
+        scalar_of(o).ok_or_else(|| PyTypeError::new_err("arange(): arguments must be numbers"))
+    };
+    let (s, e) = match end {
+        Some(e) => (num(start)?, num(e)?),
+        None => (Scalar::Int(0), num(start)?),
+    };
+    let st = match step {
+        Some(x) => num(x)?,
+        None => Scalar::Int(1),
+    };
+    let any_float = [s, e, st].iter().any(|v| matches!(v, Scalar::Float(_)));
+    let dt = dtype_of(dtype)?.unwrap_or(if any_float { DType::F32 } else { DType::I64 });
+    finish(
+        Tensor::arange(s.to_f64(), e.to_f64(), st.to_f64(), dt)?,
+        requires_grad,
+    )
+}
+
+#[pyfunction]
+#[pyo3(signature = (start, end, steps, *, dtype=None, device=None, requires_grad=false))]
+pub fn linspace(
+    start: f64,
+    end: f64,
+    steps: i64,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    device_of(device)?;
+    if steps < 0 {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "linspace: number of steps must be non-negative",
+        ));
+    }
+    finish(
+        Tensor::linspace(
+            start,
+            end,
+            steps as usize,
+            dtype_of(dtype)?.unwrap_or(DType::F32),
+        )?,
+        requires_grad,
+    )
+}
+
+#[pyfunction]
+#[pyo3(signature = (n, m=None, *, dtype=None, device=None, requires_grad=false))]
+pub fn eye(
+    n: i64,
+    m: Option<i64>,
+    dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+    requires_grad: bool,
+) -> R {
+    device_of(device)?;
+    let m = m.unwrap_or(n);
+    if n < 0 || m < 0 {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "eye: n and m must be non-negative, got {n} and {m}"
+        )));
+    }
+    finish(
+        Tensor::eye(
+            n as usize,
+            m as usize,
+            dtype_of(dtype)?.unwrap_or(DType::F32),
+        )?,
+        requires_grad,
+    )
+}
+
+#[pyfunction]
+pub fn from_numpy(arr: &Bound<'_, PyAny>) -> R {
+    Ok(PyTensor::wrap(super::numpy::from_numpy(arr)?))
+}
+
+/// Legacy constructors: FloatTensor([1., 2.]), FloatTensor(2, 3), DoubleTensor(...), LongTensor(...).
+pub fn legacy_new(args: &Bound<'_, PyTuple>, dtype: DType) -> R {
+    if args.len() == 1 {
+        let a = args.get_item(0)?;
+        if a.is_instance_of::<PyList>()
+            || a.is_instance_of::<PyTuple>()
+            || a.cast::<PyTensor>().is_ok()
+        {
+            return tensor_impl(&a, Some(dtype), false);
+        }
+    }
+    if args.iter().all(|a| {
+        a.extract::<i64>().is_ok() && scalar_of(&a).is_some_and(|s| matches!(s, Scalar::Int(_)))
+    }) {
+        let shape = sizes_of("Tensor", args)?;
+        return Ok(PyTensor::wrap(Tensor::full(
+            &shape,
+            0.0,
+            dtype,
+            crate::Device::Cpu,
+        )?));
+    }
+    Err(PyTypeError::new_err(
+        "new(): expected a sequence of numbers or sizes as ints",
+    ))
+}
+
+#[pyfunction]
+#[pyo3(signature = (*args))]
+pub fn _legacy(args: &Bound<'_, PyTuple>) -> R {
+    let (dt, rest) = (args.get_item(0)?, args.get_slice(1, args.len()));
+    let dt = dtype_of(Some(&dt))?.ok_or_else(|| PyValueError::new_err("dtype"))?;
+    legacy_new(&rest, dt)
+}
+
+fn tensors_of(op: &str, seq: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
+    if seq.cast::<PyTensor>().is_ok()
+        || !(seq.is_instance_of::<PyList>() || seq.is_instance_of::<PyTuple>())
+    {
+        return Err(PyTypeError::new_err(format!(
+            "{op}(): argument 'tensors' must be tuple of Tensors, not {}",
+            seq.get_type().name()?
+        )));
+    }
+    seq.try_iter()?
+        .map(|o| tensor_arg(op, "tensors", &o?))
+        .collect()
+}
+
+#[pyfunction]
+#[pyo3(signature = (tensors, dim=0))]
+pub fn cat(tensors: &Bound<'_, PyAny>, dim: i64) -> R {
+    Ok(PyTensor::wrap(Tensor::cat(
+        &tensors_of("cat", tensors)?,
+        dim,
+    )?))
+}
+
+#[pyfunction]
+#[pyo3(signature = (tensors, dim=0))]
+pub fn stack(tensors: &Bound<'_, PyAny>, dim: i64) -> R {
+    Ok(PyTensor::wrap(Tensor::stack(
+        &tensors_of("stack", tensors)?,
+        dim,
+    )?))
+}
+
+#[pyfunction]
+#[pyo3(name = "where")]
+pub fn where_(
+    condition: &Bound<'_, PyAny>,
+    input: &Bound<'_, PyAny>,
+    other: &Bound<'_, PyAny>,
+) -> R {
+    let c = tensor_arg("where", "condition", condition)?;
+    let a = super::convert::operand_or_err("where", input)?;
+    let b = super::convert::operand_or_err("where", other)?;
+    Ok(PyTensor::wrap(Tensor::where_(&c, &a, &b)?))
+}
+
+#[pyfunction]
+pub fn is_grad_enabled() -> bool {
+    autograd::is_grad_enabled()
+}
+
+#[pyfunction]
+pub fn _set_grad_enabled(mode: bool) {
+    autograd::set_grad_enabled(mode)
+}
+
+#[pyfunction]
+pub fn manual_seed(seed: i64) {
+    crate::tensor::rng::manual_seed(seed as u64)
+}
+
+/// autograd.backward(tensors, grad_tensors, retain_graph, create_graph), GIL released.
+#[pyfunction]
+#[pyo3(signature = (tensors, grad_tensors=None, retain_graph=None, create_graph=false))]
+pub fn _backward(
+    py: Python<'_>,
+    tensors: &Bound<'_, PyAny>,
+    grad_tensors: Option<&Bound<'_, PyAny>>,
+    retain_graph: Option<bool>,
+    create_graph: bool,
+) -> PyResult<()> {
+    let roots: Vec<Tensor> = if tensors.cast::<PyTensor>().is_ok() {
+        vec![tensor_arg("backward", "tensors", tensors)?]
+    } else {
+        tensors_of("backward", tensors)?
+    };
+    let grads: Vec<Option<Tensor>> = match grad_tensors {
+        None => vec![None; roots.len()],
+        Some(g) if g.is_none() => vec![None; roots.len()],
+        Some(g) if g.cast::<PyTensor>().is_ok() => {
+            vec![Some(tensor_arg("backward", "grad_tensors", g)?)]
+        }
+        Some(g) => g
+            .try_iter()?
+            .map(|o| {
+                let o = o?;
+                if o.is_none() {
+                    Ok(None)
+                } else {
+                    tensor_arg("backward", "grad_tensors", &o).map(Some)
+                }
+            })
+            .collect::<PyResult<_>>()?,
+    };
+    if grads.len() != roots.len() {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "got {} tensors and {} gradients",
+            roots.len(),
+            grads.len()
+        )));
+    }
+    let retain = retain_graph.unwrap_or(create_graph);
+    py.detach(move || autograd::backward(&roots, &grads, retain, create_graph))?;
+    Ok(())
+}

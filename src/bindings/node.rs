@@ -1,0 +1,60 @@
+//! `grad_fn` objects: a Python view of a graph node (name, next_functions).
+
+use crate::autograd::Node;
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use std::sync::Arc;
+
+#[pyclass(name = "Node", module = "ferrograd.autograd.graph", frozen)]
+pub struct PyNode {
+    node: Arc<Node>,
+}
+
+impl PyNode {
+    pub fn new(node: Arc<Node>) -> PyNode {
+        PyNode { node }
+    }
+}
+
+#[pymethods]
+impl PyNode {
+    fn name(&self) -> &'static str {
+        self.node.name
+    }
+
+    /// ((next_node, input_nr), ...) for each input; None where the input needs no gradient.
+    #[getter]
+    fn next_functions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let items: Vec<Bound<'py, PyAny>> = self
+            .node
+            .next
+            .iter()
+            .map(|e| match e {
+                Some(e) => (PyNode::new(e.node.clone()), 0usize)
+                    .into_pyobject(py)
+                    .map(|t| t.into_any()),
+                None => (py.None(), 0usize).into_pyobject(py).map(|t| t.into_any()),
+            })
+            .collect::<PyResult<_>>()?;
+        PyTuple::new(py, items)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<{} object at {:#x}>",
+            self.node.name,
+            Arc::as_ptr(&self.node) as usize
+        )
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyNode>()
+            .map(|o| Arc::ptr_eq(&o.get().node, &self.node))
+            .unwrap_or(false)
+    }
+
+    fn __hash__(&self) -> isize {
+        Arc::as_ptr(&self.node) as isize
+    }
+}

@@ -1,0 +1,1069 @@
+//! The Python `Tensor`: every method converts its arguments, calls the Rust API, and wraps the
+//! result. No math lives here.
+
+use super::convert::{dims_of, dtype_of, operand, operand_or_err, shape_of, tensor_arg};
+use super::dtype::{PyDType, PyDevice};
+use super::index::{parse_index, value_tensor};
+use super::node::PyNode;
+use crate::dtype::DType;
+use crate::tensor::{Scalar, Tensor};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+use pyo3::IntoPyObjectExt;
+
+#[pyclass(name = "Tensor", module = "ferrograd", subclass, weakref)]
+pub struct PyTensor {
+    pub t: Tensor,
+}
+
+impl PyTensor {
+    pub fn wrap(t: Tensor) -> PyTensor {
+        PyTensor { t }
+    }
+}
+
+type R = PyResult<PyTensor>;
+
+fn ok(t: crate::Result<Tensor>) -> R {
+    Ok(PyTensor::wrap(t?))
+}
+
+/// Binary dunder: NotImplemented for operands Python should try the other way round.
+fn binop<'py>(
+    py: Python<'py>,
+    other: &Bound<'py, PyAny>,
+    f: impl FnOnce(&Tensor) -> crate::Result<Tensor>,
+) -> PyResult<Py<PyAny>> {
+    match operand(other) {
+        Some(o) => PyTensor::wrap(f(&o)?).into_py_any(py),
+        None => Ok(py.NotImplemented()),
+    }
+}
+
+fn alpha_scaled(other: Tensor, alpha: Option<&Bound<'_, PyAny>>) -> PyResult<Tensor> {
+    match alpha {
+        None => Ok(other),
+        Some(a) => {
+            let s = super::convert::scalar_of(a)
+                .ok_or_else(|| PyTypeError::new_err("alpha must be a number"))?;
+            Ok(other.mul(&Tensor::wrapped_scalar(s))?)
+        }
+    }
+}
+
+fn tolist_rec<'py>(
+    py: Python<'py>,
+    vals: &[Scalar],
+    shape: &[usize],
+) -> PyResult<Bound<'py, PyAny>> {
+    if shape.is_empty() {
+        return match vals[0] {
+            Scalar::Float(f) => f.into_bound_py_any(py),
+            Scalar::Int(i) => i.into_bound_py_any(py),
+            Scalar::Bool(b) => b.into_bound_py_any(py),
+        };
+    }
+    let step: usize = shape[1..].iter().product();
+    let items: Vec<Bound<'py, PyAny>> = (0..shape[0])
+        .map(|i| tolist_rec(py, &vals[i * step..(i + 1) * step], &shape[1..]))
+        .collect::<PyResult<_>>()?;
+    Ok(PyList::new(py, items)?.into_any())
+}
+
+pub fn scalars_of(t: &Tensor) -> crate::Result<Vec<Scalar>> {
+    Ok(match t.dtype() {
+        DType::F32 | DType::F64 => t.to_vec::<f64>()?.into_iter().map(Scalar::Float).collect(),
+        DType::I64 => t.to_vec::<i64>()?.into_iter().map(Scalar::Int).collect(),
+        DType::Bool => t.to_vec::<bool>()?.into_iter().map(Scalar::Bool).collect(),
+    })
+}
+
+/// var/std arguments in both torch spellings: (dim, unbiased, keepdim) and correction=.
+fn correction_of(
+    dim: Option<&Bound<'_, PyAny>>,
+    unbiased: Option<bool>,
+    correction: Option<f64>,
+) -> PyResult<(Option<Vec<i64>>, f64)> {
+    let (dim, unbiased) = match dim {
+        Some(d) if d.is_instance_of::<pyo3::types::PyBool>() => (None, Some(d.extract::<bool>()?)),
+        d => (dims_of("var", d)?, unbiased),
+    };
+    let c = match (correction, unbiased) {
+        (Some(c), _) => c,
+        (None, Some(false)) => 0.0,
+        _ => 1.0,
+    };
+    Ok((dim, c))
+}
+
+#[pymethods]
+impl PyTensor {
+    /// `Tensor(data)` / `Tensor(*sizes)` as the legacy constructor does (float32).
+    #[new]
+    #[pyo3(signature = (*args))]
+    fn py_new(args: &Bound<'_, PyTuple>) -> R {
+        super::functions::legacy_new(args, DType::F32)
+    }
+
+    // ---- attributes ----------------------------------------------------------------------
+
+    #[getter]
+    fn shape<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        super::functions::size_obj(py, self.t.shape())
+    }
+
+    #[pyo3(signature = (dim=None))]
+    fn size<'py>(&self, py: Python<'py>, dim: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+        match dim {
+            None => self.shape(py),
+            Some(d) => {
+                let d = crate::shape::normalize_dim("size", d, self.t.ndim())?;
+                if self.t.ndim() == 0 {
+                    return Err(pyo3::exceptions::PyIndexError::new_err(
+                        "size(): dimension specified as 0 but tensor has no dimensions",
+                    ));
+                }
+                self.t.shape()[d].into_bound_py_any(py)
+            }
+        }
+    }
+
+    #[pyo3(signature = (dim=None))]
+    fn stride<'py>(&self, py: Python<'py>, dim: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+        match dim {
+            None => Ok(PyTuple::new(py, self.t.strides())?.into_any()),
+            Some(d) => {
+                let d = crate::shape::normalize_dim("stride", d, self.t.ndim())?;
+                self.t.strides()[d].into_bound_py_any(py)
+            }
+        }
+    }
+
+    fn dim(&self) -> usize {
+        self.t.ndim()
+    }
+    fn ndimension(&self) -> usize {
+        self.t.ndim()
+    }
+    #[getter]
+    fn ndim(&self) -> usize {
+        self.t.ndim()
+    }
+    fn numel(&self) -> usize {
+        self.t.numel()
+    }
+    fn nelement(&self) -> usize {
+        self.t.numel()
+    }
+    fn element_size(&self) -> usize {
+        self.t.dtype().size_in_bytes()
+    }
+    fn is_contiguous(&self) -> bool {
+        self.t.is_contiguous()
+    }
+    fn is_floating_point(&self) -> bool {
+        self.t.dtype().is_float()
+    }
+    fn data_ptr(&self) -> usize {
+        self.t.data_ptr()
+    }
+    #[getter]
+    fn dtype(&self) -> PyDType {
+        PyDType { d: self.t.dtype() }
+    }
+    #[getter]
+    fn device(&self) -> PyDevice {
+        PyDevice { d: self.t.device() }
+    }
+    #[getter]
+    fn is_cuda(&self) -> bool {
+        false
+    }
+    #[getter]
+    fn _version(&self) -> u64 {
+        self.t.version()
+    }
+
+    #[getter]
+    fn data(&self) -> PyTensor {
+        PyTensor::wrap(self.t.detach())
+    }
+    #[setter]
+    fn set_data(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let v = tensor_arg("data", "data", value)?;
+        self.t = self.t.with_data_of(&v)?;
+        Ok(())
+    }
+
+    #[getter]
+    fn requires_grad(&self) -> bool {
+        self.t.requires_grad()
+    }
+    #[setter]
+    fn set_requires_grad(&self, v: bool) -> PyResult<()> {
+        Ok(self.t.set_requires_grad(v)?)
+    }
+    #[pyo3(signature = (requires_grad=true))]
+    fn requires_grad_(slf: PyRef<'_, Self>, requires_grad: bool) -> PyResult<PyRef<'_, Self>> {
+        slf.t.set_requires_grad(requires_grad)?;
+        Ok(slf)
+    }
+
+    #[getter]
+    fn grad(&self) -> Option<PyTensor> {
+        self.t.grad().map(PyTensor::wrap)
+    }
+    #[setter]
+    fn set_grad(&self, g: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let g = match g {
+            None => None,
+            Some(o) if o.is_none() => None,
+            Some(o) => Some(tensor_arg("grad", "grad", o)?),
+        };
+        Ok(self.t.set_grad(g)?)
+    }
+
+    #[getter]
+    fn grad_fn(&self) -> Option<PyNode> {
+        self.t.grad_fn().map(PyNode::new)
+    }
+    #[getter]
+    fn is_leaf(&self) -> bool {
+        self.t.is_leaf()
+    }
+    fn retain_grad(&self) -> PyResult<()> {
+        Ok(self.t.retain_grad()?)
+    }
+    #[getter]
+    fn retains_grad(&self) -> bool {
+        self.t.retains_grad()
+    }
+    fn detach(&self) -> PyTensor {
+        PyTensor::wrap(self.t.detach())
+    }
+    fn detach_(mut slf: PyRefMut<'_, Self>) -> PyRefMut<'_, Self> {
+        let d = slf.t.detach();
+        slf.t = d;
+        slf
+    }
+
+    #[pyo3(signature = (gradient=None, retain_graph=None, create_graph=false, inputs=None))]
+    fn backward(
+        &self,
+        py: Python<'_>,
+        gradient: Option<&Bound<'_, PyAny>>,
+        retain_graph: Option<bool>,
+        create_graph: bool,
+        inputs: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        if inputs.is_some_and(|i| !i.is_none()) {
+            return Err(PyValueError::new_err(
+                "backward(inputs=...) is not supported yet; use autograd.grad",
+            ));
+        }
+        let g = match gradient {
+            None => None,
+            Some(o) if o.is_none() => None,
+            Some(o) => Some(tensor_arg("backward", "gradient", o)?),
+        };
+        let t = self.t.clone();
+        let retain = retain_graph.unwrap_or(create_graph);
+        // The whole backward runs without the GIL: other Python threads keep going.
+        py.detach(move || t.backward(g, retain, create_graph))?;
+        Ok(())
+    }
+
+    // ---- values ----------------------------------------------------------------------------
+
+    fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self.t.item()? {
+            Scalar::Float(f) => f.into_bound_py_any(py),
+            Scalar::Int(i) => i.into_bound_py_any(py),
+            Scalar::Bool(b) => b.into_bound_py_any(py),
+        }
+    }
+
+    fn tolist<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let vals = scalars_of(&self.t)?;
+        if vals.is_empty() && self.t.ndim() == 0 {
+            return Err(PyRuntimeError::new_err("tolist: empty 0-d tensor"));
+        }
+        if vals.is_empty() {
+            // Shapes with a zero: nested empty lists down to the zero dim.
+            return Ok(empty_nested(py, self.t.shape())?);
+        }
+        tolist_rec(py, &vals, self.t.shape())
+    }
+
+    fn numpy<'py>(slf: PyRef<'py, Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        super::numpy::to_numpy(py, &slf)
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        py.import("ferrograd._tensor_str")?
+            .call_method1("tensor_repr", (slf,))?
+            .extract()
+    }
+
+    fn __len__(&self) -> PyResult<usize> {
+        if self.t.ndim() == 0 {
+            return Err(PyTypeError::new_err("len() of a 0-d tensor"));
+        }
+        Ok(self.t.shape()[0])
+    }
+
+    fn __iter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let t = slf.borrow().t.clone();
+        if t.ndim() == 0 {
+            return Err(PyTypeError::new_err("iteration over a 0-d tensor"));
+        }
+        let items: Vec<PyTensor> = (0..t.shape()[0] as i64)
+            .map(|i| t.select(0, i).map(PyTensor::wrap))
+            .collect::<crate::Result<_>>()?;
+        PyList::new(slf.py(), items)?
+            .try_iter()
+            .map(|i| i.into_any())
+    }
+
+    fn __bool__(&self) -> PyResult<bool> {
+        if self.t.numel() != 1 {
+            return Err(PyRuntimeError::new_err(format!(
+                "Boolean value of Tensor with more than one value is ambiguous (shape {})",
+                crate::error::fmt_shape(self.t.shape())
+            )));
+        }
+        Ok(self.t.item_f64()? != 0.0)
+    }
+    fn __float__(&self) -> PyResult<f64> {
+        Ok(self.t.item_f64()?)
+    }
+    fn __int__(&self) -> PyResult<i64> {
+        Ok(match self.t.item()? {
+            Scalar::Float(f) => f as i64,
+            Scalar::Int(i) => i,
+            Scalar::Bool(b) => b as i64,
+        })
+    }
+    fn __index__(&self) -> PyResult<i64> {
+        if self.t.dtype().is_float() || self.t.numel() != 1 {
+            return Err(PyTypeError::new_err(
+                "only integer tensors of a single element can be converted to an index",
+            ));
+        }
+        self.__int__()
+    }
+    fn __hash__(slf: &Bound<'_, Self>) -> isize {
+        slf.as_ptr() as isize
+    }
+
+    // ---- arithmetic operators ----------------------------------------------------------------
+
+    fn __add__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.add(o))
+    }
+    fn __radd__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| o.add(&self.t))
+    }
+    fn __sub__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.sub(o))
+    }
+    fn __rsub__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| o.sub(&self.t))
+    }
+    fn __mul__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.mul(o))
+    }
+    fn __rmul__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| o.mul(&self.t))
+    }
+    fn __truediv__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.div(o))
+    }
+    fn __rtruediv__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| o.div(&self.t))
+    }
+    fn __pow__<'py>(
+        &self,
+        py: Python<'py>,
+        o: &Bound<'py, PyAny>,
+        modulo: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let _ = modulo;
+        binop(py, o, |o| self.t.pow(o))
+    }
+    fn __rpow__<'py>(
+        &self,
+        py: Python<'py>,
+        o: &Bound<'py, PyAny>,
+        modulo: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let _ = modulo;
+        binop(py, o, |o| o.pow(&self.t))
+    }
+    fn __matmul__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        match o.cast::<PyTensor>() {
+            Ok(t) => PyTensor::wrap(self.t.matmul(&t.borrow().t)?).into_py_any(py),
+            Err(_) => Ok(py.NotImplemented()),
+        }
+    }
+    fn __rmatmul__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        match o.cast::<PyTensor>() {
+            Ok(t) => PyTensor::wrap(t.borrow().t.matmul(&self.t)?).into_py_any(py),
+            Err(_) => Ok(py.NotImplemented()),
+        }
+    }
+    fn __neg__(&self) -> R {
+        ok(self.t.neg())
+    }
+    fn __pos__(&self) -> PyTensor {
+        PyTensor::wrap(self.t.clone())
+    }
+    fn __abs__(&self) -> R {
+        ok(self.t.abs())
+    }
+    fn __invert__(&self) -> R {
+        if self.t.dtype() != DType::Bool {
+            return Err(PyTypeError::new_err(
+                "~ (bitwise_not) is only supported for bool tensors in ferrograd",
+            ));
+        }
+        ok(self.t.logical_not())
+    }
+    fn __and__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.logical_and(o))
+    }
+    fn __or__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.logical_or(o))
+    }
+
+    fn __iadd__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        let o = operand_or_err("add_", o)?;
+        Ok(slf.t.apply_inplace("add_", &[&o], |s| s.add(&o))?)
+    }
+    fn __isub__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        let o = operand_or_err("sub_", o)?;
+        Ok(slf.t.apply_inplace("sub_", &[&o], |s| s.sub(&o))?)
+    }
+    fn __imul__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        let o = operand_or_err("mul_", o)?;
+        Ok(slf.t.apply_inplace("mul_", &[&o], |s| s.mul(&o))?)
+    }
+    fn __itruediv__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        let o = operand_or_err("div_", o)?;
+        Ok(slf.t.apply_inplace("div_", &[&o], |s| s.div(&o))?)
+    }
+
+    // ---- comparisons ---------------------------------------------------------------------------
+
+    fn __eq__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.eq(o))
+    }
+    fn __ne__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.ne(o))
+    }
+    fn __lt__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.lt(o))
+    }
+    fn __le__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.le(o))
+    }
+    fn __gt__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.gt(o))
+    }
+    fn __ge__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.ge(o))
+    }
+    fn eq(&self, o: &Bound<'_, PyAny>) -> R {
+        ok(self.t.eq(&operand_or_err("eq", o)?))
+    }
+    fn ne(&self, o: &Bound<'_, PyAny>) -> R {
+        ok(self.t.ne(&operand_or_err("ne", o)?))
+    }
+    fn lt(&self, o: &Bound<'_, PyAny>) -> R {
+        ok(self.t.lt(&operand_or_err("lt", o)?))
+    }
+    fn le(&self, o: &Bound<'_, PyAny>) -> R {
+        ok(self.t.le(&operand_or_err("le", o)?))
+    }
+    fn gt(&self, o: &Bound<'_, PyAny>) -> R {
+        ok(self.t.gt(&operand_or_err("gt", o)?))
+    }
+    fn ge(&self, o: &Bound<'_, PyAny>) -> R {
+        ok(self.t.ge(&operand_or_err("ge", o)?))
+    }
+    fn logical_not(&self) -> R {
+        ok(self.t.logical_not())
+    }
+    fn logical_and(&self, o: &Bound<'_, PyAny>) -> R {
+        ok(self.t.logical_and(&operand_or_err("logical_and", o)?))
+    }
+    fn logical_or(&self, o: &Bound<'_, PyAny>) -> R {
+        ok(self.t.logical_or(&operand_or_err("logical_or", o)?))
+    }
+
+    // ---- named arithmetic ----------------------------------------------------------------------
+
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn add(&self, other: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> R {
+        ok(self
+            .t
+            .add(&alpha_scaled(operand_or_err("add", other)?, alpha)?))
+    }
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn sub(&self, other: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> R {
+        ok(self
+            .t
+            .sub(&alpha_scaled(operand_or_err("sub", other)?, alpha)?))
+    }
+    fn mul(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.mul(&operand_or_err("mul", other)?))
+    }
+    fn div(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.div(&operand_or_err("div", other)?))
+    }
+    fn pow(&self, exponent: &Bound<'_, PyAny>) -> R {
+        ok(self.t.pow(&operand_or_err("pow", exponent)?))
+    }
+    fn maximum(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.maximum(&tensor_arg("maximum", "other", other)?))
+    }
+    fn minimum(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.minimum(&tensor_arg("minimum", "other", other)?))
+    }
+    fn matmul(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.matmul(&tensor_arg("matmul", "other", other)?))
+    }
+    fn mm(&self, other: &Bound<'_, PyAny>) -> R {
+        let o = tensor_arg("mm", "mat2", other)?;
+        if self.t.ndim() != 2 || o.ndim() != 2 {
+            return Err(PyRuntimeError::new_err(
+                "mm: both arguments must be 2-D (use matmul for other shapes)",
+            ));
+        }
+        ok(self.t.matmul(&o))
+    }
+
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn add_<'a>(
+        slf: PyRef<'a, Self>,
+        other: &Bound<'_, PyAny>,
+        alpha: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyRef<'a, Self>> {
+        let o = alpha_scaled(operand_or_err("add_", other)?, alpha)?;
+        slf.t.apply_inplace("add_", &[&o], |s| s.add(&o))?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn sub_<'a>(
+        slf: PyRef<'a, Self>,
+        other: &Bound<'_, PyAny>,
+        alpha: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyRef<'a, Self>> {
+        let o = alpha_scaled(operand_or_err("sub_", other)?, alpha)?;
+        slf.t.apply_inplace("sub_", &[&o], |s| s.sub(&o))?;
+        Ok(slf)
+    }
+    fn mul_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
+        let o = operand_or_err("mul_", other)?;
+        slf.t.apply_inplace("mul_", &[&o], |s| s.mul(&o))?;
+        Ok(slf)
+    }
+    fn div_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
+        let o = operand_or_err("div_", other)?;
+        slf.t.apply_inplace("div_", &[&o], |s| s.div(&o))?;
+        Ok(slf)
+    }
+    fn pow_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
+        let o = operand_or_err("pow_", other)?;
+        slf.t.apply_inplace("pow_", &[&o], |s| s.pow(&o))?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (min=None, max=None))]
+    fn clamp_(
+        slf: PyRef<'_, Self>,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) -> PyResult<PyRef<'_, Self>> {
+        slf.t.apply_inplace("clamp_", &[], |s| s.clamp(min, max))?;
+        Ok(slf)
+    }
+    fn neg_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        slf.t.apply_inplace("neg_", &[], |s| s.neg())?;
+        Ok(slf)
+    }
+    fn exp_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        slf.t.apply_inplace("exp_", &[], |s| s.exp())?;
+        Ok(slf)
+    }
+    fn relu_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        slf.t.apply_inplace("relu_", &[], |s| s.relu())?;
+        Ok(slf)
+    }
+    fn zero_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        slf.t.zero_()?;
+        Ok(slf)
+    }
+    fn fill_<'a>(slf: PyRef<'a, Self>, value: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
+        let v = super::convert::scalar_of(value)
+            .or_else(|| {
+                value
+                    .cast::<PyTensor>()
+                    .ok()
+                    .and_then(|t| t.borrow().t.item().ok())
+            })
+            .ok_or_else(|| PyTypeError::new_err("fill_(): argument 'value' must be a number"))?;
+        slf.t.fill_(v)?;
+        Ok(slf)
+    }
+    fn copy_<'a>(slf: PyRef<'a, Self>, src: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
+        let s = tensor_arg("copy_", "src", src)?;
+        slf.t.copy_(&s)?;
+        Ok(slf)
+    }
+
+    // ---- unary math ----------------------------------------------------------------------------
+
+    fn neg(&self) -> R {
+        ok(self.t.neg())
+    }
+    fn negative(&self) -> R {
+        ok(self.t.neg())
+    }
+    fn exp(&self) -> R {
+        ok(self.t.exp())
+    }
+    fn log(&self) -> R {
+        ok(self.t.log())
+    }
+    fn sqrt(&self) -> R {
+        ok(self.t.sqrt())
+    }
+    fn sin(&self) -> R {
+        ok(self.t.sin())
+    }
+    fn cos(&self) -> R {
+        ok(self.t.cos())
+    }
+    fn tanh(&self) -> R {
+        ok(self.t.tanh())
+    }
+    fn sigmoid(&self) -> R {
+        ok(self.t.sigmoid())
+    }
+    fn relu(&self) -> R {
+        ok(self.t.relu())
+    }
+    fn abs(&self) -> R {
+        ok(self.t.abs())
+    }
+    fn sign(&self) -> R {
+        ok(self.t.sign())
+    }
+    fn square(&self) -> R {
+        ok(self.t.mul(&self.t))
+    }
+    fn reciprocal(&self) -> R {
+        ok(Tensor::wrapped_scalar(Scalar::Int(1)).div(&self.t))
+    }
+    #[pyo3(signature = (min=None, max=None))]
+    fn clamp(&self, min: Option<f64>, max: Option<f64>) -> R {
+        ok(self.t.clamp(min, max))
+    }
+    #[pyo3(signature = (min=None, max=None))]
+    fn clip(&self, min: Option<f64>, max: Option<f64>) -> R {
+        ok(self.t.clamp(min, max))
+    }
+    fn clamp_min(&self, min: f64) -> R {
+        ok(self.t.clamp(Some(min), None))
+    }
+    fn clamp_max(&self, max: f64) -> R {
+        ok(self.t.clamp(None, Some(max)))
+    }
+
+    // ---- reductions ----------------------------------------------------------------------------
+
+    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
+    fn sum(
+        &self,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> R {
+        let d = dims_of("sum", dim)?.unwrap_or_default();
+        let src = match dtype_of(dtype)? {
+            Some(dt) => self.t.to_dtype(dt)?,
+            None => self.t.clone(),
+        };
+        ok(src.sum(&d, keepdim))
+    }
+    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
+    fn mean(
+        &self,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> R {
+        let d = dims_of("mean", dim)?.unwrap_or_default();
+        let src = match dtype_of(dtype)? {
+            Some(dt) => self.t.to_dtype(dt)?,
+            None => self.t.clone(),
+        };
+        ok(src.mean(&d, keepdim))
+    }
+    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
+    fn prod(
+        &self,
+        dim: Option<&Bound<'_, PyAny>>,
+        keepdim: bool,
+        dtype: Option<&Bound<'_, PyAny>>,
+    ) -> R {
+        let d = dims_of("prod", dim)?.unwrap_or_default();
+        let src = match dtype_of(dtype)? {
+            Some(dt) => self.t.to_dtype(dt)?,
+            None => self.t.clone(),
+        };
+        ok(src.prod(&d, keepdim))
+    }
+    #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
+    fn var(
+        &self,
+        dim: Option<&Bound<'_, PyAny>>,
+        unbiased: Option<bool>,
+        keepdim: bool,
+        correction: Option<f64>,
+    ) -> R {
+        let (d, c) = correction_of(dim, unbiased, correction)?;
+        ok(self.t.var(&d.unwrap_or_default(), c, keepdim))
+    }
+    #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
+    fn std(
+        &self,
+        dim: Option<&Bound<'_, PyAny>>,
+        unbiased: Option<bool>,
+        keepdim: bool,
+        correction: Option<f64>,
+    ) -> R {
+        let (d, c) = correction_of(dim, unbiased, correction)?;
+        ok(self.t.std(&d.unwrap_or_default(), c, keepdim))
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn max<'py>(
+        &self,
+        py: Python<'py>,
+        dim: Option<&Bound<'py, PyAny>>,
+        keepdim: bool,
+    ) -> PyResult<Py<PyAny>> {
+        self.extreme(py, dim, keepdim, true)
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn min<'py>(
+        &self,
+        py: Python<'py>,
+        dim: Option<&Bound<'py, PyAny>>,
+        keepdim: bool,
+    ) -> PyResult<Py<PyAny>> {
+        self.extreme(py, dim, keepdim, false)
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn amax(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> R {
+        ok(self
+            .t
+            .amax(&dims_of("amax", dim)?.unwrap_or_default(), keepdim))
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn amin(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> R {
+        ok(self
+            .t
+            .amin(&dims_of("amin", dim)?.unwrap_or_default(), keepdim))
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn argmax(&self, dim: Option<i64>, keepdim: bool) -> R {
+        ok(self.t.argmax(dim, keepdim))
+    }
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn argmin(&self, dim: Option<i64>, keepdim: bool) -> R {
+        ok(self.t.argmin(dim, keepdim))
+    }
+    #[pyo3(signature = (dim, keepdim=false))]
+    fn logsumexp(&self, dim: &Bound<'_, PyAny>, keepdim: bool) -> R {
+        ok(self.t.logsumexp(
+            &dims_of("logsumexp", Some(dim))?.unwrap_or_default(),
+            keepdim,
+        ))
+    }
+    #[pyo3(signature = (dim, dtype=None))]
+    fn softmax(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> R {
+        let src = match dtype_of(dtype)? {
+            Some(dt) => self.t.to_dtype(dt)?,
+            None => self.t.clone(),
+        };
+        ok(src.softmax(dim))
+    }
+    #[pyo3(signature = (dim, dtype=None))]
+    fn log_softmax(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> R {
+        let src = match dtype_of(dtype)? {
+            Some(dt) => self.t.to_dtype(dt)?,
+            None => self.t.clone(),
+        };
+        ok(src.log_softmax(dim))
+    }
+
+    // ---- shape and views -------------------------------------------------------------------------
+
+    #[pyo3(signature = (*shape))]
+    fn view(&self, shape: &Bound<'_, PyTuple>) -> R {
+        ok(self.t.view(&shape_of("view", shape)?))
+    }
+    #[pyo3(signature = (*shape))]
+    fn reshape(&self, shape: &Bound<'_, PyTuple>) -> R {
+        ok(self.t.reshape(&shape_of("reshape", shape)?))
+    }
+    fn view_as(&self, other: &Bound<'_, PyAny>) -> R {
+        let o = tensor_arg("view_as", "other", other)?;
+        ok(self
+            .t
+            .view(&o.shape().iter().map(|&d| d as i64).collect::<Vec<_>>()))
+    }
+    fn reshape_as(&self, other: &Bound<'_, PyAny>) -> R {
+        let o = tensor_arg("reshape_as", "other", other)?;
+        ok(self.t.reshape_to(o.shape()))
+    }
+    #[pyo3(signature = (start_dim=0, end_dim=-1))]
+    fn flatten(&self, start_dim: i64, end_dim: i64) -> R {
+        ok(self.t.flatten(start_dim, end_dim))
+    }
+    fn transpose(&self, dim0: i64, dim1: i64) -> R {
+        ok(self.t.transpose(dim0, dim1))
+    }
+    fn swapaxes(&self, dim0: i64, dim1: i64) -> R {
+        ok(self.t.transpose(dim0, dim1))
+    }
+    fn t(&self) -> R {
+        ok(self.t.t())
+    }
+    #[getter(T)]
+    fn big_t(&self) -> R {
+        let n = self.t.ndim() as i64;
+        let perm: Vec<i64> = (0..n).rev().collect();
+        ok(self.t.permute(&perm))
+    }
+    #[getter(mT)]
+    fn m_t(&self) -> R {
+        ok(self.t.transpose(-2, -1))
+    }
+    #[pyo3(signature = (*dims))]
+    fn permute(&self, dims: &Bound<'_, PyTuple>) -> R {
+        ok(self.t.permute(&shape_of("permute", dims)?))
+    }
+    #[pyo3(signature = (*sizes))]
+    fn expand(&self, sizes: &Bound<'_, PyTuple>) -> R {
+        ok(self.t.expand(&shape_of("expand", sizes)?))
+    }
+    fn expand_as(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self
+            .t
+            .expand_to(tensor_arg("expand_as", "other", other)?.shape()))
+    }
+    #[pyo3(signature = (dim=None))]
+    fn squeeze(&self, dim: Option<&Bound<'_, PyAny>>) -> R {
+        let d = dims_of("squeeze", dim)?;
+        ok(self.t.squeeze(d.as_deref()))
+    }
+    fn unsqueeze(&self, dim: i64) -> R {
+        ok(self.t.unsqueeze(dim))
+    }
+    #[pyo3(signature = (memory_format=None))]
+    fn contiguous(&self, memory_format: Option<&Bound<'_, PyAny>>) -> R {
+        let _ = memory_format;
+        ok(self.t.contiguous())
+    }
+    #[pyo3(signature = (memory_format=None))]
+    fn clone(&self, memory_format: Option<&Bound<'_, PyAny>>) -> R {
+        let _ = memory_format;
+        ok(self.t.clone_tensor())
+    }
+    fn select(&self, dim: i64, index: i64) -> R {
+        ok(self.t.select(dim, index))
+    }
+    fn narrow(&self, dim: i64, start: i64, length: i64) -> R {
+        ok(self.t.narrow(dim, start, length))
+    }
+
+    // ---- dtype and device -------------------------------------------------------------------------
+
+    fn float(&self) -> R {
+        ok(self.t.to_dtype(DType::F32))
+    }
+    fn double(&self) -> R {
+        ok(self.t.to_dtype(DType::F64))
+    }
+    fn long(&self) -> R {
+        ok(self.t.to_dtype(DType::I64))
+    }
+    fn bool(&self) -> R {
+        ok(self.t.to_dtype(DType::Bool))
+    }
+    fn cpu(&self) -> PyTensor {
+        PyTensor::wrap(self.t.clone())
+    }
+    fn type_as(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self
+            .t
+            .to_dtype(tensor_arg("type_as", "other", other)?.dtype()))
+    }
+    /// `.to(dtype)`, `.to(device)`, `.to(other)`, and the keyword forms.
+    #[pyo3(signature = (*args, dtype=None, device=None, non_blocking=false, copy=false))]
+    fn to(
+        &self,
+        args: &Bound<'_, PyTuple>,
+        dtype: Option<&Bound<'_, PyAny>>,
+        device: Option<&Bound<'_, PyAny>>,
+        non_blocking: bool,
+        copy: bool,
+    ) -> R {
+        let _ = non_blocking;
+        let mut target = dtype_of(dtype)?;
+        if let Some(d) = device {
+            super::dtype::device_of(Some(d))?;
+        }
+        for a in args.iter() {
+            if let Ok(Some(dt)) = dtype_of(Some(&a)) {
+                target = Some(dt);
+            } else if let Ok(t) = a.cast::<PyTensor>() {
+                target = Some(t.borrow().t.dtype());
+            } else {
+                super::dtype::device_of(Some(&a))?;
+            }
+        }
+        let out = match target {
+            Some(dt) if dt != self.t.dtype() => self.t.to_dtype(dt)?,
+            _ if copy => self.t.clone_tensor()?,
+            _ => self.t.clone(),
+        };
+        Ok(PyTensor::wrap(out))
+    }
+
+    // ---- creation from this tensor ----------------------------------------------------------------
+
+    #[pyo3(signature = (*size, dtype=None, requires_grad=false))]
+    fn new_zeros(
+        &self,
+        size: &Bound<'_, PyTuple>,
+        dtype: Option<&Bound<'_, PyAny>>,
+        requires_grad: bool,
+    ) -> R {
+        self.new_full_impl(size, 0.0, dtype, requires_grad)
+    }
+    #[pyo3(signature = (*size, dtype=None, requires_grad=false))]
+    fn new_ones(
+        &self,
+        size: &Bound<'_, PyTuple>,
+        dtype: Option<&Bound<'_, PyAny>>,
+        requires_grad: bool,
+    ) -> R {
+        self.new_full_impl(size, 1.0, dtype, requires_grad)
+    }
+    #[pyo3(signature = (data, *, dtype=None, requires_grad=false))]
+    fn new_tensor(
+        &self,
+        data: &Bound<'_, PyAny>,
+        dtype: Option<&Bound<'_, PyAny>>,
+        requires_grad: bool,
+    ) -> R {
+        let dt = dtype_of(dtype)?.unwrap_or(self.t.dtype());
+        super::functions::tensor_impl(data, Some(dt), requires_grad)
+    }
+
+    // ---- indexing ----------------------------------------------------------------------------------
+
+    fn __getitem__(&self, index: &Bound<'_, PyAny>) -> R {
+        let spec = parse_index(&self.t, index)?;
+        ok(spec.get(&self.t))
+    }
+
+    fn __setitem__(&self, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let spec = parse_index(&self.t, index)?;
+        let v = value_tensor(value, self.t.dtype())?;
+        Ok(self.t.index_put_(&spec, &v)?)
+    }
+
+    fn masked_fill(&self, mask: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> R {
+        let m = tensor_arg("masked_fill", "mask", mask)?;
+        let v = value_tensor(value, self.t.dtype())?;
+        ok(Tensor::where_(&m, &v.to_dtype(self.t.dtype())?, &self.t))
+    }
+}
+
+impl PyTensor {
+    fn extreme<'py>(
+        &self,
+        py: Python<'py>,
+        dim: Option<&Bound<'py, PyAny>>,
+        keepdim: bool,
+        max: bool,
+    ) -> PyResult<Py<PyAny>> {
+        match dim {
+            None => PyTensor::wrap(if max {
+                self.t.max_all()?
+            } else {
+                self.t.min_all()?
+            })
+            .into_py_any(py),
+            Some(d) if d.is_none() => PyTensor::wrap(if max {
+                self.t.max_all()?
+            } else {
+                self.t.min_all()?
+            })
+            .into_py_any(py),
+            Some(d) => {
+                if let Ok(o) = d.cast::<PyTensor>() {
+                    let o = o.borrow().t.clone();
+                    let r = if max {
+                        self.t.maximum(&o)?
+                    } else {
+                        self.t.minimum(&o)?
+                    };
+                    return PyTensor::wrap(r).into_py_any(py);
+                }
+                let d: i64 = d.extract()?;
+                let (v, i) = if max {
+                    self.t.max_dim(d, keepdim)?
+                } else {
+                    self.t.min_dim(d, keepdim)?
+                };
+                let ty = py.import("ferrograd.return_types")?.getattr(if max {
+                    "max"
+                } else {
+                    "min"
+                })?;
+                Ok(ty.call1((PyTensor::wrap(v), PyTensor::wrap(i)))?.unbind())
+            }
+        }
+    }
+
+    fn new_full_impl(
+        &self,
+        size: &Bound<'_, PyTuple>,
+        v: f64,
+        dtype: Option<&Bound<'_, PyAny>>,
+        requires_grad: bool,
+    ) -> R {
+        let shape = super::convert::sizes_of("new_full", size)?;
+        let dt = dtype_of(dtype)?.unwrap_or(self.t.dtype());
+        let t = Tensor::full(&shape, v, dt, self.t.device())?;
+        t.set_requires_grad(requires_grad)?;
+        Ok(PyTensor::wrap(t))
+    }
+}
+
+fn empty_nested<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {
+    if shape.is_empty() || shape[0] == 0 {
+        return Ok(PyList::empty(py).into_any());
+    }
+    let items: Vec<Bound<'py, PyAny>> = (0..shape[0])
+        .map(|_| empty_nested(py, &shape[1..]))
+        .collect::<PyResult<_>>()?;
+    Ok(PyList::new(py, items)?.into_any())
+}
