@@ -48,13 +48,13 @@ from ._core import where as where
 from ._size import Size
 from .grad_mode import enable_grad, no_grad, set_grad_enabled
 
-float = float32  # noqa: A001 - torch's alias
+float = float32
 double = float64
 long = int64
 
 # Function forms of Tensor methods: the method descriptors themselves, so `torch.exp(x)` costs
 # what `x.exp()` costs (one call into Rust), and a non-tensor argument is a TypeError.
-abs = Tensor.abs  # noqa: A001
+abs = Tensor.abs
 neg = Tensor.neg
 negative = Tensor.neg
 exp = Tensor.exp
@@ -72,13 +72,13 @@ clamp = Tensor.clamp
 clip = Tensor.clip
 maximum = Tensor.maximum
 minimum = Tensor.minimum
-sum = Tensor.sum  # noqa: A001
+sum = Tensor.sum
 mean = Tensor.mean
 prod = Tensor.prod
 var = Tensor.var
 std = Tensor.std
-max = Tensor.max  # noqa: A001
-min = Tensor.min  # noqa: A001
+max = Tensor.max
+min = Tensor.min
 amax = Tensor.amax
 amin = Tensor.amin
 argmax = Tensor.argmax
@@ -143,7 +143,7 @@ divide = div
 true_divide = div
 
 
-def pow(input, exponent):  # noqa: A001 - torch's name
+def pow(input, exponent):
     """``input ** exponent``; either side may be a Python number (but not both)."""
     if isinstance(input, Tensor):
         return input.pow(exponent)
@@ -161,41 +161,139 @@ def numel_of(input) -> int:
     return input.numel()
 
 
-def FloatTensor(*args):  # noqa: N802 - the legacy torch constructor
+def FloatTensor(*args):
     """Legacy constructor: ``FloatTensor([1.0, 2.0])`` or ``FloatTensor(2, 3)`` (float32)."""
     return _core._legacy(float32, *args)
 
 
-def DoubleTensor(*args):  # noqa: N802
+def DoubleTensor(*args):
     """Legacy constructor for float64 tensors."""
     return _core._legacy(float64, *args)
 
 
-def LongTensor(*args):  # noqa: N802
+def LongTensor(*args):
     """Legacy constructor for int64 tensors."""
     return _core._legacy(int64, *args)
 
 
-def BoolTensor(*args):  # noqa: N802
+def BoolTensor(*args):
     """Legacy constructor for bool tensors."""
     return _core._legacy(bool, *args)
 
 
-from . import autograd  # noqa: E402  (needs the names above)
+from . import autograd
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BoolTensor", "DoubleTensor", "FloatTensor", "LongTensor", "Size", "Tensor", "abs", "add", "amax",
-    "amin", "arange", "argmax", "argmin", "as_tensor", "autograd", "bool", "cat", "clamp", "clip",
-    "clone", "cos", "detach", "device", "div", "divide", "double", "dtype", "empty", "empty_like",
-    "enable_grad", "eq", "exp", "eye", "flatten", "float", "float32", "float64", "from_numpy", "full",
-    "full_like", "ge", "gt", "int64", "is_grad_enabled", "is_tensor", "le", "linspace", "log",
-    "log_softmax", "logical_and", "logical_not", "logical_or", "logsumexp", "long", "lt",
-    "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul",
-    "multiply", "narrow", "ne", "neg", "negative", "no_grad", "numel", "ones", "ones_like", "permute",
-    "pow", "prod", "rand", "rand_like", "randint", "randn", "randn_like", "reciprocal", "relu",
-    "reshape", "select", "set_grad_enabled", "sigmoid", "sign", "sin", "softmax", "sqrt", "square",
-    "squeeze", "stack", "std", "sub", "subtract", "sum", "swapaxes", "t", "tanh", "tensor",
-    "transpose", "true_divide", "unsqueeze", "var", "where", "zeros", "zeros_like",
+    "BoolTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "LongTensor",
+    "Size",
+    "Tensor",
+    "abs",
+    "add",
+    "amax",
+    "amin",
+    "arange",
+    "argmax",
+    "argmin",
+    "as_tensor",
+    "autograd",
+    "bool",
+    "cat",
+    "clamp",
+    "clip",
+    "clone",
+    "cos",
+    "detach",
+    "device",
+    "div",
+    "divide",
+    "double",
+    "dtype",
+    "empty",
+    "empty_like",
+    "enable_grad",
+    "eq",
+    "exp",
+    "eye",
+    "flatten",
+    "float",
+    "float32",
+    "float64",
+    "from_numpy",
+    "full",
+    "full_like",
+    "ge",
+    "gt",
+    "int64",
+    "is_grad_enabled",
+    "is_tensor",
+    "le",
+    "linspace",
+    "log",
+    "log_softmax",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logsumexp",
+    "long",
+    "lt",
+    "manual_seed",
+    "masked_fill",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "mm",
+    "mul",
+    "multiply",
+    "narrow",
+    "ne",
+    "neg",
+    "negative",
+    "no_grad",
+    "numel",
+    "ones",
+    "ones_like",
+    "permute",
+    "pow",
+    "prod",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "reciprocal",
+    "relu",
+    "reshape",
+    "select",
+    "set_grad_enabled",
+    "sigmoid",
+    "sign",
+    "sin",
+    "softmax",
+    "sqrt",
+    "square",
+    "squeeze",
+    "stack",
+    "std",
+    "sub",
+    "subtract",
+    "sum",
+    "swapaxes",
+    "t",
+    "tanh",
+    "tensor",
+    "transpose",
+    "true_divide",
+    "unsqueeze",
+    "var",
+    "where",
+    "zeros",
+    "zeros_like",
 ]

@@ -7,11 +7,11 @@ from typing import NamedTuple
 from ._core import Tensor
 
 
-class max(NamedTuple):  # noqa: A001 - torch's name
+class max(NamedTuple):
     values: Tensor
     indices: Tensor
 
 
-class min(NamedTuple):  # noqa: A001 - torch's name
+class min(NamedTuple):
     values: Tensor
     indices: Tensor
