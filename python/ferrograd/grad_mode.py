@@ -35,7 +35,20 @@ class _GradMode:
         return ()
 
 
-class no_grad(_GradMode):
+class _BareDecorator(_GradMode):
+    """Allows ``@no_grad`` without parentheses, as torch does."""
+
+    def __new__(cls, orig_func=None):
+        self = super().__new__(cls)
+        if orig_func is not None and callable(orig_func):
+            return _GradMode.__call__(self, orig_func)
+        return self
+
+    def __init__(self, orig_func=None) -> None:
+        pass
+
+
+class no_grad(_BareDecorator):
     """Disables gradient recording inside the block.
 
     >>> import ferrograd as torch
@@ -49,7 +62,7 @@ class no_grad(_GradMode):
     _enabled = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_BareDecorator):
     """Enables gradient recording inside the block (e.g. within ``no_grad``)."""
 
     _enabled = True

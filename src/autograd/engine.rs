@@ -209,7 +209,7 @@ fn run_node(
         }
     }
     match &node.kind {
-        NodeKind::AccumulateGrad(meta) => {
+        NodeKind::AccumulateGrad(meta, _) => {
             let mut m = meta.lock();
             let g = if create_graph { grad } else { grad.detach() };
             m.grad = Some(match m.grad.take() {
@@ -232,7 +232,7 @@ fn run_node(
                 )
             };
             let out = r.backward(&grad, &needs)?;
-            if !retain_graph {
+            if !retain_graph && r.saves_tensors() {
                 // Frees the saved values now that this node is done.
                 guard.take();
             }

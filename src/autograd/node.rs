@@ -4,7 +4,7 @@
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::shape::Dims;
-use crate::tensor::{AutogradMeta, Tensor};
+use crate::tensor::{AutogradMeta, Tensor, TensorImpl};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -15,6 +15,11 @@ pub trait Backward: Send + Sync {
     fn backward(&self, grad: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>>;
     /// Rules that saved their own output point it at their node here (see SavedTensor::output).
     fn bind_outputs(&mut self, _node: &Weak<Node>) {}
+    /// Whether the rule holds saved values. A rule that holds none can run again after a
+    /// backward without retain_graph, as in torch; one that does is freed after its first run.
+    fn saves_tensors(&self) -> bool {
+        true
+    }
 }
 
 /// An edge to the node that produced one input, with that input's metadata so the engine can
@@ -28,8 +33,9 @@ pub struct Edge {
 pub enum NodeKind {
     /// An op's rule; `None` once released after a backward without retain_graph.
     Op(Mutex<Option<Box<dyn Backward>>>),
-    /// Sums incoming gradients into a leaf's `.grad`.
-    AccumulateGrad(Arc<Mutex<AutogradMeta>>),
+    /// Sums incoming gradients into a leaf's `.grad`; the leaf itself is held weakly (it holds
+    /// this node weakly too, so neither keeps the other alive).
+    AccumulateGrad(Arc<Mutex<AutogradMeta>>, Weak<TensorImpl>),
 }
 
 pub struct Node {
@@ -62,20 +68,28 @@ impl Node {
         })
     }
 
-    pub fn new_accumulate(meta: Arc<Mutex<AutogradMeta>>) -> Arc<Node> {
+    pub fn new_accumulate(meta: Arc<Mutex<AutogradMeta>>, leaf: Weak<TensorImpl>) -> Arc<Node> {
         Arc::new(Node {
-            name: "AccumulateGrad",
-            kind: NodeKind::AccumulateGrad(meta),
+            name: "torch::autograd::AccumulateGrad",
+            kind: NodeKind::AccumulateGrad(meta, leaf),
             next: Vec::new(),
             seq: SEQ.fetch_add(1, Ordering::Relaxed),
             retained: Mutex::new(Vec::new()),
         })
     }
 
+    /// The leaf tensor behind an AccumulateGrad node, while it is alive.
+    pub fn variable(&self) -> Option<Tensor> {
+        match &self.kind {
+            NodeKind::AccumulateGrad(_, leaf) => leaf.upgrade().map(Tensor),
+            NodeKind::Op(_) => None,
+        }
+    }
+
     /// The leaf tensor's autograd metadata behind an AccumulateGrad node.
     pub fn leaf_meta(&self) -> Option<&Arc<Mutex<AutogradMeta>>> {
         match &self.kind {
-            NodeKind::AccumulateGrad(m) => Some(m),
+            NodeKind::AccumulateGrad(m, _) => Some(m),
             NodeKind::Op(_) => None,
         }
     }

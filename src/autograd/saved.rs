@@ -43,6 +43,17 @@ impl SavedTensor {
         }
     }
 
+    /// A saved Python number: not a tensor the user can free or modify, so a rule holding only
+    /// these may run again (torch saves such operands as scalars).
+    pub fn is_number(&self) -> bool {
+        self.data.is_wrapped_number()
+    }
+
+    /// Whether any of these saved values is a real tensor.
+    pub fn any_tensor(saved: &[Option<&SavedTensor>]) -> bool {
+        saved.iter().flatten().any(|s| !s.is_number())
+    }
+
     pub fn unpack(&self) -> Result<Tensor> {
         if self.data.version() != self.version {
             bail!(

@@ -31,14 +31,8 @@ pub fn tensor_impl(data: &Bound<'_, PyAny>, dtype: Option<DType>, requires_grad:
             Some(d) => t.cast_raw(d)?,
             None => t,
         }
-    } else if data
-        .py()
-        .import("numpy")?
-        .getattr("ndarray")
-        .and_then(|c| data.is_instance(&c))
-        .unwrap_or(false)
-    {
-        let t = super::numpy::from_numpy(data)?.contiguous_copy()?;
+    } else if let Some(arr) = numpy_array(data)? {
+        let t = super::numpy::from_numpy(&arr)?.contiguous_copy()?;
         match dtype {
             Some(d) => t.cast_raw(d)?,
             None => t,
@@ -48,6 +42,20 @@ pub fn tensor_impl(data: &Bound<'_, PyAny>, dtype: Option<DType>, requires_grad:
         tensor_from_values(&n.values, &n.shape, dtype.unwrap_or(n.dtype))?
     };
     finish(t, requires_grad)
+}
+
+/// NumPy arrays, and NumPy scalars as 0-d arrays (their dtype is kept, as torch does).
+fn numpy_array<'py>(data: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let Ok(np) = data.py().import("numpy") else {
+        return Ok(None);
+    };
+    if data.is_instance(&np.getattr("ndarray")?)? {
+        return Ok(Some(data.clone()));
+    }
+    if data.is_instance(&np.getattr("generic")?)? {
+        return Ok(Some(np.call_method1("asarray", (data,))?));
+    }
+    Ok(None)
 }
 
 #[pyfunction]

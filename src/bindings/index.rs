@@ -75,7 +75,13 @@ fn item_of<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Item<'py>> {
         .name()
         .map(|n| n.to_string())
         .unwrap_or_default();
-    Err(PyTypeError::new_err(format!(
+    // torch: a float index is an IndexError, other types a TypeError.
+    let err = if obj.is_instance_of::<pyo3::types::PyFloat>() {
+        PyIndexError::new_err
+    } else {
+        PyTypeError::new_err
+    };
+    Err(err(format!(
         "only integers, slices (`:`), ellipsis (`...`), None and long or bool tensors are valid indices (got {ty})"
     )))
 }

@@ -39,10 +39,24 @@ impl PyNode {
         PyTuple::new(py, items)
     }
 
+    /// For an AccumulateGrad node: the leaf it accumulates into.
+    #[getter]
+    fn variable(&self) -> PyResult<super::tensor::PyTensor> {
+        self.node
+            .variable()
+            .map(super::tensor::PyTensor::wrap)
+            .ok_or_else(|| {
+                pyo3::exceptions::PyAttributeError::new_err(format!(
+                    "'{}' object has no attribute 'variable'",
+                    self.node.name
+                ))
+            })
+    }
+
     fn __repr__(&self) -> String {
+        let short = self.node.name.rsplit("::").next().unwrap_or(self.node.name);
         format!(
-            "<{} object at {:#x}>",
-            self.node.name,
+            "<{short} object at {:#x}>",
             Arc::as_ptr(&self.node) as usize
         )
     }

@@ -291,7 +291,7 @@ impl PyTensor {
         }
         if vals.is_empty() {
             // Shapes with a zero: nested empty lists down to the zero dim.
-            return Ok(empty_nested(py, self.t.shape())?);
+            return empty_nested(py, self.t.shape());
         }
         tolist_rec(py, &vals, self.t.shape())
     }
@@ -719,7 +719,14 @@ impl PyTensor {
         keepdim: bool,
         dtype: Option<&Bound<'_, PyAny>>,
     ) -> R {
-        let d = dims_of("prod", dim)?.unwrap_or_default();
+        let d = match dim {
+            Some(o) if !o.is_none() => vec![o.extract::<i64>().map_err(|_| {
+                PyTypeError::new_err(
+                    "prod(): argument 'dim' must be int (prod reduces one dim at a time)",
+                )
+            })?],
+            _ => Vec::new(),
+        };
         let src = match dtype_of(dtype)? {
             Some(dt) => self.t.to_dtype(dt)?,
             None => self.t.clone(),
@@ -874,10 +881,18 @@ impl PyTensor {
     fn unsqueeze(&self, dim: i64) -> R {
         ok(self.t.unsqueeze(dim))
     }
+    /// Returns self when already contiguous (the same Python object, as torch does).
     #[pyo3(signature = (memory_format=None))]
-    fn contiguous(&self, memory_format: Option<&Bound<'_, PyAny>>) -> R {
+    fn contiguous<'py>(
+        slf: &Bound<'py, Self>,
+        memory_format: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let _ = memory_format;
-        ok(self.t.contiguous())
+        let t = slf.borrow().t.clone();
+        if t.is_contiguous() {
+            return Ok(slf.clone().into_any());
+        }
+        Ok(Bound::new(slf.py(), PyTensor::wrap(t.contiguous()?))?.into_any())
     }
     #[pyo3(signature = (memory_format=None))]
     fn clone(&self, memory_format: Option<&Bound<'_, PyAny>>) -> R {
@@ -987,6 +1002,32 @@ impl PyTensor {
         let spec = parse_index(&self.t, index)?;
         let v = value_tensor(value, self.t.dtype())?;
         Ok(self.t.index_put_(&spec, &v)?)
+    }
+
+    /// `x.where(condition, y)`: x where condition holds, else y.
+    #[pyo3(name = "where")]
+    fn where_(&self, condition: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>) -> R {
+        let c = tensor_arg("where", "condition", condition)?;
+        ok(Tensor::where_(
+            &c,
+            &self.t,
+            &operand_or_err("where", other)?,
+        ))
+    }
+
+    /// Formats a 0-d tensor as its number (`f"{t:.3f}"`), anything else as its repr.
+    fn __format__(slf: &Bound<'_, Self>, spec: &str) -> PyResult<String> {
+        let py = slf.py();
+        let t = slf.borrow().t.clone();
+        if t.ndim() == 0 {
+            let v = slf.call_method0("item")?;
+            return v.call_method1("__format__", (spec,))?.extract();
+        }
+        let r: String = PyTensor::__repr__(slf)?;
+        py.get_type::<pyo3::types::PyString>()
+            .call1((r,))?
+            .call_method1("__format__", (spec,))?
+            .extract()
     }
 
     fn masked_fill(&self, mask: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> R {

@@ -105,6 +105,9 @@ struct AddBackward {
     negate_b: bool,
 }
 impl Backward for AddBackward {
+    fn saves_tensors(&self) -> bool {
+        false
+    }
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let gb = if needs[1] {
             Some(if self.negate_b { g.neg()? } else { g.clone() })
@@ -130,6 +133,9 @@ struct MulBackward {
     b: Option<SavedTensor>,
 }
 impl Backward for MulBackward {
+    fn saves_tensors(&self) -> bool {
+        SavedTensor::any_tensor(&[self.a.as_ref(), self.b.as_ref()])
+    }
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let ga = match &self.b {
             Some(b) => Some(g.mul(&b.unpack()?)?),
@@ -157,6 +163,9 @@ struct DivBackward {
     b: SavedTensor,
 }
 impl Backward for DivBackward {
+    fn saves_tensors(&self) -> bool {
+        SavedTensor::any_tensor(&[self.a.as_ref(), Some(&self.b)])
+    }
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let b = self.b.unpack()?;
         let ga = if needs[0] { Some(g.div(&b)?) } else { None };
@@ -171,6 +180,12 @@ impl Backward for DivBackward {
 
 pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dt = result_type(a, b);
+    if !dt.is_float() && b.is_wrapped_number() && b.item_f64()? < 0.0 {
+        crate::error::bail!(
+            DType,
+            "pow: Integers to negative integer powers are not allowed."
+        )
+    }
     let out = kernel(BinaryOp::Pow, "pow", a, b, dt)?;
     // torch names the rule by the form: tensor ** number is PowBackward0, number ** tensor and
     // tensor ** tensor are PowBackward1/2.
@@ -196,14 +211,18 @@ struct PowBackward {
     out: Option<SavedTensor>,
 }
 impl Backward for PowBackward {
+    fn saves_tensors(&self) -> bool {
+        SavedTensor::any_tensor(&[Some(&self.a), Some(&self.b), self.out.as_ref()])
+    }
     fn bind_outputs(&mut self, node: &std::sync::Weak<crate::autograd::Node>) {
         if let Some(o) = &mut self.out {
             o.bind_output(node);
         }
     }
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        let a = self.a.unpack()?;
-        let b = self.b.unpack()?;
+        // Wrapped ints (2 ** x) must not drag ln(2) down to float32: work in g's dtype.
+        let a = self.a.unpack()?.to_dtype(g.dtype())?;
+        let b = self.b.unpack()?.to_dtype(g.dtype())?;
         let ga = if needs[0] {
             // b * a^(b-1), with 0 where b == 0 (so 0^0 has gradient 0 like torch).
             let bm1 = b.sub(&Tensor::wrapped_scalar(Scalar::Int(1)))?;

@@ -1,10 +1,13 @@
 //! In-place ops: compute out of place, write the result into the tensor's storage, bump the
 //! version, and move the tensor's history to the new node (torch's "rebase").
 
-use crate::autograd::is_grad_enabled;
+use crate::autograd::{is_grad_enabled, Backward};
 use crate::dtype::DType;
 use crate::error::{bail, fmt_shape, Result};
+use crate::layout::Layout;
 use crate::ops::index::{index_put, IndexSpec};
+use crate::ops::record;
+use crate::shape::Dims;
 use crate::tensor::{Scalar, Tensor};
 
 impl Tensor {
@@ -20,12 +23,20 @@ impl Tensor {
                 "{op}: a leaf Variable that requires grad is being used in an in-place operation."
             )
         }
-        if self.is_view() {
-            bail!(
-                Autograd,
-                "{op}: in-place operation on a view of another tensor is not supported while recording gradients (view shape {}); use the out-of-place form, or do it under no_grad()",
-                fmt_shape(self.shape())
-            )
+        if let Some(base) = self.base() {
+            if base.is_leaf() && base.requires_grad() {
+                bail!(
+                    Autograd,
+                    "{op}: a view of a leaf Variable that requires grad is being used in an in-place operation."
+                )
+            }
+            if !base.is_contiguous() {
+                bail!(
+                    Autograd,
+                    "{op}: in-place operation on a view of a non-contiguous tensor (shape {}) while recording gradients is not supported; use the out-of-place form",
+                    fmt_shape(base.shape())
+                )
+            }
         }
         Ok(true)
     }
@@ -77,7 +88,7 @@ impl Tensor {
             .cpu_data_write(self.layout(), r.storage(), &rl)?;
         self.storage().bump_version();
         if recording {
-            self.set_grad_fn(r.grad_fn());
+            self.rebase_history(&r)?;
         }
         Ok(())
     }
@@ -124,7 +135,117 @@ impl Tensor {
         self.storage()
             .cpu_data_write(self.layout(), r.storage(), &rl)?;
         self.storage().bump_version();
-        self.set_grad_fn(r.grad_fn());
+        self.rebase_history(&r)
+    }
+
+    /// After an in-place write of `r`: self's history becomes r's. For a view, the base's history
+    /// becomes "old base with the region replaced by r" (torch's CopySlices), and the view reads
+    /// its region back from the new base.
+    fn rebase_history(&self, r: &Tensor) -> Result<()> {
+        let Some(base) = self.base() else {
+            self.set_grad_fn(r.grad_fn());
+            return Ok(());
+        };
+        let region = Layout {
+            shape: self.dims(),
+            strides: self.strides().into(),
+            offset: self.layout().offset - base.layout().offset,
+        };
+        // `record` takes the base's old edge before it installs the new node on the base.
+        record("CopySlices", base, &[base, r], |_| CopySlices {
+            region: region.clone(),
+            base_shape: base.dims(),
+        });
+        record("AsStridedBackward0", self, &[base], |_| AsStridedBackward {
+            region,
+            base_shape: base.dims(),
+        });
         Ok(())
+    }
+}
+
+struct CopySlices {
+    region: Layout,
+    base_shape: Dims,
+}
+impl Backward for CopySlices {
+    fn saves_tensors(&self) -> bool {
+        false
+    }
+    fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let gb = if needs[0] {
+            let mask = Tensor::zeros(&self.base_shape, DType::Bool)?;
+            mask.storage().cpu_data_write(
+                &self.region,
+                Tensor::scalar(Scalar::Bool(true), DType::Bool).storage(),
+                &Layout::contiguous(&[]),
+            )?;
+            Some(Tensor::where_(&mask, &g.zeros_like()?, g)?)
+        } else {
+            None
+        };
+        let gr = if needs[1] {
+            Some(g.as_strided_region(&self.region)?)
+        } else {
+            None
+        };
+        Ok(vec![gb, gr])
+    }
+}
+
+struct AsStridedBackward {
+    region: Layout,
+    base_shape: Dims,
+}
+impl Backward for AsStridedBackward {
+    fn saves_tensors(&self) -> bool {
+        false
+    }
+    fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![Some(g.embed_region(&self.region, &self.base_shape)?)])
+    }
+}
+
+impl Tensor {
+    /// The elements of `region` (a layout over this tensor's contiguous elements), differentiable.
+    pub(crate) fn as_strided_region(&self, region: &Layout) -> Result<Tensor> {
+        let c = self.contiguous()?;
+        let l = Layout {
+            shape: region.shape.clone(),
+            strides: region.strides.clone(),
+            offset: c.layout().offset + region.offset,
+        };
+        let out = c.view_of(l);
+        let shape = self.dims();
+        record("AsStridedBackward0", &out, &[&c], |_| AsStridedBackward {
+            region: region.clone(),
+            base_shape: shape,
+        });
+        Ok(out)
+    }
+
+    /// zeros(base_shape) with this tensor written at `region`, differentiable.
+    pub(crate) fn embed_region(&self, region: &Layout, base_shape: &[usize]) -> Result<Tensor> {
+        let out = Tensor::zeros(base_shape, self.dtype())?;
+        out.storage()
+            .cpu_data_write(region, self.storage(), self.layout())?;
+        record("AsStridedScatterBackward0", &out, &[self], |_| {
+            EmbedRegionBackward {
+                region: region.clone(),
+            }
+        });
+        Ok(out)
+    }
+}
+
+struct EmbedRegionBackward {
+    region: Layout,
+}
+impl Backward for EmbedRegionBackward {
+    fn saves_tensors(&self) -> bool {
+        false
+    }
+    fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![Some(g.as_strided_region(&self.region)?)])
     }
 }

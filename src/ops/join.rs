@@ -16,6 +16,9 @@ struct CatBackward {
     stacked: bool,
 }
 impl Backward for CatBackward {
+    fn saves_tensors(&self) -> bool {
+        false
+    }
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let mut start = 0;
         let mut out = Vec::with_capacity(self.sizes.len());
@@ -105,7 +108,7 @@ impl Tensor {
             .cloned()
             .collect();
         if kept.is_empty() {
-            return Ok(tensors[0].clone_tensor()?);
+            return tensors[0].clone_tensor();
         }
         if kept[0].ndim() == 0 {
             bail!(
@@ -126,7 +129,7 @@ impl Tensor {
 
     pub fn stack(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
         if tensors.is_empty() {
-            bail!(Value, "stack expects a non-empty TensorList")
+            bail!(Shape, "stack expects a non-empty TensorList")
         }
         for (i, t) in tensors.iter().enumerate() {
             if t.shape() != tensors[0].shape() {

@@ -1,14 +1,14 @@
 //! matmul with torch's rules for 1-D, 2-D and batched operands (batch dims broadcast).
 
 use super::record;
-use crate::autograd::{Backward, SavedTensor};
+use crate::autograd::{Backward, GradModeGuard, SavedTensor};
 use crate::backend::BackendStorage;
 use crate::error::{bail, fmt_shape, Result};
 use crate::shape::{broadcast_shapes, Dims};
 use crate::tensor::Tensor;
 
-/// [.., m, k] @ [.., k, n] for tensors of at least 2 dims, batch dims broadcast.
-fn batched(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+/// [.., m, k] @ [.., k, n] for tensors of at least 2 dims, batch dims broadcast; no recording.
+fn batched_raw(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (na, nb) = (a.ndim(), b.ndim());
     let (m, k) = (a.shape()[na - 2], a.shape()[na - 1]);
     let (k2, n) = (b.shape()[nb - 2], b.shape()[nb - 1]);
@@ -41,32 +41,83 @@ fn batched(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         .matmul(&la, bc.storage().cpu_data(), &lb)?;
     let mut so = batch;
     so.extend([m, n]);
-    let out = Tensor::from_cpu(out, &so);
-    let name = if na == 2 && nb == 2 {
-        "MmBackward0"
+    Ok(Tensor::from_cpu(out, &so))
+}
+
+/// 1-D operands as matrices: a vector on the left is a row, on the right a column.
+fn as_matrices(a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor)> {
+    let a2 = if a.ndim() == 1 {
+        a.unsqueeze(0)?
     } else {
-        "BmmBackward0"
+        a.clone()
     };
-    record(name, &out, &[a, b], |needs| MatmulBackward {
-        a: needs[1].then(|| SavedTensor::input(a, name)),
-        b: needs[0].then(|| SavedTensor::input(b, name)),
-    });
-    Ok(out)
+    let b2 = if b.ndim() == 1 {
+        b.unsqueeze(-1)?
+    } else {
+        b.clone()
+    };
+    Ok((a2, b2))
 }
 
 struct MatmulBackward {
     a: Option<SavedTensor>,
     b: Option<SavedTensor>,
+    a_shape: Dims,
+    b_shape: Dims,
+    out_shape: Dims,
 }
 impl Backward for MatmulBackward {
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        // Broadcast batch dims are summed back by the engine (edges carry the input shapes).
+        // Work on the matrix forms: g gets back the dims that 1-D operands removed, and each
+        // gradient is summed over broadcast batch dims and reshaped to its input.
+        let a1 = self.a_shape.len() == 1;
+        let b1 = self.b_shape.len() == 1;
+        let mut g2 = g.reshape_to(&self.out_shape)?;
+        if b1 {
+            g2 = g2.unsqueeze(-1)?;
+        }
+        if a1 {
+            g2 = g2.unsqueeze(-2)?;
+        }
         let ga = match &self.b {
-            Some(b) => Some(batched(g, &b.unpack()?.transpose(-1, -2)?)?),
+            Some(b) => {
+                let b2 = if b1 {
+                    b.unpack()?.unsqueeze(-1)?
+                } else {
+                    b.unpack()?
+                };
+                let a2_shape: Dims = if a1 {
+                    [1, self.a_shape[0]].into_iter().collect()
+                } else {
+                    self.a_shape.clone()
+                };
+                Some(
+                    g2.matmul(&b2.transpose(-1, -2)?)?
+                        .sum_to(&a2_shape)?
+                        .reshape_to(&self.a_shape)?,
+                )
+            }
             None => None,
         };
         let gb = match &self.a {
-            Some(a) => Some(batched(&a.unpack()?.transpose(-1, -2)?, g)?),
+            Some(a) => {
+                let a2 = if a1 {
+                    a.unpack()?.unsqueeze(0)?
+                } else {
+                    a.unpack()?
+                };
+                let b2_shape: Dims = if b1 {
+                    [self.b_shape[0], 1].into_iter().collect()
+                } else {
+                    self.b_shape.clone()
+                };
+                Some(
+                    a2.transpose(-1, -2)?
+                        .matmul(&g2)?
+                        .sum_to(&b2_shape)?
+                        .reshape_to(&self.b_shape)?,
+                )
+            }
             None => None,
         };
         Ok(vec![ga, gb])
@@ -92,24 +143,36 @@ impl Tensor {
                 other.shape()[0]
             )
         }
-        // 1-D operands are promoted to matrices and the added dim is removed afterwards.
-        let a = if na == 1 {
-            self.unsqueeze(0)?
-        } else {
-            self.clone()
+        let out = {
+            let _g = GradModeGuard::new(false);
+            let (a2, b2) = as_matrices(&self.detach(), &other.detach())?;
+            let out = batched_raw(&a2, &b2)?;
+            // Drop the dims that 1-D operands added.
+            let mut shape: Dims = out.dims();
+            if nb == 1 {
+                shape.pop();
+            }
+            if na == 1 {
+                let at = shape.len() - if nb == 1 { 1 } else { 2 };
+                shape.remove(at);
+            }
+            out.detach().reshape_to(&shape)?.detach()
         };
-        let b = if nb == 1 {
-            other.unsqueeze(-1)?
-        } else {
-            other.clone()
+        // torch's names for the forms; batched products record one node as well.
+        let name = match (na, nb) {
+            (1, 1) => "DotBackward0",
+            (2, 1) => "MvBackward0",
+            (1, 2) => "SqueezeBackward4",
+            (2, 2) => "MmBackward0",
+            _ => "BmmBackward0",
         };
-        let mut out = batched(&a, &b)?;
-        if nb == 1 {
-            out = out.squeeze(Some(&[-1]))?;
-        }
-        if na == 1 {
-            out = out.squeeze(Some(&[if nb == 1 { -1 } else { -2 }]))?;
-        }
+        record(name, &out, &[self, other], |needs| MatmulBackward {
+            a: needs[1].then(|| SavedTensor::input(self, name)),
+            b: needs[0].then(|| SavedTensor::input(other, name)),
+            a_shape: self.dims(),
+            b_shape: other.dims(),
+            out_shape: out.dims(),
+        });
         Ok(out)
     }
 }

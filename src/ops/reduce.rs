@@ -65,6 +65,9 @@ struct SumBackward {
     divisor: usize,
 }
 impl Backward for SumBackward {
+    fn saves_tensors(&self) -> bool {
+        false
+    }
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let mut gx = expand_back(g, &self.keep_shape, &self.shape)?;
         if self.divisor != 1 {

@@ -31,6 +31,9 @@ struct UnaryBackward {
 }
 
 impl Backward for UnaryBackward {
+    fn saves_tensors(&self) -> bool {
+        !matches!(self.keep, Keep::Nothing)
+    }
     fn bind_outputs(&mut self, node: &Weak<Node>) {
         if let Keep::Output(s) = &mut self.keep {
             s.bind_output(node);
@@ -66,14 +69,14 @@ impl Backward for UnaryBackward {
             UnaryOp::Abs => g.mul(&v().sign()?)?,
             UnaryOp::Sign => g.zeros_like()?,
             UnaryOp::Clamp { min, max } => {
-                // The gradient passes where the input lies inside [min, max], bounds included.
+                // The gradient passes strictly inside (min, max); torch gives 0 at a bound.
                 let x = v();
                 let mut pass = x.eq(&x)?;
                 if let Some(lo) = min {
-                    pass = pass.logical_and(&x.ge_scalar(lo)?)?;
+                    pass = pass.logical_and(&x.gt_scalar(lo)?)?;
                 }
                 if let Some(hi) = max {
-                    pass = pass.logical_and(&x.le_scalar(hi)?)?;
+                    pass = pass.logical_and(&x.lt(&Tensor::wrapped_scalar(Scalar::Float(hi)))?)?;
                 }
                 Tensor::where_(&pass, g, &g.zeros_like()?)?
             }
@@ -141,7 +144,7 @@ impl Tensor {
     pub fn clamp(&self, min: Option<f64>, max: Option<f64>) -> Result<Tensor> {
         if min.is_none() && max.is_none() {
             bail!(
-                Value,
+                DType,
                 "clamp: At least one of 'min' or 'max' must not be None"
             )
         }

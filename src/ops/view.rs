@@ -71,6 +71,9 @@ struct EmbedBackward {
     narrow: Narrow,
 }
 impl Backward for EmbedBackward {
+    fn saves_tensors(&self) -> bool {
+        false
+    }
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         Ok(vec![Some(self.narrow.apply(g)?)])
     }
@@ -87,6 +90,9 @@ enum ViewBackward {
 }
 
 impl Backward for ViewBackward {
+    fn saves_tensors(&self) -> bool {
+        false
+    }
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let gx = match self {
             ViewBackward::Reshape { shape } => g.reshape_to(shape)?,
@@ -228,7 +234,12 @@ impl Tensor {
         if self.ndim() < 2 {
             return Ok(self.clone());
         }
-        self.transpose(0, 1)
+        let out = self.view_of(self.layout().transpose(0, 1));
+        record("TBackward0", &out, &[self], |_| ViewBackward::Transpose {
+            a: 0,
+            b: 1,
+        });
+        Ok(out)
     }
 
     pub fn permute(&self, dims: &[i64]) -> Result<Tensor> {

@@ -147,7 +147,7 @@ impl Tensor {
         };
         let half = steps / 2;
         let vals = (0..steps).map(move |i| {
-            if i < half {
+            if i < half || steps == 1 {
                 start + step * i as f64
             } else {
                 end - step * (steps - 1 - i) as f64

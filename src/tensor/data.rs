@@ -34,7 +34,7 @@ impl Tensor {
     pub fn item(&self) -> Result<Scalar> {
         if self.numel() != 1 {
             bail!(
-                Value,
+                Autograd,
                 "a Tensor with {} elements cannot be converted to Scalar",
                 self.numel()
             )

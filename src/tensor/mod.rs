@@ -33,8 +33,9 @@ pub struct TensorImpl {
     pub(crate) layout: Layout,
     pub(crate) dtype: DType,
     pub(crate) meta: Arc<Mutex<AutogradMeta>>,
-    /// Set for results of view ops: in-place autograd on views needs care (see ops::inplace).
-    pub(crate) is_view: bool,
+    /// For results of view ops: the tensor whose storage this views (the root, never a view
+    /// itself). In-place autograd on a view rewrites the base's history (see ops::inplace).
+    pub(crate) base: Option<Tensor>,
     /// A Python number turned into a 0-d tensor: it takes part in type promotion as a scalar.
     pub(crate) wrapped_number: bool,
 }
@@ -55,7 +56,7 @@ impl Tensor {
             layout,
             dtype,
             meta: Arc::new(Mutex::new(AutogradMeta::default())),
-            is_view: false,
+            base: None,
             wrapped_number: false,
         }))
     }
@@ -68,7 +69,8 @@ impl Tensor {
     /// A view: same storage, new layout, no history (the view op attaches its node).
     pub(crate) fn view_of(&self, layout: Layout) -> Tensor {
         let mut t = Tensor::from_parts(self.0.storage.clone(), layout, self.0.dtype);
-        Arc::get_mut(&mut t.0).expect("fresh tensor").is_view = true;
+        Arc::get_mut(&mut t.0).expect("fresh tensor").base =
+            Some(self.0.base.clone().unwrap_or_else(|| self.clone()));
         t
     }
 
@@ -103,7 +105,10 @@ impl Tensor {
         self.0.layout.is_contiguous()
     }
     pub fn is_view(&self) -> bool {
-        self.0.is_view
+        self.0.base.is_some()
+    }
+    pub fn base(&self) -> Option<&Tensor> {
+        self.0.base.as_ref()
     }
     pub fn is_wrapped_number(&self) -> bool {
         self.0.wrapped_number
@@ -205,9 +210,7 @@ impl Tensor {
 
     /// A new tensor sharing storage, with no history.
     pub fn detach(&self) -> Tensor {
-        let mut t = Tensor::from_parts(self.0.storage.clone(), self.0.layout.clone(), self.0.dtype);
-        Arc::get_mut(&mut t.0).expect("fresh tensor").is_view = self.0.is_view;
-        t
+        Tensor::from_parts(self.0.storage.clone(), self.0.layout.clone(), self.0.dtype)
     }
 
     /// `t.data = v`: this tensor's autograd identity over v's data (torch's set_data).
@@ -224,7 +227,7 @@ impl Tensor {
             layout: v.0.layout.clone(),
             dtype: v.0.dtype,
             meta: self.0.meta.clone(),
-            is_view: v.0.is_view,
+            base: v.0.base.clone(),
             wrapped_number: false,
         })))
     }
@@ -260,7 +263,7 @@ impl Tensor {
             match m.grad_accumulator.upgrade() {
                 Some(acc) => acc,
                 None => {
-                    let acc = Node::new_accumulate(self.0.meta.clone());
+                    let acc = Node::new_accumulate(self.0.meta.clone(), Arc::downgrade(&self.0));
                     m.grad_accumulator = Arc::downgrade(&acc);
                     acc
                 }
@@ -282,6 +285,11 @@ impl Tensor {
         retain_graph: bool,
         create_graph: bool,
     ) -> Result<()> {
-        autograd::backward(&[self.clone()], &[gradient], retain_graph, create_graph)
+        autograd::backward(
+            std::slice::from_ref(self),
+            &[gradient],
+            retain_graph,
+            create_graph,
+        )
     }
 }

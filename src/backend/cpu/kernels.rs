@@ -62,10 +62,9 @@ fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
                 e / (<T as Elem>::one() + e)
             }
         }
+        // NaN passes through relu, as in torch.
         UnaryOp::Relu => {
-            if x > <T as Elem>::zero() {
-                x
-            } else if x.is_nan() {
+            if x > <T as Elem>::zero() || x.is_nan() {
                 x
             } else {
                 <T as Elem>::zero()
@@ -157,18 +156,28 @@ fn int_binary(x: i64, y: i64, op: BinaryOp) -> Result<i64> {
         BinaryOp::Mul => x.wrapping_mul(y),
         BinaryOp::Div => {
             if y == 0 {
-                bail!(Value, "ZeroDivisionError: integer division by zero")
+                bail!(DType, "ZeroDivisionError: integer division by zero")
             }
             x.wrapping_div(y)
         }
         BinaryOp::Pow => {
+            // Negative integer powers truncate toward zero: only 1 and -1 survive (the caller
+            // refuses a negative scalar exponent, as torch does).
             if y < 0 {
-                bail!(
-                    Value,
-                    "pow: Integers to negative integer powers are not allowed."
-                )
+                match x {
+                    1 => 1,
+                    -1 => {
+                        if y % 2 == 0 {
+                            1
+                        } else {
+                            -1
+                        }
+                    }
+                    _ => 0,
+                }
+            } else {
+                x.wrapping_pow(y.min(u32::MAX as i64) as u32)
             }
-            x.wrapping_pow(y.min(u32::MAX as i64) as u32)
         }
         BinaryOp::Maximum => x.max(y),
         BinaryOp::Minimum => x.min(y),

@@ -51,10 +51,12 @@ fn rows_of<T: Elem, U>(
 fn arg_extreme<T: Elem>(it: &mut dyn Iterator<Item = T>, want_max: bool) -> (T, i64) {
     let mut best: Option<(T, i64)> = None;
     for (i, x) in it.enumerate() {
+        #[allow(clippy::eq_op)] // NaN is the only value unequal to itself; Elem has no is_nan
         let x_nan = x != x;
         best = match best {
             None => Some((x, i as i64)),
             Some((b, bi)) => {
+                #[allow(clippy::eq_op)]
                 let b_nan = b != b;
                 let better = !b_nan && (x_nan || if want_max { x > b } else { x < b });
                 if better {

@@ -1,0 +1,91 @@
+"""matmul (src/ops/matmul.rs) for 1-D, 2-D and batched operands with broadcast batch dims, as
+torch.matmul, Tensor.matmul and @. Forward and backward against torch."""
+
+import numpy as np
+import pytest
+from helpers import Arg, check
+
+pytest.importorskip("torch")
+
+SHAPES = [
+    ((4,), (4,)),  # dot -> 0-d
+    ((3, 4), (4,)),  # matrix @ vector
+    ((4,), (4, 5)),  # vector @ matrix
+    ((3, 4), (4, 5)),  # mm
+    ((1, 4), (4, 1)),
+    ((2, 3, 4), (2, 4, 5)),  # bmm
+    ((2, 3, 4), (4, 5)),  # batched @ matrix
+    ((3, 4), (2, 4, 5)),  # matrix @ batched
+    ((4,), (2, 4, 5)),  # vector @ batched
+    ((2, 3, 4), (4,)),  # batched @ vector
+    ((2, 1, 3, 4), (5, 4, 2)),  # broadcast batch dims -> (2, 5, 3, 2)
+    ((1, 3, 4), (2, 4, 2)),
+    ((2, 1, 2, 3), (1, 3, 3, 2)),
+]
+
+FORMS = {
+    "op": lambda m, a, b: a @ b,
+    "fn": lambda m, a, b: m.matmul(a, b),
+    "method": lambda m, a, b: a.matmul(b),
+}
+
+
+@pytest.mark.parametrize("shapes", SHAPES, ids=str)
+@pytest.mark.parametrize("form", list(FORMS))
+def test_matmul(form, shapes, dtype):
+    check(FORMS[form], *shapes, dtype=dtype)
+
+
+@pytest.mark.parametrize(
+    "shapes", [((3, 4), (4, 5)), ((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 3)), ((4,), (4, 3))], ids=str
+)
+def test_matmul_non_contiguous(shapes, dtype):
+    check(FORMS["op"], *shapes, dtype=dtype, non_contiguous=True)
+
+
+def test_matmul_one_side_non_contiguous(dtype):
+    check(
+        FORMS["op"],
+        Arg(np.random.default_rng(0).uniform(-1, 1, (3, 4)), non_contiguous=True),
+        (4, 2),
+        dtype=dtype,
+    )
+    check(
+        FORMS["op"],
+        (2, 3),
+        Arg(np.random.default_rng(1).uniform(-1, 1, (3, 4)), non_contiguous=True),
+        dtype=dtype,
+    )
+
+
+def test_matmul_transposed_views(dtype):
+    check(lambda m, a, b: a.t() @ b, (4, 3), (4, 2), dtype=dtype)
+    check(lambda m, a, b: a @ b.transpose(0, 1), (3, 4), (2, 4), dtype=dtype)
+    check(lambda m, a, b: a.transpose(-1, -2) @ b, (2, 4, 3), (2, 4, 5), dtype=dtype)
+    check(lambda m, a, b: a[:, ::2] @ b[1:], (3, 6), (4, 2), dtype=dtype)
+
+
+def test_matmul_gradient_one_side(dtype):
+    w = np.random.default_rng(3).uniform(-1, 1, (4, 2))
+    check(FORMS["op"], (3, 4), Arg(w, requires_grad=False), dtype=dtype)
+    check(FORMS["op"], Arg(w.T.copy(), requires_grad=False), (4, 5), dtype=dtype)
+
+
+def test_matmul_same_operand(dtype):
+    check(lambda m, a: a @ a, (3, 3), dtype=dtype)
+    check(lambda m, a: a @ a.t(), (3, 4), dtype=dtype)
+
+
+def test_matmul_chain(dtype):
+    check(lambda m, a, b, c: (a @ b).relu() @ c, (2, 3), (3, 4), (4, 2), dtype=dtype)
+
+
+def test_matmul_larger(dtype):
+    # exercises a blocked gemm path
+    check(FORMS["op"], (17, 33), (33, 9), dtype=dtype, low=-1.0, high=1.0)
+
+
+def test_matmul_int64():
+    a = np.arange(6, dtype=np.int64).reshape(2, 3)
+    b = np.arange(12, dtype=np.int64).reshape(3, 4) - 5
+    check(FORMS["op"], a, b, grad=False)

@@ -1,0 +1,485 @@
+"""Tensor creation and basic attributes (src/tensor/creation.rs): tensor(), zeros/ones/full/arange/
+linspace/eye/rand/randn/empty and the *_like forms, dtypes and type promotion, from_numpy and numpy()
+memory sharing, item/tolist/len/iteration, manual_seed, the legacy FloatTensor constructors, repr."""
+
+import ferrograd as fg
+import numpy as np
+import pytest
+from helpers import assert_raises_like_torch, dtype_name, run_both, to_numpy
+
+torch = pytest.importorskip("torch")
+
+
+def _same(f, t):
+    """Same shape, dtype and values (NaN-free creation results)."""
+    assert tuple(f.shape) == tuple(t.shape), (tuple(f.shape), tuple(t.shape))
+    assert dtype_name(f.dtype) == dtype_name(t.dtype), (f.dtype, t.dtype)
+    np.testing.assert_allclose(to_numpy(f), to_numpy(t), rtol=1e-6, atol=1e-7)
+
+
+# ---------------------------------------------------------------------------------------------
+# dtypes
+# ---------------------------------------------------------------------------------------------
+
+
+def test_dtype_aliases():
+    assert fg.float is fg.float32
+    assert fg.double is fg.float64
+    assert fg.long is fg.int64
+    assert fg.bool is not None
+    assert len({fg.float32, fg.float64, fg.int64, fg.bool}) == 4
+
+
+@pytest.mark.parametrize("name", ["float32", "float64", "int64", "bool"])
+def test_dtype_repr(name):
+    assert repr(getattr(fg, name)) == f"ferrograd.{name}"
+    assert str(getattr(fg, name)) == f"ferrograd.{name}"
+
+
+# ---------------------------------------------------------------------------------------------
+# tensor()
+# ---------------------------------------------------------------------------------------------
+
+TENSOR_DATA = [
+    1.5,
+    3,
+    True,
+    [1.0, 2.0],
+    [1, 2, 3],
+    [1, 2.5],
+    [True, False],
+    [[1.0, 2.0], [3.0, 4.0]],
+    [[[1], [2]], [[3], [4]]],
+    [],
+    np.array([1.0, 2.0]),
+    np.array([1, 2]),
+    np.array([1.0, 2.0], dtype=np.float32),
+    np.array([[True], [False]]),
+    np.float64(2.5),
+]
+
+
+@pytest.mark.parametrize("data", TENSOR_DATA, ids=repr)
+def test_tensor_infers_dtype_and_shape(data):
+    f, t = run_both(lambda m: m.tensor(data))
+    _same(f, t)
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64", "int64", "bool"])
+def test_tensor_with_dtype(dt):
+    f, t = run_both(lambda m: m.tensor([[0, 1, 2], [3, 0, 5]], dtype=getattr(m, dt)))
+    _same(f, t)
+    f, t = run_both(lambda m: m.tensor([0.0, 1.5, -2.7], dtype=getattr(m, dt)))
+    _same(f, t)
+
+
+def test_tensor_requires_grad():
+    x = fg.tensor([1.0, 2.0], requires_grad=True)
+    assert x.requires_grad and x.is_leaf and x.grad is None and x.grad_fn is None
+    y = fg.tensor([1, 2], dtype=fg.float64, requires_grad=True)
+    assert y.requires_grad and y.dtype == fg.float64
+
+
+def test_tensor_copies_numpy_data():
+    a = np.array([1.0, 2.0])
+    t = fg.tensor(a)
+    a[0] = 100.0
+    assert t.tolist() == [1.0, 2.0]
+
+
+def test_tensor_ragged_raises_like_torch():
+    assert_raises_like_torch(lambda m: m.tensor([[1, 2], [3]]))
+
+
+# ---------------------------------------------------------------------------------------------
+# factories
+# ---------------------------------------------------------------------------------------------
+
+FACTORIES = {
+    "zeros_varargs": lambda m: m.zeros(2, 3),
+    "zeros_tuple": lambda m: m.zeros((2, 3)),
+    "zeros_list": lambda m: m.zeros([4]),
+    "zeros_0d": lambda m: m.zeros(()),
+    "zeros_dtype": lambda m: m.zeros(2, dtype=m.float64),
+    "zeros_int": lambda m: m.zeros(2, 2, dtype=m.int64),
+    "zeros_bool": lambda m: m.zeros(3, dtype=m.bool),
+    "ones": lambda m: m.ones(3, 2),
+    "ones_tuple_dtype": lambda m: m.ones((2,), dtype=m.int64),
+    "full_float": lambda m: m.full((2, 3), 1.5),
+    "full_int": lambda m: m.full((2,), 7),
+    "full_bool": lambda m: m.full((2,), True),
+    "full_dtype": lambda m: m.full((2, 2), 3, dtype=m.float64),
+    "arange_stop": lambda m: m.arange(5),
+    "arange_start_stop_step": lambda m: m.arange(1, 10, 3),
+    "arange_float": lambda m: m.arange(0, 1, 0.25),
+    "arange_float_stop": lambda m: m.arange(5.0),
+    "arange_negative_step": lambda m: m.arange(5, 0, -2),
+    "arange_dtype": lambda m: m.arange(0, 5, dtype=m.float64),
+    "linspace": lambda m: m.linspace(0, 1, 5),
+    "linspace_steps_kw": lambda m: m.linspace(-1, 1, steps=4),
+    "linspace_one": lambda m: m.linspace(2, 3, 1),
+    "linspace_dtype": lambda m: m.linspace(0, 10, 6, dtype=m.float64),
+    "eye": lambda m: m.eye(3),
+    "eye_rect": lambda m: m.eye(2, 3),
+    "eye_dtype": lambda m: m.eye(2, dtype=m.int64),
+    "zeros_like": lambda m: m.zeros_like(m.tensor([[1, 2]])),
+    "ones_like": lambda m: m.ones_like(m.zeros(2, 3, dtype=m.float64)),
+    "ones_like_dtype": lambda m: m.ones_like(m.zeros(2, 3), dtype=m.float64),
+    "full_like": lambda m: m.full_like(m.zeros(2, 2), 2.5),
+    "full_like_int_truncates": lambda m: m.full_like(m.zeros(2, dtype=m.int64), 3.7),
+}
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+def test_factories(name):
+    f, t = run_both(FACTORIES[name])
+    _same(f, t)
+    assert f.is_leaf and not f.requires_grad
+
+
+def test_factories_requires_grad():
+    for fn in (
+        lambda m: m.zeros(2, requires_grad=True),
+        lambda m: m.ones(2, 3, requires_grad=True),
+        lambda m: m.full((2,), 1.0, requires_grad=True),
+        lambda m: m.rand(2, requires_grad=True),
+        lambda m: m.randn(2, 2, requires_grad=True),
+        lambda m: m.arange(3.0, requires_grad=True),
+        lambda m: m.linspace(0, 1, 3, requires_grad=True),
+        lambda m: m.eye(2, requires_grad=True),
+        lambda m: m.zeros_like(m.ones(2), requires_grad=True),
+        lambda m: m.empty(2, requires_grad=True),
+    ):
+        f = fn(fg)
+        assert f.requires_grad and f.is_leaf
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.empty(2, 3),
+        lambda m: m.empty((4,), dtype=m.float64),
+        lambda m: m.rand(2, 3),
+        lambda m: m.rand((3,), dtype=m.float64),
+        lambda m: m.randn(4, 2),
+        lambda m: m.randn(2, dtype=m.float64),
+        lambda m: m.rand_like(m.zeros(2, 3, dtype=m.float64)),
+        lambda m: m.randn_like(m.zeros(5)),
+    ],
+)
+def test_random_and_empty_shapes_dtypes(fn):
+    f, t = run_both(fn)
+    assert tuple(f.shape) == tuple(t.shape)
+    assert dtype_name(f.dtype) == dtype_name(t.dtype)
+
+
+def test_rand_range_and_randn_statistics():
+    fg.manual_seed(123)
+    r = to_numpy(fg.rand(10_000))
+    assert r.min() >= 0.0 and r.max() < 1.0
+    assert abs(r.mean() - 0.5) < 0.02
+    n = to_numpy(fg.randn(10_000, dtype=fg.float64))
+    assert abs(n.mean()) < 0.05 and abs(n.std() - 1.0) < 0.05
+
+
+def test_manual_seed_reproducible():
+    fg.manual_seed(0)
+    a, b = to_numpy(fg.rand(5)), to_numpy(fg.randn(3, 2))
+    fg.manual_seed(0)
+    c, d = to_numpy(fg.rand(5)), to_numpy(fg.randn(3, 2))
+    np.testing.assert_array_equal(a, c)
+    np.testing.assert_array_equal(b, d)
+    fg.manual_seed(1)
+    assert not np.array_equal(a, to_numpy(fg.rand(5)))
+    fg.manual_seed(0)
+    e = to_numpy(fg.rand_like(fg.zeros(5)))
+    np.testing.assert_array_equal(a, e)
+
+
+def test_successive_random_calls_differ():
+    fg.manual_seed(7)
+    assert not np.array_equal(to_numpy(fg.rand(4)), to_numpy(fg.rand(4)))
+
+
+def test_legacy_constructors():
+    f, t = run_both(lambda m: m.FloatTensor([1.0, 2.0]))
+    _same(f, t)
+    f, t = run_both(lambda m: m.DoubleTensor([[1.0], [2.0]]))
+    _same(f, t)
+    f, t = run_both(lambda m: m.LongTensor([1, 2, 3]))
+    _same(f, t)
+    f, t = run_both(lambda m: m.FloatTensor([1, 2]))
+    _same(f, t)
+    assert tuple(fg.FloatTensor(2, 3).shape) == (2, 3)
+    assert fg.FloatTensor(2, 3).dtype == fg.float32
+
+
+# ---------------------------------------------------------------------------------------------
+# type promotion
+# ---------------------------------------------------------------------------------------------
+
+PROMOTION = {
+    "int_plus_float": lambda m: m.tensor([1, 2]) + m.tensor([0.5, 1.5]),
+    "float_plus_int": lambda m: m.tensor([0.5, 1.5]) * m.tensor([1, 2]),
+    "f32_plus_f64": lambda m: m.tensor([1.0], dtype=m.float32) + m.tensor([2.0], dtype=m.float64),
+    "f64_times_f32": lambda m: m.tensor([1.0], dtype=m.float64) * m.tensor([2.0]),
+    "f32_times_py_float": lambda m: m.tensor([1.0, 2.0]) * 2.5,
+    "f64_times_py_float": lambda m: m.tensor([1.0], dtype=m.float64) * 2.5,
+    "int_times_py_float": lambda m: m.tensor([1, 2]) * 2.5,
+    "py_float_times_int": lambda m: 2.5 * m.tensor([1, 2]),
+    "int_plus_py_int": lambda m: m.tensor([1, 2]) + 3,
+    "int_div_int": lambda m: m.tensor([1, 3]) / m.tensor([2, 2]),
+    "int_div_py_int": lambda m: m.tensor([1, 3]) / 2,
+    "py_int_div_int": lambda m: 1 / m.tensor([2, 4]),
+    "int_pow_int": lambda m: m.tensor([1, 2, 3]) ** 2,
+    "int_pow_float": lambda m: m.tensor([1, 4]) ** 0.5,
+    "py_int_pow_int": lambda m: 2 ** m.tensor([1, 3]),
+    "py_float_pow_int": lambda m: 2.5 ** m.tensor([1, 2]),
+    "bool_times_float": lambda m: m.tensor([True, False]) * 2.5,
+    "bool_plus_int": lambda m: m.tensor([True, False]) + m.tensor([1, 2]),
+    "bool_plus_f64": lambda m: m.tensor([True]) + m.tensor([1.0], dtype=m.float64),
+    "int_sub_f64": lambda m: m.tensor([3]) - m.tensor([0.5], dtype=m.float64),
+    "maximum_int_float": lambda m: m.maximum(m.tensor([1, 5]), m.tensor([2.5, 2.5])),
+    "where_mixed": lambda m: m.where(m.tensor([True, False]), m.tensor([1, 2]), m.tensor([0.5, 0.5])),
+    "matmul_f64": lambda m: (
+        m.tensor([[1.0, 2.0]], dtype=m.float64) @ m.tensor([[3.0], [4.0]], dtype=m.float64)
+    ),
+    "f32_0d_plus_f64_0d": lambda m: m.tensor(1.0) + m.tensor(2.0, dtype=m.float64),
+    # a 0-d tensor does not upcast a dimensioned tensor of the same category
+    "f32_vec_plus_f64_0d": lambda m: m.ones(3) + m.tensor(1.0, dtype=m.float64),
+    "int_vec_plus_f32_0d": lambda m: m.ones(3, dtype=m.int64) + m.tensor(1.5),
+    "int_vec_plus_f64_0d": lambda m: m.ones(3, dtype=m.int64) + m.tensor(1.5, dtype=m.float64),
+}
+
+
+@pytest.mark.parametrize("name", list(PROMOTION))
+def test_type_promotion(name):
+    f, t = run_both(PROMOTION[name])
+    _same(f, t)
+
+
+def test_promotion_with_grad():
+    x = fg.tensor([1.0, 2.0], requires_grad=True)
+    y = fg.tensor([1.0, 3.0], dtype=fg.float64, requires_grad=True)
+    z = x * y
+    assert z.dtype == fg.float64
+    z.sum().backward()
+    assert x.grad.dtype == fg.float32 and y.grad.dtype == fg.float64
+    assert x.grad.tolist() == [1.0, 3.0] and y.grad.tolist() == [1.0, 2.0]
+
+
+def test_int_tensor_plus_float_tensor_with_grad():
+    i = fg.tensor([1, 2])
+    x = fg.tensor([0.5, 0.25], requires_grad=True)
+    z = i * x
+    assert z.dtype == fg.float32
+    z.sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0]
+
+
+# ---------------------------------------------------------------------------------------------
+# attributes
+# ---------------------------------------------------------------------------------------------
+
+
+def test_shape_size_dim_numel():
+    x = fg.zeros(2, 3, 4)
+    assert tuple(x.shape) == (2, 3, 4)
+    assert x.shape == (2, 3, 4)
+    assert x.shape[1] == 3 and len(x.shape) == 3
+    assert tuple(x.size()) == (2, 3, 4)
+    assert x.size() == (2, 3, 4)
+    assert x.size(0) == 2 and x.size(-1) == 4
+    assert x.dim() == 3
+    assert x.numel() == 24
+    s = fg.tensor(1.0)
+    assert s.shape == () and s.dim() == 0 and s.numel() == 1
+
+
+def test_device_and_dtype():
+    x = fg.zeros(2)
+    assert str(x.device) == "cpu"
+    assert x.dtype == fg.float32
+    assert fg.zeros(2, dtype=fg.float64).dtype == fg.float64
+    assert fg.tensor([1]).dtype == fg.int64
+    assert fg.tensor([True]).dtype == fg.bool
+
+
+def test_item():
+    f, t = run_both(
+        lambda m: [
+            m.tensor(2.5).item(),
+            m.tensor([3]).item(),
+            m.tensor(True).item(),
+            m.tensor([[1.5]]).item(),
+        ]
+    )
+    assert f == t
+    assert [type(v) for v in f] == [float, int, bool, float]
+    assert fg.tensor(1.5, dtype=fg.float64).item() == 1.5
+    x = fg.tensor(2.0, requires_grad=True)
+    assert (x * 3).item() == 6.0
+
+
+def test_item_on_many_elements_raises():
+    assert_raises_like_torch(lambda m: m.tensor([1.0, 2.0]).item())
+
+
+def test_tolist():
+    cases = [
+        lambda m: m.tensor([[1, 2], [3, 4]]).tolist(),
+        lambda m: m.tensor(2.5).tolist(),
+        lambda m: m.tensor([True, False]).tolist(),
+        lambda m: m.tensor([[1.5], [2.5]], dtype=m.float64).tolist(),
+        lambda m: m.arange(6).reshape(2, 3).t().tolist(),
+        lambda m: m.zeros(2, 0).tolist(),
+        lambda m: m.tensor([1.0, 2.0], requires_grad=True).tolist(),
+    ]
+    for c in cases:
+        f, t = run_both(c)
+        assert f == t
+        assert repr(f) == repr(t)  # same Python types (int vs float vs bool)
+
+
+def test_python_number_conversions():
+    assert float(fg.tensor(2.5)) == 2.5
+    assert int(fg.tensor(3)) == 3
+    assert float(fg.tensor([2.0])) == 2.0
+    assert bool(fg.tensor(0.0)) is False
+    assert bool(fg.tensor([1.0])) is True
+
+
+def test_len_and_iteration():
+    x = fg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    assert len(x) == 3
+    rows = list(x)
+    assert len(rows) == 3
+    assert all(isinstance(r, fg.Tensor) for r in rows)
+    assert [r.tolist() for r in rows] == [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+    assert [v.item() for v in fg.tensor([1, 2, 3])] == [1, 2, 3]
+    assert [tuple(v.shape) for v in fg.tensor([1, 2, 3])] == [(), (), ()]
+
+
+def test_iteration_keeps_autograd():
+    x = fg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    total = None
+    for i, v in enumerate(x):
+        total = v * i if total is None else total + v * i
+    total.backward()
+    assert x.grad.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_len_and_iter_of_0d_raise_like_torch():
+    assert_raises_like_torch(lambda m: len(m.tensor(1.0)))
+    assert_raises_like_torch(lambda m: iter(m.tensor(1.0)))
+
+
+# ---------------------------------------------------------------------------------------------
+# numpy interop
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "np_dtype,name",
+    [(np.float32, "float32"), (np.float64, "float64"), (np.int64, "int64"), (np.bool_, "bool")],
+)
+def test_from_numpy_dtype(np_dtype, name):
+    a = np.array([1, 0, 1], dtype=np_dtype)
+    t = fg.from_numpy(a)
+    assert t.dtype == getattr(fg, name)
+    assert t.tolist() == a.tolist()
+    assert t.is_leaf and not t.requires_grad
+
+
+def test_from_numpy_shares_memory_both_ways():
+    a = np.array([1.0, 2.0, 3.0])
+    t = fg.from_numpy(a)
+    a[0] = 10.0
+    assert t.tolist() == [10.0, 2.0, 3.0]
+    t.add_(1.0)
+    assert a.tolist() == [11.0, 3.0, 4.0]
+    t[2] = -1.0
+    assert a[2] == -1.0
+
+
+def test_from_numpy_2d_and_strided():
+    a = np.arange(12.0).reshape(3, 4)
+    t = fg.from_numpy(a)
+    assert tuple(t.shape) == (3, 4)
+    assert t.tolist() == a.tolist()
+    a[1, 2] = 99.0
+    assert t[1, 2].item() == 99.0
+    b = np.arange(6.0)[::2]
+    tb = fg.from_numpy(b)
+    assert tb.tolist() == [0.0, 2.0, 4.0]
+    b[1] = -5.0
+    assert tb.tolist() == [0.0, -5.0, 4.0]
+    tt = fg.from_numpy(a.T)
+    assert tt.tolist() == a.T.tolist()
+
+
+def test_from_numpy_then_requires_grad():
+    a = np.array([1.0, 2.0, 3.0])
+    x = fg.from_numpy(a)
+    x.requires_grad_(True)
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0, 6.0]
+    assert x.dtype == fg.float64
+
+
+def test_numpy_shares_memory():
+    t = fg.zeros(3)
+    n = t.numpy()
+    assert n.dtype == np.float32 and n.shape == (3,)
+    n[0] = 5.0
+    assert t.tolist() == [5.0, 0.0, 0.0]
+    t.add_(1.0)
+    assert n.tolist() == [6.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "dt,np_dtype", [("float32", np.float32), ("float64", np.float64), ("int64", np.int64), ("bool", np.bool_)]
+)
+def test_numpy_dtype(dt, np_dtype):
+    assert fg.zeros(2, dtype=getattr(fg, dt)).numpy().dtype == np_dtype
+
+
+def test_numpy_of_view_and_0d():
+    x = fg.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(x.t().numpy(), np.arange(6.0).reshape(2, 3).T)
+    np.testing.assert_array_equal(x[:, ::2].numpy(), np.arange(6.0).reshape(2, 3)[:, ::2])
+    s = fg.tensor(2.5).numpy()
+    assert s.shape == () and s == 2.5
+
+
+def test_numpy_on_requires_grad_raises():
+    assert_raises_like_torch(lambda m: m.tensor([1.0], requires_grad=True).numpy())
+    x = fg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError):
+        (x * 2).numpy()
+    assert x.detach().numpy().tolist() == [1.0]
+
+
+# ---------------------------------------------------------------------------------------------
+# repr smoke checks (the full formatter is tested in test_tensor_str.py)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_repr_requires_grad():
+    assert repr(fg.tensor([1.0, 2.0], requires_grad=True)) == "tensor([1., 2.], requires_grad=True)"
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.tensor(3.0),
+        lambda m: m.tensor([1, 2]),
+        lambda m: m.tensor([1.0, 2.0], dtype=m.float64),
+        lambda m: m.tensor([1.0, 2.0], requires_grad=True) * 2,
+        lambda m: m.tensor([True, False]),
+        lambda m: m.tensor([[1.5, 2.0], [3.0, 4.0]]),
+    ],
+)
+def test_repr_matches_torch(fn):
+    f, t = run_both(fn)
+    assert repr(f) == repr(t).replace("torch.", "ferrograd.")
