@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Every test: the Rust core's tests (no Python needed) and the pytest suite, which checks
+# ferrograd against torch. Installs what it needs into .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/_env.sh
+ensure_venv test
+echo "==> cargo test"
+cargo test --locked -q
+build_extension
+echo "==> pytest"
+"$VENV/bin/python" -m pytest tests "$@"
