@@ -82,7 +82,16 @@ impl fmt::Display for DType {
 }
 
 /// A type a CPU buffer can hold. Conversions go through f64/i64 the way torch casts.
-pub trait Elem: Copy + Send + Sync + PartialEq + PartialOrd + fmt::Debug + 'static {
+pub trait Elem:
+    Copy
+    + Send
+    + Sync
+    + PartialEq
+    + PartialOrd
+    + fmt::Debug
+    + crate::backend::cpu::pool::Pooled
+    + 'static
+{
     const DTYPE: DType;
     fn zero() -> Self;
     fn one() -> Self;

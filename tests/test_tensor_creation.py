@@ -483,3 +483,15 @@ def test_repr_requires_grad():
 def test_repr_matches_torch(fn):
     f, t = run_both(fn)
     assert repr(f) == repr(t).replace("torch.", "ferrograd.")
+
+
+def test_from_numpy_read_only_array_is_copied_not_shared():
+    # Regression: sharing read-only memory let an in-place op write into it (a crash for
+    # memory mapped read-only); ferrograd copies such arrays and warns.
+    a = np.broadcast_to(np.arange(3.0), (2, 3))
+    assert not a.flags.writeable
+    with pytest.warns(UserWarning, match="not writable"):
+        t = fg.from_numpy(a)
+    t += 1.0
+    assert a.tolist() == [[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]]
+    assert t.tolist() == [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]

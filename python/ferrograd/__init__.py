@@ -11,6 +11,8 @@ tensor(12.)
 
 from __future__ import annotations
 
+import builtins
+
 from . import _core
 from ._core import (
     Tensor,
@@ -152,13 +154,9 @@ def pow(input, exponent):
     raise TypeError("pow(): at least one of 'input' and 'exponent' must be a Tensor")
 
 
-def is_tensor(obj) -> bool:
+def is_tensor(obj) -> builtins.bool:
     """True for ferrograd tensors."""
     return isinstance(obj, Tensor)
-
-
-def numel_of(input) -> int:
-    return input.numel()
 
 
 def FloatTensor(*args):

@@ -24,8 +24,9 @@ impl PyDType {
     fn itemsize(&self) -> usize {
         self.d.size_in_bytes()
     }
-    fn __reduce__(&self) -> (String,) {
-        (self.d.name().to_string(),)
+    /// Pickled by name: the module-level constant of that name.
+    fn __reduce__(&self) -> &'static str {
+        self.d.name()
     }
 }
 
@@ -61,8 +62,9 @@ impl PyDevice {
     fn __str__(&self) -> &'static str {
         self.d.type_name()
     }
-    fn __hash__(&self) -> u64 {
-        self.d as u64
+    /// Hashes like its string, since it compares equal to it.
+    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
+        PyString::new(py, self.d.type_name()).hash()
     }
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         if let Ok(d) = other.cast::<PyDevice>() {
@@ -84,4 +86,22 @@ pub fn device_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Device> {
         Some(o) if o.is_none() => Ok(Device::Cpu),
         Some(o) => Ok(PyDevice::new(o)?.d),
     }
+}
+
+static DTYPES: pyo3::sync::PyOnceLock<[Py<PyDType>; 4]> = pyo3::sync::PyOnceLock::new();
+
+/// The one Python object per dtype (module constants and `Tensor.dtype` are the same objects).
+pub fn dtype_object(py: Python<'_>, d: DType) -> Py<PyDType> {
+    let all = DTYPES.get_or_init(py, || {
+        [DType::F32, DType::F64, DType::I64, DType::Bool].map(|d| {
+            Py::new(py, PyDType { d }).expect("allocating one of four small dtype objects")
+        })
+    });
+    let i = match d {
+        DType::F32 => 0,
+        DType::F64 => 1,
+        DType::I64 => 2,
+        DType::Bool => 3,
+    };
+    all[i].clone_ref(py)
 }

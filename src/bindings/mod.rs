@@ -25,7 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         ("int64", DType::I64),
         ("bool", DType::Bool),
     ] {
-        m.add(name, dtype::PyDType { d })?;
+        m.add(name, dtype::dtype_object(m.py(), d))?;
     }
     m.add_function(wrap_pyfunction!(functions::tensor, m)?)?;
     m.add_function(wrap_pyfunction!(functions::as_tensor, m)?)?;

@@ -57,7 +57,18 @@ pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
         }
     };
     let shape: Vec<usize> = get("shape")?.extract()?;
-    let (ptr, _readonly): (usize, bool) = get("data")?.extract()?;
+    let (ptr, readonly): (usize, bool) = get("data")?.extract()?;
+    if readonly {
+        // Sharing would let an in-place op write to read-only (possibly unmapped-for-write)
+        // memory and crash the process; torch shares and warns, we copy and warn.
+        let warnings = arr.py().import("warnings")?;
+        warnings.call_method1(
+            "warn",
+            ("from_numpy: the given NumPy array is not writable; ferrograd copies it instead of sharing its memory",),
+        )?;
+        let copy = arr.call_method0("copy")?;
+        return from_numpy(&copy);
+    }
     let item = dtype.size_in_bytes();
     let strides: Vec<usize> = match ai.get_item("strides")? {
         Some(s) if !s.is_none() => {

@@ -135,7 +135,12 @@ impl PyTensor {
             None => Ok(PyTuple::new(py, self.t.strides())?.into_any()),
             Some(d) => {
                 let d = crate::shape::normalize_dim("stride", d, self.t.ndim())?;
-                self.t.strides()[d].into_bound_py_any(py)
+                match self.t.strides().get(d) {
+                    Some(s) => s.into_bound_py_any(py),
+                    None => Err(pyo3::exceptions::PyIndexError::new_err(
+                        "stride(): dimension specified as 0 but tensor has no dimensions",
+                    )),
+                }
             }
         }
     }
@@ -168,9 +173,10 @@ impl PyTensor {
     fn data_ptr(&self) -> usize {
         self.t.data_ptr()
     }
+    /// The module's own dtype object, so `x.dtype is ferrograd.float32` holds.
     #[getter]
-    fn dtype(&self) -> PyDType {
-        PyDType { d: self.t.dtype() }
+    fn dtype(&self, py: Python<'_>) -> Py<PyDType> {
+        super::dtype::dtype_object(py, self.t.dtype())
     }
     #[getter]
     fn device(&self) -> PyDevice {
@@ -390,7 +396,11 @@ impl PyTensor {
         o: &Bound<'py, PyAny>,
         modulo: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let _ = modulo;
+        if modulo.is_some_and(|m| !m.is_none()) {
+            return Err(PyTypeError::new_err(
+                "pow() with a modulo is not supported for tensors",
+            ));
+        }
         binop(py, o, |o| self.t.pow(o))
     }
     fn __rpow__<'py>(
@@ -399,7 +409,11 @@ impl PyTensor {
         o: &Bound<'py, PyAny>,
         modulo: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let _ = modulo;
+        if modulo.is_some_and(|m| !m.is_none()) {
+            return Err(PyTypeError::new_err(
+                "pow() with a modulo is not supported for tensors",
+            ));
+        }
         binop(py, o, |o| o.pow(&self.t))
     }
     fn __matmul__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
@@ -432,9 +446,11 @@ impl PyTensor {
         ok(self.t.logical_not())
     }
     fn __and__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        self.require_bool("&")?;
         binop(py, o, |o| self.t.logical_and(o))
     }
     fn __or__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        self.require_bool("|")?;
         binop(py, o, |o| self.t.logical_or(o))
     }
 
@@ -449,6 +465,14 @@ impl PyTensor {
     fn __imul__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
         let o = operand_or_err("mul_", o)?;
         Ok(slf.t.apply_inplace("mul_", &[&o], |s| s.mul(&o))?)
+    }
+    fn __ipow__(
+        slf: PyRef<'_, Self>,
+        o: &Bound<'_, PyAny>,
+        _modulo: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let o = operand_or_err("pow_", o)?;
+        Ok(slf.t.apply_inplace("pow_", &[&o], |s| s.pow(&o))?)
     }
     fn __itruediv__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
         let o = operand_or_err("div_", o)?;
@@ -475,32 +499,32 @@ impl PyTensor {
     fn __ge__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, o, |o| self.t.ge(o))
     }
-    fn eq(&self, o: &Bound<'_, PyAny>) -> R {
-        ok(self.t.eq(&operand_or_err("eq", o)?))
+    fn eq(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.eq(&operand_or_err("eq", other)?))
     }
-    fn ne(&self, o: &Bound<'_, PyAny>) -> R {
-        ok(self.t.ne(&operand_or_err("ne", o)?))
+    fn ne(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.ne(&operand_or_err("ne", other)?))
     }
-    fn lt(&self, o: &Bound<'_, PyAny>) -> R {
-        ok(self.t.lt(&operand_or_err("lt", o)?))
+    fn lt(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.lt(&operand_or_err("lt", other)?))
     }
-    fn le(&self, o: &Bound<'_, PyAny>) -> R {
-        ok(self.t.le(&operand_or_err("le", o)?))
+    fn le(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.le(&operand_or_err("le", other)?))
     }
-    fn gt(&self, o: &Bound<'_, PyAny>) -> R {
-        ok(self.t.gt(&operand_or_err("gt", o)?))
+    fn gt(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.gt(&operand_or_err("gt", other)?))
     }
-    fn ge(&self, o: &Bound<'_, PyAny>) -> R {
-        ok(self.t.ge(&operand_or_err("ge", o)?))
+    fn ge(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.ge(&operand_or_err("ge", other)?))
     }
     fn logical_not(&self) -> R {
         ok(self.t.logical_not())
     }
-    fn logical_and(&self, o: &Bound<'_, PyAny>) -> R {
-        ok(self.t.logical_and(&operand_or_err("logical_and", o)?))
+    fn logical_and(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.logical_and(&operand_or_err("logical_and", other)?))
     }
-    fn logical_or(&self, o: &Bound<'_, PyAny>) -> R {
-        ok(self.t.logical_or(&operand_or_err("logical_or", o)?))
+    fn logical_or(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.logical_or(&operand_or_err("logical_or", other)?))
     }
 
     // ---- named arithmetic ----------------------------------------------------------------------
@@ -535,8 +559,8 @@ impl PyTensor {
     fn matmul(&self, other: &Bound<'_, PyAny>) -> R {
         ok(self.t.matmul(&tensor_arg("matmul", "other", other)?))
     }
-    fn mm(&self, other: &Bound<'_, PyAny>) -> R {
-        let o = tensor_arg("mm", "mat2", other)?;
+    fn mm(&self, mat2: &Bound<'_, PyAny>) -> R {
+        let o = tensor_arg("mm", "mat2", mat2)?;
         if self.t.ndim() != 2 || o.ndim() != 2 {
             return Err(PyRuntimeError::new_err(
                 "mm: both arguments must be 2-D (use matmul for other shapes)",
@@ -908,17 +932,17 @@ impl PyTensor {
 
     // ---- dtype and device -------------------------------------------------------------------------
 
-    fn float(&self) -> R {
-        ok(self.t.to_dtype(DType::F32))
+    fn float<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        cast_or_self(slf, DType::F32)
     }
-    fn double(&self) -> R {
-        ok(self.t.to_dtype(DType::F64))
+    fn double<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        cast_or_self(slf, DType::F64)
     }
-    fn long(&self) -> R {
-        ok(self.t.to_dtype(DType::I64))
+    fn long<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        cast_or_self(slf, DType::I64)
     }
-    fn bool(&self) -> R {
-        ok(self.t.to_dtype(DType::Bool))
+    fn bool<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        cast_or_self(slf, DType::Bool)
     }
     fn cpu(&self) -> PyTensor {
         PyTensor::wrap(self.t.clone())
@@ -1038,6 +1062,17 @@ impl PyTensor {
 }
 
 impl PyTensor {
+    /// `&` and `|` are bitwise in torch; ferrograd has them for bool tensors only.
+    fn require_bool(&self, op: &str) -> PyResult<()> {
+        if self.t.dtype() != DType::Bool {
+            return Err(PyTypeError::new_err(format!(
+                "{op} is only supported for bool tensors in ferrograd (got {}); bitwise ops on integers are not implemented",
+                self.t.dtype()
+            )));
+        }
+        Ok(())
+    }
+
     fn extreme<'py>(
         &self,
         py: Python<'py>,
@@ -1097,6 +1132,15 @@ impl PyTensor {
         t.set_requires_grad(requires_grad)?;
         Ok(PyTensor::wrap(t))
     }
+}
+
+/// A dtype conversion that returns the tensor itself when nothing changes, as torch does.
+fn cast_or_self<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, PyAny>> {
+    let t = slf.borrow().t.clone();
+    if t.dtype() == dtype {
+        return Ok(slf.clone().into_any());
+    }
+    Ok(Bound::new(slf.py(), PyTensor::wrap(t.to_dtype(dtype)?))?.into_any())
 }
 
 fn empty_nested<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {

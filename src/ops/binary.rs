@@ -65,9 +65,9 @@ fn kernel(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor, dtype: DType) -> Res
     let (a, b, la, lb) = broadcast_pair(name, a, b, dtype)?;
     let out = a
         .storage()
-        .cpu_data()
-        .binary(&la, b.storage().cpu_data(), &lb, op)?;
-    Ok(Tensor::from_cpu(out, &la.shape))
+        .data()
+        .binary(&la, b.storage().data(), &lb, op)?;
+    Ok(Tensor::from_data(out, &la.shape))
 }
 
 fn arith_dtype(op: BinaryOp, a: &Tensor, b: &Tensor) -> DType {

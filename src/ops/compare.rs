@@ -13,9 +13,9 @@ fn compare(a: &Tensor, b: &Tensor, op: CmpOp, name: &str) -> Result<Tensor> {
     let (a, b, la, lb) = broadcast_pair(name, a, b, result_type(a, b))?;
     let out = a
         .storage()
-        .cpu_data()
-        .compare(&la, b.storage().cpu_data(), &lb, op)?;
-    Ok(Tensor::from_cpu(out, &la.shape))
+        .data()
+        .compare(&la, b.storage().data(), &lb, op)?;
+    Ok(Tensor::from_data(out, &la.shape))
 }
 
 impl Tensor {
@@ -53,25 +53,25 @@ impl Tensor {
     pub fn logical_and(&self, o: &Tensor) -> Result<Tensor> {
         let (a, b) = (self.cast_raw(DType::Bool)?, o.cast_raw(DType::Bool)?);
         let (a, b, la, lb) = broadcast_pair("logical_and", &a, &b, DType::Bool)?;
-        let out = a.storage().cpu_data().binary(
+        let out = a.storage().data().binary(
             &la,
-            b.storage().cpu_data(),
+            b.storage().data(),
             &lb,
             crate::backend::BinaryOp::Mul,
         )?;
-        Ok(Tensor::from_cpu(out, &la.shape))
+        Ok(Tensor::from_data(out, &la.shape))
     }
 
     pub fn logical_or(&self, o: &Tensor) -> Result<Tensor> {
         let (a, b) = (self.cast_raw(DType::Bool)?, o.cast_raw(DType::Bool)?);
         let (a, b, la, lb) = broadcast_pair("logical_or", &a, &b, DType::Bool)?;
-        let out = a.storage().cpu_data().binary(
+        let out = a.storage().data().binary(
             &la,
-            b.storage().cpu_data(),
+            b.storage().data(),
             &lb,
             crate::backend::BinaryOp::Add,
         )?;
-        Ok(Tensor::from_cpu(out, &la.shape))
+        Ok(Tensor::from_data(out, &la.shape))
     }
 
     pub fn logical_not(&self) -> Result<Tensor> {
@@ -98,14 +98,14 @@ impl Tensor {
         let lc = cond.layout().broadcast_to("where", &shape)?;
         let la = a2.layout().broadcast_to("where", &shape)?;
         let lb = b2.layout().broadcast_to("where", &shape)?;
-        let out = cond.storage().cpu_data().where_cond(
+        let out = cond.storage().data().where_cond(
             &lc,
-            a2.storage().cpu_data(),
+            a2.storage().data(),
             &la,
-            b2.storage().cpu_data(),
+            b2.storage().data(),
             &lb,
         )?;
-        let out = Tensor::from_cpu(out, &shape);
+        let out = Tensor::from_data(out, &shape);
         record("WhereBackward0", &out, &[a, b], |_| WhereBackward {
             cond: SavedTensor::input(cond, "WhereBackward0"),
         });

@@ -106,8 +106,8 @@ impl AdvancedIndex {
     /// t[indices] in front order, differentiable.
     pub fn gather(&self, t: &Tensor) -> Result<Tensor> {
         let offs = self.offsets(t.layout())?;
-        let out = Tensor::from_cpu(
-            t.storage().cpu_data().gather(&offs)?,
+        let out = Tensor::from_data(
+            t.storage().data().gather(&offs)?,
             &self.front_shape(t.shape())?,
         );
         record("IndexBackward0", &out, &[t], |_| IndexBackward {
@@ -125,8 +125,8 @@ impl AdvancedIndex {
             .layout()
             .broadcast_to("index_put", &self.front_shape(shape)?)?;
         out.storage()
-            .cpu_data()
-            .scatter(&offs, g.storage().cpu_data(), &gl, true)?;
+            .data()
+            .scatter(&offs, g.storage().data(), &gl, true)?;
         record("IndexPutBackward0", &out, &[g], |_| ScatterBackward {
             index: self.clone(),
         });
@@ -140,8 +140,8 @@ impl AdvancedIndex {
             .layout()
             .broadcast_to("index_put", &self.front_shape(t.shape())?)?;
         t.storage()
-            .cpu_data()
-            .scatter(&offs, values.storage().cpu_data(), &vl, false)
+            .data()
+            .scatter(&offs, values.storage().data(), &vl, false)
     }
 
     /// A bool mask, true at the indexed places of a tensor of `shape`.
@@ -150,8 +150,8 @@ impl AdvancedIndex {
         let offs = self.offsets(m.layout())?;
         let ones = Tensor::ones(&self.front_shape(shape)?, DType::Bool)?;
         m.storage()
-            .cpu_data()
-            .scatter(&offs, ones.storage().cpu_data(), ones.layout(), false)?;
+            .data()
+            .scatter(&offs, ones.storage().data(), ones.layout(), false)?;
         Ok(m)
     }
 }
@@ -326,8 +326,8 @@ impl IndexSpec {
             None => {
                 let vl = value.layout().broadcast_to("index_put", v.shape())?;
                 t.storage()
-                    .cpu_data()
-                    .copy_into(v.layout(), value.storage().cpu_data(), &vl)
+                    .data()
+                    .copy_into(v.layout(), value.storage().data(), &vl)
             }
             Some(adv) => {
                 let front = adv.front_shape(v.shape())?;

@@ -84,8 +84,7 @@ impl Tensor {
             r = Tensor::where_(&keep, &r, &src)?;
         }
         let rl = r.layout().clone();
-        self.storage()
-            .cpu_data_write(self.layout(), r.storage(), &rl)?;
+        self.storage().write(self.layout(), r.storage(), &rl)?;
         self.storage().bump_version();
         if recording {
             self.rebase_history(&r)?;
@@ -132,8 +131,7 @@ impl Tensor {
         let src = self.copy_keeping_history()?;
         let r = index_put(&src, spec, &value.to_dtype(self.dtype())?)?;
         let rl = r.layout().clone();
-        self.storage()
-            .cpu_data_write(self.layout(), r.storage(), &rl)?;
+        self.storage().write(self.layout(), r.storage(), &rl)?;
         self.storage().bump_version();
         self.rebase_history(&r)
     }
@@ -175,7 +173,7 @@ impl Backward for CopySlices {
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let gb = if needs[0] {
             let mask = Tensor::zeros(&self.base_shape, DType::Bool)?;
-            mask.storage().cpu_data_write(
+            mask.storage().write(
                 &self.region,
                 Tensor::scalar(Scalar::Bool(true), DType::Bool).storage(),
                 &Layout::contiguous(&[]),
@@ -227,8 +225,7 @@ impl Tensor {
     /// zeros(base_shape) with this tensor written at `region`, differentiable.
     pub(crate) fn embed_region(&self, region: &Layout, base_shape: &[usize]) -> Result<Tensor> {
         let out = Tensor::zeros(base_shape, self.dtype())?;
-        out.storage()
-            .cpu_data_write(region, self.storage(), self.layout())?;
+        out.storage().write(region, self.storage(), self.layout())?;
         record("AsStridedScatterBackward0", &out, &[self], |_| {
             EmbedRegionBackward {
                 region: region.clone(),

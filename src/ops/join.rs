@@ -89,8 +89,8 @@ fn join(tensors: &[Tensor], dim: usize, op: &str) -> Result<Tensor> {
         let len = t.shape()[dim];
         let l = out.layout().narrow(dim, start, len, 1);
         out.storage()
-            .cpu_data()
-            .copy_into(&l, t.storage().cpu_data(), t.layout())?;
+            .data()
+            .copy_into(&l, t.storage().data(), t.layout())?;
         start += len;
     }
     Ok(out)

@@ -35,13 +35,10 @@ fn batched_raw(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     sb.extend([k, n]);
     let la = ac.layout().broadcast_to("matmul", &sa)?;
     let lb = bc.layout().broadcast_to("matmul", &sb)?;
-    let out = ac
-        .storage()
-        .cpu_data()
-        .matmul(&la, bc.storage().cpu_data(), &lb)?;
+    let out = ac.storage().data().matmul(&la, bc.storage().data(), &lb)?;
     let mut so = batch;
     so.extend([m, n]);
-    Ok(Tensor::from_cpu(out, &so))
+    Ok(Tensor::from_data(out, &so))
 }
 
 /// 1-D operands as matrices: a vector on the left is a row, on the right a column.

@@ -49,8 +49,8 @@ fn reduce_raw(t: &Tensor, p: &Plan, op: ReduceOp) -> Result<Tensor> {
     let rows: usize = perm.iter().map(|&d| t.shape()[d]).product();
     perm.extend(p.dims.iter().copied());
     let l = t.layout().permute(&perm);
-    let out = t.storage().cpu_data().reduce(&l, rows, p.count, op)?;
-    Ok(Tensor::from_cpu(out, &p.out_shape))
+    let out = t.storage().data().reduce(&l, rows, p.count, op)?;
+    Ok(Tensor::from_data(out, &p.out_shape))
 }
 
 /// Broadcasts a reduced gradient back over the input's shape.

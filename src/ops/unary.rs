@@ -14,8 +14,8 @@ fn kernel(t: &Tensor, op: UnaryOp) -> Result<Tensor> {
         t.dtype().to_float()
     };
     let src = t.cast_raw(dtype)?;
-    let out = src.storage().cpu_data().unary(src.layout(), op)?;
-    Ok(Tensor::from_cpu(out, t.shape()))
+    let out = src.storage().data().unary(src.layout(), op)?;
+    Ok(Tensor::from_data(out, t.shape()))
 }
 
 /// What a unary rule keeps: the input, the output, or nothing.

@@ -58,8 +58,8 @@ impl Narrow {
         };
         let gl = g.layout().broadcast_to("embed", &l.shape)?;
         out.storage()
-            .cpu_data()
-            .copy_into(&l, g.storage().cpu_data(), &gl)?;
+            .data()
+            .copy_into(&l, g.storage().data(), &gl)?;
         record("NarrowBackwardBackward0", &out, &[g], |_| EmbedBackward {
             narrow: self,
         });
@@ -116,8 +116,8 @@ impl Tensor {
         if self.dtype() == dtype {
             return Ok(self.clone());
         }
-        let s = self.storage().cpu_data().to_dtype(self.layout(), dtype)?;
-        Ok(Tensor::from_cpu(s, self.shape()))
+        let s = self.storage().data().to_dtype(self.layout(), dtype)?;
+        Ok(Tensor::from_data(s, self.shape()))
     }
 
     /// Differentiable dtype conversion (`.to(dtype)`, `.double()`, `.float()`).
@@ -387,6 +387,9 @@ impl Tensor {
     }
 
     pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
+        if self.ndim() == 0 {
+            bail!(Index, "narrow() cannot be applied to a 0-dim tensor.")
+        }
         let d = normalize_dim("narrow", dim, self.ndim())?;
         let size = self.shape()[d] as i64;
         let s = if start < 0 { start + size } else { start };

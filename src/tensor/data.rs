@@ -54,9 +54,9 @@ impl Tensor {
     pub(crate) fn contiguous_copy(&self) -> Result<Tensor> {
         let s = self
             .storage()
-            .cpu_data()
+            .data()
             .to_dtype(self.layout(), self.dtype())?;
-        Ok(Tensor::from_cpu(s, self.shape()))
+        Ok(Tensor::from_data(s, self.shape()))
     }
 
     /// Elements as f64, a convenience for tests and the bindings.

@@ -11,7 +11,7 @@ use crate::dtype::DType;
 use crate::error::{bail, Result};
 use crate::layout::Layout;
 use crate::shape::Dims;
-use crate::storage::Storage;
+use crate::storage::{Storage, StorageData};
 use parking_lot::Mutex;
 use std::sync::{Arc, Weak};
 
@@ -62,8 +62,14 @@ impl Tensor {
     }
 
     pub(crate) fn from_cpu(data: CpuStorage, shape: &[usize]) -> Tensor {
+        Tensor::from_data(StorageData::Cpu(data), shape)
+    }
+
+    /// A contiguous tensor over a kernel's output.
+    pub(crate) fn from_data(data: StorageData, shape: &[usize]) -> Tensor {
+        use crate::backend::BackendStorage;
         let dtype = data.dtype();
-        Tensor::from_parts(Storage::cpu(data), Layout::contiguous(shape), dtype)
+        Tensor::from_parts(Storage::new(data), Layout::contiguous(shape), dtype)
     }
 
     /// A view: same storage, new layout, no history (the view op attaches its node).

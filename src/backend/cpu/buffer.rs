@@ -1,19 +1,29 @@
 //! CPU buffers: owned Vecs or memory borrowed from another owner (a NumPy array), behind one
 //! raw pointer so views and in-place ops see the same bytes.
 
+use super::pool::Pooled;
 use crate::dtype::{DType, Elem};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::any::Any;
 use std::fmt;
 
-enum Owner<T> {
-    Vec(#[allow(dead_code)] Vec<T>),
+enum Owner<T: Pooled> {
+    /// Owned memory; returned to the caching allocator on drop.
+    Vec(#[allow(dead_code)] PooledVec<T>),
     External(#[allow(dead_code)] Box<dyn Any + Send + Sync>),
+}
+
+struct PooledVec<T: Pooled>(Vec<T>);
+
+impl<T: Pooled> Drop for PooledVec<T> {
+    fn drop(&mut self) {
+        super::pool::give(std::mem::take(&mut self.0));
+    }
 }
 
 /// A typed buffer. Shared mutation follows torch's model: in-place ops write through views
 /// while other views may read; the GIL (or the caller) orders those accesses.
-pub struct Buf<T> {
+pub struct Buf<T: Pooled> {
     ptr: *mut T,
     len: usize,
     _owner: Owner<T>,
@@ -21,17 +31,17 @@ pub struct Buf<T> {
 
 // SAFETY: the pointer is owned by `_owner`, which is Send + Sync; element access is
 // coordinated as described on the type.
-unsafe impl<T: Send> Send for Buf<T> {}
-unsafe impl<T: Sync> Sync for Buf<T> {}
+unsafe impl<T: Pooled + Send> Send for Buf<T> {}
+unsafe impl<T: Pooled + Sync> Sync for Buf<T> {}
 
-impl<T: Elem> Buf<T> {
+impl<T: Elem + Pooled> Buf<T> {
     pub fn from_vec(mut v: Vec<T>) -> Self {
         let ptr = v.as_mut_ptr();
         let len = v.len();
         Buf {
             ptr,
             len,
-            _owner: Owner::Vec(v),
+            _owner: Owner::Vec(PooledVec(v)),
         }
     }
 
@@ -94,33 +104,21 @@ impl fmt::Debug for CpuStorage {
     }
 }
 
-/// Allocates without aborting the process when the size cannot be met.
-pub fn try_alloc<T: Clone>(n: usize, fill: T) -> Result<Vec<T>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| {
-        Error::OutOfMemory(format!(
-            "CPU allocator: tried to allocate {} bytes, which cannot be met",
-            n.saturating_mul(std::mem::size_of::<T>())
-        ))
-    })?;
+/// Allocates (through the caching allocator) without aborting the process when the size
+/// cannot be met.
+pub fn try_alloc<T: Pooled>(n: usize, fill: T) -> Result<Vec<T>> {
+    let mut v = super::pool::take(n)?;
     v.resize(n, fill);
     Ok(v)
 }
 
-/// Allocates a Vec with capacity only, for kernels that push every element.
-pub fn try_with_capacity<T>(n: usize) -> Result<Vec<T>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| {
-        Error::OutOfMemory(format!(
-            "CPU allocator: tried to allocate {} bytes, which cannot be met",
-            n.saturating_mul(std::mem::size_of::<T>())
-        ))
-    })?;
-    Ok(v)
+/// An empty Vec with room for `n` elements, for kernels that push every element.
+pub fn try_with_capacity<T: Pooled>(n: usize) -> Result<Vec<T>> {
+    super::pool::take(n)
 }
 
 /// Types that can build a `CpuStorage` from a Vec of themselves.
-pub trait IntoCpuStorage: Elem {
+pub trait IntoCpuStorage: Elem + Pooled {
     fn into_storage(v: Vec<Self>) -> CpuStorage;
     fn buf(s: &CpuStorage) -> Option<&Buf<Self>>;
 }

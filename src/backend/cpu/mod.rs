@@ -3,6 +3,7 @@
 mod buffer;
 mod kernels;
 mod matmul;
+pub mod pool;
 mod reduce;
 
 pub use buffer::{try_alloc, try_with_capacity, Buf, CpuStorage, IntoCpuStorage};

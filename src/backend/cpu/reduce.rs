@@ -8,7 +8,7 @@ use crate::error::{bail, Result};
 use crate::layout::{for_each_offset, Layout};
 
 /// Feeds each row to `fold`, which returns that row's result.
-fn rows_of<T: Elem, U>(
+fn rows_of<T: Elem, U: crate::backend::cpu::pool::Pooled>(
     b: &Buf<T>,
     l: &Layout,
     rows: usize,

@@ -1,0 +1,825 @@
+"""Head-to-head benchmark: ferrograd vs. PyTorch (CPU) on the same workloads, in one process.
+
+Run it from the repository root with the environment that has both libraries installed::
+
+    .venv/bin/python benches/compare_torch.py                 # full run (~0.5 s per workload per library)
+    .venv/bin/python benches/compare_torch.py --quick         # fast smoke run (CI), noisier numbers
+    .venv/bin/python benches/compare_torch.py --only 'matmul_*,mlp_step' --json out.json
+    .venv/bin/python benches/compare_torch.py --list          # workload names, targets, descriptions
+
+The Markdown report (date, machine, versions, one table row per workload) goes to stdout, ready to
+paste into the README; progress goes to stderr.
+
+What the numbers mean
+---------------------
+* Every workload is one function body that takes the library module as an argument
+  (``def mlp_step(m, state)``) and only uses API both libraries have, so ferrograd and torch run
+  exactly the same Python code on the same data (inputs are generated once with NumPy and copied
+  into each library with ``m.tensor``). Before timing, each library's first call is compared with
+  the other's (a mismatch is flagged under the table), so the two really compute the same thing.
+* Timing: each library is warmed up, then a per-call estimate picks an inner loop count (so one
+  sample lasts at least a couple of milliseconds even for microsecond ops) and a number of
+  repetitions (so each library gets roughly ``--budget`` seconds per workload, with a minimum
+  repetition count). Repetitions are interleaved (ferrograd, torch, torch, ferrograd, ...: the
+  library that goes first alternates), so machine noise hits both alike. The reported time is the
+  median over repetitions of the per-call time. Python's garbage collector stays enabled, as in
+  real programs.
+* ``ratio``: for time rows, ferrograd time / torch time (lower is better; 0.5x = twice as fast as
+  torch). For throughput rows (GFLOP/s, GB/s), ferrograd throughput / torch throughput (higher is
+  better). ``met`` compares the ratio with the target from the performance issue.
+* torch runs with ``torch.set_num_threads(--threads)`` (default 2). If ferrograd has
+  ``set_num_threads`` it gets the same count, and the wide-graph workload is also timed with
+  ferrograd on 1 thread to report its multi-thread speed-up.
+* Peak memory of the MLP training step is measured in one fresh subprocess per library (so one
+  library's allocations don't pollute the other's), as growth of the peak RSS (``VmHWM`` in
+  ``/proc/self/status``, reset through ``/proc/self/clear_refs`` where the kernel allows it): once
+  over setup + first steps (parameters, data, lazy initialisation), once over steady-state steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import fnmatch
+import functools
+import gc
+import importlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+LIBS = ("ferrograd", "torch")
+BIG = 16 * 1024 * 1024  # elements of the large elementwise/reduction workloads (16M)
+CHAIN_OPS = 2000
+MLP_SIZES = (784, 512, 512, 10)
+MLP_BATCH = 128
+MLP_LR = 0.01
+WIDE_BRANCHES = 8
+WIDE_DEPTH = 4
+WIDE_N = 256
+
+
+# --------------------------------------------------------------------------------------------
+# Data helpers: the same NumPy data goes into both libraries.
+
+
+@functools.lru_cache(maxsize=4)
+def _randn(shape, dtype=np.float32, seed=0) -> np.ndarray:
+    """Standard-normal data, generated once per workload and shared by both libraries (read-only)."""
+    arr = np.random.default_rng(seed).standard_normal(shape, dtype=dtype)
+    arr.flags.writeable = False
+    return arr
+
+
+def _tensor(m, arr: np.ndarray, requires_grad: bool = False):
+    """A library-owned copy of ``arr`` (``m.tensor`` copies in both libraries)."""
+    t = m.tensor(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _np(t) -> np.ndarray:
+    return np.array(t.detach().numpy())  # a copy: later in-place updates must not change it
+
+
+# --------------------------------------------------------------------------------------------
+# Workload bodies. Each `setup(m)` returns a state; `run(m, state)` is the timed body;
+# `check(m, state, run)` makes the first call on the fresh state and returns what is compared
+# across libraries.
+
+
+def tiny_add_setup(m):
+    return {"a": _tensor(m, _randn(4))}
+
+
+def tiny_add(m, s):
+    return s["a"] + s["a"]
+
+
+def tiny_fwd_bwd_setup(m):
+    return {"x": _tensor(m, _randn(4), requires_grad=True)}
+
+
+def tiny_fwd_bwd(m, s):
+    x = s["x"]
+    (x * x).sum().backward()
+
+
+def scalar_chain_setup(m):
+    return {"x": _tensor(m, np.array(0.5, dtype=np.float32), requires_grad=True)}
+
+
+def scalar_chain(m, s):
+    # CHAIN_OPS ops on a 0-dim tensor: mul, add, sin, mul repeated.
+    y = s["x"]
+    for _ in range(CHAIN_OPS // 4):
+        y = (y * 1.0001 + 0.0001).sin() * 0.9999
+    y.backward()
+
+
+def _grad_of(key):
+    def check(m, s, run):
+        run(m, s)
+        return _np(s[key].grad)
+
+    return check
+
+
+def matmul_setup(n, dtype):
+    def setup(m):
+        return {"a": _tensor(m, _randn((n, n), dtype, 1)), "b": _tensor(m, _randn((n, n), dtype, 2))}
+
+    return setup
+
+
+def matmul(m, s):
+    return s["a"] @ s["b"]
+
+
+def big_setup(count):
+    def setup(m):
+        return {f"x{i}": _tensor(m, _randn(BIG, np.float32, i)) for i in range(count)}
+
+    return setup
+
+
+def big_add(m, s):
+    return s["x0"] + s["x1"]
+
+
+def big_sum(m, s):
+    return s["x0"].sum()
+
+
+def big_exp(m, s):
+    return s["x0"].exp()
+
+
+def big_tanh(m, s):
+    return s["x0"].tanh()
+
+
+def _result(m, s, run):
+    return _np(run(m, s))
+
+
+def mlp_setup(m):
+    params = []
+    for i, (fan_in, fan_out) in enumerate(zip(MLP_SIZES[:-1], MLP_SIZES[1:])):
+        w = _randn((fan_in, fan_out), np.float32, 10 + i) / np.float32(np.sqrt(fan_in))
+        params.append(_tensor(m, w, requires_grad=True))
+        params.append(_tensor(m, np.zeros(fan_out, dtype=np.float32), requires_grad=True))
+    targets = np.random.default_rng(3).integers(0, MLP_SIZES[-1], MLP_BATCH)
+    return {
+        "params": params,
+        "x": _tensor(m, _randn((MLP_BATCH, MLP_SIZES[0]), np.float32, 4)),
+        "targets": _tensor(m, targets.astype(np.int64)),
+        "rows": m.arange(MLP_BATCH),
+    }
+
+
+def mlp_step(m, s):
+    """One SGD step: forward (relu), log_softmax + pick targets + mean, backward, update."""
+    w1, b1, w2, b2, w3, b3 = s["params"]
+    h = (s["x"] @ w1 + b1).relu()
+    h = (h @ w2 + b2).relu()
+    logits = h @ w3 + b3
+    loss = -logits.log_softmax(dim=1)[s["rows"], s["targets"]].mean()
+    loss.backward()
+    with m.no_grad():
+        for p in s["params"]:
+            p -= MLP_LR * p.grad
+            p.grad = None
+    return loss
+
+
+def mlp_check(m, s, run):
+    loss = run(m, s).item()
+    return np.concatenate([[loss], _np(s["params"][0]).ravel()[:1000]])
+
+
+def wide_setup(m):
+    scale = np.float32(1.0 / np.sqrt(WIDE_N))
+    return {
+        "leaves": [
+            _tensor(m, _randn((WIDE_N, WIDE_N), np.float32, 100 + b), requires_grad=True)
+            for b in range(WIDE_BRANCHES)
+        ],
+        "weights": [
+            [
+                _tensor(m, _randn((WIDE_N, WIDE_N), np.float32, 200 + 10 * b + d) * scale)
+                for d in range(WIDE_DEPTH)
+            ]
+            for b in range(WIDE_BRANCHES)
+        ],
+    }
+
+
+def wide_graph(m, s):
+    """WIDE_BRANCHES independent chains of WIDE_DEPTH matmuls, summed at the end; forward + backward."""
+    total = None
+    for leaf, weights in zip(s["leaves"], s["weights"]):
+        h = leaf
+        for w in weights:
+            h = h @ w
+        total = h if total is None else total + h
+    total.sum().backward()
+
+
+def wide_check(m, s, run):
+    run(m, s)
+    return np.concatenate([_np(leaf.grad).ravel() for leaf in s["leaves"]])
+
+
+# --------------------------------------------------------------------------------------------
+# Workload table.
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    title: str
+    setup: Callable[[Any], Any] | None
+    run: Callable[[Any, Any], Any] | None
+    check: Callable[[Any, Any, Callable], np.ndarray] | None
+    target: float | None  # ratio bound; None = report only
+    work: float | None = None  # units of work per call for throughput rows (else a time row)
+    unit: str = ""  # throughput unit, e.g. "GFLOP/s"
+    memory: bool = False  # peak-RSS row, measured in subprocesses
+    threads_hook: bool = False  # also time ferrograd on 1 thread when it has set_num_threads
+
+    @property
+    def throughput(self) -> bool:
+        return self.work is not None
+
+
+def _matmul_workload(n: int, dtype, label: str) -> Workload:
+    return Workload(
+        name=f"matmul_{n}_{label}",
+        title=f"matmul {n}x{n} @ {n}x{n}, {label} (no grad)",
+        setup=matmul_setup(n, dtype),
+        run=matmul,
+        check=_result,
+        target=0.9,
+        work=2.0 * n**3 / 1e9,
+        unit="GFLOP/s",
+    )
+
+
+WORKLOADS = [
+    Workload("tiny_add", "tiny op: `a + a`, 4 f32 elements", tiny_add_setup, tiny_add, _result, 0.5),
+    Workload(
+        "tiny_fwd_bwd",
+        "tiny forward+backward: `(x * x).sum().backward()`, 4 elements",
+        tiny_fwd_bwd_setup,
+        tiny_fwd_bwd,
+        _grad_of("x"),
+        0.2,
+    ),
+    Workload(
+        "scalar_chain",
+        f"{CHAIN_OPS:,}-op scalar chain (mul/add/sin/mul) forward + backward",
+        scalar_chain_setup,
+        scalar_chain,
+        _grad_of("x"),
+        0.25,
+    ),
+    _matmul_workload(256, np.float32, "f32"),
+    _matmul_workload(256, np.float64, "f64"),
+    _matmul_workload(1024, np.float32, "f32"),
+    _matmul_workload(1024, np.float64, "f64"),
+    Workload(
+        "add_16m",
+        "add two 16M f32 arrays into a fresh result",
+        big_setup(2),
+        big_add,
+        _result,
+        2.0,
+        work=3 * 4 * BIG / 1e9,
+        unit="GB/s",
+    ),
+    Workload(
+        "sum_16m", "sum of 16M f32", big_setup(1), big_sum, _result, 1.0, work=4 * BIG / 1e9, unit="GB/s"
+    ),
+    Workload(
+        "exp_16m", "exp of 16M f32", big_setup(1), big_exp, _result, 1.5, work=8 * BIG / 1e9, unit="GB/s"
+    ),
+    Workload(
+        "tanh_16m", "tanh of 16M f32", big_setup(1), big_tanh, _result, 1.5, work=8 * BIG / 1e9, unit="GB/s"
+    ),
+    Workload(
+        "mlp_step",
+        "MLP 784-512-512-10, batch 128: forward, loss, backward, SGD step",
+        mlp_setup,
+        mlp_step,
+        mlp_check,
+        1.0,
+    ),
+    Workload(
+        "wide_graph",
+        f"wide graph: {WIDE_BRANCHES} branches x {WIDE_DEPTH} matmuls {WIDE_N}x{WIDE_N}, summed; fwd + bwd",
+        wide_setup,
+        wide_graph,
+        wide_check,
+        None,
+        threads_hook=True,
+    ),
+    Workload("mlp_peak_mem", "MLP step: peak RSS growth", None, None, None, None, memory=True),
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Timing harness.
+
+
+@dataclass(frozen=True)
+class Config:
+    budget: float  # target seconds per workload per library
+    min_reps: int
+    max_reps: int
+    warmup: float  # seconds of warm-up per library
+    warmup_calls: int  # and at least this many calls (after the checked first call)
+    min_sample: float  # minimum seconds per sample (sets the inner loop count)
+    threads: int
+
+
+FULL = {
+    "budget": 0.5,
+    "min_reps": 7,
+    "max_reps": 2000,
+    "warmup": 0.15,
+    "warmup_calls": 2,
+    "min_sample": 2e-3,
+}
+QUICK = {
+    "budget": 0.05,
+    "min_reps": 3,
+    "max_reps": 200,
+    "warmup": 0.02,
+    "warmup_calls": 1,
+    "min_sample": 1e-3,
+}
+
+
+@dataclass
+class Contender:
+    label: str
+    module: Any
+    threads: int | None  # applied through module.set_num_threads before its samples, if set
+
+
+def _set_threads(module, n: int | None, current: dict) -> None:
+    if n is None or not hasattr(module, "set_num_threads") or current.get(module.__name__) == n:
+        return
+    module.set_num_threads(n)
+    current[module.__name__] = n
+
+
+def _calibrate(fn, seconds: float, calls: int) -> float:
+    """Warm ``fn`` up for about ``seconds`` (at least ``calls`` calls); return a per-call estimate."""
+    times = []
+    start = time.perf_counter()
+    while len(times) < calls or time.perf_counter() - start < seconds:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times[len(times) // 2 :])
+
+
+def _sample(fn, n: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> tuple[bool, float]:
+    """Loose agreement test (different kernels, summation orders, and libm implementations)."""
+    if a.shape != b.shape:
+        return False, float("inf")
+    scale = max(1.0, float(np.max(np.abs(b)))) if b.size else 1.0
+    err = float(np.max(np.abs(a - b))) / scale if a.size else 0.0
+    return err <= 1e-3, err
+
+
+def time_workload(wl: Workload, contenders: list[Contender], cfg: Config, current_threads: dict) -> dict:
+    states, fns, checks = {}, {}, {}
+    for c in contenders:
+        _set_threads(c.module, c.threads, current_threads)
+        states[c.label] = wl.setup(c.module)
+        checks[c.label] = wl.check(c.module, states[c.label], wl.run) if wl.check else None
+        fns[c.label] = functools.partial(wl.run, c.module, states[c.label])
+
+    ref = checks[contenders[-1].label]
+    check = {}
+    for c in contenders[:-1] if ref is not None else ():
+        ok, err = _close(checks[c.label], ref)
+        check[c.label] = {"ok": ok, "max_rel_err": err}
+
+    est, inner = {}, {}
+    for c in contenders:
+        _set_threads(c.module, c.threads, current_threads)
+        est[c.label] = _calibrate(fns[c.label], cfg.warmup, cfg.warmup_calls)
+        inner[c.label] = max(1, round(cfg.min_sample / est[c.label]))
+    longest = max(inner[k] * est[k] for k in est)
+    reps = min(cfg.max_reps, max(cfg.min_reps, round(cfg.budget / longest)))
+
+    samples = {c.label: [] for c in contenders}
+    for r in range(reps):
+        k = r % len(contenders)
+        for c in contenders[k:] + contenders[:k]:  # rotate who goes first
+            _set_threads(c.module, c.threads, current_threads)
+            samples[c.label].append(_sample(fns[c.label], inner[c.label]))
+
+    out = {"reps": reps, "check": check, "libs": {}}
+    for c in contenders:
+        med = statistics.median(samples[c.label])
+        q = statistics.quantiles(samples[c.label], n=4) if reps >= 2 else [med, med, med]
+        out["libs"][c.label] = {
+            "median_s": med,
+            "iqr_rel": (q[2] - q[0]) / med,
+            "inner": inner[c.label],
+            "samples_s": samples[c.label],
+            "throughput": wl.work / med if wl.throughput else None,
+        }
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Peak memory, one subprocess per library.
+
+
+def _status_kib(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak() -> bool:
+    """Reset VmHWM to the current RSS (Linux >= 4.0); False if not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_kib() -> int:
+    hwm = _status_kib("VmHWM")
+    if hwm is not None:
+        return hwm
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
+def mem_child(lib: str, threads: int) -> None:
+    """Entry point of the subprocess: prints one JSON line with peak-RSS growths in KiB."""
+    m = importlib.import_module(lib)
+    if hasattr(m, "set_num_threads"):
+        m.set_num_threads(threads)
+    gc.collect()
+    reset = _reset_peak()
+    base = _status_kib("VmRSS") if reset else _peak_kib()
+    state = mlp_setup(m)
+    for _ in range(3):
+        mlp_step(m, state)
+    first = _peak_kib() - base
+    steady = None
+    gc.collect()
+    if _reset_peak():
+        base = _status_kib("VmRSS")
+        for _ in range(5):
+            mlp_step(m, state)
+        steady = _peak_kib() - base
+    print(
+        json.dumps(
+            {"lib": lib, "setup_and_first_steps_kib": first, "steady_step_kib": steady, "reset": reset}
+        )
+    )
+
+
+def measure_memory(threads: int) -> dict:
+    out = {}
+    for lib in LIBS:
+        proc = subprocess.run(
+            [sys.executable, os.path.abspath(__file__), "--threads", str(threads), "--_mem-child", lib],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"memory subprocess for {lib} failed:\n{proc.stderr}")
+        out[lib] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Report.
+
+
+def machine_info() -> dict:
+    model, physical = platform.processor() or platform.machine(), set()
+    try:
+        phys_id = None
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key, value = key.strip(), value.strip()
+                if key == "model name":
+                    model = value
+                elif key == "physical id":
+                    phys_id = value
+                elif key == "core id":
+                    physical.add((phys_id, value))
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "cpu": model,
+        "logical_cpus": os.cpu_count(),
+        "physical_cores": len(physical) or None,
+        "usable_cpus": usable,
+        "os": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "loadavg_at_start": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+    }
+
+
+def _cpu_snapshot() -> tuple[float, float, float] | None:
+    """(wall s, busy CPU-seconds of the whole machine, CPU-seconds of this process and its children)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (ticks + [0] * 8)[:8]
+    busy = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    own = os.times()
+    return time.perf_counter(), busy, own.user + own.system + own.children_user + own.children_system
+
+
+def other_cpu_load(start, end) -> float | None:
+    """Average number of CPUs kept busy by other processes (and VM steal) between two snapshots."""
+    if start is None or end is None or end[0] <= start[0]:
+        return None
+    return max(0.0, ((end[1] - start[1]) - (end[2] - start[2])) / (end[0] - start[0]))
+
+
+def _fmt_time(s: float) -> str:
+    for scale, unit in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
+        if s >= scale:
+            return f"{s / scale:.3g} {unit}"
+    return f"{s * 1e9:.3g} ns"
+
+
+def _fmt_lib(wl: Workload, r: dict) -> str:
+    if wl.throughput:
+        return f"{r['throughput']:.3g} {wl.unit} ({_fmt_time(r['median_s'])})"
+    return _fmt_time(r["median_s"])
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _rows_for(wl: Workload, res: dict) -> list[list[str]]:
+    if wl.memory:
+        rows = []
+        for key, label in (
+            ("setup_and_first_steps_kib", "setup + first 3 steps"),
+            ("steady_step_kib", "steady step"),
+        ):
+            f, t = (res["libs"][lib][key] for lib in LIBS)
+            if f is None or t is None:
+                continue
+            ratio = f"{f / t:.2f}x" if t > 0 else "n/a"
+            cells = [f"{f / 1024:.1f} MiB", f"{t / 1024:.1f} MiB"]
+            rows.append([f"MLP step peak RSS growth, {label}", *cells, ratio, "report", "n/a"])
+        return rows
+    f, t = (res["libs"][lib] for lib in LIBS)
+    ratio = res["ratio"]
+    flag = "" if all(c["ok"] for c in res["check"].values()) else " ⚠"
+    if wl.target is None:
+        target, met = "report", "n/a"
+    else:
+        sign = "≥" if wl.throughput else "≤"
+        metric = wl.unit if wl.throughput else "time"
+        target = f"{metric} {sign} {wl.target:g}x"
+        met = "yes" if res["met"] else "**no**"
+    rows = [[wl.title + flag, _fmt_lib(wl, f), _fmt_lib(wl, t), f"{ratio:.2f}x", target, met]]
+    one = res["libs"].get("ferrograd-1t")
+    if one is not None:
+        speedup = one["median_s"] / f["median_s"]
+        rows.append(
+            [
+                f"↳ ferrograd {_threads(res['threads'])} vs 1 thread",
+                _fmt_time(f["median_s"]),
+                f"1 thread: {_fmt_time(one['median_s'])}",
+                f"{speedup:.2f}x speed-up",
+                "report",
+                "n/a",
+            ]
+        )
+    return rows
+
+
+def _threads(n: int) -> str:
+    return "1 thread" if n == 1 else f"{n} threads"
+
+
+def markdown(meta: dict, results: list[tuple[Workload, dict]]) -> str:
+    mach = meta["machine"]
+    cores = f"{mach['logical_cpus']} logical CPUs"
+    if mach["physical_cores"]:
+        cores += f", {mach['physical_cores']} physical cores"
+    if mach["usable_cpus"] != mach["logical_cpus"]:
+        cores += f", {mach['usable_cpus']} usable"
+    fg_threads = (
+        _threads(meta["threads"])
+        if meta["ferrograd_has_set_num_threads"]
+        else "single-threaded: no set_num_threads"
+    )
+    lines = [
+        f"### ferrograd vs torch, {meta['date']}",
+        "",
+        f"- machine: {mach['cpu']} ({cores}), {mach['os']}",
+        (
+            f"- Python {meta['python']}, ferrograd {meta['ferrograd_version']} ({fg_threads}), "
+            f"torch {meta['torch_version']} ({_threads(meta['threads'])})"
+        ),
+        (
+            f"- mode: {meta['mode']}: medians of interleaved repetitions, about {meta['budget_s']:g} s "
+            "per workload per library"
+        ),
+    ]
+    if meta.get("other_cpu_load") is not None:
+        lines.append(
+            f"- background: other processes kept {meta['other_cpu_load']:.2f} CPUs busy on average "
+            f"during the run (total {meta['total_s']:.0f} s)"
+        )
+    lines += [
+        "",
+        _row(["workload", "ferrograd", "torch", "ratio", "target", "met"]),
+        _row(["---", "---:", "---:", "---:", "---", "---"]),
+    ]
+    mismatches = []
+    for wl, res in results:
+        lines += [_row(r) for r in _rows_for(wl, res)]
+        for label, c in res.get("check", {}).items():
+            if not c["ok"]:
+                mismatches.append(f"{wl.name} ({label} vs torch: max relative error {c['max_rel_err']:.2g})")
+    lines += [
+        "",
+        (
+            "ratio: ferrograd time / torch time for time rows (lower is better); ferrograd throughput "
+            "/ torch throughput for GFLOP/s and GB/s rows (higher is better; GB/s counts bytes read + "
+            "written); ferrograd / torch for memory rows."
+        ),
+    ]
+    others = meta.get("other_cpu_load")
+    if others is not None and others > 0.2:
+        lines.append(
+            f"⚠ the machine was busy: other processes kept {others:.2f} of its {mach['usable_cpus']} "
+            "CPUs busy on average during the run, which hurts multi-threaded runs most (torch); "
+            "rerun on an idle machine for numbers to publish."
+        )
+    if mismatches:
+        lines.append("⚠ results differ between the libraries: " + "; ".join(mismatches) + ".")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Main.
+
+
+def select(only: str | None) -> list[Workload]:
+    if not only:
+        return list(WORKLOADS)
+    patterns = [p.strip() for p in only.split(",") if p.strip()]
+    names = [w.name for w in WORKLOADS]
+    for p in patterns:
+        if not fnmatch.filter(names, p):
+            raise SystemExit(f"--only: no workload matches {p!r}; known: {', '.join(names)}")
+    return [w for w in WORKLOADS if any(fnmatch.fnmatchcase(w.name, p) for p in patterns)]
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description="Benchmark ferrograd against torch on the same workloads (see the module docstring).",
+    )
+    p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (and ferrograd's, if any)")
+    p.add_argument("--quick", action="store_true", help="short budget and few repetitions (CI smoke run)")
+    p.add_argument("--budget", type=float, help="seconds per workload per library (default 0.5, quick 0.05)")
+    p.add_argument("--only", help="comma-separated workload names or glob patterns, e.g. 'matmul_*,mlp_step'")
+    p.add_argument("--json", metavar="PATH", help="write raw results (all samples) as JSON")
+    p.add_argument("--list", action="store_true", help="list the workloads and exit")
+    p.add_argument("--_mem-child", dest="mem_child", choices=LIBS, help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if args.mem_child:
+        mem_child(args.mem_child, args.threads)
+        return
+    if args.list:
+        for w in WORKLOADS:
+            kind = "memory" if w.memory else (w.unit if w.throughput else "time")
+            target = "report" if w.target is None else f"{'>=' if w.throughput else '<='} {w.target:g}x"
+            print(f"{w.name:14} {kind:8} {target:8} {w.title}")
+        return
+    workloads = select(args.only)
+
+    import ferrograd
+    import torch
+
+    mods = {"ferrograd": ferrograd, "torch": torch}
+    torch.set_num_threads(args.threads)
+    fg_threads = hasattr(ferrograd, "set_num_threads")
+    if fg_threads:
+        ferrograd.set_num_threads(args.threads)
+    current_threads = {"ferrograd": args.threads, "torch": args.threads}
+
+    preset = dict(QUICK if args.quick else FULL)
+    if args.budget is not None:
+        preset["budget"] = args.budget
+    cfg = Config(threads=args.threads, **preset)
+    meta = {
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine_info(),
+        "python": platform.python_version(),
+        "ferrograd_version": getattr(ferrograd, "__version__", "?"),
+        "torch_version": torch.__version__,
+        "threads": args.threads,
+        "torch_threads": torch.get_num_threads(),
+        "ferrograd_has_set_num_threads": fg_threads,
+        "mode": "quick" if args.quick else "full",
+        "budget_s": cfg.budget,
+        "config": cfg.__dict__,
+    }
+
+    results = []
+    started = time.perf_counter()
+    cpu_start = _cpu_snapshot()
+    for i, wl in enumerate(workloads, 1):
+        print(f"[{i}/{len(workloads)}] {wl.name} ...", end="", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
+        gc.collect()
+        if wl.memory:
+            res = {"libs": measure_memory(args.threads)}
+        else:
+            contenders = [Contender(lib, mods[lib], args.threads) for lib in LIBS]
+            if wl.threads_hook and fg_threads:
+                contenders.insert(1, Contender("ferrograd-1t", ferrograd, 1))
+            res = time_workload(wl, contenders, cfg, current_threads)
+            res["threads"] = args.threads
+            f, t = res["libs"]["ferrograd"], res["libs"]["torch"]
+            res["ratio"] = (
+                (f["throughput"] / t["throughput"]) if wl.throughput else f["median_s"] / t["median_s"]
+            )
+            if wl.target is not None:
+                res["met"] = res["ratio"] >= wl.target if wl.throughput else res["ratio"] <= wl.target
+        results.append((wl, res))
+        _randn.cache_clear()
+        print(f" {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    meta["total_s"] = time.perf_counter() - started
+    meta["other_cpu_load"] = other_cpu_load(cpu_start, _cpu_snapshot())
+    print(f"total {meta['total_s']:.1f} s", file=sys.stderr)
+
+    print(markdown(meta, results))
+    if args.json:
+        payload = {
+            "meta": meta,
+            "results": [
+                {
+                    "name": wl.name,
+                    "title": wl.title,
+                    "kind": "memory" if wl.memory else ("throughput" if wl.throughput else "time"),
+                    "unit": wl.unit or ("KiB" if wl.memory else "s"),
+                    "target": wl.target,
+                    **res,
+                }
+                for wl, res in results
+            ],
+        }
+        with open(args.json, "w") as f:
+            json.dump(payload, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

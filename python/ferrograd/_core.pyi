@@ -1,0 +1,1497 @@
+"""Type stub for ``ferrograd._core``, the PyO3 extension module that holds ferrograd's Rust engine.
+
+Examples follow the package convention ``import ferrograd as torch``. This stub is checked
+against the compiled module by ``tests/test_stubs.py`` (mypy's stubtest).
+"""
+
+import builtins
+from collections.abc import Iterable, Iterator
+from typing import Any, SupportsIndex, final, overload
+
+import numpy as np
+from numpy.typing import NDArray
+from typing_extensions import Never, Self, TypeAlias, disjoint_base
+
+from ferrograd import return_types
+from ferrograd._size import Size
+
+__all__ = [
+    "ArrayInterface",
+    "Node",
+    "Tensor",
+    "_backward",
+    "_legacy",
+    "_set_grad_enabled",
+    "arange",
+    "as_tensor",
+    "bool",
+    "cat",
+    "device",
+    "dtype",
+    "empty",
+    "empty_like",
+    "eye",
+    "float32",
+    "float64",
+    "from_numpy",
+    "full",
+    "full_like",
+    "int64",
+    "is_grad_enabled",
+    "linspace",
+    "manual_seed",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "stack",
+    "tensor",
+    "where",
+    "zeros",
+    "zeros_like",
+]
+
+# ---- stub-only aliases ---------------------------------------------------------------------------
+# `bool` is shadowed in this module by the dtype constant, and inside `Tensor` the names `float`,
+# `bool`, `dtype` and `device` are methods/properties; hence `builtins.*` and the `_DType` and
+# `_Device` aliases below.
+
+_DType: TypeAlias = dtype
+_Device: TypeAlias = device
+
+# A Python number as the bindings accept it (bool, int or float).
+_Number: TypeAlias = builtins.float | int | builtins.bool
+# The other side of an arithmetic or comparison op: a tensor or a Python number.
+_Operand: TypeAlias = Tensor | builtins.float | int | builtins.bool
+# `dtype=` arguments: a ferrograd dtype, or Python's float/int/bool (-> float64/int64/bool).
+_DTypeLike: TypeAlias = dtype | type[builtins.float] | type[int] | type[builtins.bool]
+# `device=` arguments: None (cpu), a device string such as "cpu", or a device.
+_DeviceLike: TypeAlias = device | str | None
+# A shape given as one sequence (a tuple, including `Size`, or a list).
+_ShapeSeq: TypeAlias = tuple[int, ...] | list[int]
+# Reduction dims: one int, or a tuple/list of ints.
+_Dims: TypeAlias = int | tuple[int, ...] | list[int]
+# Data that `tensor()` understands: nested lists/tuples of numbers, numbers, tensors, NumPy.
+_TensorData: TypeAlias = (
+    Tensor | builtins.float | int | builtins.bool | list[Any] | tuple[Any, ...] | NDArray[Any] | np.generic
+)
+# One item of `x[...]`; a list is read as an int or bool index tensor.
+_IndexItem: TypeAlias = SupportsIndex | slice | builtins.ellipsis | Tensor | list[Any] | None
+_Index: TypeAlias = _IndexItem | tuple[_IndexItem, ...]
+
+# ---- dtype and device ----------------------------------------------------------------------------
+
+@final
+class dtype:
+    """The element type of a tensor: one of ``float32``, ``float64``, ``int64``, ``bool``.
+
+    Not constructible; use the module constants.
+
+    >>> torch.zeros(2).dtype
+    ferrograd.float32
+    >>> torch.tensor([1, 2]).dtype == torch.int64
+    True
+    """
+
+    @property
+    def is_floating_point(self) -> builtins.bool:
+        """True for ``float32`` and ``float64``.
+
+        >>> torch.float64.is_floating_point
+        True
+        """
+
+    @property
+    def itemsize(self) -> int:
+        """Size of one element in bytes.
+
+        >>> torch.int64.itemsize
+        8
+        """
+
+    def __eq__(self, other: object, /) -> builtins.bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> tuple[str]: ...
+
+float32: dtype
+"""32-bit floating point, the default dtype of floating tensors."""
+float64: dtype
+"""64-bit floating point (``torch.double``)."""
+int64: dtype
+"""64-bit signed integer (``torch.long``), the dtype of integer tensors and indices."""
+bool: dtype
+"""Boolean, the dtype of comparison results and masks."""
+
+@final
+class device:
+    """Where a tensor's storage lives. ferrograd has one device, ``"cpu"``.
+
+    ``device(spec)`` accepts a device string (``"cpu"``) or another device; anything else is a
+    ``RuntimeError``. A device compares equal to its string form.
+
+    >>> torch.device("cpu")
+    device(type='cpu')
+    >>> torch.zeros(1).device == "cpu"
+    True
+    """
+
+    def __new__(cls, spec: str | device) -> Self: ...
+    @property
+    def type(self) -> str:
+        """The device type as a string.
+
+        >>> torch.device("cpu").type
+        'cpu'
+        """
+
+    @property
+    def index(self) -> int | None:
+        """The device index; always None (ferrograd has no device ordinals)."""
+
+    def __eq__(self, other: object, /) -> builtins.bool: ...
+    def __hash__(self) -> int: ...
+
+# ---- autograd graph ------------------------------------------------------------------------------
+
+@final
+class Node:
+    """A node of the autograd graph, as found in ``Tensor.grad_fn`` (``torch.autograd.graph.Node``).
+
+    Not constructible from Python. Nodes compare equal when they are the same graph node.
+
+    >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = (x * 2).sum()
+    >>> y.grad_fn
+    <SumBackward0 object at 0x...>
+    """
+
+    def name(self) -> str:
+        """The node's name.
+
+        >>> x = torch.tensor([1.0], requires_grad=True)
+        >>> (x * 2).grad_fn.name()
+        'MulBackward0'
+        """
+
+    @property
+    def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
+        """``((next_node, input_nr), ...)``, one pair per input of this node.
+
+        ``next_node`` is None where that input needs no gradient.
+
+        >>> x = torch.tensor([1.0], requires_grad=True)
+        >>> (x * 2).grad_fn.next_functions
+        ((<AccumulateGrad object at 0x...>, 0), (None, 0))
+        """
+
+    @property
+    def variable(self) -> Tensor:
+        """For an ``AccumulateGrad`` node: the leaf tensor it accumulates into.
+
+        Other nodes raise ``AttributeError``.
+
+        >>> x = torch.tensor([1.0], requires_grad=True)
+        >>> (x * 2).grad_fn.next_functions[0][0].variable
+        tensor([1.], requires_grad=True)
+        """
+
+    def __eq__(self, other: object, /) -> builtins.bool: ...
+    def __hash__(self) -> int: ...
+
+# ---- NumPy interop -------------------------------------------------------------------------------
+
+@final
+class ArrayInterface:
+    """Keeps a tensor's storage alive for as long as NumPy uses the memory.
+
+    ``Tensor.numpy()`` hands one of these to ``numpy.asarray``; it is not constructible from Python.
+    """
+
+    @property
+    def __array_interface__(self) -> dict[str, Any]:
+        """The NumPy array interface (version 3) describing the tensor's memory."""
+
+# ---- Tensor --------------------------------------------------------------------------------------
+
+@disjoint_base
+class Tensor:
+    """A multi-dimensional array with reverse-mode automatic differentiation.
+
+    Tensors are made with :func:`tensor`, :func:`zeros` and the other creation functions. The
+    legacy constructor ``Tensor(data)`` / ``Tensor(*sizes)`` makes a float32 tensor, as
+    ``torch.Tensor`` does.
+
+    >>> x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([[2., 4.],
+            [6., 8.]])
+    """
+
+    @overload
+    def __new__(cls, data: list[Any] | tuple[Any, ...] | Tensor, /) -> Self:
+        """Legacy constructor: float32 data from a list, tuple or tensor, or zeros of ``*sizes``.
+
+        >>> torch.Tensor([1, 2])
+        tensor([1., 2.])
+        >>> torch.Tensor(2, 3).shape
+        ferrograd.Size([2, 3])
+        """
+
+    @overload
+    def __new__(cls, *sizes: int) -> Self: ...
+
+    # ---- attributes ----------------------------------------------------------------------------
+
+    @property
+    def shape(self) -> Size:
+        """The size of each dimension, as a ``ferrograd.Size``.
+
+        >>> torch.zeros(2, 3).shape
+        ferrograd.Size([2, 3])
+        """
+
+    @overload
+    def size(self, dim: None = None) -> Size:
+        """``size()`` is the shape as a ``Size``; ``size(dim)`` is the size of one dimension.
+
+        >>> x = torch.zeros(2, 3)
+        >>> x.size()
+        ferrograd.Size([2, 3])
+        >>> x.size(-1)
+        3
+        """
+
+    @overload
+    def size(self, dim: int) -> int: ...
+    @overload
+    def stride(self, dim: None = None) -> tuple[int, ...]:
+        """The strides in elements: a tuple, or the stride of one dimension with ``dim``.
+
+        >>> torch.zeros(2, 3).stride()
+        (3, 1)
+        >>> torch.zeros(2, 3).t().stride(0)
+        1
+        """
+
+    @overload
+    def stride(self, dim: int) -> int: ...
+    def dim(self) -> int:
+        """The number of dimensions.
+
+        >>> torch.zeros(2, 3).dim()
+        2
+        """
+
+    def ndimension(self) -> int:
+        """Alias for :meth:`dim`."""
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions (same as :meth:`dim`)."""
+
+    def numel(self) -> int:
+        """The total number of elements.
+
+        >>> torch.zeros(2, 3).numel()
+        6
+        """
+
+    def nelement(self) -> int:
+        """Alias for :meth:`numel`."""
+
+    def element_size(self) -> int:
+        """Size of one element in bytes.
+
+        >>> torch.zeros(1, dtype=torch.float64).element_size()
+        8
+        """
+
+    def is_contiguous(self) -> builtins.bool:
+        """True when the elements are laid out in row-major order without gaps.
+
+        >>> x = torch.zeros(2, 3)
+        >>> x.is_contiguous(), x.t().is_contiguous()
+        (True, False)
+        """
+
+    def is_floating_point(self) -> builtins.bool:
+        """True when the dtype is ``float32`` or ``float64``."""
+
+    def data_ptr(self) -> int:
+        """The address of the first element."""
+
+    @property
+    def dtype(self) -> _DType:
+        """The element type.
+
+        >>> torch.tensor([1, 2]).dtype
+        ferrograd.int64
+        """
+
+    @property
+    def device(self) -> _Device:
+        """The device the tensor lives on (always cpu)."""
+
+    @property
+    def is_cuda(self) -> builtins.bool:
+        """Always False: ferrograd runs on the CPU."""
+
+    @property
+    def _version(self) -> int:
+        """Counter bumped by every in-place modification (used to detect stale saved tensors)."""
+
+    @property
+    def data(self) -> Tensor:
+        """The tensor detached from the graph; assigning a tensor swaps in its data.
+
+        >>> x = torch.ones(2, requires_grad=True)
+        >>> x.data = torch.zeros(2)
+        >>> x
+        tensor([0., 0.], requires_grad=True)
+        """
+
+    @data.setter
+    def data(self, value: Tensor) -> None: ...
+    @property
+    def requires_grad(self) -> builtins.bool:
+        """Whether gradients are recorded for this tensor; settable on leaf tensors.
+
+        >>> x = torch.ones(2)
+        >>> x.requires_grad = True
+        >>> x.requires_grad
+        True
+        """
+
+    @requires_grad.setter
+    def requires_grad(self, value: builtins.bool) -> None: ...
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Self:
+        """Sets :attr:`requires_grad` in place and returns self.
+
+        >>> torch.ones(2).requires_grad_()
+        tensor([1., 1.], requires_grad=True)
+        """
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by :meth:`backward`, or None; can be assigned or cleared.
+
+        >>> x = torch.tensor(3.0, requires_grad=True)
+        >>> (x * x).backward()
+        >>> x.grad
+        tensor(6.)
+        """
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None: ...
+    @property
+    def grad_fn(self) -> Node | None:
+        """The graph node that produced this tensor; None for leaves.
+
+        >>> x = torch.ones(2, requires_grad=True)
+        >>> (x + 1).grad_fn
+        <AddBackward0 object at 0x...>
+        """
+
+    @property
+    def is_leaf(self) -> builtins.bool:
+        """True for tensors not produced by a recorded operation (they get ``.grad``)."""
+
+    def retain_grad(self) -> None:
+        """Makes this non-leaf tensor keep its ``.grad`` after :meth:`backward`.
+
+        >>> x = torch.ones(2, requires_grad=True)
+        >>> y = x * 2
+        >>> y.retain_grad()
+        >>> y.sum().backward()
+        >>> y.grad
+        tensor([1., 1.])
+        """
+
+    @property
+    def retains_grad(self) -> builtins.bool:
+        """True when :meth:`retain_grad` was called on this non-leaf tensor."""
+
+    def detach(self) -> Tensor:
+        """A new tensor sharing the data, detached from the graph (``requires_grad=False``).
+
+        >>> x = torch.ones(2, requires_grad=True)
+        >>> x.detach()
+        tensor([1., 1.])
+        """
+
+    def detach_(self) -> Self:
+        """Detaches this tensor from the graph in place and returns self."""
+
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: builtins.bool | None = None,
+        create_graph: builtins.bool = False,
+        inputs: None = None,
+    ) -> None:
+        """Computes the gradient of this tensor w.r.t. the graph leaves, accumulating into ``.grad``.
+
+        Args:
+            gradient: the gradient w.r.t. this tensor; may be omitted for a one-element tensor.
+            retain_graph: keep the graph for another backward (default: ``create_graph``).
+            create_graph: record the backward pass, for higher-order derivatives.
+            inputs: not supported (anything but None raises ``ValueError``).
+
+        The engine runs with the GIL released.
+
+        >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x ** 2).backward(torch.ones(2))
+        >>> x.grad
+        tensor([2., 4.])
+        """
+
+    # ---- values --------------------------------------------------------------------------------
+
+    def item(self) -> builtins.float | int | builtins.bool:
+        """The value of a one-element tensor as a Python number.
+
+        >>> torch.tensor([2.5]).item()
+        2.5
+        """
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists of numbers; a 0-d tensor gives a number.
+
+        >>> torch.tensor([[1, 2], [3, 4]]).tolist()
+        [[1, 2], [3, 4]]
+        """
+
+    def numpy(self) -> NDArray[Any]:
+        """A NumPy array sharing this tensor's memory (writes show up on both sides).
+
+        Raises ``RuntimeError`` for a tensor that requires grad; use ``detach().numpy()``.
+
+        >>> torch.tensor([1.0, 2.0]).numpy()
+        array([1., 2.], dtype=float32)
+        """
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Tensor]: ...
+    def __bool__(self) -> builtins.bool: ...
+    def __float__(self) -> builtins.float: ...
+    def __int__(self) -> int: ...
+    def __index__(self) -> int: ...
+    def __hash__(self) -> int: ...
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{t:.2f}"``); others as their repr."""
+
+    # ---- operators -----------------------------------------------------------------------------
+
+    def __add__(self, other: _Operand, /) -> Tensor: ...
+    def __radd__(self, other: _Operand, /) -> Tensor: ...
+    def __sub__(self, other: _Operand, /) -> Tensor: ...
+    def __rsub__(self, other: _Operand, /) -> Tensor: ...
+    def __mul__(self, other: _Operand, /) -> Tensor: ...
+    def __rmul__(self, other: _Operand, /) -> Tensor: ...
+    def __truediv__(self, other: _Operand, /) -> Tensor: ...
+    def __rtruediv__(self, other: _Operand, /) -> Tensor: ...
+    def __pow__(self, other: _Operand, mod: None = None, /) -> Tensor: ...
+    def __rpow__(self, other: _Operand, mod: None = None, /) -> Tensor: ...
+    def __matmul__(self, other: Tensor, /) -> Tensor: ...
+    def __rmatmul__(self, other: Tensor, /) -> Tensor: ...
+    def __neg__(self) -> Tensor: ...
+    def __pos__(self) -> Tensor: ...
+    def __abs__(self) -> Tensor: ...
+    def __invert__(self) -> Tensor:
+        """``~x``: logical not; only bool tensors are supported."""
+
+    def __and__(self, other: _Operand, /) -> Tensor:
+        """``x & y``: elementwise logical and (see :meth:`logical_and`)."""
+
+    def __or__(self, other: _Operand, /) -> Tensor:
+        """``x | y``: elementwise logical or (see :meth:`logical_or`)."""
+
+    # pyo3 exposes the reflected slots of `&` and `|`, but they always return NotImplemented:
+    # `True & x` is a TypeError. `Never` makes type checkers reject those calls too.
+    def __rand__(self, other: Never, /) -> Any:
+        """Not supported: ``n & x`` with a non-tensor ``n`` raises ``TypeError``."""
+
+    def __ror__(self, other: Never, /) -> Any:
+        """Not supported: ``n | x`` with a non-tensor ``n`` raises ``TypeError``."""
+
+    def __iadd__(self, other: _Operand, /) -> Self: ...
+    def __isub__(self, other: _Operand, /) -> Self: ...
+    def __imul__(self, other: _Operand, /) -> Self: ...
+    def __itruediv__(self, other: _Operand, /) -> Self: ...
+    def __ipow__(self, other: _Operand, /) -> Self: ...  # type: ignore[misc]  # pyo3 passes no modulo
+    def __eq__(self, other: _Operand, /) -> Tensor: ...  # type: ignore[override]
+    def __ne__(self, other: _Operand, /) -> Tensor: ...  # type: ignore[override]
+    def __lt__(self, other: _Operand, /) -> Tensor: ...
+    def __le__(self, other: _Operand, /) -> Tensor: ...
+    def __gt__(self, other: _Operand, /) -> Tensor: ...
+    def __ge__(self, other: _Operand, /) -> Tensor: ...
+
+    # ---- comparisons and logic -----------------------------------------------------------------
+
+    # The compiled methods name their argument `o` (torch: `other`): pass it positionally.
+    def eq(self, other: _Operand) -> Tensor:
+        """Elementwise ``self == o`` as a bool tensor.
+
+        >>> torch.tensor([1, 2, 3]).eq(2)
+        tensor([False,  True, False])
+        """
+
+    def ne(self, other: _Operand) -> Tensor:
+        """Elementwise ``self != o`` as a bool tensor."""
+
+    def lt(self, other: _Operand) -> Tensor:
+        """Elementwise ``self < o`` as a bool tensor."""
+
+    def le(self, other: _Operand) -> Tensor:
+        """Elementwise ``self <= o`` as a bool tensor."""
+
+    def gt(self, other: _Operand) -> Tensor:
+        """Elementwise ``self > o`` as a bool tensor.
+
+        >>> torch.tensor([1, 2, 3]).gt(1)
+        tensor([False,  True,  True])
+        """
+
+    def ge(self, other: _Operand) -> Tensor:
+        """Elementwise ``self >= o`` as a bool tensor."""
+
+    def logical_not(self) -> Tensor:
+        """Elementwise logical not (zero is False) as a bool tensor.
+
+        >>> torch.tensor([0.0, 2.0]).logical_not()
+        tensor([ True, False])
+        """
+
+    def logical_and(self, other: _Operand) -> Tensor:
+        """Elementwise logical and as a bool tensor."""
+
+    def logical_or(self, other: _Operand) -> Tensor:
+        """Elementwise logical or as a bool tensor."""
+
+    # ---- arithmetic ----------------------------------------------------------------------------
+
+    def add(self, other: _Operand, *, alpha: _Number | None = None) -> Tensor:
+        """``self + alpha * other``, broadcasting.
+
+        >>> torch.tensor([1.0, 2.0]).add(torch.ones(2), alpha=10)
+        tensor([11., 12.])
+        """
+
+    def sub(self, other: _Operand, *, alpha: _Number | None = None) -> Tensor:
+        """``self - alpha * other``, broadcasting."""
+
+    def mul(self, other: _Operand) -> Tensor:
+        """``self * other``, broadcasting."""
+
+    def div(self, other: _Operand) -> Tensor:
+        """``self / other`` (true division: integer inputs give a float result).
+
+        >>> torch.tensor([1, 2]).div(2)
+        tensor([0.5000, 1.0000])
+        """
+
+    def pow(self, exponent: _Operand) -> Tensor:
+        """``self ** exponent``, broadcasting.
+
+        >>> torch.tensor([1.0, 2.0, 3.0]).pow(2)
+        tensor([1., 4., 9.])
+        """
+
+    def maximum(self, other: Tensor) -> Tensor:
+        """Elementwise maximum of two tensors.
+
+        >>> torch.tensor([1.0, 5.0]).maximum(torch.tensor([3.0, 2.0]))
+        tensor([3., 5.])
+        """
+
+    def minimum(self, other: Tensor) -> Tensor:
+        """Elementwise minimum of two tensors."""
+
+    def matmul(self, other: Tensor) -> Tensor:
+        """Matrix product with NumPy/torch broadcasting rules (1-d, 2-d and batched).
+
+        >>> torch.ones(2, 3).matmul(torch.ones(3)).shape
+        ferrograd.Size([2])
+        """
+
+    # torch names the argument `mat2`; the compiled method names it `other`.
+    def mm(self, mat2: Tensor) -> Tensor:
+        """Matrix product of two 2-d tensors.
+
+        >>> torch.ones(2, 3).mm(torch.ones(3, 4)).shape
+        ferrograd.Size([2, 4])
+        """
+
+    # ---- in-place ------------------------------------------------------------------------------
+
+    def add_(self, other: _Operand, *, alpha: _Number | None = None) -> Self:
+        """In-place :meth:`add`; returns self.
+
+        >>> x = torch.zeros(2)
+        >>> x.add_(1)
+        tensor([1., 1.])
+        """
+
+    def sub_(self, other: _Operand, *, alpha: _Number | None = None) -> Self:
+        """In-place :meth:`sub`; returns self."""
+
+    def mul_(self, other: _Operand) -> Self:
+        """In-place :meth:`mul`; returns self."""
+
+    def div_(self, other: _Operand) -> Self:
+        """In-place :meth:`div`; returns self."""
+
+    def pow_(self, other: _Operand) -> Self:
+        """In-place :meth:`pow`; returns self."""
+
+    def clamp_(self, min: builtins.float | None = None, max: builtins.float | None = None) -> Self:
+        """In-place :meth:`clamp`; returns self."""
+
+    def neg_(self) -> Self:
+        """In-place :meth:`neg`; returns self."""
+
+    def exp_(self) -> Self:
+        """In-place :meth:`exp`; returns self."""
+
+    def relu_(self) -> Self:
+        """In-place :meth:`relu`; returns self."""
+
+    def zero_(self) -> Self:
+        """Fills self with zeros; returns self."""
+
+    def fill_(self, value: _Operand) -> Self:
+        """Fills self with ``value`` (a number or a one-element tensor); returns self.
+
+        >>> torch.zeros(3).fill_(7)
+        tensor([7., 7., 7.])
+        """
+
+    def copy_(self, src: Tensor) -> Self:
+        """Copies ``src`` (broadcast to self's shape, cast to self's dtype) into self; returns self."""
+
+    # ---- unary math ----------------------------------------------------------------------------
+
+    def neg(self) -> Tensor:
+        """``-self``.
+
+        >>> torch.tensor([1.0, -2.0]).neg()
+        tensor([-1.,  2.])
+        """
+
+    def negative(self) -> Tensor:
+        """Alias for :meth:`neg`."""
+
+    def exp(self) -> Tensor:
+        """Elementwise exponential.
+
+        >>> torch.tensor([0.0, 1.0]).exp()
+        tensor([1.0000, 2.7183])
+        """
+
+    def log(self) -> Tensor:
+        """Elementwise natural logarithm."""
+
+    def sqrt(self) -> Tensor:
+        """Elementwise square root.
+
+        >>> torch.tensor([4.0, 9.0]).sqrt()
+        tensor([2., 3.])
+        """
+
+    def sin(self) -> Tensor:
+        """Elementwise sine."""
+
+    def cos(self) -> Tensor:
+        """Elementwise cosine."""
+
+    def tanh(self) -> Tensor:
+        """Elementwise hyperbolic tangent."""
+
+    def sigmoid(self) -> Tensor:
+        """Elementwise logistic sigmoid ``1 / (1 + exp(-x))``.
+
+        >>> torch.tensor([0.0]).sigmoid()
+        tensor([0.5000])
+        """
+
+    def relu(self) -> Tensor:
+        """Elementwise ``max(x, 0)``.
+
+        >>> torch.tensor([-1.0, 2.0]).relu()
+        tensor([0., 2.])
+        """
+
+    def abs(self) -> Tensor:
+        """Elementwise absolute value."""
+
+    def sign(self) -> Tensor:
+        """Elementwise sign: -1, 0 or 1.
+
+        >>> torch.tensor([-3.0, 0.0, 2.0]).sign()
+        tensor([-1.,  0.,  1.])
+        """
+
+    def square(self) -> Tensor:
+        """Elementwise ``self * self``."""
+
+    def reciprocal(self) -> Tensor:
+        """Elementwise ``1 / self``."""
+
+    def clamp(self, min: builtins.float | None = None, max: builtins.float | None = None) -> Tensor:
+        """Clamps every element into ``[min, max]``; either bound may be omitted.
+
+        >>> torch.tensor([-1.0, 0.5, 2.0]).clamp(0, 1)
+        tensor([0.0000, 0.5000, 1.0000])
+        """
+
+    def clip(self, min: builtins.float | None = None, max: builtins.float | None = None) -> Tensor:
+        """Alias for :meth:`clamp`."""
+
+    def clamp_min(self, min: builtins.float) -> Tensor:
+        """``clamp(min=min)``."""
+
+    def clamp_max(self, max: builtins.float) -> Tensor:
+        """``clamp(max=max)``."""
+
+    # ---- reductions ----------------------------------------------------------------------------
+
+    def sum(
+        self, dim: _Dims | None = None, keepdim: builtins.bool = False, *, dtype: _DTypeLike | None = None
+    ) -> Tensor:
+        """Sum over ``dim`` (an int or a tuple of ints), or over all elements.
+
+        ``dtype`` casts the input before reducing.
+
+        >>> x = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> x.sum()
+        tensor(10.)
+        >>> x.sum(dim=0)
+        tensor([4., 6.])
+        """
+
+    def mean(
+        self, dim: _Dims | None = None, keepdim: builtins.bool = False, *, dtype: _DTypeLike | None = None
+    ) -> Tensor:
+        """Mean over ``dim`` (an int or a tuple of ints), or over all elements.
+
+        >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).mean(1)
+        tensor([1.5000, 3.5000])
+        """
+
+    def prod(
+        self, dim: int | None = None, keepdim: builtins.bool = False, *, dtype: _DTypeLike | None = None
+    ) -> Tensor:
+        """Product over one dimension ``dim``, or over all elements.
+
+        >>> torch.tensor([1.0, 2.0, 3.0]).prod()
+        tensor(6.)
+        """
+
+    def var(
+        self,
+        dim: _Dims | None = None,
+        unbiased: builtins.bool | None = None,
+        keepdim: builtins.bool = False,
+        *,
+        correction: builtins.float | None = None,
+    ) -> Tensor:
+        """Variance over ``dim``, or over all elements.
+
+        ``correction`` (default 1, Bessel's correction) is subtracted from the element count;
+        ``unbiased=False`` means ``correction=0``. ``var(False)`` is read as ``var(unbiased=False)``.
+
+        >>> torch.tensor([1.0, 2.0, 3.0, 4.0]).var()
+        tensor(1.6667)
+        >>> torch.tensor([1.0, 2.0, 3.0, 4.0]).var(correction=0)
+        tensor(1.2500)
+        """
+
+    def std(
+        self,
+        dim: _Dims | None = None,
+        unbiased: builtins.bool | None = None,
+        keepdim: builtins.bool = False,
+        *,
+        correction: builtins.float | None = None,
+    ) -> Tensor:
+        """Standard deviation over ``dim``, or over all elements; arguments as in :meth:`var`."""
+
+    @overload
+    def max(self, dim: None = None, keepdim: builtins.bool = False) -> Tensor:
+        """``max()``: the largest element. ``max(dim)``: a ``(values, indices)`` named tuple.
+        ``max(other)``: the elementwise maximum with a tensor (see :meth:`maximum`; ``keepdim`` is
+        ignored).
+
+        >>> x = torch.tensor([[1.0, 5.0], [4.0, 2.0]])
+        >>> x.max()
+        tensor(5.)
+        >>> x.max(dim=1)
+        max(values=tensor([5., 4.]), indices=tensor([1, 0]))
+        """
+
+    @overload
+    def max(self, dim: int, keepdim: builtins.bool = False) -> return_types.max: ...
+    @overload
+    def max(self, dim: Tensor, keepdim: builtins.bool = False) -> Tensor: ...
+    @overload
+    def min(self, dim: None = None, keepdim: builtins.bool = False) -> Tensor:
+        """``min()``: the smallest element. ``min(dim)``: a ``(values, indices)`` named tuple.
+        ``min(other)``: the elementwise minimum with a tensor (see :meth:`minimum`; ``keepdim`` is
+        ignored).
+
+        >>> x = torch.tensor([[1.0, 5.0], [4.0, 2.0]])
+        >>> x.min()
+        tensor(1.)
+        >>> values, indices = x.min(dim=0)
+        >>> indices
+        tensor([0, 1])
+        """
+
+    @overload
+    def min(self, dim: int, keepdim: builtins.bool = False) -> return_types.min: ...
+    @overload
+    def min(self, dim: Tensor, keepdim: builtins.bool = False) -> Tensor: ...
+    def amax(self, dim: _Dims | None = None, keepdim: builtins.bool = False) -> Tensor:
+        """Maximum over ``dim`` (an int or a tuple of ints), or over all elements; values only.
+
+        >>> torch.tensor([[1.0, 5.0], [4.0, 2.0]]).amax(0)
+        tensor([4., 5.])
+        """
+
+    def amin(self, dim: _Dims | None = None, keepdim: builtins.bool = False) -> Tensor:
+        """Minimum over ``dim`` (an int or a tuple of ints), or over all elements; values only."""
+
+    def argmax(self, dim: int | None = None, keepdim: builtins.bool = False) -> Tensor:
+        """Index of the largest element along ``dim`` (of the flattened tensor without ``dim``).
+
+        >>> torch.tensor([[1.0, 5.0], [4.0, 2.0]]).argmax()
+        tensor(1)
+        """
+
+    def argmin(self, dim: int | None = None, keepdim: builtins.bool = False) -> Tensor:
+        """Index of the smallest element along ``dim`` (of the flattened tensor without ``dim``)."""
+
+    def logsumexp(self, dim: _Dims, keepdim: builtins.bool = False) -> Tensor:
+        """``log(sum(exp(self), dim))``, computed stably.
+
+        >>> torch.tensor([0.0, 0.0]).logsumexp(0)
+        tensor(0.6931)
+        """
+
+    def softmax(self, dim: int, dtype: _DTypeLike | None = None) -> Tensor:
+        """Softmax along ``dim``; ``dtype`` casts the input first.
+
+        >>> torch.tensor([0.0, 0.0]).softmax(0)
+        tensor([0.5000, 0.5000])
+        """
+
+    def log_softmax(self, dim: int, dtype: _DTypeLike | None = None) -> Tensor:
+        """Log of :meth:`softmax` along ``dim``, computed stably."""
+
+    # ---- shape and views -----------------------------------------------------------------------
+
+    @overload
+    def view(self, *shape: int) -> Tensor:
+        """A view with a new shape (``-1`` infers one size); the strides must allow it.
+
+        >>> torch.arange(6).view(2, 3)
+        tensor([[0, 1, 2],
+                [3, 4, 5]])
+        """
+
+    @overload
+    def view(self, shape: _ShapeSeq, /) -> Tensor: ...
+    @overload
+    def reshape(self, *shape: int) -> Tensor:
+        """Like :meth:`view`, but copies when the data can't be viewed in the new shape.
+
+        >>> torch.arange(6).reshape((3, -1)).shape
+        ferrograd.Size([3, 2])
+        """
+
+    @overload
+    def reshape(self, shape: _ShapeSeq, /) -> Tensor: ...
+    def view_as(self, other: Tensor) -> Tensor:
+        """``view(other.shape)``."""
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        """``reshape(other.shape)``."""
+
+    # `end_dim` defaults to -1; the compiled signature renders that default as `...`.
+    def flatten(self, start_dim: int = 0, end_dim: int = ...) -> Tensor:
+        """Flattens dims ``start_dim`` to ``end_dim`` (default -1, the last) into one.
+
+        >>> torch.zeros(2, 3, 4).flatten(1).shape
+        ferrograd.Size([2, 12])
+        """
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """A view with dims ``dim0`` and ``dim1`` swapped.
+
+        >>> torch.zeros(2, 3).transpose(0, 1).shape
+        ferrograd.Size([3, 2])
+        """
+
+    def swapaxes(self, dim0: int, dim1: int) -> Tensor:
+        """Alias for :meth:`transpose`."""
+
+    def t(self) -> Tensor:
+        """Transpose of a tensor with at most 2 dims."""
+
+    @property
+    def T(self) -> Tensor:
+        """All dims reversed (``permute(n-1, ..., 0)``)."""
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dims swapped (a batch of transposed matrices)."""
+
+    @overload
+    def permute(self, *dims: int) -> Tensor:
+        """A view with the dims reordered.
+
+        >>> torch.zeros(2, 3, 4).permute(2, 0, 1).shape
+        ferrograd.Size([4, 2, 3])
+        """
+
+    @overload
+    def permute(self, dims: _ShapeSeq, /) -> Tensor: ...
+    @overload
+    def expand(self, *sizes: int) -> Tensor:
+        """A view broadcasting size-1 dims to ``sizes`` (``-1`` keeps a size), without copying.
+
+        >>> torch.tensor([[1], [2]]).expand(2, 3)
+        tensor([[1, 1, 1],
+                [2, 2, 2]])
+        """
+
+    @overload
+    def expand(self, sizes: _ShapeSeq, /) -> Tensor: ...
+    def expand_as(self, other: Tensor) -> Tensor:
+        """``expand(other.shape)``."""
+
+    def squeeze(self, dim: _Dims | None = None) -> Tensor:
+        """Removes size-1 dims: all of them, or those among ``dim``.
+
+        >>> torch.zeros(1, 2, 1).squeeze().shape
+        ferrograd.Size([2])
+        """
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Inserts a size-1 dim at ``dim``.
+
+        >>> torch.zeros(2).unsqueeze(0).shape
+        ferrograd.Size([1, 2])
+        """
+
+    def contiguous(self, memory_format: object = None) -> Tensor:
+        """A row-major copy, or self (the same object) when already contiguous.
+
+        ``memory_format`` is accepted for compatibility and ignored.
+        """
+
+    def clone(self, memory_format: object = None) -> Tensor:
+        """A copy with its own memory, recorded in the graph.
+
+        ``memory_format`` is accepted for compatibility and ignored.
+        """
+
+    def select(self, dim: int, index: int) -> Tensor:
+        """A view of the slice at ``index`` along ``dim``, which is removed (``x[:, index]``).
+
+        >>> torch.tensor([[1, 2], [3, 4]]).select(1, 0)
+        tensor([1, 3])
+        """
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """A view of ``length`` elements from ``start`` along ``dim``.
+
+        >>> torch.arange(5).narrow(0, 1, 3)
+        tensor([1, 2, 3])
+        """
+
+    # ---- dtype and device ----------------------------------------------------------------------
+
+    def float(self) -> Tensor:
+        """Cast to ``float32``."""
+
+    def double(self) -> Tensor:
+        """Cast to ``float64``."""
+
+    def long(self) -> Tensor:
+        """Cast to ``int64``."""
+
+    def bool(self) -> Tensor:
+        """Cast to ``bool`` (non-zero is True)."""
+
+    def cpu(self) -> Tensor:
+        """This tensor (it already lives on the CPU)."""
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """Cast to ``other.dtype``."""
+
+    def to(
+        self,
+        *args: _DTypeLike | _DeviceLike | Tensor,
+        dtype: _DTypeLike | None = None,
+        device: _DeviceLike = None,
+        non_blocking: builtins.bool = False,
+        copy: builtins.bool = False,
+    ) -> Tensor:
+        """Converts to a dtype (and/or checks a device): ``to(dtype)``, ``to(device)``,
+        ``to(device, dtype)``, ``to(other)`` (other's dtype) or ``to(dtype=..., device=...)``.
+
+        Returns a tensor sharing this one's data when the dtype doesn't change, unless
+        ``copy=True``. ``non_blocking`` is ignored; it and ``copy`` are keyword-only.
+
+        >>> torch.tensor([1, 2]).to(torch.float64)
+        tensor([1., 2.], dtype=ferrograd.float64)
+        >>> torch.tensor([1, 2]).to("cpu", torch.float32)
+        tensor([1., 2.])
+        """
+
+    # ---- creation from this tensor -------------------------------------------------------------
+
+    @overload
+    def new_zeros(
+        self, *size: int, dtype: _DTypeLike | None = None, requires_grad: builtins.bool = False
+    ) -> Tensor:
+        """Zeros of ``size``, with this tensor's dtype unless ``dtype`` is given.
+
+        >>> torch.tensor([1, 2]).new_zeros(3)
+        tensor([0, 0, 0])
+        """
+
+    @overload
+    def new_zeros(
+        self, size: _ShapeSeq, /, *, dtype: _DTypeLike | None = None, requires_grad: builtins.bool = False
+    ) -> Tensor: ...
+    @overload
+    def new_ones(
+        self, *size: int, dtype: _DTypeLike | None = None, requires_grad: builtins.bool = False
+    ) -> Tensor:
+        """Ones of ``size``, with this tensor's dtype unless ``dtype`` is given."""
+
+    @overload
+    def new_ones(
+        self, size: _ShapeSeq, /, *, dtype: _DTypeLike | None = None, requires_grad: builtins.bool = False
+    ) -> Tensor: ...
+    def new_tensor(
+        self, data: _TensorData, *, dtype: _DTypeLike | None = None, requires_grad: builtins.bool = False
+    ) -> Tensor:
+        """A new tensor (a copy) of ``data``, with this tensor's dtype unless ``dtype`` is given.
+
+        >>> torch.zeros(1, dtype=torch.float64).new_tensor([1, 2])
+        tensor([1., 2.], dtype=ferrograd.float64)
+        """
+
+    # ---- indexing ------------------------------------------------------------------------------
+
+    def __getitem__(self, index: _Index, /) -> Tensor:
+        """``x[index]``: ints, slices (positive step), None, ``...``, and int or bool index tensors
+        (or lists), alone or in a tuple.
+
+        >>> x = torch.arange(6).view(2, 3)
+        >>> x[1, ::2]
+        tensor([3, 5])
+        >>> x[x > 3]
+        tensor([4, 5])
+        """
+
+    def __setitem__(self, index: _Index, value: _Operand | list[Any] | tuple[Any, ...], /) -> None:
+        """``x[index] = value``: writes a tensor (broadcast) or a number into the indexed elements.
+
+        >>> x = torch.zeros(3)
+        >>> x[1:] = 5
+        >>> x
+        tensor([0., 5., 5.])
+        """
+
+    def where(self, condition: Tensor, other: _Operand) -> Tensor:
+        """``self`` where ``condition`` holds, else ``other`` (see :func:`where`).
+
+        >>> x = torch.tensor([1.0, -2.0])
+        >>> x.where(x > 0, 0.0)
+        tensor([1., 0.])
+        """
+
+    def masked_fill(self, mask: Tensor, value: _Operand) -> Tensor:
+        """``value`` where ``mask`` is True, else ``self``.
+
+        >>> x = torch.tensor([1.0, 2.0, 3.0])
+        >>> x.masked_fill(x > 1, 0)
+        tensor([1., 0., 0.])
+        """
+
+# ---- creation functions --------------------------------------------------------------------------
+
+def tensor(
+    data: _TensorData,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """Constructs a tensor by copying ``data`` (nested lists/tuples of numbers, a number, a tensor or
+    a NumPy array/scalar).
+
+    The dtype is inferred unless given: float32 if any element is a float, else int64 if any is an
+    int, else bool; NumPy data keeps its dtype.
+
+    >>> torch.tensor([[1, 2], [3, 4]])
+    tensor([[1, 2],
+            [3, 4]])
+    >>> torch.tensor(2.0, requires_grad=True)
+    tensor(2., requires_grad=True)
+    """
+
+def as_tensor(data: _TensorData, dtype: _DTypeLike | None = None, device: _DeviceLike = None) -> Tensor:
+    """Like :func:`tensor`, but a tensor of the requested dtype is returned without a copy.
+
+    >>> x = torch.tensor([1.0])
+    >>> torch.as_tensor(x).data_ptr() == x.data_ptr()
+    True
+    """
+
+@overload
+def zeros(
+    *size: int,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """A tensor of zeros; ``size`` is given as ints or as one tuple/list. Default dtype float32.
+
+    >>> torch.zeros(2, 3)
+    tensor([[0., 0., 0.],
+            [0., 0., 0.]])
+    """
+
+@overload
+def zeros(
+    size: _ShapeSeq,
+    /,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor: ...
+@overload
+def ones(
+    *size: int,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """A tensor of ones; ``size`` is given as ints or as one tuple/list. Default dtype float32.
+
+    >>> torch.ones((2,), dtype=torch.int64)
+    tensor([1, 1])
+    """
+
+@overload
+def ones(
+    size: _ShapeSeq,
+    /,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor: ...
+@overload
+def empty(
+    *size: int,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """A new tensor of ``size``; unlike torch's, its memory is zero-filled."""
+
+@overload
+def empty(
+    size: _ShapeSeq,
+    /,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor: ...
+def full(
+    size: int | _ShapeSeq,
+    fill_value: _Number,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value``; the dtype follows the value's type unless given.
+
+    >>> torch.full((2,), 7)
+    tensor([7, 7])
+    """
+
+def zeros_like(
+    input: Tensor,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """Zeros with ``input``'s shape and (unless given) dtype.
+
+    >>> torch.zeros_like(torch.tensor([1, 2]))
+    tensor([0, 0])
+    """
+
+def ones_like(
+    input: Tensor,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """Ones with ``input``'s shape and (unless given) dtype."""
+
+def empty_like(
+    input: Tensor,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """A new tensor with ``input``'s shape and (unless given) dtype; zero-filled."""
+
+def full_like(
+    input: Tensor,
+    fill_value: builtins.float,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """``fill_value`` with ``input``'s shape and (unless given) dtype.
+
+    >>> torch.full_like(torch.zeros(2), 3)
+    tensor([3., 3.])
+    """
+
+def rand_like(
+    input: Tensor,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """Uniform samples in ``[0, 1)`` with ``input``'s shape and (unless given) dtype."""
+
+def randn_like(
+    input: Tensor,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """Standard normal samples with ``input``'s shape and (unless given) dtype."""
+
+@overload
+def rand(
+    *size: int,
+    generator: object = None,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """Uniform samples in ``[0, 1)`` of ``size`` (ints or one tuple/list). Default dtype float32.
+
+    ``generator`` is accepted for compatibility and ignored; seed with :func:`manual_seed`.
+
+    >>> torch.rand(2, 3).shape
+    ferrograd.Size([2, 3])
+    """
+
+@overload
+def rand(
+    size: _ShapeSeq,
+    /,
+    *,
+    generator: object = None,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor: ...
+@overload
+def randn(
+    *size: int,
+    generator: object = None,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """Standard normal samples of ``size`` (ints or one tuple/list). Default dtype float32.
+
+    ``generator`` is accepted for compatibility and ignored; seed with :func:`manual_seed`.
+    """
+
+@overload
+def randn(
+    size: _ShapeSeq,
+    /,
+    *,
+    generator: object = None,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor: ...
+@overload
+def randint(
+    high: int,
+    size: int | _ShapeSeq,
+    /,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """Random integers in ``[low, high)`` (``low`` defaults to 0) of ``size``. Default dtype int64.
+
+    >>> torch.randint(0, 10, (2, 3)).shape
+    ferrograd.Size([2, 3])
+    """
+
+@overload
+def randint(
+    low: int,
+    high: int,
+    size: int | _ShapeSeq,
+    /,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor: ...
+def arange(
+    start: _Number,
+    end: _Number | None = None,
+    step: _Number | None = None,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """``arange(end)`` or ``arange(start, end, step=1)``: values from ``start`` (default 0) up to
+    but excluding ``end``, every ``step``.
+
+    The dtype is int64 when all arguments are ints, else float32, unless given.
+
+    >>> torch.arange(4)
+    tensor([0, 1, 2, 3])
+    >>> torch.arange(0, 1, 0.25)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500])
+    """
+
+def linspace(
+    start: builtins.float,
+    end: builtins.float,
+    steps: int,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive. Default dtype float32.
+
+    >>> torch.linspace(0, 1, 5)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
+
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: _DTypeLike | None = None,
+    device: _DeviceLike = None,
+    requires_grad: builtins.bool = False,
+) -> Tensor:
+    """An ``n`` x ``m`` (default ``n`` x ``n``) matrix with ones on the diagonal.
+
+    >>> torch.eye(2)
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+
+def from_numpy(arr: NDArray[Any]) -> Tensor:
+    """A tensor sharing ``arr``'s memory (float32, float64, int64 or bool arrays).
+
+    >>> import numpy as np
+    >>> a = np.zeros(2)
+    >>> t = torch.from_numpy(a)
+    >>> a[0] = 5
+    >>> t
+    tensor([5., 0.], dtype=ferrograd.float64)
+    """
+
+def _legacy(dtype: _DTypeLike, /, *args: Any) -> Tensor:
+    """The legacy typed constructors: ``_legacy(dtype, data)`` or ``_legacy(dtype, *sizes)``.
+
+    Backs ``FloatTensor``, ``DoubleTensor``, ``LongTensor`` and ``BoolTensor``.
+    """
+
+# ---- joining and selection -----------------------------------------------------------------------
+
+def cat(tensors: list[Tensor] | tuple[Tensor, ...], dim: int = 0) -> Tensor:
+    """Concatenates tensors along an existing dim.
+
+    >>> x = torch.ones(2, 3)
+    >>> torch.cat([x, x]).shape
+    ferrograd.Size([4, 3])
+    """
+
+def stack(tensors: list[Tensor] | tuple[Tensor, ...], dim: int = 0) -> Tensor:
+    """Stacks same-shaped tensors along a new dim.
+
+    >>> x = torch.ones(2, 3)
+    >>> torch.stack([x, x], dim=1).shape
+    ferrograd.Size([2, 2, 3])
+    """
+
+def where(condition: Tensor, input: _Operand, other: _Operand) -> Tensor:
+    """``input`` where ``condition`` holds, else ``other``; broadcasting; either may be a number.
+
+    >>> x = torch.tensor([1.0, -2.0, 3.0])
+    >>> torch.where(x > 0, x, 0.0)
+    tensor([1., 0., 3.])
+    """
+
+# ---- grad mode, seeding, backward ----------------------------------------------------------------
+
+def is_grad_enabled() -> builtins.bool:
+    """True unless gradient recording is off in this thread (``no_grad``).
+
+    >>> torch.is_grad_enabled()
+    True
+    """
+
+def _set_grad_enabled(mode: builtins.bool) -> None:
+    """Turns gradient recording on or off for the current thread (backs ``set_grad_enabled``)."""
+
+def manual_seed(seed: int) -> None:
+    """Seeds the random number generator used by ``rand``, ``randn`` and ``randint``.
+
+    >>> torch.manual_seed(0)
+    >>> a = torch.rand(2)
+    >>> torch.manual_seed(0)
+    >>> torch.rand(2).tolist() == a.tolist()
+    True
+    """
+
+def _backward(
+    tensors: Tensor | list[Tensor] | tuple[Tensor, ...],
+    grad_tensors: Tensor | Iterable[Tensor | None] | None = None,
+    retain_graph: builtins.bool | None = None,
+    create_graph: builtins.bool = False,
+) -> None:
+    """Backward from several roots at once (backs ``ferrograd.autograd.backward``); GIL released."""

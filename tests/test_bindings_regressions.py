@@ -1,0 +1,55 @@
+"""Regression tests for binding bugs found while writing the type stubs."""
+
+from __future__ import annotations
+
+import pickle
+
+import ferrograd as fg
+import pytest
+
+
+def test_stride_of_a_0d_tensor_is_an_index_error_not_a_panic():
+    with pytest.raises(IndexError):
+        fg.tensor(1.0).stride(0)
+
+
+def test_narrow_of_a_0d_tensor_is_an_index_error_not_a_panic():
+    with pytest.raises(IndexError):
+        fg.tensor(1.0).narrow(0, 0, 1)
+
+
+def test_dtype_objects_are_the_module_constants_and_pickle():
+    x = fg.ones(2, dtype=fg.int64)
+    assert x.dtype is fg.int64
+    assert fg.zeros(1).dtype is fg.float32
+    assert pickle.loads(pickle.dumps(fg.float64)) is fg.float64
+
+
+def test_comparison_methods_take_other_by_keyword():
+    a = fg.tensor([1.0, 2.0])
+    assert a.eq(other=a).tolist() == [True, True]
+    assert a.mm if a.dim() == 1 else True
+
+
+def test_same_dtype_conversions_return_self():
+    x = fg.ones(2)
+    assert x.float() is x
+    assert x.double() is not x
+
+
+def test_ipow_is_in_place():
+    x = fg.tensor([2.0, 3.0])
+    y = x
+    x **= 2
+    assert y is x and x.tolist() == [4.0, 9.0]
+
+
+def test_pow_modulo_and_bitwise_int_are_type_errors():
+    with pytest.raises(TypeError):
+        pow(fg.tensor([2]), 2, 5)
+    with pytest.raises(TypeError):
+        fg.tensor([1, 2]) & fg.tensor([3, 1])
+
+
+def test_device_hashes_like_its_string():
+    assert {fg.device("cpu"): 1}["cpu"] == 1
