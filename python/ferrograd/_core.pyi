@@ -39,7 +39,9 @@ __all__ = [
     "int64",
     "is_grad_enabled",
     "linspace",
+    "get_num_threads",
     "manual_seed",
+    "set_num_threads",
     "ones",
     "ones_like",
     "rand",
@@ -1495,3 +1497,15 @@ def _backward(
     create_graph: builtins.bool = False,
 ) -> None:
     """Backward from several roots at once (backs ``ferrograd.autograd.backward``); GIL released."""
+
+def set_num_threads(n: int) -> None:
+    """Sets the number of threads large kernels and the backward engine may use.
+
+    Results do not depend on it: work is split at boundaries fixed by the problem size.
+
+    >>> import ferrograd as torch
+    >>> torch.set_num_threads(1)
+    """
+
+def get_num_threads() -> int:
+    """The number of threads large kernels and the backward engine may use."""

@@ -34,7 +34,10 @@ impl Ord for Ready {
 struct Arena {
     nodes: Vec<Arc<Node>>,
     deps: Vec<usize>,
-    grads: Vec<Option<Tensor>>,
+    /// Gradient contributions per node, tagged with the producer's sequence number. They are
+    /// summed in that order when the node runs, so the float result does not depend on which
+    /// thread finished first.
+    grads: Vec<Vec<(u64, Tensor)>>,
     index: HashMap<*const Node, usize>,
 }
 
@@ -68,18 +71,24 @@ impl Arena {
         let i = self.nodes.len();
         self.nodes.push(n.clone());
         self.deps.push(0);
-        self.grads.push(None);
+        self.grads.push(Vec::new());
         self.index.insert(key, i);
         stack.push(i);
         i
     }
 
-    fn accumulate(&mut self, i: usize, g: Tensor) -> Result<()> {
-        self.grads[i] = Some(match self.grads[i].take() {
-            None => g,
-            Some(prev) => prev.add(&g)?,
-        });
-        Ok(())
+    /// The summed gradient for node `i` (None if nothing flowed to it).
+    fn take_grad(&mut self, i: usize) -> Result<Option<Tensor>> {
+        let mut parts = std::mem::take(&mut self.grads[i]);
+        parts.sort_by_key(|p| std::cmp::Reverse(p.0));
+        let mut it = parts.into_iter().map(|(_, g)| g);
+        let Some(mut acc) = it.next() else {
+            return Ok(None);
+        };
+        for g in it {
+            acc = acc.add(&g)?;
+        }
+        Ok(Some(acc))
     }
 }
 
@@ -150,41 +159,114 @@ pub fn backward(
 
     let _mode = GradModeGuard::new(create_graph);
     let mut arena = Arena::collect(&root_nodes);
-    for (n, g) in root_nodes.iter().zip(root_grads) {
-        let i = arena.index[&Arc::as_ptr(n)];
-        arena.accumulate(i, g)?;
-    }
     let mut ready = BinaryHeap::new();
-    for n in &root_nodes {
+    for (k, (n, g)) in root_nodes.iter().zip(root_grads).enumerate() {
         let i = arena.index[&Arc::as_ptr(n)];
+        arena.grads[i].push((u64::MAX - k as u64, g));
         if arena.deps[i] == 0 && !ready.iter().any(|r: &Ready| r.idx == i) {
             ready.push(Ready { seq: n.seq, idx: i });
         }
     }
 
-    while let Some(Ready { idx, .. }) = ready.pop() {
-        let node = arena.nodes[idx].clone();
-        let Some(grad) = arena.grads[idx].take() else {
-            continue;
-        };
-        let inputs = run_node(&node, grad, retain_graph, create_graph)?;
-        for (edge, g) in node.next.iter().zip(inputs) {
-            let Some(edge) = edge else { continue };
-            let j = arena.index[&Arc::as_ptr(&edge.node)];
-            if let Some(g) = g {
-                let g = fit(g, &edge.shape, edge.dtype, node.name)?;
-                arena.accumulate(j, g)?;
+    let pool = crate::backend::cpu::parallel::pool();
+    while let Some(first) = ready.pop() {
+        // Independent ready nodes with enough work run together on the pool; small ones run
+        // here, one by one, since a thread wake-up would cost more than the node.
+        let heavy = pool.is_some() && is_heavy(&arena, first.idx);
+        let mut batch = vec![first];
+        if heavy {
+            let mut light = Vec::new();
+            while let Some(r) = ready.pop() {
+                if is_heavy(&arena, r.idx) {
+                    batch.push(r);
+                } else {
+                    light.push(r);
+                }
             }
-            arena.deps[j] -= 1;
-            if arena.deps[j] == 0 {
-                ready.push(Ready {
-                    seq: edge.node.seq,
-                    idx: j,
+            ready.extend(light);
+        }
+        let mut jobs = Vec::with_capacity(batch.len());
+        for r in &batch {
+            if let Some(g) = arena.take_grad(r.idx)? {
+                jobs.push((r.idx, arena.nodes[r.idx].clone(), g));
+            }
+        }
+        let results: Vec<Result<Vec<Option<Tensor>>>> = match &pool {
+            Some(p) if jobs.len() > 1 => {
+                let slots: Vec<parking_lot::Mutex<Option<NodeResult>>> =
+                    jobs.iter().map(|_| parking_lot::Mutex::new(None)).collect();
+                p.scope(|s| {
+                    for (job, slot) in jobs.iter().zip(&slots) {
+                        s.spawn(move |_| {
+                            // Grad mode is per thread: pool threads take the caller's.
+                            let _m = GradModeGuard::new(create_graph);
+                            *slot.lock() = Some(run_and_fit(
+                                &job.1,
+                                job.2.clone(),
+                                retain_graph,
+                                create_graph,
+                            ));
+                        });
+                    }
                 });
+                slots
+                    .into_iter()
+                    .map(|m| m.into_inner().expect("every job ran"))
+                    .collect()
+            }
+            _ => jobs
+                .iter()
+                .map(|(_, node, g)| run_and_fit(node, g.clone(), retain_graph, create_graph))
+                .collect(),
+        };
+        for ((idx, node, _), res) in jobs.into_iter().zip(results) {
+            debug_assert!(Arc::ptr_eq(&node, &arena.nodes[idx]));
+            for (edge, g) in node.next.iter().zip(res?) {
+                let Some(edge) = edge else { continue };
+                let j = arena.index[&Arc::as_ptr(&edge.node)];
+                if let Some(g) = g {
+                    arena.grads[j].push((node.seq, g));
+                }
+                arena.deps[j] -= 1;
+                if arena.deps[j] == 0 {
+                    ready.push(Ready {
+                        seq: edge.node.seq,
+                        idx: j,
+                    });
+                }
             }
         }
     }
     Ok(())
+}
+
+type NodeResult = Result<Vec<Option<Tensor>>>;
+
+/// A node is worth a thread when its incoming gradient is large (its rule does work in
+/// proportion, e.g. a matmul's backward).
+fn is_heavy(arena: &Arena, i: usize) -> bool {
+    const HEAVY_ELEMENTS: usize = 1 << 14;
+    arena.grads[i]
+        .first()
+        .is_some_and(|(_, g)| g.numel() >= HEAVY_ELEMENTS)
+}
+
+/// Runs a node and fits each input gradient to its input (shape and dtype).
+fn run_and_fit(
+    node: &Arc<Node>,
+    grad: Tensor,
+    retain_graph: bool,
+    create_graph: bool,
+) -> NodeResult {
+    let inputs = run_node(node, grad, retain_graph, create_graph)?;
+    node.next
+        .iter()
+        .zip(inputs)
+        .map(|(edge, g)| match (edge, g) {
+            (Some(edge), Some(g)) => fit(g, &edge.shape, edge.dtype, node.name).map(Some),
+            _ => Ok(None),
+        })
+        .collect()
 }
 
 /// Applies one node: an op's rule, or accumulation into a leaf's `.grad`.

@@ -131,3 +131,54 @@ fn matmul_gradients_match_the_closed_form() {
     assert_eq!(grad(&a), vec![1.0, 1.0, 1.5, 1.0, 1.0, 1.5]);
     assert_eq!(grad(&b), vec![5.0, 5.0, 7.0, 7.0, 9.0, 9.0]);
 }
+
+/// A wide graph (independent matmul branches joined by a sum) and a long reduction give
+/// bitwise the same values and gradients with 1 and with 2 threads.
+#[test]
+fn results_are_bitwise_identical_for_one_and_two_threads() {
+    use crate::backend::cpu::parallel::{get_num_threads, set_num_threads};
+    crate::tensor::rng::manual_seed(7);
+    let leaves: Vec<Tensor> = (0..6)
+        .map(|_| {
+            let t = Tensor::randn(&[160, 160], DType::F32).unwrap();
+            t.set_requires_grad(true).unwrap();
+            t
+        })
+        .collect();
+    let big = Tensor::randn(&[1 << 19], DType::F32).unwrap();
+    let run = |threads: usize| {
+        set_num_threads(threads);
+        for l in &leaves {
+            l.set_grad(None).unwrap();
+        }
+        let mut total: Option<Tensor> = None;
+        for l in &leaves {
+            let mut y = l.clone();
+            for _ in 0..3 {
+                y = y.matmul(l).unwrap().tanh().unwrap();
+            }
+            let s = y.sum(&[], false).unwrap();
+            total = Some(match total {
+                None => s,
+                Some(t) => t.add(&s).unwrap(),
+            });
+        }
+        let total = total.unwrap();
+        total.backward(None, false, false).unwrap();
+        let grads: Vec<Vec<f32>> = leaves
+            .iter()
+            .map(|l| l.grad().unwrap().to_vec::<f32>().unwrap())
+            .collect();
+        let s = big.sum(&[], false).unwrap().to_vec::<f32>().unwrap();
+        let e = big.exp().unwrap().to_vec::<f32>().unwrap();
+        (total.to_vec::<f32>().unwrap(), grads, s, e)
+    };
+    let before = get_num_threads();
+    let one = run(1);
+    let two = run(2);
+    set_num_threads(before);
+    assert_eq!(one.0, two.0);
+    assert_eq!(one.1, two.1);
+    assert_eq!(one.2, two.2);
+    assert_eq!(one.3, two.3);
+}

@@ -502,6 +502,23 @@ pub fn _set_grad_enabled(mode: bool) {
     autograd::set_grad_enabled(mode)
 }
 
+/// Threads used by large kernels and by the backward engine (torch.set_num_threads).
+#[pyfunction]
+pub fn set_num_threads(n: i64) -> PyResult<()> {
+    if n < 1 {
+        return Err(PyValueError::new_err(format!(
+            "set_num_threads expects a positive integer, got {n}"
+        )));
+    }
+    crate::backend::cpu::parallel::set_num_threads(n as usize);
+    Ok(())
+}
+
+#[pyfunction]
+pub fn get_num_threads() -> usize {
+    crate::backend::cpu::parallel::get_num_threads()
+}
+
 #[pyfunction]
 pub fn manual_seed(seed: i64) {
     crate::tensor::rng::manual_seed(seed as u64)

@@ -53,6 +53,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::is_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_set_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(functions::manual_seed, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_backward, m)?)?;
     Ok(())
 }

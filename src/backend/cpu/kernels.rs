@@ -1,25 +1,54 @@
 //! Elementwise, cast, copy, gather/scatter kernels of the CPU backend (scalar, strided).
 
 use super::buffer::{try_with_capacity, Buf, CpuStorage, IntoCpuStorage};
+use super::parallel::{self, SendPtr};
 use crate::backend::{BackendStorage, BinaryOp, CmpOp, ReduceOp, UnaryOp};
 use crate::dtype::{DType, Elem, FloatElem};
 use crate::error::{bail, Result};
 use crate::layout::{for_each_offset, Layout};
+use std::mem::MaybeUninit;
+
+/// A fresh Vec of `n` elements filled chunk by chunk (in parallel when large): `f(start, out)`
+/// must write every element of `out`, which holds positions `start..start + out.len()`.
+pub(super) fn fill<U: Elem>(
+    n: usize,
+    f: impl Fn(usize, &mut [MaybeUninit<U>]) + Sync,
+) -> Result<Vec<U>> {
+    fill_with_grain(n, parallel::ELEMENTWISE_GRAIN, f)
+}
+
+/// `fill` with chunks of `grain` elements.
+pub(super) fn fill_with_grain<U: Elem>(
+    n: usize,
+    grain: usize,
+    f: impl Fn(usize, &mut [MaybeUninit<U>]) + Sync,
+) -> Result<Vec<U>> {
+    let mut out = try_with_capacity::<U>(n)?;
+    let ptr = SendPtr(out.spare_capacity_mut().as_mut_ptr());
+    // SAFETY: chunks are disjoint ranges of the spare capacity (n elements reserved).
+    parallel::for_chunks(n, grain, |s, e| f(s, unsafe { ptr.slice(s, e) }));
+    // SAFETY: for_chunks covered 0..n and every chunk wrote all of its elements.
+    unsafe { out.set_len(n) };
+    Ok(out)
+}
 
 /// Maps a strided input into a fresh contiguous Vec.
 pub(super) fn map1<T: Elem, U: Elem>(
     b: &Buf<T>,
     l: &Layout,
-    mut f: impl FnMut(T) -> U,
+    f: impl Fn(T) -> U + Sync,
 ) -> Result<Vec<U>> {
     let src = b.as_slice();
+    let n = l.numel();
     if l.is_contiguous() {
-        let s = &src[l.offset..l.offset + l.numel()];
-        let mut out = try_with_capacity(s.len())?;
-        out.extend(s.iter().map(|&x| f(x)));
-        return Ok(out);
+        let s = &src[l.offset..l.offset + n];
+        return fill(n, |start, out| {
+            for (o, &x) in out.iter_mut().zip(&s[start..]) {
+                o.write(f(x));
+            }
+        });
     }
-    let mut out = try_with_capacity(l.numel())?;
+    let mut out = try_with_capacity(n)?;
     for_each_offset(&l.shape, [l], |[i]| out.push(f(src[i])));
     Ok(out)
 }
@@ -29,15 +58,17 @@ fn map2<T: Elem, U: Elem>(
     la: &Layout,
     b: &Buf<T>,
     lb: &Layout,
-    mut f: impl FnMut(T, T) -> U,
+    f: impl Fn(T, T) -> U + Sync,
 ) -> Result<Vec<U>> {
     let (sa, sb) = (a.as_slice(), b.as_slice());
     let n = la.numel();
     if la.is_contiguous() && lb.is_contiguous() {
         let (xa, xb) = (&sa[la.offset..la.offset + n], &sb[lb.offset..lb.offset + n]);
-        let mut out = try_with_capacity(n)?;
-        out.extend(xa.iter().zip(xb).map(|(&x, &y)| f(x, y)));
-        return Ok(out);
+        return fill(n, |start, out| {
+            for ((o, &x), &y) in out.iter_mut().zip(&xa[start..]).zip(&xb[start..]) {
+                o.write(f(x, y));
+            }
+        });
     }
     let mut out = try_with_capacity(n)?;
     for_each_offset(&la.shape, [la, lb], |[i, j]| out.push(f(sa[i], sb[j])));
@@ -149,30 +180,22 @@ fn float_binary<T: FloatElem>(x: T, y: T, op: BinaryOp) -> T {
     }
 }
 
-fn int_binary(x: i64, y: i64, op: BinaryOp) -> Result<i64> {
-    Ok(match op {
+fn int_binary(x: i64, y: i64, op: BinaryOp) -> i64 {
+    match op {
         BinaryOp::Add => x.wrapping_add(y),
         BinaryOp::Sub => x.wrapping_sub(y),
         BinaryOp::Mul => x.wrapping_mul(y),
-        BinaryOp::Div => {
-            if y == 0 {
-                bail!(DType, "ZeroDivisionError: integer division by zero")
-            }
-            x.wrapping_div(y)
-        }
+        // Integer true division is computed in float by the caller; this is never reached
+        // with a zero divisor from the public API.
+        BinaryOp::Div => x.checked_div(y).unwrap_or(0),
         BinaryOp::Pow => {
             // Negative integer powers truncate toward zero: only 1 and -1 survive (the caller
             // refuses a negative scalar exponent, as torch does).
             if y < 0 {
                 match x {
                     1 => 1,
-                    -1 => {
-                        if y % 2 == 0 {
-                            1
-                        } else {
-                            -1
-                        }
-                    }
+                    -1 if y % 2 == 0 => 1,
+                    -1 => -1,
                     _ => 0,
                 }
             } else {
@@ -181,7 +204,7 @@ fn int_binary(x: i64, y: i64, op: BinaryOp) -> Result<i64> {
         }
         BinaryOp::Maximum => x.max(y),
         BinaryOp::Minimum => x.min(y),
-    })
+    }
 }
 
 fn cmp<T: PartialOrd>(x: T, y: T, op: CmpOp) -> bool {
@@ -259,18 +282,9 @@ impl BackendStorage for CpuStorage {
                 })?))
             }
             (CpuStorage::I64(a), CpuStorage::I64(b)) => {
-                let mut err = None;
-                let v = map2(a, la, b, lb, |x, y| match int_binary(x, y, op) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        err.get_or_insert(e);
-                        0
-                    }
-                });
-                if let Some(e) = err {
-                    return Err(e);
-                }
-                CpuStorage::I64(Buf::from_vec(v?))
+                CpuStorage::I64(Buf::from_vec(map2(a, la, b, lb, |x, y| {
+                    int_binary(x, y, op)
+                })?))
             }
             (CpuStorage::Bool(a), CpuStorage::Bool(b)) => {
                 let f = match op {

@@ -1,7 +1,9 @@
-//! Batched matrix multiply on the CPU through `matrixmultiply`, which takes arbitrary row and
-//! column strides, so transposed and broadcast operands need no copy.
+//! Batched matrix multiply on the CPU through the `gemm` crate, which takes arbitrary row and
+//! column strides (transposed and broadcast operands need no copy) and splits large products
+//! over the pool.
 
 use super::buffer::{try_alloc, Buf, CpuStorage};
+use super::parallel::{self, SendPtr};
 use crate::error::{bail, Result};
 use crate::layout::{for_each_offset, Layout};
 
@@ -20,8 +22,11 @@ fn dims(la: &Layout, lb: &Layout) -> (usize, usize, usize) {
     (la.shape[nd - 2], la.shape[nd - 1], lb.shape[nd - 1])
 }
 
+/// Below this many multiply-adds a matrix product is not worth waking the pool for.
+const PARALLEL_FLOPS: usize = 1 << 18;
+
 macro_rules! gemm_impl {
-    ($name:ident, $t:ty, $gemm:path) => {
+    ($name:ident, $t:ty) => {
         fn $name(a: &Buf<$t>, la: &Layout, b: &Buf<$t>, lb: &Layout) -> Result<Vec<$t>> {
             let nd = la.ndim();
             let (m, k, n) = dims(la, lb);
@@ -34,28 +39,30 @@ macro_rules! gemm_impl {
             let (pa, pb) = (a.as_ptr(), b.as_ptr());
             let (rsa, csa) = (la.strides[nd - 2] as isize, la.strides[nd - 1] as isize);
             let (rsb, csb) = (lb.strides[nd - 2] as isize, lb.strides[nd - 1] as isize);
+            let pool = if m * n * k >= PARALLEL_FLOPS {
+                parallel::pool()
+            } else {
+                None
+            };
             let mut bi = 0usize;
             let shape = ba.shape.clone();
             for_each_offset(&shape, [&ba, &bb], |[oa, ob]| {
-                let c = &mut out[bi * m * n..(bi + 1) * m * n];
-                // SAFETY: offsets and strides come from layouts validated against the buffers.
-                unsafe {
-                    $gemm(
-                        m,
-                        k,
-                        n,
-                        1.0,
-                        pa.add(oa),
-                        rsa,
-                        csa,
-                        pb.add(ob),
-                        rsb,
-                        csb,
-                        0.0,
-                        c.as_mut_ptr(),
-                        n as isize,
-                        1,
-                    );
+                let c = SendPtr(out[bi * m * n..(bi + 1) * m * n].as_mut_ptr());
+                // SAFETY: offsets and strides come from layouts validated against the buffers
+                // (pa.add(oa), pb.add(ob) stay inside them); `c` holds m*n elements written
+                // with row stride n. gemm computes dst = alpha*dst + beta*lhs*rhs; with
+                // read_dst = false alpha is unused.
+                let (sa, sb) = unsafe { (SendPtr(pa.add(oa)), SendPtr(pb.add(ob))) };
+                let run = |par| unsafe {
+                    let (c, sa, sb) = (c, sa, sb);
+                    gemm::gemm(
+                        m, n, k, c.0, 1, n as isize, false, sa.0, csa, rsa, sb.0, csb, rsb,
+                        0 as $t, 1 as $t, false, false, false, par,
+                    )
+                };
+                match &pool {
+                    Some(p) => p.install(|| run(gemm::Parallelism::Rayon(p.current_num_threads()))),
+                    None => run(gemm::Parallelism::None),
                 }
                 bi += 1;
             });
@@ -63,8 +70,8 @@ macro_rules! gemm_impl {
         }
     };
 }
-gemm_impl!(gemm_f32, f32, matrixmultiply::sgemm);
-gemm_impl!(gemm_f64, f64, matrixmultiply::dgemm);
+gemm_impl!(gemm_f32, f32);
+gemm_impl!(gemm_f64, f64);
 
 fn gemm_i64(a: &Buf<i64>, la: &Layout, b: &Buf<i64>, lb: &Layout) -> Result<Vec<i64>> {
     let nd = la.ndim();

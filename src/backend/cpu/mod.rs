@@ -3,6 +3,7 @@
 mod buffer;
 mod kernels;
 mod matmul;
+pub mod parallel;
 pub mod pool;
 mod reduce;
 

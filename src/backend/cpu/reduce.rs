@@ -2,37 +2,54 @@
 //! every run of `reduced` consecutive logical elements is one output.
 
 use super::buffer::{try_with_capacity, Buf, CpuStorage, IntoCpuStorage};
+use super::kernels::fill_with_grain;
+use super::parallel;
 use crate::backend::ReduceOp;
 use crate::dtype::Elem;
 use crate::error::{bail, Result};
 use crate::layout::{for_each_offset, Layout};
 
-/// Feeds each row to `fold`, which returns that row's result.
-fn rows_of<T: Elem, U: crate::backend::cpu::pool::Pooled>(
+/// Reduces each row with `fold` (to an accumulator), then `finish`es it. Contiguous rows are
+/// spread over the pool; one very long row is cut into fixed-size chunks whose accumulators
+/// `combine` left to right (ops without a `combine` keep a long row on one thread). Chunk boundaries depend only on the size, so the result does not
+/// depend on the thread count.
+fn reduce_rows<T: Elem, A: Copy + Send + Sync, U: Elem>(
     b: &Buf<T>,
     l: &Layout,
     rows: usize,
     reduced: usize,
-    mut fold: impl FnMut(&mut dyn Iterator<Item = T>) -> U,
+    fold: impl Fn(&[T]) -> A + Sync,
+    combine: Option<fn(A, A) -> A>,
+    finish: impl Fn(A) -> U + Sync,
 ) -> Result<Vec<U>> {
     let src = b.as_slice();
-    let mut out = try_with_capacity(rows)?;
     if l.is_contiguous() {
         let s = &src[l.offset..l.offset + rows * reduced];
-        if reduced == 0 {
-            for _ in 0..rows {
-                out.push(fold(&mut std::iter::empty()));
-            }
-        } else {
-            for row in s.chunks_exact(reduced) {
-                out.push(fold(&mut row.iter().copied()));
-            }
+        if let Some(combine) =
+            combine.filter(|_| rows == 1 && reduced >= 2 * parallel::ELEMENTWISE_GRAIN)
+        {
+            let parts =
+                parallel::map_chunks(reduced, parallel::ELEMENTWISE_GRAIN, |a, e| fold(&s[a..e]))?;
+            let acc = parts
+                .into_iter()
+                .reduce(combine)
+                .expect("at least two chunks");
+            let mut out = try_with_capacity(1)?;
+            out.push(finish(acc));
+            return Ok(out);
         }
-        return Ok(out);
+        let grain = (parallel::ELEMENTWISE_GRAIN / reduced.max(1)).max(1);
+        return fill_with_grain(rows, grain, |start, out| {
+            for (k, o) in out.iter_mut().enumerate() {
+                let r = start + k;
+                o.write(finish(fold(&s[r * reduced..(r + 1) * reduced])));
+            }
+        });
     }
+    let mut out = try_with_capacity(rows)?;
     if reduced == 0 {
         for _ in 0..rows {
-            out.push(fold(&mut std::iter::empty()));
+            out.push(finish(fold(&[])));
         }
         return Ok(out);
     }
@@ -40,7 +57,7 @@ fn rows_of<T: Elem, U: crate::backend::cpu::pool::Pooled>(
     for_each_offset(&l.shape, [l], |[i]| {
         row.push(src[i]);
         if row.len() == reduced {
-            out.push(fold(&mut row.iter().copied()));
+            out.push(finish(fold(&row)));
             row.clear();
         }
     });
@@ -48,9 +65,9 @@ fn rows_of<T: Elem, U: crate::backend::cpu::pool::Pooled>(
 }
 
 /// Index of the extreme element; the first one wins ties and NaN counts as the extreme, as in torch.
-fn arg_extreme<T: Elem>(it: &mut dyn Iterator<Item = T>, want_max: bool) -> (T, i64) {
+fn arg_extreme<T: Elem>(row: &[T], want_max: bool) -> (T, i64) {
     let mut best: Option<(T, i64)> = None;
-    for (i, x) in it.enumerate() {
+    for (i, &x) in row.iter().enumerate() {
         #[allow(clippy::eq_op)] // NaN is the only value unequal to itself; Elem has no is_nan
         let x_nan = x != x;
         best = match best {
@@ -70,6 +87,19 @@ fn arg_extreme<T: Elem>(it: &mut dyn Iterator<Item = T>, want_max: bool) -> (T, 
     best.unwrap_or((T::zero(), 0))
 }
 
+/// The extreme of two partial results, NaN winning (torch propagates NaN through max/min).
+fn pick<T: Elem>(a: T, b: T, want_max: bool) -> T {
+    #[allow(clippy::eq_op)]
+    let (a_nan, b_nan) = (a != a, b != b);
+    if a_nan {
+        a
+    } else if b_nan || (want_max && b > a) || (!want_max && b < a) {
+        b
+    } else {
+        a
+    }
+}
+
 fn reduce_typed<T: IntoCpuStorage>(
     b: &Buf<T>,
     l: &Layout,
@@ -80,30 +110,79 @@ fn reduce_typed<T: IntoCpuStorage>(
 ) -> Result<CpuStorage> {
     Ok(match op {
         // Floats accumulate in f64: sums of millions of f32 stay accurate without a pairwise pass.
-        ReduceOp::Sum if is_float => T::into_storage(rows_of(b, l, rows, reduced, |it| {
-            T::from_f64(it.map(|x| x.to_f64()).sum())
-        })?),
-        ReduceOp::Prod if is_float => T::into_storage(rows_of(b, l, rows, reduced, |it| {
-            T::from_f64(it.map(|x| x.to_f64()).product())
-        })?),
-        ReduceOp::Sum => i64::into_storage(rows_of(b, l, rows, reduced, |it| {
-            it.fold(0i64, |a, x| a.wrapping_add(x.to_i64()))
-        })?),
-        ReduceOp::Prod => i64::into_storage(rows_of(b, l, rows, reduced, |it| {
-            it.fold(1i64, |a, x| a.wrapping_mul(x.to_i64()))
-        })?),
-        ReduceOp::Max => {
-            T::into_storage(rows_of(b, l, rows, reduced, |it| arg_extreme(it, true).0)?)
-        }
-        ReduceOp::Min => {
-            T::into_storage(rows_of(b, l, rows, reduced, |it| arg_extreme(it, false).0)?)
-        }
-        ReduceOp::ArgMax => {
-            i64::into_storage(rows_of(b, l, rows, reduced, |it| arg_extreme(it, true).1)?)
-        }
-        ReduceOp::ArgMin => {
-            i64::into_storage(rows_of(b, l, rows, reduced, |it| arg_extreme(it, false).1)?)
-        }
+        ReduceOp::Sum if is_float => T::into_storage(reduce_rows(
+            b,
+            l,
+            rows,
+            reduced,
+            |r: &[T]| r.iter().map(|x| x.to_f64()).sum::<f64>(),
+            Some(|a, c| a + c),
+            T::from_f64,
+        )?),
+        ReduceOp::Prod if is_float => T::into_storage(reduce_rows(
+            b,
+            l,
+            rows,
+            reduced,
+            |r: &[T]| r.iter().map(|x| x.to_f64()).product::<f64>(),
+            Some(|a, c| a * c),
+            T::from_f64,
+        )?),
+        ReduceOp::Sum => i64::into_storage(reduce_rows(
+            b,
+            l,
+            rows,
+            reduced,
+            |r: &[T]| r.iter().fold(0i64, |a, x| a.wrapping_add(x.to_i64())),
+            Some(i64::wrapping_add),
+            |x| x,
+        )?),
+        ReduceOp::Prod => i64::into_storage(reduce_rows(
+            b,
+            l,
+            rows,
+            reduced,
+            |r: &[T]| r.iter().fold(1i64, |a, x| a.wrapping_mul(x.to_i64())),
+            Some(i64::wrapping_mul),
+            |x| x,
+        )?),
+        ReduceOp::Max => T::into_storage(reduce_rows(
+            b,
+            l,
+            rows,
+            reduced,
+            |r: &[T]| arg_extreme(r, true).0,
+            Some(|a, c| pick(a, c, true)),
+            |x| x,
+        )?),
+        ReduceOp::Min => T::into_storage(reduce_rows(
+            b,
+            l,
+            rows,
+            reduced,
+            |r: &[T]| arg_extreme(r, false).0,
+            Some(|a, c| pick(a, c, false)),
+            |x| x,
+        )?),
+        // Index results are not combined across chunks: one long row stays on one thread.
+        ReduceOp::ArgMax => i64::into_storage(reduce_rows(
+            b,
+            l,
+            rows,
+            reduced,
+            |r: &[T]| arg_extreme(r, true).1,
+            None,
+            |x| x,
+        )?),
+        ReduceOp::ArgMin => i64::into_storage(reduce_rows(
+            b,
+            l,
+            rows,
+            reduced,
+            |r: &[T]| arg_extreme(r, false).1,
+            None,
+            |x| x,
+        )?),
     })
 }
 
