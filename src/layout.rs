@@ -29,6 +29,9 @@ impl Layout {
 
     /// Row-major contiguous (size-1 dims may have any stride, as in torch).
     pub fn is_contiguous(&self) -> bool {
+        if self.numel() == 0 {
+            return true; // an empty tensor has nothing out of place (as torch says)
+        }
         let mut expected = 1usize;
         for i in (0..self.shape.len()).rev() {
             if self.shape[i] != 1 {
@@ -284,6 +287,14 @@ mod tests {
         assert!(l.broadcast_to("expand", &[2, 4]).is_err());
         let n = Layout::contiguous(&[10]).narrow(0, 1, 4, 2);
         assert_eq!(offsets(&n), vec![1, 3, 5, 7]);
+    }
+
+    #[test]
+    fn empty_layouts_are_contiguous() {
+        // Regression: (2, 0) was reported non-contiguous and sent a kernel down a row loop
+        // that divided by the zero row length.
+        assert!(Layout::contiguous(&[2, 0]).is_contiguous());
+        assert!(Layout::contiguous(&[2, 0]).transpose(0, 1).is_contiguous());
     }
 
     #[test]

@@ -182,3 +182,17 @@ fn results_are_bitwise_identical_for_one_and_two_threads() {
     assert_eq!(one.2, two.2);
     assert_eq!(one.3, two.3);
 }
+
+/// Regression: an empty view can have an offset past the end of its empty storage
+/// (select on a [0, 2] tensor); reading or indexing with it must not slice out of range.
+#[test]
+fn empty_views_with_offsets_read_as_empty() {
+    let e = Tensor::from_vec(Vec::<i64>::new(), &[0, 2]).unwrap();
+    let col = e.select(1, 1).unwrap();
+    assert_eq!(col.to_vec::<i64>().unwrap(), Vec::<i64>::new());
+    assert_eq!(col.add(&col).unwrap().numel(), 0);
+    assert_eq!(
+        col.sum(&[], false).unwrap().to_vec::<i64>().unwrap(),
+        vec![0]
+    );
+}

@@ -23,6 +23,9 @@ impl Tensor {
         let buf = T::buf(src).expect("dtype checked above");
         let data = buf.as_slice();
         let mut out = Vec::with_capacity(l.numel());
+        if l.numel() == 0 {
+            return Ok(out);
+        }
         if l.is_contiguous() {
             out.extend_from_slice(&data[l.offset..l.offset + l.numel()]);
         } else {

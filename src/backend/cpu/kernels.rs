@@ -32,7 +32,31 @@ pub(super) fn fill_with_grain<U: Elem>(
     Ok(out)
 }
 
-/// Maps a strided input into a fresh contiguous Vec.
+/// Row-wise view of a strided layout: the storage offset where each row of the last dim
+/// starts (in row-major order), and the stride along that row.
+fn row_starts<const N: usize>(layouts: [&Layout; N]) -> ([usize; N], Vec<[usize; N]>) {
+    let nd = layouts[0].ndim();
+    let inner_strides = std::array::from_fn(|k| layouts[k].strides[nd - 1]);
+    let outer: [Layout; N] = std::array::from_fn(|k| Layout {
+        shape: layouts[k].shape[..nd - 1].into(),
+        strides: layouts[k].strides[..nd - 1].into(),
+        offset: layouts[k].offset,
+    });
+    let shape = outer[0].shape.clone();
+    let mut starts = Vec::with_capacity(shape.iter().product());
+    for_each_offset(&shape, std::array::from_fn(|k| &outer[k]), |o| {
+        starts.push(o)
+    });
+    (inner_strides, starts)
+}
+
+/// Chunks for row-wise work: whole rows, about ELEMENTWISE_GRAIN elements each.
+fn row_grain(inner: usize) -> usize {
+    (parallel::ELEMENTWISE_GRAIN / inner.max(1)).max(1) * inner.max(1)
+}
+
+/// Maps a strided input into a fresh contiguous Vec. `f` is a concrete closure per op, so each
+/// loop compiles to straight-line (vectorisable) code.
 pub(super) fn map1<T: Elem, U: Elem>(
     b: &Buf<T>,
     l: &Layout,
@@ -40,6 +64,10 @@ pub(super) fn map1<T: Elem, U: Elem>(
 ) -> Result<Vec<U>> {
     let src = b.as_slice();
     let n = l.numel();
+    if n == 0 {
+        // An empty view may carry an offset past the end of its (empty) storage.
+        return try_with_capacity(0);
+    }
     if l.is_contiguous() {
         let s = &src[l.offset..l.offset + n];
         return fill(n, |start, out| {
@@ -48,9 +76,22 @@ pub(super) fn map1<T: Elem, U: Elem>(
             }
         });
     }
-    let mut out = try_with_capacity(n)?;
-    for_each_offset(&l.shape, [l], |[i]| out.push(f(src[i])));
-    Ok(out)
+    let inner = l.shape[l.ndim() - 1];
+    let ([st], starts) = row_starts([l]);
+    fill_with_grain(n, row_grain(inner), |start, out| {
+        for (k, row) in out.chunks_mut(inner).enumerate() {
+            let [i] = starts[start / inner + k];
+            if st == 1 {
+                for (o, &x) in row.iter_mut().zip(&src[i..i + inner]) {
+                    o.write(f(x));
+                }
+            } else {
+                for (t, o) in row.iter_mut().enumerate() {
+                    o.write(f(src[i + t * st]));
+                }
+            }
+        }
+    })
 }
 
 fn map2<T: Elem, U: Elem>(
@@ -62,6 +103,9 @@ fn map2<T: Elem, U: Elem>(
 ) -> Result<Vec<U>> {
     let (sa, sb) = (a.as_slice(), b.as_slice());
     let n = la.numel();
+    if n == 0 {
+        return try_with_capacity(0);
+    }
     if la.is_contiguous() && lb.is_contiguous() {
         let (xa, xb) = (&sa[la.offset..la.offset + n], &sb[lb.offset..lb.offset + n]);
         return fill(n, |start, out| {
@@ -70,9 +114,46 @@ fn map2<T: Elem, U: Elem>(
             }
         });
     }
-    let mut out = try_with_capacity(n)?;
-    for_each_offset(&la.shape, [la, lb], |[i, j]| out.push(f(sa[i], sb[j])));
-    Ok(out)
+    if la.ndim() == 0 || n == 0 {
+        let mut out = try_with_capacity(n)?;
+        for_each_offset(&la.shape, [la, lb], |[i, j]| out.push(f(sa[i], sb[j])));
+        return Ok(out);
+    }
+    let inner = la.shape[la.ndim() - 1];
+    let ([s1, s2], starts) = row_starts([la, lb]);
+    // Broadcasting makes one side's row a constant (stride 0) or both rows contiguous: those
+    // loops vectorise; other strides take the general loop.
+    fill_with_grain(n, row_grain(inner), |start, out| {
+        for (k, row) in out.chunks_mut(inner).enumerate() {
+            let [i, j] = starts[start / inner + k];
+            match (s1, s2) {
+                (1, 1) => {
+                    for ((o, &x), &y) in
+                        row.iter_mut().zip(&sa[i..i + inner]).zip(&sb[j..j + inner])
+                    {
+                        o.write(f(x, y));
+                    }
+                }
+                (1, 0) => {
+                    let y = sb[j];
+                    for (o, &x) in row.iter_mut().zip(&sa[i..i + inner]) {
+                        o.write(f(x, y));
+                    }
+                }
+                (0, 1) => {
+                    let x = sa[i];
+                    for (o, &y) in row.iter_mut().zip(&sb[j..j + inner]) {
+                        o.write(f(x, y));
+                    }
+                }
+                _ => {
+                    for (t, o) in row.iter_mut().enumerate() {
+                        o.write(f(sa[i + t * s1], sb[j + t * s2]));
+                    }
+                }
+            }
+        }
+    })
 }
 
 fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
@@ -129,6 +210,37 @@ fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
             y
         }
     }
+}
+
+/// One loop per op: `float_unary(x, CONST)` inlines to that op's code alone.
+fn unary_float<T: FloatElem>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<T>> {
+    macro_rules! each {
+        ($($v:ident),*) => {
+            match op {
+                $(UnaryOp::$v => map1(b, l, |x| float_unary(x, UnaryOp::$v)),)*
+                UnaryOp::Clamp { min, max } => map1(b, l, move |x| float_unary(x, UnaryOp::Clamp { min, max })),
+            }
+        };
+    }
+    each!(Neg, Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign)
+}
+
+/// One loop per op, as `unary_float`.
+fn binary_float<T: FloatElem>(
+    a: &Buf<T>,
+    la: &Layout,
+    b: &Buf<T>,
+    lb: &Layout,
+    op: BinaryOp,
+) -> Result<Vec<T>> {
+    macro_rules! each {
+        ($($v:ident),*) => {
+            match op {
+                $(BinaryOp::$v => map2(a, la, b, lb, |x, y| float_binary(x, y, BinaryOp::$v)),)*
+            }
+        };
+    }
+    each!(Add, Sub, Mul, Div, Pow, Maximum, Minimum)
 }
 
 fn int_unary(x: i64, op: UnaryOp) -> i64 {
@@ -253,12 +365,8 @@ impl BackendStorage for CpuStorage {
 
     fn unary(&self, l: &Layout, op: UnaryOp) -> Result<Self> {
         Ok(match self {
-            CpuStorage::F32(b) => {
-                CpuStorage::F32(Buf::from_vec(map1(b, l, |x| float_unary(x, op))?))
-            }
-            CpuStorage::F64(b) => {
-                CpuStorage::F64(Buf::from_vec(map1(b, l, |x| float_unary(x, op))?))
-            }
+            CpuStorage::F32(b) => CpuStorage::F32(Buf::from_vec(unary_float(b, l, op)?)),
+            CpuStorage::F64(b) => CpuStorage::F64(Buf::from_vec(unary_float(b, l, op)?)),
             CpuStorage::I64(b) if op.keeps_int() => {
                 CpuStorage::I64(Buf::from_vec(map1(b, l, |x| int_unary(x, op))?))
             }
@@ -272,14 +380,10 @@ impl BackendStorage for CpuStorage {
     fn binary(&self, la: &Layout, rhs: &Self, lb: &Layout, op: BinaryOp) -> Result<Self> {
         Ok(match (self, rhs) {
             (CpuStorage::F32(a), CpuStorage::F32(b)) => {
-                CpuStorage::F32(Buf::from_vec(map2(a, la, b, lb, |x, y| {
-                    float_binary(x, y, op)
-                })?))
+                CpuStorage::F32(Buf::from_vec(binary_float(a, la, b, lb, op)?))
             }
             (CpuStorage::F64(a), CpuStorage::F64(b)) => {
-                CpuStorage::F64(Buf::from_vec(map2(a, la, b, lb, |x, y| {
-                    float_binary(x, y, op)
-                })?))
+                CpuStorage::F64(Buf::from_vec(binary_float(a, la, b, lb, op)?))
             }
             (CpuStorage::I64(a), CpuStorage::I64(b)) => {
                 CpuStorage::I64(Buf::from_vec(map2(a, la, b, lb, |x, y| {
@@ -367,6 +471,22 @@ impl BackendStorage for CpuStorage {
                     _ => T::from_f64(x.to_f64()),
                 }
             };
+            let n = dl.numel();
+            if n == 0 {
+                return;
+            }
+            if dl.is_contiguous() && sl.is_contiguous() {
+                // The common in-place case (x -= lr * g): one straight loop, a memcpy when
+                // the dtypes match.
+                let (d, s) = (
+                    &mut dst[dl.offset..dl.offset + n],
+                    &src[sl.offset..sl.offset + n],
+                );
+                for (o, &x) in d.iter_mut().zip(s) {
+                    *o = conv(x);
+                }
+                return;
+            }
             for_each_offset(&dl.shape, [dl, sl], |[i, j]| dst[i] = conv(src[j]));
         }
         crate::with_buf!(self, d => crate::with_buf!(src, s => go(d, dl, s, sl)));

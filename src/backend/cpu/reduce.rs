@@ -24,7 +24,11 @@ fn reduce_rows<T: Elem, A: Copy + Send + Sync, U: Elem>(
 ) -> Result<Vec<U>> {
     let src = b.as_slice();
     if l.is_contiguous() {
-        let s = &src[l.offset..l.offset + rows * reduced];
+        let s = if rows * reduced == 0 {
+            &[]
+        } else {
+            &src[l.offset..l.offset + rows * reduced]
+        };
         if let Some(combine) =
             combine.filter(|_| rows == 1 && reduced >= 2 * parallel::ELEMENTWISE_GRAIN)
         {
