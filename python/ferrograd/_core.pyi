@@ -5,7 +5,7 @@ against the compiled module by ``tests/test_stubs.py`` (mypy's stubtest).
 """
 
 import builtins
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, SupportsIndex, final, overload
 
 import numpy as np
@@ -20,6 +20,7 @@ __all__ = [
     "Node",
     "Tensor",
     "_backward",
+    "_grad",
     "_legacy",
     "_set_grad_enabled",
     "arange",
@@ -433,7 +434,7 @@ class Tensor:
         gradient: Tensor | None = None,
         retain_graph: builtins.bool | None = None,
         create_graph: builtins.bool = False,
-        inputs: None = None,
+        inputs: Tensor | Iterable[Tensor] | None = None,
     ) -> None:
         """Computes the gradient of this tensor w.r.t. the graph leaves, accumulating into ``.grad``.
 
@@ -1495,6 +1496,7 @@ def _backward(
     grad_tensors: Tensor | Iterable[Tensor | None] | None = None,
     retain_graph: builtins.bool | None = None,
     create_graph: builtins.bool = False,
+    inputs: Tensor | Iterable[Tensor] | None = None,
 ) -> None:
     """Backward from several roots at once (backs ``ferrograd.autograd.backward``); GIL released."""
 
@@ -1509,3 +1511,13 @@ def set_num_threads(n: int) -> None:
 
 def get_num_threads() -> int:
     """The number of threads large kernels and the backward engine may use."""
+
+def _grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+    retain_graph: builtins.bool | None = None,
+    create_graph: builtins.bool = False,
+    allow_unused: builtins.bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Engine entry point of ``autograd.grad`` (see ferrograd.autograd.grad)."""

@@ -121,6 +121,54 @@ pub fn backward(
     retain_graph: bool,
     create_graph: bool,
 ) -> Result<()> {
+    run(roots, grad_outputs, retain_graph, create_graph, None).map(|_| ())
+}
+
+/// autograd.grad: the gradients of `roots` with respect to `inputs`, without touching any
+/// `.grad`. Only the part of the graph between them runs.
+pub fn grad(
+    roots: &[Tensor],
+    grad_outputs: &[Option<Tensor>],
+    inputs: &[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    allow_unused: bool,
+) -> Result<Vec<Option<Tensor>>> {
+    let mut targets = Vec::with_capacity(inputs.len());
+    for (i, t) in inputs.iter().enumerate() {
+        match t.grad_edge() {
+            Some(e) => targets.push(e.node),
+            None => bail!(
+                Autograd,
+                "One of the differentiated Tensors does not require grad (input {i})"
+            ),
+        }
+    }
+    let got = run(
+        roots,
+        grad_outputs,
+        retain_graph,
+        create_graph,
+        Some(&targets),
+    )?;
+    if !allow_unused {
+        if let Some(i) = got.iter().position(|g| g.is_none()) {
+            bail!(
+                Autograd,
+                "One of the differentiated Tensors appears to not have been used in the graph (input {i}). Set allow_unused=True if this is the desired behavior."
+            )
+        }
+    }
+    Ok(got)
+}
+
+fn run(
+    roots: &[Tensor],
+    grad_outputs: &[Option<Tensor>],
+    retain_graph: bool,
+    create_graph: bool,
+    targets: Option<&[Arc<Node>]>,
+) -> Result<Vec<Option<Tensor>>> {
     let mut root_nodes = Vec::new();
     let mut root_grads = Vec::new();
     for (i, (t, g)) in roots.iter().zip(grad_outputs).enumerate() {
@@ -159,6 +207,8 @@ pub fn backward(
 
     let _mode = GradModeGuard::new(create_graph);
     let mut arena = Arena::collect(&root_nodes);
+    let plan = targets.map(|t| Capture::plan(&arena, t));
+    let mut captured: Vec<Option<Tensor>> = vec![None; targets.map_or(0, |t| t.len())];
     let mut ready = BinaryHeap::new();
     for (k, (n, g)) in root_nodes.iter().zip(root_grads).enumerate() {
         let i = arena.index[&Arc::as_ptr(n)];
@@ -187,9 +237,18 @@ pub fn backward(
         }
         let mut jobs = Vec::with_capacity(batch.len());
         for r in &batch {
-            if let Some(g) = arena.take_grad(r.idx)? {
-                jobs.push((r.idx, arena.nodes[r.idx].clone(), g));
+            let Some(g) = arena.take_grad(r.idx)? else {
+                continue;
+            };
+            if let Some(plan) = &plan {
+                for &k in &plan.slots[r.idx] {
+                    captured[k] = Some(g.clone());
+                }
+                if !plan.run[r.idx] {
+                    continue;
+                }
             }
+            jobs.push((r.idx, arena.nodes[r.idx].clone(), g));
         }
         let results: Vec<Result<Vec<Option<Tensor>>>> = match &pool {
             Some(p) if jobs.len() > 1 => {
@@ -237,7 +296,54 @@ pub fn backward(
             }
         }
     }
-    Ok(())
+    Ok(captured)
+}
+
+/// For autograd.grad: which arena nodes feed which requested input, and which nodes must run
+/// (those with a path to some requested input; leaves' accumulators never run).
+struct Capture {
+    slots: Vec<Vec<usize>>,
+    run: Vec<bool>,
+}
+
+impl Capture {
+    fn plan(arena: &Arena, targets: &[Arc<Node>]) -> Capture {
+        let n = arena.nodes.len();
+        let mut slots = vec![Vec::new(); n];
+        let mut needed = vec![false; n];
+        for (k, t) in targets.iter().enumerate() {
+            if let Some(&i) = arena.index.get(&Arc::as_ptr(t)) {
+                slots[i].push(k);
+                needed[i] = true;
+            }
+        }
+        // A topological order (Kahn on a copy of the dependency counts), then `needed` flows
+        // from each node's successors back to it.
+        let mut deps = arena.deps.clone();
+        let mut order = Vec::with_capacity(n);
+        let mut stack: Vec<usize> = (0..n).filter(|&i| deps[i] == 0).collect();
+        while let Some(i) = stack.pop() {
+            order.push(i);
+            for e in arena.nodes[i].next.iter().flatten() {
+                let j = arena.index[&Arc::as_ptr(&e.node)];
+                deps[j] -= 1;
+                if deps[j] == 0 {
+                    stack.push(j);
+                }
+            }
+        }
+        let mut run = vec![false; n];
+        for &i in order.iter().rev() {
+            let feeds = arena.nodes[i]
+                .next
+                .iter()
+                .flatten()
+                .any(|e| needed[arena.index[&Arc::as_ptr(&e.node)]]);
+            run[i] = feeds;
+            needed[i] = needed[i] || feeds;
+        }
+        Capture { slots, run }
+    }
 }
 
 type NodeResult = Result<Vec<Option<Tensor>>>;
@@ -292,6 +398,10 @@ fn run_node(
     }
     match &node.kind {
         NodeKind::AccumulateGrad(meta, _) => {
+            // A leaf that no longer exists has no .grad to fill.
+            let Some(meta) = meta.upgrade() else {
+                return Ok(Vec::new());
+            };
             let mut m = meta.lock();
             let g = if create_graph { grad } else { grad.detach() };
             m.grad = Some(match m.grad.take() {

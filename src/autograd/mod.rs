@@ -5,7 +5,7 @@ pub mod grad_mode;
 pub mod node;
 pub mod saved;
 
-pub use engine::backward;
+pub use engine::{backward, grad};
 pub use grad_mode::{is_grad_enabled, set_grad_enabled, GradModeGuard};
 pub use node::{Backward, Edge, Node, NodeKind};
 pub use saved::SavedTensor;

@@ -33,9 +33,10 @@ pub struct Edge {
 pub enum NodeKind {
     /// An op's rule; `None` once released after a backward without retain_graph.
     Op(Mutex<Option<Box<dyn Backward>>>),
-    /// Sums incoming gradients into a leaf's `.grad`; the leaf itself is held weakly (it holds
-    /// this node weakly too, so neither keeps the other alive).
-    AccumulateGrad(Arc<Mutex<AutogradMeta>>, Weak<TensorImpl>),
+    /// Sums incoming gradients into a leaf's `.grad`. The leaf and its metadata are held
+    /// weakly: with create_graph, `.grad` holds a graph that ends in this node, and a strong
+    /// reference back would be a cycle that never frees (torch's leak, its issue #7343).
+    AccumulateGrad(Weak<Mutex<AutogradMeta>>, Weak<TensorImpl>),
 }
 
 pub struct Node {
@@ -68,7 +69,7 @@ impl Node {
         })
     }
 
-    pub fn new_accumulate(meta: Arc<Mutex<AutogradMeta>>, leaf: Weak<TensorImpl>) -> Arc<Node> {
+    pub fn new_accumulate(meta: Weak<Mutex<AutogradMeta>>, leaf: Weak<TensorImpl>) -> Arc<Node> {
         Arc::new(Node {
             name: "torch::autograd::AccumulateGrad",
             kind: NodeKind::AccumulateGrad(meta, leaf),
@@ -82,14 +83,6 @@ impl Node {
     pub fn variable(&self) -> Option<Tensor> {
         match &self.kind {
             NodeKind::AccumulateGrad(_, leaf) => leaf.upgrade().map(Tensor),
-            NodeKind::Op(_) => None,
-        }
-    }
-
-    /// The leaf tensor's autograd metadata behind an AccumulateGrad node.
-    pub fn leaf_meta(&self) -> Option<&Arc<Mutex<AutogradMeta>>> {
-        match &self.kind {
-            NodeKind::AccumulateGrad(m, _) => Some(m),
             NodeKind::Op(_) => None,
         }
     }

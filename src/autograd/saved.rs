@@ -3,8 +3,8 @@
 
 use crate::autograd::Node;
 use crate::error::{bail, Result};
-use crate::tensor::Tensor;
-use std::sync::Weak;
+use crate::tensor::{Tensor, TensorImpl};
+use std::sync::{Arc, Weak};
 
 pub struct SavedTensor {
     data: Tensor,
@@ -12,26 +12,44 @@ pub struct SavedTensor {
     /// For a saved output: its node, held weakly (a strong edge would be a cycle output -> node ->
     /// output), so that create_graph can reattach the output's history.
     output_of: Option<Weak<Node>>,
+    /// For a saved leaf that requires grad: the leaf, held weakly. A strong reference would
+    /// close a cycle once create_graph puts this rule into the leaf's own `.grad` (leaf -> grad
+    /// -> graph -> this rule -> leaf), which is how torch leaks (its issue #7343).
+    leaf: Option<Weak<TensorImpl>>,
     op: &'static str,
 }
 
 impl SavedTensor {
     /// Saves an input of the op.
     pub fn input(t: &Tensor, op: &'static str) -> SavedTensor {
+        let version = t.version();
+        if t.is_leaf() && t.requires_grad() {
+            let leaf = Some(Arc::downgrade(&t.0));
+            return SavedTensor {
+                data: t.detach(),
+                version,
+                output_of: None,
+                leaf,
+                op,
+            };
+        }
         SavedTensor {
             data: t.clone(),
-            version: t.version(),
+            version,
             output_of: None,
+            leaf: None,
             op,
         }
     }
 
     /// Saves the op's own output, which is not yet attached to its node.
     pub fn output(t: &Tensor, op: &'static str) -> SavedTensor {
+        let version = t.version();
         SavedTensor {
             data: t.detach(),
-            version: t.version(),
+            version,
             output_of: Some(Weak::new()),
+            leaf: None,
             op,
         }
     }
@@ -65,6 +83,15 @@ impl SavedTensor {
                 self.version,
                 self.op
             )
+        }
+        if let Some(w) = &self.leaf {
+            // Recording (create_graph): differentiate through the leaf itself while it lives.
+            if crate::autograd::is_grad_enabled() {
+                if let Some(imp) = w.upgrade() {
+                    return Ok(Tensor(imp));
+                }
+            }
+            return Ok(self.data.clone());
         }
         if let Some(w) = &self.output_of {
             if crate::autograd::is_grad_enabled() {

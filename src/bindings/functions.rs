@@ -524,26 +524,20 @@ pub fn manual_seed(seed: i64) {
     crate::tensor::rng::manual_seed(seed as u64)
 }
 
-/// autograd.backward(tensors, grad_tensors, retain_graph, create_graph), GIL released.
-#[pyfunction]
-#[pyo3(signature = (tensors, grad_tensors=None, retain_graph=None, create_graph=false))]
-pub fn _backward(
-    py: Python<'_>,
-    tensors: &Bound<'_, PyAny>,
-    grad_tensors: Option<&Bound<'_, PyAny>>,
-    retain_graph: Option<bool>,
-    create_graph: bool,
-) -> PyResult<()> {
-    let roots: Vec<Tensor> = if tensors.cast::<PyTensor>().is_ok() {
-        vec![tensor_arg("backward", "tensors", tensors)?]
+fn tensor_list(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
+    if obj.cast::<PyTensor>().is_ok() {
+        Ok(vec![tensor_arg(op, "tensors", obj)?])
     } else {
-        tensors_of("backward", tensors)?
-    };
-    let grads: Vec<Option<Tensor>> = match grad_tensors {
-        None => vec![None; roots.len()],
-        Some(g) if g.is_none() => vec![None; roots.len()],
+        tensors_of(op, obj)
+    }
+}
+
+fn grad_list(obj: Option<&Bound<'_, PyAny>>, n: usize) -> PyResult<Vec<Option<Tensor>>> {
+    let grads: Vec<Option<Tensor>> = match obj {
+        None => vec![None; n],
+        Some(g) if g.is_none() => vec![None; n],
         Some(g) if g.cast::<PyTensor>().is_ok() => {
-            vec![Some(tensor_arg("backward", "grad_tensors", g)?)]
+            vec![Some(tensor_arg("grad", "grad_outputs", g)?)]
         }
         Some(g) => g
             .try_iter()?
@@ -552,19 +546,94 @@ pub fn _backward(
                 if o.is_none() {
                     Ok(None)
                 } else {
-                    tensor_arg("backward", "grad_tensors", &o).map(Some)
+                    tensor_arg("grad", "grad_outputs", &o).map(Some)
                 }
             })
             .collect::<PyResult<_>>()?,
     };
-    if grads.len() != roots.len() {
+    if grads.len() != n {
         return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
-            "got {} tensors and {} gradients",
-            roots.len(),
+            "grad: got {n} outputs and {} gradients; they must match",
             grads.len()
         )));
     }
+    Ok(grads)
+}
+
+/// autograd.grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused);
+/// returns a tuple with one entry per input (None where unused and allowed). GIL released.
+#[pyfunction]
+#[pyo3(signature = (outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=false, allow_unused=false))]
+pub fn _grad<'py>(
+    py: Python<'py>,
+    outputs: &Bound<'py, PyAny>,
+    inputs: &Bound<'py, PyAny>,
+    grad_outputs: Option<&Bound<'py, PyAny>>,
+    retain_graph: Option<bool>,
+    create_graph: bool,
+    allow_unused: bool,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let roots = tensor_list("grad", outputs)?;
+    let ins = tensor_list("grad", inputs)?;
+    let grads = grad_list(grad_outputs, roots.len())?;
     let retain = retain_graph.unwrap_or(create_graph);
-    py.detach(move || autograd::backward(&roots, &grads, retain, create_graph))?;
+    let got = py
+        .detach(move || autograd::grad(&roots, &grads, &ins, retain, create_graph, allow_unused))?;
+    let items: Vec<Option<PyTensor>> = got.into_iter().map(|g| g.map(PyTensor::wrap)).collect();
+    PyTuple::new(py, items)
+}
+
+/// backward(..., inputs=[...]): accumulates only into the given tensors' .grad.
+pub fn backward_into(
+    py: Python<'_>,
+    roots: Vec<Tensor>,
+    grads: Vec<Option<Tensor>>,
+    inputs: Vec<Tensor>,
+    retain: bool,
+    create_graph: bool,
+) -> PyResult<()> {
+    let ins = inputs.clone();
+    let got =
+        py.detach(move || autograd::grad(&roots, &grads, &ins, retain, create_graph, true))?;
+    for (t, g) in inputs.iter().zip(got) {
+        if let Some(g) = g {
+            let g = if create_graph { g } else { g.detach() };
+            let new = match t.grad() {
+                Some(prev) => prev.add(&g)?,
+                None => g.contiguous_copy()?,
+            };
+            t.set_grad(Some(new))?;
+        }
+    }
     Ok(())
+}
+
+/// autograd.backward(tensors, grad_tensors, retain_graph, create_graph), GIL released.
+#[pyfunction]
+#[pyo3(signature = (tensors, grad_tensors=None, retain_graph=None, create_graph=false, inputs=None))]
+pub fn _backward(
+    py: Python<'_>,
+    tensors: &Bound<'_, PyAny>,
+    grad_tensors: Option<&Bound<'_, PyAny>>,
+    retain_graph: Option<bool>,
+    create_graph: bool,
+    inputs: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    let roots = tensor_list("backward", tensors)?;
+    let grads = grad_list(grad_tensors, roots.len())?;
+    let retain = retain_graph.unwrap_or(create_graph);
+    match inputs {
+        Some(i) if !i.is_none() => backward_into(
+            py,
+            roots,
+            grads,
+            tensor_list("backward", i)?,
+            retain,
+            create_graph,
+        ),
+        _ => {
+            py.detach(move || autograd::backward(&roots, &grads, retain, create_graph))?;
+            Ok(())
+        }
+    }
 }

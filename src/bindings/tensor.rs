@@ -7,7 +7,7 @@ use super::index::{parse_index, value_tensor};
 use super::node::PyNode;
 use crate::dtype::DType;
 use crate::tensor::{Scalar, Tensor};
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 use pyo3::IntoPyObjectExt;
@@ -263,11 +263,6 @@ impl PyTensor {
         create_graph: bool,
         inputs: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        if inputs.is_some_and(|i| !i.is_none()) {
-            return Err(PyValueError::new_err(
-                "backward(inputs=...) is not supported yet; use autograd.grad",
-            ));
-        }
         let g = match gradient {
             None => None,
             Some(o) if o.is_none() => None,
@@ -275,6 +270,23 @@ impl PyTensor {
         };
         let t = self.t.clone();
         let retain = retain_graph.unwrap_or(create_graph);
+        if let Some(i) = inputs.filter(|i| !i.is_none()) {
+            let ins = if i.cast::<PyTensor>().is_ok() {
+                vec![tensor_arg("backward", "inputs", i)?]
+            } else {
+                i.try_iter()?
+                    .map(|o| tensor_arg("backward", "inputs", &o?))
+                    .collect::<PyResult<_>>()?
+            };
+            return super::functions::backward_into(
+                py,
+                vec![t],
+                vec![g],
+                ins,
+                retain,
+                create_graph,
+            );
+        }
         // The whole backward runs without the GIL: other Python threads keep going.
         py.detach(move || t.backward(g, retain, create_graph))?;
         Ok(())

@@ -54,7 +54,7 @@ impl Tensor {
     }
 
     /// A contiguous copy with fresh storage and no history (a kernel-level clone).
-    pub(crate) fn contiguous_copy(&self) -> Result<Tensor> {
+    pub fn contiguous_copy(&self) -> Result<Tensor> {
         let s = self
             .storage()
             .data()

@@ -269,7 +269,8 @@ impl Tensor {
             match m.grad_accumulator.upgrade() {
                 Some(acc) => acc,
                 None => {
-                    let acc = Node::new_accumulate(self.0.meta.clone(), Arc::downgrade(&self.0));
+                    let acc =
+                        Node::new_accumulate(Arc::downgrade(&self.0.meta), Arc::downgrade(&self.0));
                     m.grad_accumulator = Arc::downgrade(&acc);
                     acc
                 }

@@ -5,12 +5,49 @@ from __future__ import annotations
 from .. import _core
 from ..grad_mode import enable_grad, no_grad, set_grad_enabled
 
-__all__ = ["Variable", "backward", "enable_grad", "no_grad", "set_grad_enabled"]
+__all__ = ["Variable", "backward", "enable_grad", "grad", "no_grad", "set_grad_enabled"]
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
-    """Computes the sum of gradients of ``tensors`` w.r.t. graph leaves (torch.autograd.backward)."""
-    _core._backward(tensors, grad_tensors, retain_graph, create_graph)
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Computes the sum of gradients of ``tensors`` w.r.t. graph leaves (torch.autograd.backward).
+
+    With ``inputs``, only those tensors' ``.grad`` are accumulated into.
+    """
+    _core._backward(tensors, grad_tensors, retain_graph, create_graph, inputs)
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of accumulated.
+
+    Only the part of the graph between them runs, and no ``.grad`` is touched. With
+    ``create_graph=True`` the result has a graph of its own, so it can be differentiated again.
+
+    >>> import ferrograd as torch
+    >>> x = torch.tensor(2.0, requires_grad=True)
+    >>> (g,) = torch.autograd.grad(x**3, x, create_graph=True)
+    >>> g, torch.autograd.grad(g, x)[0]
+    (tensor(12., grad_fn=<MulBackward0>), tensor(12.))
+    """
+    if is_grads_batched:
+        raise NotImplementedError("grad(is_grads_batched=True) is not supported yet")
+    single = not isinstance(inputs, (list, tuple))
+    ins = (inputs,) if single else tuple(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    got = _core._grad(outputs, ins, grad_outputs, retain_graph, create_graph, allow_unused)
+    if materialize_grads:
+        got = tuple(g if g is not None else _core.zeros_like(x) for g, x in zip(got, ins))
+    return got
 
 
 def Variable(data, requires_grad=False):
