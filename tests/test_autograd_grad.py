@@ -101,4 +101,4 @@ def test_create_graph_on_a_leaf_does_not_keep_the_leaf_alive():
     del x
     gc.collect()
     with pytest.raises(AttributeError):
-        accs[0].variable
+        _ = accs[0].variable
