@@ -191,6 +191,23 @@ class Node:
         """
 
     @property
+    def output_shape(self) -> tuple[int, ...]:
+        """Shape of the tensor this node differentiates (a ferrograd extension)."""
+
+    @property
+    def output_dtype(self) -> dtype:
+        """Dtype of the tensor this node differentiates (a ferrograd extension)."""
+
+    @property
+    def saved_bytes(self) -> int:
+        """Bytes this node holds for backward; 0 once a backward freed them (a ferrograd extension).
+
+        >>> x = torch.ones(1000, requires_grad=True)
+        >>> (x.exp()).grad_fn.saved_bytes
+        4000
+        """
+
+    @property
     def variable(self) -> Tensor:
         """For an ``AccumulateGrad`` node: the leaf tensor it accumulates into.
 

@@ -427,6 +427,7 @@ fn run_node(
             if !retain_graph && r.saves_tensors() {
                 // Frees the saved values now that this node is done.
                 guard.take();
+                node.mark_released();
             }
             Ok(out)
         }

@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::shape::Dims;
 use crate::tensor::{AutogradMeta, Tensor, TensorImpl};
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 /// A backward rule: maps the gradient of the op's output to gradients of its inputs, written
@@ -47,6 +47,11 @@ pub struct Node {
     pub seq: u64,
     /// Non-leaf tensors that called retain_grad(): they receive this node's incoming gradient.
     pub retained: Mutex<Vec<Weak<Mutex<AutogradMeta>>>>,
+    /// The output this node differentiates (for graph export and error messages).
+    pub shape: Dims,
+    pub dtype: DType,
+    /// Bytes of tensors the rule saved for backward (0 once they are freed).
+    saved_bytes: AtomicUsize,
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -56,6 +61,8 @@ impl Node {
         name: &'static str,
         mut rule: Box<dyn Backward>,
         next: Vec<Option<Edge>>,
+        out: (&[usize], DType),
+        saved_bytes: usize,
     ) -> Arc<Node> {
         Arc::new_cyclic(|me| {
             rule.bind_outputs(me);
@@ -65,12 +72,31 @@ impl Node {
                 next,
                 seq: SEQ.fetch_add(1, Ordering::Relaxed),
                 retained: Mutex::new(Vec::new()),
+                shape: out.0.into(),
+                dtype: out.1,
+                saved_bytes: AtomicUsize::new(saved_bytes),
             }
         })
     }
 
+    /// Bytes the rule holds for backward now.
+    pub fn saved_bytes(&self) -> usize {
+        self.saved_bytes.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn mark_released(&self) {
+        self.saved_bytes.store(0, Ordering::Relaxed);
+    }
+
     pub fn new_accumulate(meta: Weak<Mutex<AutogradMeta>>, leaf: Weak<TensorImpl>) -> Arc<Node> {
+        let (shape, dtype) = match leaf.upgrade() {
+            Some(t) => (t.layout.shape.clone(), t.dtype),
+            None => (Dims::new(), DType::F32),
+        };
         Arc::new(Node {
+            shape,
+            dtype,
+            saved_bytes: AtomicUsize::new(0),
             name: "torch::autograd::AccumulateGrad",
             kind: NodeKind::AccumulateGrad(meta, leaf),
             next: Vec::new(),

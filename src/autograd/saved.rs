@@ -19,9 +19,29 @@ pub struct SavedTensor {
     op: &'static str,
 }
 
+thread_local! {
+    /// Bytes saved by rules under construction on this thread (read by ops::record).
+    static SAVED_BYTES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Starts counting saved bytes for one rule; returns the count when the rule is built.
+pub(crate) fn count_saved<R>(make: impl FnOnce() -> R) -> (R, usize) {
+    let before = SAVED_BYTES.with(|c| c.replace(0));
+    let r = make();
+    let n = SAVED_BYTES.with(|c| c.replace(before));
+    (r, n)
+}
+
+fn note_saved(t: &Tensor) {
+    if !t.is_wrapped_number() {
+        SAVED_BYTES.with(|c| c.set(c.get() + t.numel() * t.dtype().size_in_bytes()));
+    }
+}
+
 impl SavedTensor {
     /// Saves an input of the op.
     pub fn input(t: &Tensor, op: &'static str) -> SavedTensor {
+        note_saved(t);
         let version = t.version();
         if t.is_leaf() && t.requires_grad() {
             let leaf = Some(Arc::downgrade(&t.0));
@@ -44,6 +64,7 @@ impl SavedTensor {
 
     /// Saves the op's own output, which is not yet attached to its node.
     pub fn output(t: &Tensor, op: &'static str) -> SavedTensor {
+        note_saved(t);
         let version = t.version();
         SavedTensor {
             data: t.detach(),

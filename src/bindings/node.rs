@@ -39,6 +39,24 @@ impl PyNode {
         PyTuple::new(py, items)
     }
 
+    /// Shape of the tensor this node differentiates (ferrograd extension).
+    #[getter]
+    fn output_shape<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.node.shape.iter())
+    }
+
+    /// Dtype of the tensor this node differentiates (ferrograd extension).
+    #[getter]
+    fn output_dtype(&self, py: Python<'_>) -> Py<super::dtype::PyDType> {
+        super::dtype::dtype_object(py, self.node.dtype)
+    }
+
+    /// Bytes this node holds for backward; 0 once freed by a backward (ferrograd extension).
+    #[getter]
+    fn saved_bytes(&self) -> usize {
+        self.node.saved_bytes()
+    }
+
     /// For an AccumulateGrad node: the leaf it accumulates into.
     #[getter]
     fn variable(&self) -> PyResult<super::tensor::PyTensor> {

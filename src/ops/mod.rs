@@ -33,8 +33,14 @@ pub(crate) fn record<B: Backward + 'static>(
         return None;
     }
     let needs: Vec<bool> = edges.iter().map(|e| e.is_some()).collect();
-    let rule = make(&needs);
-    let node = Node::new_op(name, Box::new(rule), edges);
+    let (rule, saved) = crate::autograd::saved::count_saved(|| make(&needs));
+    let node = Node::new_op(
+        name,
+        Box::new(rule),
+        edges,
+        (out.shape(), out.dtype()),
+        saved,
+    );
     out.set_grad_fn(Some(node.clone()));
     Some(node)
 }
