@@ -5,7 +5,7 @@ against the compiled module by ``tests/test_stubs.py`` (mypy's stubtest).
 """
 
 import builtins
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, SupportsIndex, final, overload
 
 import numpy as np
@@ -18,6 +18,7 @@ from ferrograd._size import Size
 __all__ = [
     "ArrayInterface",
     "Node",
+    "RemovableHandle",
     "Tensor",
     "_backward",
     "_grad",
@@ -189,6 +190,15 @@ class Node:
         >>> (x * 2).grad_fn.next_functions
         ((<AccumulateGrad object at 0x...>, 0), (None, 0))
         """
+
+    def register_hook(
+        self, hook: Callable[[tuple[Tensor | None, ...], tuple[Tensor | None, ...]], Any]
+    ) -> RemovableHandle:
+        """Registers ``hook(grad_inputs, grad_outputs)``, run after this node; a returned tuple
+        replaces ``grad_inputs``."""
+
+    def register_prehook(self, hook: Callable[[tuple[Tensor | None, ...]], Any]) -> RemovableHandle:
+        """Registers ``hook(grad_outputs)``, run before this node; a returned tuple replaces them."""
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -419,6 +429,19 @@ class Tensor:
     @property
     def is_leaf(self) -> builtins.bool:
         """True for tensors not produced by a recorded operation (they get ``.grad``)."""
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Registers ``hook(grad)``, run when this tensor's gradient is computed; a returned
+        tensor replaces the gradient.
+
+        >>> x = torch.tensor([1.0], requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 2)
+        >>> (x * 3).sum().backward(); x.grad
+        tensor([6.])
+        """
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Registers ``hook(tensor)`` on a leaf, run after a backward updated its ``.grad``."""
 
     def retain_grad(self) -> None:
         """Makes this non-leaf tensor keep its ``.grad`` after :meth:`backward`.
@@ -1538,3 +1561,13 @@ def _grad(
     allow_unused: builtins.bool = False,
 ) -> tuple[Tensor | None, ...]:
     """Engine entry point of ``autograd.grad`` (see ferrograd.autograd.grad)."""
+
+@final
+class RemovableHandle:
+    """What ``register_hook`` returns; ``remove()`` unregisters the hook (also usable with ``with``)."""
+
+    def remove(self) -> None:
+        """Unregisters the hook; a second call does nothing."""
+
+    def __enter__(self) -> Self: ...
+    def __exit__(self, a: object | None, b: object | None, c: object | None, /) -> None: ...

@@ -2,6 +2,7 @@
 //! (nodes by index, dependency counts, gradient slots), then runs ready nodes with no recursion.
 
 use super::grad_mode::GradModeGuard;
+use super::hooks::run_grad_hooks;
 use super::node::{Node, NodeKind};
 use crate::error::{bail, fmt_shape, Result};
 use crate::tensor::Tensor;
@@ -382,6 +383,12 @@ fn run_node(
     retain_graph: bool,
     create_graph: bool,
 ) -> Result<Vec<Option<Tensor>>> {
+    // Hooks on the tensor this node produced, then retain_grad, then the node's pre-hooks.
+    let mut grad = if node.tensor_hooks.is_empty() {
+        grad
+    } else {
+        run_grad_hooks(&node.tensor_hooks, grad)?
+    };
     for meta in node.retained.lock().iter() {
         if let Some(meta) = meta.upgrade() {
             let mut m = meta.lock();
@@ -396,21 +403,59 @@ fn run_node(
             });
         }
     }
+    let node_hooks = node.node_hooks.snapshot();
+    for h in &node_hooks {
+        if let Some(g) = h.pre(&grad)? {
+            grad = g;
+        }
+    }
+    let mut out = run_rule(node, &grad, retain_graph, create_graph)?;
+    for h in &node_hooks {
+        if let Some(replaced) = h.post(&out, &grad)? {
+            out = replaced;
+        }
+    }
+    Ok(out)
+}
+
+fn run_rule(
+    node: &Arc<Node>,
+    grad: &Tensor,
+    retain_graph: bool,
+    create_graph: bool,
+) -> Result<Vec<Option<Tensor>>> {
+    let grad = grad.clone();
     match &node.kind {
-        NodeKind::AccumulateGrad(meta, _) => {
+        NodeKind::AccumulateGrad(meta, leaf) => {
             // A leaf that no longer exists has no .grad to fill.
             let Some(meta) = meta.upgrade() else {
                 return Ok(Vec::new());
             };
-            let mut m = meta.lock();
-            let g = if create_graph { grad } else { grad.detach() };
-            m.grad = Some(match m.grad.take() {
-                // A private copy: the incoming gradient may be shared with other leaves or the
-                // caller, and users mutate .grad in place (zero_()).
-                None if create_graph => g,
-                None => g.contiguous_copy()?,
-                Some(prev) => prev.add(&g)?,
-            });
+            let (hooks, post) = {
+                let m = meta.lock();
+                (m.hooks.clone(), m.post_accumulate_hooks.clone())
+            };
+            let grad = match hooks {
+                Some(h) => run_grad_hooks(&h, grad)?,
+                None => grad,
+            };
+            {
+                let mut m = meta.lock();
+                let g = if create_graph { grad } else { grad.detach() };
+                m.grad = Some(match m.grad.take() {
+                    // A private copy: the incoming gradient may be shared with other leaves or
+                    // the caller, and users mutate .grad in place (zero_()).
+                    None if create_graph => g,
+                    None => g.contiguous_copy()?,
+                    Some(prev) => prev.add(&g)?,
+                });
+            }
+            if let (Some(post), Some(t)) = (post, leaf.upgrade()) {
+                let t = Tensor(t);
+                for h in post.snapshot() {
+                    h.call(&t)?;
+                }
+            }
             Ok(Vec::new())
         }
         NodeKind::Op(rule) => {

@@ -2,6 +2,7 @@
 
 pub mod engine;
 pub mod grad_mode;
+pub mod hooks;
 pub mod node;
 pub mod saved;
 

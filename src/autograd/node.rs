@@ -1,6 +1,7 @@
 //! Graph nodes. A non-leaf tensor holds an `Arc<Node>`; a node holds its rule (with the values it
 //! saved) and edges to the nodes of its inputs. A leaf's edge ends in its AccumulateGrad node.
 
+use super::hooks::{GradHook, HookList, NodeHook};
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::shape::Dims;
@@ -52,6 +53,10 @@ pub struct Node {
     pub dtype: DType,
     /// Bytes of tensors the rule saved for backward (0 once they are freed).
     saved_bytes: AtomicUsize,
+    /// Hooks on the tensor this node produced (Tensor.register_hook on a non-leaf).
+    pub tensor_hooks: HookList<dyn GradHook>,
+    /// grad_fn.register_prehook / register_hook.
+    pub node_hooks: HookList<dyn NodeHook>,
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -75,6 +80,8 @@ impl Node {
                 shape: out.0.into(),
                 dtype: out.1,
                 saved_bytes: AtomicUsize::new(saved_bytes),
+                tensor_hooks: HookList::default(),
+                node_hooks: HookList::default(),
             }
         })
     }
@@ -97,6 +104,8 @@ impl Node {
             shape,
             dtype,
             saved_bytes: AtomicUsize::new(0),
+            tensor_hooks: HookList::default(),
+            node_hooks: HookList::default(),
             name: "torch::autograd::AccumulateGrad",
             kind: NodeKind::AccumulateGrad(meta, leaf),
             next: Vec::new(),

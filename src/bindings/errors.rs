@@ -6,6 +6,10 @@ use pyo3::PyErr;
 
 impl From<Error> for PyErr {
     fn from(e: Error) -> PyErr {
+        // An exception raised by a Python hook inside backward surfaces unchanged.
+        if let Some(original) = super::hooks::take_pending() {
+            return original;
+        }
         match e {
             Error::Shape(m)
             | Error::DType(m)

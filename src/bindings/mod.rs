@@ -4,6 +4,7 @@ mod convert;
 mod dtype;
 mod errors;
 mod functions;
+mod hooks;
 mod index;
 mod node;
 mod numpy;
@@ -19,6 +20,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dtype::PyDevice>()?;
     m.add_class::<node::PyNode>()?;
     m.add_class::<numpy::ArrayInterface>()?;
+    m.add_class::<hooks::RemovableHandle>()?;
     for (name, d) in [
         ("float32", DType::F32),
         ("float64", DType::F64),

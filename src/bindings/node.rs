@@ -14,6 +14,16 @@ impl PyNode {
     pub fn new(node: Arc<Node>) -> PyNode {
         PyNode { node }
     }
+
+    fn add_hook(&self, h: super::hooks::PyNodeHook) -> super::hooks::RemovableHandle {
+        let id = self.node.node_hooks.add(Arc::new(h));
+        let weak = Arc::downgrade(&self.node);
+        super::hooks::RemovableHandle::new(Box::new(move || {
+            if let Some(n) = weak.upgrade() {
+                n.node_hooks.remove(id);
+            }
+        }))
+    }
 }
 
 #[pymethods]
@@ -37,6 +47,23 @@ impl PyNode {
             })
             .collect::<PyResult<_>>()?;
         PyTuple::new(py, items)
+    }
+
+    /// Registers `hook(grad_inputs, grad_outputs)`, run after this node computed its input
+    /// gradients; a returned tuple replaces them.
+    fn register_hook(&self, hook: Py<PyAny>) -> super::hooks::RemovableHandle {
+        self.add_hook(super::hooks::PyNodeHook {
+            pre: None,
+            post: Some(hook),
+        })
+    }
+
+    /// Registers `hook(grad_outputs)`, run before this node; a returned tuple replaces them.
+    fn register_prehook(&self, hook: Py<PyAny>) -> super::hooks::RemovableHandle {
+        self.add_hook(super::hooks::PyNodeHook {
+            pre: Some(hook),
+            post: None,
+        })
     }
 
     /// Shape of the tensor this node differentiates (ferrograd extension).

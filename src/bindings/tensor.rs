@@ -238,6 +238,28 @@ impl PyTensor {
     fn is_leaf(&self) -> bool {
         self.t.is_leaf()
     }
+    /// Registers `hook(grad) -> Tensor | None`, run when the gradient for this tensor is
+    /// computed; a returned tensor replaces the gradient.
+    fn register_hook(&self, hook: Py<PyAny>) -> PyResult<super::hooks::RemovableHandle> {
+        let r = self
+            .t
+            .register_hook(std::sync::Arc::new(super::hooks::PyGradHook(hook)))?;
+        Ok(super::hooks::RemovableHandle::new(r))
+    }
+
+    /// Registers `hook(tensor)`, run after a backward accumulated into this leaf's `.grad`.
+    fn register_post_accumulate_grad_hook(
+        &self,
+        hook: Py<PyAny>,
+    ) -> PyResult<super::hooks::RemovableHandle> {
+        let r = self
+            .t
+            .register_post_accumulate_grad_hook(std::sync::Arc::new(
+                super::hooks::PyPostAccumulateHook(hook),
+            ))?;
+        Ok(super::hooks::RemovableHandle::new(r))
+    }
+
     fn retain_grad(&self) -> PyResult<()> {
         Ok(self.t.retain_grad()?)
     }

@@ -4,6 +4,7 @@ mod creation;
 mod data;
 pub mod rng;
 
+use crate::autograd::hooks::{GradHook, HookList, PostAccumulateHook};
 use crate::autograd::{self, Edge, Node};
 use crate::backend::cpu::CpuStorage;
 use crate::device::Device;
@@ -26,6 +27,9 @@ pub struct AutogradMeta {
     pub grad: Option<Tensor>,
     pub grad_accumulator: Weak<Node>,
     pub retains_grad: bool,
+    /// Leaf hooks: run on the gradient before it is accumulated into `.grad`.
+    pub hooks: Option<Arc<HookList<dyn GradHook>>>,
+    pub post_accumulate_hooks: Option<Arc<HookList<dyn PostAccumulateHook>>>,
 }
 
 pub struct TensorImpl {
@@ -208,6 +212,65 @@ impl Tensor {
                 Ok(())
             }
         }
+    }
+
+    /// Tensor.register_hook: on a non-leaf the hook goes on its grad_fn (it sees the gradient
+    /// flowing into that node); on a leaf it runs before accumulation. Returns a remover.
+    pub fn register_hook(&self, hook: Arc<dyn GradHook>) -> Result<Box<dyn Fn() + Send + Sync>> {
+        let mut m = self.0.meta.lock();
+        if let Some(node) = &m.grad_fn {
+            let id = node.tensor_hooks.add(hook);
+            let weak = Arc::downgrade(node);
+            return Ok(Box::new(move || {
+                if let Some(n) = weak.upgrade() {
+                    n.tensor_hooks.remove(id);
+                }
+            }));
+        }
+        if !m.requires_grad {
+            bail!(
+                Autograd,
+                "cannot register a hook on a tensor that doesn't require gradient"
+            )
+        }
+        let list = m.hooks.get_or_insert_with(Default::default).clone();
+        let id = list.add(hook);
+        let weak = Arc::downgrade(&list);
+        Ok(Box::new(move || {
+            if let Some(l) = weak.upgrade() {
+                l.remove(id);
+            }
+        }))
+    }
+
+    pub fn register_post_accumulate_grad_hook(
+        &self,
+        hook: Arc<dyn PostAccumulateHook>,
+    ) -> Result<Box<dyn Fn() + Send + Sync>> {
+        let mut m = self.0.meta.lock();
+        if m.grad_fn.is_some() {
+            bail!(
+                Autograd,
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        }
+        if !m.requires_grad {
+            bail!(
+                Autograd,
+                "cannot register a hook on a tensor that doesn't require gradient"
+            )
+        }
+        let list = m
+            .post_accumulate_hooks
+            .get_or_insert_with(Default::default)
+            .clone();
+        let id = list.add(hook);
+        let weak = Arc::downgrade(&list);
+        Ok(Box::new(move || {
+            if let Some(l) = weak.upgrade() {
+                l.remove(id);
+            }
+        }))
     }
 
     pub fn retains_grad(&self) -> bool {

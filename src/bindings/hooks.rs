@@ -1,0 +1,179 @@
+//! Python callables as gradient hooks. A hook runs inside the engine (which runs without the
+//! GIL) and takes the GIL just for itself. An exception it raises is kept and re-raised as is
+//! when backward returns to Python.
+
+use super::tensor::PyTensor;
+use crate::autograd::hooks::{GradHook, NodeHook, PostAccumulateHook};
+use crate::error::{fmt_shape, Error, Result};
+use crate::tensor::Tensor;
+use parking_lot::Mutex;
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+/// The first Python exception raised by a hook during the current backward.
+static PENDING: Mutex<Option<PyErr>> = Mutex::new(None);
+
+/// Called where a crate error becomes a Python exception: a hook's own exception wins.
+pub fn take_pending() -> Option<PyErr> {
+    PENDING.lock().take()
+}
+
+fn keep(e: PyErr) -> Error {
+    let msg = Python::attach(|py| {
+        e.value(py)
+            .repr()
+            .map(|r| r.to_string())
+            .unwrap_or_default()
+    });
+    let mut p = PENDING.lock();
+    if p.is_none() {
+        *p = Some(e);
+    }
+    Error::Autograd(format!("a Python hook raised {msg}"))
+}
+
+fn tensor_result(
+    py: Python<'_>,
+    r: Bound<'_, PyAny>,
+    like: &Tensor,
+    what: &str,
+) -> Result<Option<Tensor>> {
+    if r.is_none() {
+        return Ok(None);
+    }
+    let t = match r.cast::<PyTensor>() {
+        Ok(t) => t.borrow().t.clone(),
+        Err(_) => {
+            let ty = r
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default();
+            return Err(keep(pyo3::exceptions::PyTypeError::new_err(format!(
+                "{what} must return None or a Tensor, got {ty}"
+            ))));
+        }
+    };
+    let _ = py;
+    if t.shape() != like.shape() {
+        return Err(Error::Shape(format!(
+            "{what} has changed the size of value: expected {}, got {}",
+            fmt_shape(like.shape()),
+            fmt_shape(t.shape())
+        )));
+    }
+    Ok(Some(t))
+}
+
+pub struct PyGradHook(pub Py<PyAny>);
+
+impl GradHook for PyGradHook {
+    fn call(&self, grad: &Tensor) -> Result<Option<Tensor>> {
+        Python::attach(|py| {
+            let r = self
+                .0
+                .bind(py)
+                .call1((PyTensor::wrap(grad.clone()),))
+                .map_err(keep)?;
+            tensor_result(py, r, grad, "hook")
+        })
+    }
+}
+
+pub struct PyPostAccumulateHook(pub Py<PyAny>);
+
+impl PostAccumulateHook for PyPostAccumulateHook {
+    fn call(&self, leaf: &Tensor) -> Result<()> {
+        Python::attach(|py| {
+            self.0
+                .bind(py)
+                .call1((PyTensor::wrap(leaf.clone()),))
+                .map_err(keep)?;
+            Ok(())
+        })
+    }
+}
+
+/// grad_fn.register_prehook(fn(grad_outputs)) / register_hook(fn(grad_inputs, grad_outputs)).
+pub struct PyNodeHook {
+    pub pre: Option<Py<PyAny>>,
+    pub post: Option<Py<PyAny>>,
+}
+
+fn opt_tuple<'py>(py: Python<'py>, ts: &[Option<Tensor>]) -> PyResult<Bound<'py, PyTuple>> {
+    PyTuple::new(py, ts.iter().map(|t| t.clone().map(PyTensor::wrap)))
+}
+
+impl NodeHook for PyNodeHook {
+    fn pre(&self, grad_output: &Tensor) -> Result<Option<Tensor>> {
+        let Some(f) = &self.pre else { return Ok(None) };
+        Python::attach(|py| {
+            let args = opt_tuple(py, &[Some(grad_output.clone())]).map_err(keep)?;
+            let r = f.bind(py).call1((args,)).map_err(keep)?;
+            if r.is_none() {
+                return Ok(None);
+            }
+            let first = r.get_item(0).map_err(keep)?;
+            tensor_result(py, first, grad_output, "prehook")
+        })
+    }
+
+    fn post(
+        &self,
+        grad_inputs: &[Option<Tensor>],
+        grad_output: &Tensor,
+    ) -> Result<Option<Vec<Option<Tensor>>>> {
+        let Some(f) = &self.post else { return Ok(None) };
+        Python::attach(|py| {
+            let gi = opt_tuple(py, grad_inputs).map_err(keep)?;
+            let go = opt_tuple(py, &[Some(grad_output.clone())]).map_err(keep)?;
+            let r = f.bind(py).call1((gi, go)).map_err(keep)?;
+            if r.is_none() {
+                return Ok(None);
+            }
+            let mut out = Vec::with_capacity(grad_inputs.len());
+            for (i, old) in grad_inputs.iter().enumerate() {
+                let item = r.get_item(i).map_err(keep)?;
+                out.push(match old {
+                    Some(o) => tensor_result(py, item, o, "hook")?,
+                    None => None,
+                });
+            }
+            Ok(Some(out))
+        })
+    }
+}
+
+/// What `register_hook` returns: `handle.remove()` unregisters the hook.
+#[pyclass(module = "ferrograd.utils.hooks", name = "RemovableHandle")]
+pub struct RemovableHandle {
+    remover: Option<Box<dyn Fn() + Send + Sync>>,
+}
+
+impl RemovableHandle {
+    pub fn new(remover: Box<dyn Fn() + Send + Sync>) -> Self {
+        RemovableHandle {
+            remover: Some(remover),
+        }
+    }
+}
+
+#[pymethods]
+impl RemovableHandle {
+    fn remove(&mut self) {
+        if let Some(r) = self.remover.take() {
+            r();
+        }
+    }
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+    fn __exit__(
+        &mut self,
+        _a: Option<&Bound<'_, PyAny>>,
+        _b: Option<&Bound<'_, PyAny>>,
+        _c: Option<&Bound<'_, PyAny>>,
+    ) {
+        self.remove();
+    }
+}
