@@ -16,22 +16,36 @@ def run(m, register):
     return x.grad.tolist(), log
 
 
-@pytest.mark.parametrize(
-    "register",
-    [
-        # a non-leaf hook that replaces the gradient
-        lambda m, x, log: (lambda y: (y.register_hook(lambda g: g * 2), y.exp())[1])(x * 3),
-        # a leaf hook runs before accumulation and may replace
-        lambda m, x, log: (x.register_hook(lambda g: g + 1), (x * x))[1],
-        # a hook that only observes
-        lambda m, x, log: (lambda y: (y.register_hook(lambda g: log.append(g.tolist())), y.sin())[1])(x * 2),
-        # node pre-hook and post-hook
-        lambda m, x, log: (lambda y: (y.grad_fn.register_prehook(lambda go: (go[0] * 10,)), y)[1])(x * 2),
-        lambda m, x, log: (lambda y: (y.grad_fn.register_hook(lambda gi, go: log.append(len(gi))), y)[1])(
-            x.exp()
-        ),
-    ],
-)
+def nonleaf_replace(m, x, log):
+    y = x * 3
+    y.register_hook(lambda g: g * 2)
+    return y.exp()
+
+
+def leaf_replace(m, x, log):
+    x.register_hook(lambda g: g + 1)
+    return x * x
+
+
+def observe(m, x, log):
+    y = x * 2
+    y.register_hook(lambda g: log.append(g.tolist()))
+    return y.sin()
+
+
+def node_prehook(m, x, log):
+    y = x * 2
+    y.grad_fn.register_prehook(lambda go: (go[0] * 10,))
+    return y
+
+
+def node_posthook(m, x, log):
+    y = x.exp()
+    y.grad_fn.register_hook(lambda gi, go: log.append(len(gi)))
+    return y
+
+
+@pytest.mark.parametrize("register", [nonleaf_replace, leaf_replace, observe, node_prehook, node_posthook])
 def test_hooks_match_torch(register):
     assert run(fg, register) == run(torch, register)
 
