@@ -19,8 +19,10 @@ __all__ = [
     "ArrayInterface",
     "Node",
     "RemovableHandle",
+    "SavedOutput",
     "Tensor",
     "_backward",
+    "_function_apply",
     "_grad",
     "_legacy",
     "_set_grad_enabled",
@@ -1571,3 +1573,21 @@ class RemovableHandle:
 
     def __enter__(self) -> Self: ...
     def __exit__(self, a: object, b: object, c: object, /) -> None: ...
+
+def _function_apply(
+    name: str, backward: Callable[..., Any], inputs: Iterable[Tensor], outputs: Iterable[Tensor]
+) -> list[Tensor]:
+    """Attaches a Function's backward to its differentiable outputs (see autograd.Function)."""
+
+@final
+class SavedOutput:
+    """A Function's saved output, held without a reference cycle; ``unpack()`` restores its history
+    while recording (create_graph)."""
+
+    def __new__(cls, t: Tensor) -> Self: ...
+    def unpack(self) -> Tensor:
+        """The saved tensor (with its grad_fn when grad mode is on and the graph is alive)."""
+
+    @property
+    def _version(self) -> int:
+        """The version counter of the saved tensor's storage."""

@@ -18,7 +18,7 @@ pub fn take_pending() -> Option<PyErr> {
     PENDING.lock().take()
 }
 
-fn keep(e: PyErr) -> Error {
+pub(crate) fn keep(e: PyErr) -> Error {
     let msg = Python::attach(|py| {
         e.value(py)
             .repr()

@@ -3,6 +3,7 @@
 mod convert;
 mod dtype;
 mod errors;
+mod function;
 mod functions;
 mod hooks;
 mod index;
@@ -21,6 +22,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<node::PyNode>()?;
     m.add_class::<numpy::ArrayInterface>()?;
     m.add_class::<hooks::RemovableHandle>()?;
+    m.add_class::<function::SavedOutput>()?;
     for (name, d) in [
         ("float32", DType::F32),
         ("float64", DType::F64),
@@ -59,5 +61,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_backward, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_grad, m)?)?;
+    m.add_function(wrap_pyfunction!(function::_function_apply, m)?)?;
     Ok(())
 }

@@ -45,7 +45,7 @@ impl Narrow {
     }
 
     /// Zeros of `shape` with `g` written into this view: the adjoint of `apply`.
-    fn embed(self, g: &Tensor, shape: &[usize]) -> Result<Tensor> {
+    pub(crate) fn embed(self, g: &Tensor, shape: &[usize]) -> Result<Tensor> {
         let out = Tensor::zeros(shape, g.dtype())?;
         let l = match self {
             Narrow::Select { dim, index } => out.layout().select(dim, index),

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from .. import _core
 from ..grad_mode import enable_grad, no_grad, set_grad_enabled
+from . import graph
+from .function import Function, FunctionCtx
 
-__all__ = ["Variable", "backward", "enable_grad", "grad", "no_grad", "set_grad_enabled"]
+__all__ = [
+    "Function",
+    "FunctionCtx",
+    "Variable",
+    "backward",
+    "enable_grad",
+    "grad",
+    "graph",
+    "no_grad",
+    "set_grad_enabled",
+]
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

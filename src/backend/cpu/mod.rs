@@ -6,5 +6,6 @@ mod matmul;
 pub mod parallel;
 pub mod pool;
 mod reduce;
+pub mod simd;
 
 pub use buffer::{try_alloc, try_with_capacity, Buf, CpuStorage, IntoCpuStorage};
