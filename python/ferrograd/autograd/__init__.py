@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from .. import _core
 from ..grad_mode import enable_grad, no_grad, set_grad_enabled
-from . import graph
+from . import functional, graph
 from .function import Function, FunctionCtx
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = [
     "Function",
     "FunctionCtx",
+    "GradcheckError",
     "Variable",
     "backward",
     "enable_grad",
+    "functional",
     "grad",
+    "gradcheck",
+    "gradgradcheck",
     "graph",
     "no_grad",
     "set_grad_enabled",

@@ -2,6 +2,7 @@
 
 use super::buffer::{try_with_capacity, Buf, CpuStorage, IntoCpuStorage};
 use super::parallel::{self, SendPtr};
+use super::simd;
 use crate::backend::{BackendStorage, BinaryOp, CmpOp, ReduceOp, UnaryOp};
 use crate::dtype::{DType, Elem, FloatElem};
 use crate::error::{bail, Result};
@@ -212,8 +213,74 @@ fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
     }
 }
 
-/// One loop per op: `float_unary(x, CONST)` inlines to that op's code alone.
-fn unary_float<T: FloatElem>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<T>> {
+/// Float types with SIMD kernels (backend/cpu/simd), chosen at run time.
+pub(super) trait SimdFloat: FloatElem {
+    fn simd_unary(op: UnaryOp, x: &[Self], out: &mut [Self]) -> bool;
+    fn simd_binary(op: BinaryOp, a: &[Self], b: &[Self], out: &mut [Self]) -> bool;
+    fn simd_rhs(op: BinaryOp, a: &[Self], b: Self, out: &mut [Self]) -> bool;
+    fn simd_lhs(op: BinaryOp, a: Self, b: &[Self], out: &mut [Self]) -> bool;
+}
+
+macro_rules! simd_float {
+    ($t:ty, $u:ident, $b:ident, $r:ident, $l:ident) => {
+        impl SimdFloat for $t {
+            fn simd_unary(op: UnaryOp, x: &[Self], out: &mut [Self]) -> bool {
+                simd::$u(op, x, out)
+            }
+            fn simd_binary(op: BinaryOp, a: &[Self], b: &[Self], out: &mut [Self]) -> bool {
+                simd::$b(op, a, b, out)
+            }
+            fn simd_rhs(op: BinaryOp, a: &[Self], b: Self, out: &mut [Self]) -> bool {
+                simd::$r(op, a, b, out)
+            }
+            fn simd_lhs(op: BinaryOp, a: Self, b: &[Self], out: &mut [Self]) -> bool {
+                simd::$l(op, a, b, out)
+            }
+        }
+    };
+}
+simd_float!(
+    f32,
+    unary_f32,
+    binary_f32,
+    binary_scalar_rhs_f32,
+    binary_scalar_lhs_f32
+);
+simd_float!(
+    f64,
+    unary_f64,
+    binary_f64,
+    binary_scalar_rhs_f64,
+    binary_scalar_lhs_f64
+);
+
+/// A chunk of a fresh output as a plain slice, for kernels that only store into it.
+///
+/// # Safety
+/// The caller's kernel must write every element and read none (f32/f64 have no invalid bit
+/// patterns, so the uninitialised bytes are never observed).
+unsafe fn write_only<T>(out: &mut [MaybeUninit<T>]) -> &mut [T] {
+    std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut T, out.len())
+}
+
+/// The SIMD kernels cover every op but sin/cos (and pow, for binary ops).
+fn simd_unary_op(op: UnaryOp) -> bool {
+    !matches!(op, UnaryOp::Sin | UnaryOp::Cos)
+}
+
+/// One loop per op: `float_unary(x, CONST)` inlines to that op's code alone. Contiguous inputs
+/// go to the SIMD kernels.
+fn unary_float<T: SimdFloat>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<T>> {
+    let n = l.numel();
+    if n > 0 && l.is_contiguous() && simd_unary_op(op) {
+        let s = &b.as_slice()[l.offset..l.offset + n];
+        return fill(n, |start, out| {
+            // SAFETY: the SIMD kernel stores all of `out` (lengths match) and reads none of it.
+            let out = unsafe { write_only(out) };
+            let handled = T::simd_unary(op, &s[start..start + out.len()], out);
+            debug_assert!(handled);
+        });
+    }
     macro_rules! each {
         ($($v:ident),*) => {
             match op {
@@ -225,14 +292,44 @@ fn unary_float<T: FloatElem>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<
     each!(Neg, Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign)
 }
 
-/// One loop per op, as `unary_float`.
-fn binary_float<T: FloatElem>(
+/// Binary float ops: SIMD kernels on contiguous operands and on broadcast rows (one side a
+/// row, the other a row or a constant); one scalar loop per op otherwise.
+fn binary_float<T: SimdFloat>(
     a: &Buf<T>,
     la: &Layout,
     b: &Buf<T>,
     lb: &Layout,
     op: BinaryOp,
 ) -> Result<Vec<T>> {
+    let n = la.numel();
+    if op != BinaryOp::Pow && n > 0 && la.ndim() > 0 {
+        let (sa, sb) = (a.as_slice(), b.as_slice());
+        if la.is_contiguous() && lb.is_contiguous() {
+            let (xa, xb) = (&sa[la.offset..la.offset + n], &sb[lb.offset..lb.offset + n]);
+            return fill(n, |start, out| {
+                // SAFETY: the SIMD kernel stores all of `out` and reads none of it.
+                let out = unsafe { write_only(out) };
+                let e = start + out.len();
+                T::simd_binary(op, &xa[start..e], &xb[start..e], out);
+            });
+        }
+        let inner = la.shape[la.ndim() - 1];
+        let ([s1, s2], starts) = row_starts([la, lb]);
+        if matches!((s1, s2), (1, 1) | (1, 0) | (0, 1)) {
+            return fill_with_grain(n, row_grain(inner), |start, out| {
+                for (k, row) in out.chunks_mut(inner).enumerate() {
+                    let [i, j] = starts[start / inner + k];
+                    // SAFETY: the SIMD kernel stores all of `row` and reads none of it.
+                    let row = unsafe { write_only(row) };
+                    match (s1, s2) {
+                        (1, 1) => T::simd_binary(op, &sa[i..i + inner], &sb[j..j + inner], row),
+                        (1, 0) => T::simd_rhs(op, &sa[i..i + inner], sb[j], row),
+                        _ => T::simd_lhs(op, sa[i], &sb[j..j + inner], row),
+                    };
+                }
+            });
+        }
+    }
     macro_rules! each {
         ($($v:ident),*) => {
             match op {

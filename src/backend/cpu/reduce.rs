@@ -4,7 +4,9 @@
 use super::buffer::{try_with_capacity, Buf, CpuStorage, IntoCpuStorage};
 use super::kernels::fill_with_grain;
 use super::parallel;
+use super::simd;
 use crate::backend::ReduceOp;
+use crate::dtype::DType;
 use crate::dtype::Elem;
 use crate::error::{bail, Result};
 use crate::layout::{for_each_offset, Layout};
@@ -91,6 +93,33 @@ fn arg_extreme<T: Elem>(row: &[T], want_max: bool) -> (T, i64) {
     best.unwrap_or((T::zero(), 0))
 }
 
+/// Reinterprets a slice whose element type is known from `T::DTYPE`.
+fn as_typed<T: Elem, U: Elem>(r: &[T]) -> &[U] {
+    assert_eq!(T::DTYPE, U::DTYPE);
+    // SAFETY: equal DTYPE means T and U are the same type (one Elem impl per dtype).
+    unsafe { std::slice::from_raw_parts(r.as_ptr() as *const U, r.len()) }
+}
+
+/// A row's sum in f64: SIMD kernels for floats (f64 lanes, blocked), a plain loop otherwise.
+fn float_sum<T: Elem>(r: &[T]) -> f64 {
+    match T::DTYPE {
+        DType::F32 => simd::sum_f32(as_typed(r)),
+        DType::F64 => simd::sum_f64(as_typed(r)),
+        _ => r.iter().map(|x| x.to_f64()).sum(),
+    }
+}
+
+/// A row's max or min, with arg_extreme's choice of element (first NaN, else first extreme).
+fn float_extreme<T: Elem>(r: &[T], want_max: bool) -> T {
+    match (T::DTYPE, want_max) {
+        (DType::F32, true) => as_typed::<f32, T>(&[simd::max_f32(as_typed(r))])[0],
+        (DType::F32, false) => as_typed::<f32, T>(&[simd::min_f32(as_typed(r))])[0],
+        (DType::F64, true) => as_typed::<f64, T>(&[simd::max_f64(as_typed(r))])[0],
+        (DType::F64, false) => as_typed::<f64, T>(&[simd::min_f64(as_typed(r))])[0],
+        _ => arg_extreme(r, want_max).0,
+    }
+}
+
 /// The extreme of two partial results, NaN winning (torch propagates NaN through max/min).
 fn pick<T: Elem>(a: T, b: T, want_max: bool) -> T {
     #[allow(clippy::eq_op)]
@@ -119,7 +148,7 @@ fn reduce_typed<T: IntoCpuStorage>(
             l,
             rows,
             reduced,
-            |r: &[T]| r.iter().map(|x| x.to_f64()).sum::<f64>(),
+            float_sum::<T>,
             Some(|a, c| a + c),
             T::from_f64,
         )?),
@@ -155,7 +184,7 @@ fn reduce_typed<T: IntoCpuStorage>(
             l,
             rows,
             reduced,
-            |r: &[T]| arg_extreme(r, true).0,
+            |r: &[T]| float_extreme(r, true),
             Some(|a, c| pick(a, c, true)),
             |x| x,
         )?),
@@ -164,7 +193,7 @@ fn reduce_typed<T: IntoCpuStorage>(
             l,
             rows,
             reduced,
-            |r: &[T]| arg_extreme(r, false).0,
+            |r: &[T]| float_extreme(r, false),
             Some(|a, c| pick(a, c, false)),
             |x| x,
         )?),
