@@ -136,7 +136,7 @@ pub fn infer_shape(op: &str, target: &[i64], numel: usize, from: &[usize]) -> Re
     };
     match infer {
         Some(i) => {
-            if known == 0 || numel % known != 0 {
+            if known == 0 || !numel.is_multiple_of(known) {
                 return Err(bad());
             }
             out[i] = numel / known;

@@ -171,17 +171,9 @@ CASES = {
 }
 
 # Double backward failures that are engine bugs: op -> reason (xfail(strict=True) keeps the suite
-# green while the bug is there, and turns red once it is fixed so the mark gets removed).
-_PROD_ZERO_BUG = (
-    "engine bug: prod's backward is not differentiable with respect to a zero element. For "
-    "x = [0, 1.5, -0.7], d(grad x[1])/dx[0] should be x[2] = -0.7 (torch gets it) but ferrograd gives 0: "
-    "the Hessian comes out asymmetric, and with two zeros it is all zero instead of having x[1] at (0, 2)"
-)
-GRADGRAD_XFAIL = {
-    "prod_with_one_zero": _PROD_ZERO_BUG,
-    "prod_all_with_one_zero": _PROD_ZERO_BUG,
-    "prod_with_two_zeros": _PROD_ZERO_BUG,
-}
+# green while a bug is there, and turns red once it is fixed so the mark gets removed). prod with
+# zeros used to be here: its backward was not differentiable with respect to a zero element.
+GRADGRAD_XFAIL: dict[str, str] = {}
 
 
 def make_inputs(module, arrays):

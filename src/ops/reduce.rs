@@ -390,25 +390,38 @@ struct ProdBackward {
 }
 impl Backward for ProdBackward {
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        // d prod / d x_i = product of the others. Dividing the product by x_i fails on zeros, so
-        // count zeros per group: none -> prod / x; one -> only the zero gets the product of the
-        // rest; more -> all zero.
+        // d prod / d x_i is the product of the others, written so that it stays differentiable
+        // (double backward) when some x are zero: others_i = A_i * B_i with
+        //   A_i = product of the other non-zero elements (prod_nz / x_i, or prod_nz at a zero),
+        //   B_i = product of the other zero elements: Z = prod of all zeros for a non-zero x_i;
+        //         at a zero x_i, 1 if it is the only zero, the other zero (sum of zeros - x_i)
+        //         if there are two, and 0 with three or more.
+        // Dividing the product by x_i instead is wrong at zeros, and masking with constants
+        // (torch does it via cumprod) loses the second derivative.
         let x = self.x.unpack()?;
         let shape = x.dims();
         let is_zero = x.eq_scalar(0.0)?;
         let one = x.ones_like()?;
+        let zero = x.zeros_like()?;
         let x_nz = Tensor::where_(&is_zero, &one, &x)?;
-        let prod_nz = x_nz.prod(&self.dims, true)?;
-        let zeros = is_zero.sum(&self.dims, true)?;
-        let no_zero = zeros.eq_scalar(0.0)?;
-        let one_zero = zeros.eq_scalar(1.0)?.logical_and(&is_zero)?;
-        let others = Tensor::where_(
-            &no_zero.expand_to(&shape)?,
-            &prod_nz.div(&x_nz)?,
-            &Tensor::where_(&one_zero, &prod_nz.expand_to(&shape)?, &x.zeros_like()?)?,
+        let prod_nz = x_nz.prod(&self.dims, true)?.expand_to(&shape)?;
+        let a = Tensor::where_(&is_zero, &prod_nz, &prod_nz.div(&x_nz)?)?;
+        let z_all = Tensor::where_(&is_zero, &x, &one)?
+            .prod(&self.dims, true)?
+            .expand_to(&shape)?;
+        let count = is_zero.sum(&self.dims, true)?.expand_to(&shape)?;
+        let sum_zeros = Tensor::where_(&is_zero, &x, &zero)?
+            .sum(&self.dims, true)?
+            .expand_to(&shape)?;
+        let other_zero = sum_zeros.sub(&x)?;
+        let b_at_zero = Tensor::where_(
+            &count.eq_scalar(1.0)?,
+            &one,
+            &Tensor::where_(&count.eq_scalar(2.0)?, &other_zero, &zero)?,
         )?;
+        let b = Tensor::where_(&is_zero, &b_at_zero, &z_all)?;
         let gk = expand_back(g, &self.keep_shape, &shape)?;
-        Ok(vec![Some(gk.mul(&others)?)])
+        Ok(vec![Some(gk.mul(&a.mul(&b)?)?)])
     }
 }
 
