@@ -27,6 +27,11 @@ What the numbers mean
 * ``ratio``: for time rows, ferrograd time / torch time (lower is better; 0.5x = twice as fast as
   torch). For throughput rows (GFLOP/s, GB/s), ferrograd throughput / torch throughput (higher is
   better). ``met`` compares the ratio with the target from the performance issue.
+* Idle threads must not spin on the cores the other library is being timed on: torch's OpenMP
+  workers busy-wait after each parallel region by default, which measurably slows whatever runs
+  next on a 2-core machine (ferrograd's matmul 1024 went from 114 to 73 GFLOP/s, and torch's own
+  numbers improve too). So ``OMP_WAIT_POLICY=PASSIVE`` is set before torch is imported, unless
+  the environment already sets it (``--spin`` leaves torch's default).
 * torch runs with ``torch.set_num_threads(--threads)`` (default 2). If ferrograd has
   ``set_num_threads`` it gets the same count, and the wide-graph workload is also timed with
   ferrograd on 1 thread to report its multi-thread speed-up.
@@ -724,6 +729,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (and ferrograd's, if any)")
     p.add_argument("--quick", action="store_true", help="short budget and few repetitions (CI smoke run)")
+    p.add_argument(
+        "--spin", action="store_true", help="keep torch's default OpenMP busy-waiting (see the docstring)"
+    )
     p.add_argument("--budget", type=float, help="seconds per workload per library (default 0.5, quick 0.05)")
     p.add_argument("--only", help="comma-separated workload names or glob patterns, e.g. 'matmul_*,mlp_step'")
     p.add_argument("--json", metavar="PATH", help="write raw results (all samples) as JSON")
@@ -745,6 +753,8 @@ def main(argv=None) -> None:
         return
     workloads = select(args.only)
 
+    if not args.spin:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import ferrograd
     import torch
 

@@ -221,8 +221,10 @@ fn run(
 
     let pool = crate::backend::cpu::parallel::pool();
     while let Some(first) = ready.pop() {
-        // Independent ready nodes with enough work run together on the pool; small ones run
-        // here, one by one, since a thread wake-up would cost more than the node.
+        // Cheap ready nodes run first, here, one by one (a thread wake-up would cost more than
+        // they do); that exposes the expensive ones of independent branches, which then run
+        // together on the pool. Values do not depend on this order: each node sums its
+        // gradient contributions in producer order.
         let heavy = pool.is_some() && is_heavy(&arena, first.idx);
         let mut batch = vec![first];
         if heavy {
@@ -234,7 +236,11 @@ fn run(
                     light.push(r);
                 }
             }
-            ready.extend(light);
+            if !light.is_empty() {
+                ready.extend(batch.drain(..));
+                batch.push(light.remove(0));
+                ready.extend(light);
+            }
         }
         let mut jobs = Vec::with_capacity(batch.len());
         for r in &batch {
