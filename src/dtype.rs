@@ -83,14 +83,7 @@ impl fmt::Display for DType {
 
 /// A type a CPU buffer can hold. Conversions go through f64/i64 the way torch casts.
 pub trait Elem:
-    Copy
-    + Send
-    + Sync
-    + PartialEq
-    + PartialOrd
-    + fmt::Debug
-    + crate::backend::cpu::pool::Pooled
-    + 'static
+    Copy + Send + Sync + PartialEq + PartialOrd + fmt::Debug + crate::backend::cpu::pool::Pooled + 'static
 {
     const DTYPE: DType;
     fn zero() -> Self;
@@ -211,21 +204,9 @@ mod tests {
         assert_eq!(DType::promote(DType::I64, DType::F32), DType::F32);
         assert_eq!(DType::promote(DType::F32, DType::F64), DType::F64);
         assert_eq!(DType::promote(DType::Bool, DType::I64), DType::I64);
-        assert_eq!(
-            DType::promote_with_scalar(DType::F32, DType::F64),
-            DType::F32
-        );
-        assert_eq!(
-            DType::promote_with_scalar(DType::I64, DType::F64),
-            DType::F32
-        );
-        assert_eq!(
-            DType::promote_with_scalar(DType::I64, DType::I64),
-            DType::I64
-        );
-        assert_eq!(
-            DType::promote_with_scalar(DType::Bool, DType::I64),
-            DType::I64
-        );
+        assert_eq!(DType::promote_with_scalar(DType::F32, DType::F64), DType::F32);
+        assert_eq!(DType::promote_with_scalar(DType::I64, DType::F64), DType::F32);
+        assert_eq!(DType::promote_with_scalar(DType::I64, DType::I64), DType::I64);
+        assert_eq!(DType::promote_with_scalar(DType::Bool, DType::I64), DType::I64);
     }
 }

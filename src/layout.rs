@@ -12,11 +12,7 @@ pub struct Layout {
 
 impl Layout {
     pub fn contiguous(shape: &[usize]) -> Layout {
-        Layout {
-            shape: shape.into(),
-            strides: contiguous_strides(shape),
-            offset: 0,
-        }
+        Layout { shape: shape.into(), strides: contiguous_strides(shape), offset: 0 }
     }
 
     pub fn ndim(&self) -> usize {
@@ -49,12 +45,7 @@ impl Layout {
         if self.numel() == 0 {
             return 0;
         }
-        1 + self
-            .shape
-            .iter()
-            .zip(&self.strides)
-            .map(|(&d, &s)| (d - 1) * s)
-            .sum::<usize>()
+        1 + self.shape.iter().zip(&self.strides).map(|(&d, &s)| (d - 1) * s).sum::<usize>()
     }
 
     pub fn transpose(&self, a: usize, b: usize) -> Layout {
@@ -101,11 +92,7 @@ impl Layout {
                 )
             }
         }
-        Ok(Layout {
-            shape: shape.into(),
-            strides,
-            offset: self.offset,
-        })
+        Ok(Layout { shape: shape.into(), strides, offset: self.offset })
     }
 
     pub fn narrow(&self, dim: usize, start: usize, len: usize, step: usize) -> Layout {
@@ -128,22 +115,14 @@ impl Layout {
 
     pub fn unsqueeze(&self, dim: usize) -> Layout {
         let mut l = self.clone();
-        let stride = if dim < self.ndim() {
-            self.strides[dim] * self.shape[dim]
-        } else {
-            1
-        };
+        let stride = if dim < self.ndim() { self.strides[dim] * self.shape[dim] } else { 1 };
         l.shape.insert(dim, 1);
         l.strides.insert(dim, stride);
         l
     }
 
     pub fn squeeze_dims(&self, dims: &[usize]) -> Layout {
-        let mut l = Layout {
-            shape: Dims::new(),
-            strides: Dims::new(),
-            offset: self.offset,
-        };
+        let mut l = Layout { shape: Dims::new(), strides: Dims::new(), offset: self.offset };
         for i in 0..self.ndim() {
             if !(dims.contains(&i) && self.shape[i] == 1) {
                 l.shape.push(self.shape[i]);
@@ -200,11 +179,7 @@ impl Layout {
         if view_d != -1 {
             return None;
         }
-        Some(Layout {
-            shape: shape.into(),
-            strides: new_strides,
-            offset: self.offset,
-        })
+        Some(Layout { shape: shape.into(), strides: new_strides, offset: self.offset })
     }
 }
 

@@ -16,11 +16,7 @@ pub fn checked_numel(op: &str, shape: &[usize]) -> Result<usize> {
     for &d in shape {
         n = match n.checked_mul(d) {
             Some(v) => v,
-            None => bail!(
-                OutOfMemory,
-                "{op}: shape {} has too many elements",
-                fmt_shape(shape)
-            ),
+            None => bail!(OutOfMemory, "{op}: shape {} has too many elements", fmt_shape(shape)),
         };
     }
     Ok(n)
@@ -41,16 +37,8 @@ pub fn broadcast_shapes(op: &str, a: &[usize], b: &[usize]) -> Result<Dims> {
     let n = a.len().max(b.len());
     let mut out: Dims = SmallVec::from_elem(0, n);
     for i in 0..n {
-        let da = if i + a.len() >= n {
-            a[i + a.len() - n]
-        } else {
-            1
-        };
-        let db = if i + b.len() >= n {
-            b[i + b.len() - n]
-        } else {
-            1
-        };
+        let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
+        let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
         out[i] = if da == db || db == 1 {
             da
         } else if da == 1 {
@@ -78,11 +66,7 @@ pub fn normalize_dim(op: &str, dim: i64, ndim: usize) -> Result<usize> {
             n - 1
         )
     }
-    Ok(if dim < 0 {
-        (dim + n) as usize
-    } else {
-        dim as usize
-    })
+    Ok(if dim < 0 { (dim + n) as usize } else { dim as usize })
 }
 
 /// Normalises a dim list for a reduction: empty means all dims; repeated dims are an error.
@@ -97,10 +81,7 @@ pub fn normalize_dims(op: &str, dims: &[i64], ndim: usize) -> Result<Dims> {
             continue;
         }
         if out.contains(&d) {
-            bail!(
-                Shape,
-                "{op}: dim {d} appears multiple times in the list of dims"
-            )
+            bail!(Shape, "{op}: dim {d} appears multiple times in the list of dims")
         }
         out.push(d);
     }
@@ -160,10 +141,7 @@ mod tests {
     fn broadcasting() {
         assert_eq!(&broadcast_shapes("t", &[3, 1], &[4]).unwrap()[..], &[3, 4]);
         assert_eq!(&broadcast_shapes("t", &[], &[2, 2]).unwrap()[..], &[2, 2]);
-        assert_eq!(
-            &broadcast_shapes("t", &[2, 1, 5], &[3, 1]).unwrap()[..],
-            &[2, 3, 5]
-        );
+        assert_eq!(&broadcast_shapes("t", &[2, 1, 5], &[3, 1]).unwrap()[..], &[2, 3, 5]);
         assert!(broadcast_shapes("t", &[2, 3], &[4]).is_err());
     }
 

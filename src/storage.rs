@@ -1,5 +1,4 @@
-//! Storage: a reference-counted buffer shared by a tensor and all its views, with the version
-//! counter that in-place ops bump (so autograd can tell a saved tensor was overwritten).
+//! Storage: a reference-counted buffer shared by a tensor and all its views.
 
 use crate::backend::cpu::CpuStorage;
 use crate::backend::{BackendStorage, BinaryOp, CmpOp, ReduceOp, UnaryOp};
@@ -7,7 +6,6 @@ use crate::device::Device;
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::layout::Layout;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// One enum over the backends keeps `Tensor` free of generics (the wgpu variant joins it).
@@ -44,13 +42,7 @@ impl BackendStorage for StorageData {
     fn unary(&self, layout: &Layout, op: UnaryOp) -> Result<Self> {
         dispatch!(self, s => Ok(StorageData::Cpu(s.unary(layout, op)?)))
     }
-    fn binary(
-        &self,
-        layout: &Layout,
-        rhs: &Self,
-        rhs_layout: &Layout,
-        op: BinaryOp,
-    ) -> Result<Self> {
+    fn binary(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout, op: BinaryOp) -> Result<Self> {
         pair!("binary", self, rhs, (a, b) => Ok(StorageData::Cpu(a.binary(layout, b, rhs_layout, op)?)))
     }
     fn compare(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout, op: CmpOp) -> Result<Self> {
@@ -65,9 +57,9 @@ impl BackendStorage for StorageData {
         b_layout: &Layout,
     ) -> Result<Self> {
         match (self, a, b) {
-            (StorageData::Cpu(c), StorageData::Cpu(x), StorageData::Cpu(y)) => Ok(
-                StorageData::Cpu(c.where_cond(layout, x, a_layout, y, b_layout)?),
-            ),
+            (StorageData::Cpu(c), StorageData::Cpu(x), StorageData::Cpu(y)) => {
+                Ok(StorageData::Cpu(c.where_cond(layout, x, a_layout, y, b_layout)?))
+            }
         }
     }
     fn reduce(&self, layout: &Layout, rows: usize, reduced: usize, op: ReduceOp) -> Result<Self> {
@@ -82,13 +74,7 @@ impl BackendStorage for StorageData {
     fn gather(&self, offsets: &[usize]) -> Result<Self> {
         dispatch!(self, s => Ok(StorageData::Cpu(s.gather(offsets)?)))
     }
-    fn scatter(
-        &self,
-        offsets: &[usize],
-        src: &Self,
-        src_layout: &Layout,
-        accumulate: bool,
-    ) -> Result<()> {
+    fn scatter(&self, offsets: &[usize], src: &Self, src_layout: &Layout, accumulate: bool) -> Result<()> {
         pair!("index_put", self, src, (d, s) => d.scatter(offsets, s, src_layout, accumulate))
     }
     fn fill(&self, layout: &Layout, value: f64) -> Result<()> {
@@ -99,7 +85,6 @@ impl BackendStorage for StorageData {
 #[derive(Debug)]
 pub struct StorageInner {
     pub data: StorageData,
-    version: AtomicU64,
 }
 
 #[derive(Debug, Clone)]
@@ -107,17 +92,11 @@ pub struct Storage(Arc<StorageInner>);
 
 impl Storage {
     pub fn cpu(data: CpuStorage) -> Storage {
-        Storage(Arc::new(StorageInner {
-            data: StorageData::Cpu(data),
-            version: AtomicU64::new(0),
-        }))
+        Storage(Arc::new(StorageInner { data: StorageData::Cpu(data) }))
     }
 
     pub fn new(data: StorageData) -> Storage {
-        Storage(Arc::new(StorageInner {
-            data,
-            version: AtomicU64::new(0),
-        }))
+        Storage(Arc::new(StorageInner { data }))
     }
 
     pub fn data(&self) -> &StorageData {
@@ -142,14 +121,6 @@ impl Storage {
         }
     }
 
-    pub fn version(&self) -> u64 {
-        self.0.version.load(Ordering::Acquire)
-    }
-
-    pub fn bump_version(&self) {
-        self.0.version.fetch_add(1, Ordering::AcqRel);
-    }
-
     pub fn same(&self, other: &Storage) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
@@ -162,9 +133,7 @@ impl Storage {
         if self.same(src) {
             // Overlapping source and destination: copy the source out first.
             let tmp = src.data().to_dtype(&sl, src.dtype())?;
-            return self
-                .data()
-                .copy_into(dst_layout, &tmp, &Layout::contiguous(&dst_layout.shape));
+            return self.data().copy_into(dst_layout, &tmp, &Layout::contiguous(&dst_layout.shape));
         }
         self.data().copy_into(dst_layout, src.data(), &sl)
     }

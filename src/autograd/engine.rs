@@ -44,12 +44,7 @@ struct Arena {
 
 impl Arena {
     fn collect(roots: &[Arc<Node>]) -> Arena {
-        let mut a = Arena {
-            nodes: Vec::new(),
-            deps: Vec::new(),
-            grads: Vec::new(),
-            index: HashMap::new(),
-        };
+        let mut a = Arena { nodes: Vec::new(), deps: Vec::new(), grads: Vec::new(), index: HashMap::new() };
         let mut stack: Vec<usize> = Vec::new();
         for r in roots {
             a.intern(r, &mut stack);
@@ -139,19 +134,10 @@ pub fn grad(
     for (i, t) in inputs.iter().enumerate() {
         match t.grad_edge() {
             Some(e) => targets.push(e.node),
-            None => bail!(
-                Autograd,
-                "One of the differentiated Tensors does not require grad (input {i})"
-            ),
+            None => bail!(Autograd, "One of the differentiated Tensors does not require grad (input {i})"),
         }
     }
-    let got = run(
-        roots,
-        grad_outputs,
-        retain_graph,
-        create_graph,
-        Some(&targets),
-    )?;
+    let got = run(roots, grad_outputs, retain_graph, create_graph, Some(&targets))?;
     if !allow_unused {
         if let Some(i) = got.iter().position(|g| g.is_none()) {
             bail!(
@@ -174,10 +160,7 @@ fn run(
     let mut root_grads = Vec::new();
     for (i, (t, g)) in roots.iter().zip(grad_outputs).enumerate() {
         let Some(edge) = t.grad_edge() else {
-            bail!(
-                Autograd,
-                "element {i} of tensors does not require grad and does not have a grad_fn"
-            )
+            bail!(Autograd, "element {i} of tensors does not require grad and does not have a grad_fn")
         };
         let g = match g {
             Some(g) => {
@@ -197,7 +180,11 @@ fn run(
             }
             None => {
                 if t.numel() != 1 {
-                    bail!(Autograd, "grad can be implicitly created only for scalar outputs (the output has shape {})", fmt_shape(t.shape()))
+                    bail!(
+                        Autograd,
+                        "grad can be implicitly created only for scalar outputs (the output has shape {})",
+                        fmt_shape(t.shape())
+                    )
                 }
                 t.ones_like()?
             }
@@ -266,19 +253,12 @@ fn run(
                         s.spawn(move |_| {
                             // Grad mode is per thread: pool threads take the caller's.
                             let _m = GradModeGuard::new(create_graph);
-                            *slot.lock() = Some(run_and_fit(
-                                &job.1,
-                                job.2.clone(),
-                                retain_graph,
-                                create_graph,
-                            ));
+                            *slot.lock() =
+                                Some(run_and_fit(&job.1, job.2.clone(), retain_graph, create_graph));
                         });
                     }
                 });
-                slots
-                    .into_iter()
-                    .map(|m| m.into_inner().expect("every job ran"))
-                    .collect()
+                slots.into_iter().map(|m| m.into_inner().expect("every job ran")).collect()
             }
             _ => jobs
                 .iter()
@@ -295,10 +275,7 @@ fn run(
                 }
                 arena.deps[j] -= 1;
                 if arena.deps[j] == 0 {
-                    ready.push(Ready {
-                        seq: edge.node.seq,
-                        idx: j,
-                    });
+                    ready.push(Ready { seq: edge.node.seq, idx: j });
                 }
             }
         }
@@ -341,11 +318,8 @@ impl Capture {
         }
         let mut run = vec![false; n];
         for &i in order.iter().rev() {
-            let feeds = arena.nodes[i]
-                .next
-                .iter()
-                .flatten()
-                .any(|e| needed[arena.index[&Arc::as_ptr(&e.node)]]);
+            let feeds =
+                arena.nodes[i].next.iter().flatten().any(|e| needed[arena.index[&Arc::as_ptr(&e.node)]]);
             run[i] = feeds;
             needed[i] = needed[i] || feeds;
         }
@@ -359,18 +333,11 @@ type NodeResult = Result<Vec<Option<Tensor>>>;
 /// proportion, e.g. a matmul's backward).
 fn is_heavy(arena: &Arena, i: usize) -> bool {
     const HEAVY_ELEMENTS: usize = 1 << 14;
-    arena.grads[i]
-        .first()
-        .is_some_and(|(_, g)| g.numel() >= HEAVY_ELEMENTS)
+    arena.grads[i].first().is_some_and(|(_, g)| g.numel() >= HEAVY_ELEMENTS)
 }
 
 /// Runs a node and fits each input gradient to its input (shape and dtype).
-fn run_and_fit(
-    node: &Arc<Node>,
-    grad: Tensor,
-    retain_graph: bool,
-    create_graph: bool,
-) -> NodeResult {
+fn run_and_fit(node: &Arc<Node>, grad: Tensor, retain_graph: bool, create_graph: bool) -> NodeResult {
     let inputs = run_node(node, grad, retain_graph, create_graph)?;
     node.next
         .iter()
@@ -390,19 +357,12 @@ fn run_node(
     create_graph: bool,
 ) -> Result<Vec<Option<Tensor>>> {
     // Hooks on the tensor this node produced, then retain_grad, then the node's pre-hooks.
-    let mut grad = if node.tensor_hooks.is_empty() {
-        grad
-    } else {
-        run_grad_hooks(&node.tensor_hooks, grad)?
-    };
+    let mut grad =
+        if node.tensor_hooks.is_empty() { grad } else { run_grad_hooks(&node.tensor_hooks, grad)? };
     for meta in node.retained.lock().iter() {
         if let Some(meta) = meta.upgrade() {
             let mut m = meta.lock();
-            let g = if create_graph {
-                grad.clone()
-            } else {
-                grad.detach()
-            };
+            let g = if create_graph { grad.clone() } else { grad.detach() };
             m.grad = Some(match m.grad.take() {
                 None => g.contiguous_copy()?,
                 Some(prev) => prev.add(&g)?,

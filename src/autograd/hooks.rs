@@ -37,9 +37,7 @@ pub struct HookList<H: ?Sized> {
 
 impl<H: ?Sized> Default for HookList<H> {
     fn default() -> Self {
-        HookList {
-            hooks: Mutex::new(Vec::new()),
-        }
+        HookList { hooks: Mutex::new(Vec::new()) }
     }
 }
 

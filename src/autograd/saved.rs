@@ -45,34 +45,16 @@ impl SavedTensor {
         let version = t.version();
         if t.is_leaf() && t.requires_grad() {
             let leaf = Some(Arc::downgrade(&t.0));
-            return SavedTensor {
-                data: t.detach(),
-                version,
-                output_of: None,
-                leaf,
-                op,
-            };
+            return SavedTensor { data: t.detach(), version, output_of: None, leaf, op };
         }
-        SavedTensor {
-            data: t.clone(),
-            version,
-            output_of: None,
-            leaf: None,
-            op,
-        }
+        SavedTensor { data: t.clone(), version, output_of: None, leaf: None, op }
     }
 
     /// Saves the op's own output, which is not yet attached to its node.
     pub fn output(t: &Tensor, op: &'static str) -> SavedTensor {
         note_saved(t);
         let version = t.version();
-        SavedTensor {
-            data: t.detach(),
-            version,
-            output_of: Some(Weak::new()),
-            leaf: None,
-            op,
-        }
+        SavedTensor { data: t.detach(), version, output_of: Some(Weak::new()), leaf: None, op }
     }
 
     /// Points a saved output at the node that produced it (called while that node is built).

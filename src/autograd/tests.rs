@@ -51,9 +51,7 @@ fn gradients_accumulate_across_calls_and_retain_graph_is_honoured() {
     y.backward(None, false, false).unwrap();
     assert_eq!(grad(&x), vec![4.0, 8.0]);
     let err = y.backward(None, false, false).unwrap_err();
-    assert!(err
-        .to_string()
-        .contains("backward through the graph a second time"));
+    assert!(err.to_string().contains("backward through the graph a second time"));
 }
 
 #[test]
@@ -61,9 +59,7 @@ fn non_scalar_backward_needs_a_gradient() {
     let x = leaf(vec![1.0, 2.0], &[2]);
     let y = x.mul_scalar(2.0).unwrap();
     let err = y.backward(None, false, false).unwrap_err();
-    assert!(err
-        .to_string()
-        .contains("grad can be implicitly created only for scalar outputs"));
+    assert!(err.to_string().contains("grad can be implicitly created only for scalar outputs"));
     let g = Tensor::from_vec(vec![1.0, 0.5], &[2]).unwrap();
     y.backward(Some(g), false, false).unwrap();
     assert_eq!(grad(&x), vec![2.0, 1.0]);
@@ -88,10 +84,7 @@ fn grads_are_cast_back_to_the_input_dtype() {
     let b = Tensor::from_vec(vec![3.0f64, 4.0], &[2]).unwrap();
     let y = a.mul(&b).unwrap();
     assert_eq!(y.dtype(), DType::F64);
-    y.sum(&[], false)
-        .unwrap()
-        .backward(None, false, false)
-        .unwrap();
+    y.sum(&[], false).unwrap().backward(None, false, false).unwrap();
     let g = a.grad().unwrap();
     assert_eq!(g.dtype(), DType::F32);
     assert_eq!(g.to_f64_vec().unwrap(), vec![3.0, 4.0]);
@@ -103,15 +96,8 @@ fn inplace_write_after_save_is_detected() {
     let h = x.mul_scalar(1.0).unwrap();
     let y = h.exp().unwrap(); // saves its output
     y.apply_inplace("add_", &[], |s| s.add_scalar(1.0)).unwrap();
-    let err = y
-        .sum(&[], false)
-        .unwrap()
-        .backward(None, false, false)
-        .unwrap_err();
-    assert!(
-        err.to_string().contains("modified by an inplace operation"),
-        "{err}"
-    );
+    let err = y.sum(&[], false).unwrap().backward(None, false, false).unwrap_err();
+    assert!(err.to_string().contains("modified by an inplace operation"), "{err}");
 }
 
 #[test]
@@ -165,10 +151,8 @@ fn results_are_bitwise_identical_for_one_and_two_threads() {
         }
         let total = total.unwrap();
         total.backward(None, false, false).unwrap();
-        let grads: Vec<Vec<f32>> = leaves
-            .iter()
-            .map(|l| l.grad().unwrap().to_vec::<f32>().unwrap())
-            .collect();
+        let grads: Vec<Vec<f32>> =
+            leaves.iter().map(|l| l.grad().unwrap().to_vec::<f32>().unwrap()).collect();
         let s = big.sum(&[], false).unwrap().to_vec::<f32>().unwrap();
         let e = big.exp().unwrap().to_vec::<f32>().unwrap();
         (total.to_vec::<f32>().unwrap(), grads, s, e)
@@ -191,8 +175,5 @@ fn empty_views_with_offsets_read_as_empty() {
     let col = e.select(1, 1).unwrap();
     assert_eq!(col.to_vec::<i64>().unwrap(), Vec::<i64>::new());
     assert_eq!(col.add(&col).unwrap().numel(), 0);
-    assert_eq!(
-        col.sum(&[], false).unwrap().to_vec::<i64>().unwrap(),
-        vec![0]
-    );
+    assert_eq!(col.sum(&[], false).unwrap().to_vec::<i64>().unwrap(), vec![0]);
 }

@@ -28,10 +28,7 @@ pub enum UnaryOp {
 impl UnaryOp {
     /// Ops defined on integers too (the rest compute in a float dtype).
     pub fn keeps_int(self) -> bool {
-        matches!(
-            self,
-            UnaryOp::Neg | UnaryOp::Abs | UnaryOp::Relu | UnaryOp::Sign | UnaryOp::Clamp { .. }
-        )
+        matches!(self, UnaryOp::Neg | UnaryOp::Abs | UnaryOp::Relu | UnaryOp::Sign | UnaryOp::Clamp { .. })
     }
 }
 
@@ -73,13 +70,7 @@ pub trait BackendStorage: Sized {
     /// Copies `layout`'s elements into a fresh contiguous buffer of `dtype` (a cast when it differs).
     fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self>;
     fn unary(&self, layout: &Layout, op: UnaryOp) -> Result<Self>;
-    fn binary(
-        &self,
-        layout: &Layout,
-        rhs: &Self,
-        rhs_layout: &Layout,
-        op: BinaryOp,
-    ) -> Result<Self>;
+    fn binary(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout, op: BinaryOp) -> Result<Self>;
     fn compare(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout, op: CmpOp) -> Result<Self>;
     fn where_cond(
         &self,
@@ -99,12 +90,6 @@ pub trait BackendStorage: Sized {
     /// out[i] = self[offsets[i]].
     fn gather(&self, offsets: &[usize]) -> Result<Self>;
     /// self[offsets[i]] (+)= src[i] for a contiguous `src`; accumulation sums repeated offsets.
-    fn scatter(
-        &self,
-        offsets: &[usize],
-        src: &Self,
-        src_layout: &Layout,
-        accumulate: bool,
-    ) -> Result<()>;
+    fn scatter(&self, offsets: &[usize], src: &Self, src_layout: &Layout, accumulate: bool) -> Result<()>;
     fn fill(&self, layout: &Layout, value: f64) -> Result<()>;
 }

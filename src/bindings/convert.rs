@@ -42,49 +42,25 @@ pub fn operand(obj: &Bound<'_, PyAny>) -> Option<Tensor> {
 /// Like `operand`, but a TypeError naming the op for anything else.
 pub fn operand_or_err(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     operand(obj).ok_or_else(|| {
-        let ty = obj
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_default();
-        PyTypeError::new_err(format!(
-            "{op}(): argument 'other' must be Tensor or Number, not {ty}"
-        ))
+        let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+        PyTypeError::new_err(format!("{op}(): argument 'other' must be Tensor or Number, not {ty}"))
     })
 }
 
 pub fn tensor_arg(op: &str, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
-    obj.cast::<PyTensor>()
-        .map(|t| t.borrow().t.clone())
-        .map_err(|_| {
-            let ty = obj
-                .get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default();
-            PyTypeError::new_err(format!(
-                "{op}(): argument '{name}' must be Tensor, not {ty}"
-            ))
-        })
+    obj.cast::<PyTensor>().map(|t| t.borrow().t.clone()).map_err(|_| {
+        let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+        PyTypeError::new_err(format!("{op}(): argument '{name}' must be Tensor, not {ty}"))
+    })
 }
 
 fn int_of(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyFloat>() {
-        let ty = obj
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_default();
-        return Err(PyTypeError::new_err(format!(
-            "{op}(): expected an int, but got {ty}"
-        )));
+        let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+        return Err(PyTypeError::new_err(format!("{op}(): expected an int, but got {ty}")));
     }
     obj.extract::<i64>().map_err(|_| {
-        let ty = obj
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_default();
+        let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
         PyTypeError::new_err(format!("{op}(): expected an int, but got {ty}"))
     })
 }
@@ -187,14 +163,8 @@ pub fn nested(obj: &Bound<'_, PyAny>) -> PyResult<Nested> {
             probe = first;
             continue;
         }
-        let ty = probe
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_default();
-        return Err(PyTypeError::new_err(format!(
-            "tensor(): could not infer dtype of {ty}"
-        )));
+        let ty = probe.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+        return Err(PyTypeError::new_err(format!("tensor(): could not infer dtype of {ty}")));
     }
     let mut values = Vec::new();
     walk(obj, 0, &shape, &mut values)?;
@@ -207,19 +177,10 @@ pub fn nested(obj: &Bound<'_, PyAny>) -> PyResult<Nested> {
     } else {
         DType::Bool
     };
-    Ok(Nested {
-        shape,
-        values,
-        dtype,
-    })
+    Ok(Nested { shape, values, dtype })
 }
 
-fn walk(
-    obj: &Bound<'_, PyAny>,
-    depth: usize,
-    shape: &[usize],
-    out: &mut Vec<Scalar>,
-) -> PyResult<()> {
+fn walk(obj: &Bound<'_, PyAny>, depth: usize, shape: &[usize], out: &mut Vec<Scalar>) -> PyResult<()> {
     if let Ok(t) = obj.cast::<PyTensor>() {
         let t = t.borrow().t.clone();
         if t.shape() != &shape[depth..] {
@@ -231,9 +192,7 @@ fn walk(
         }
         let dt = t.dtype();
         match dt {
-            DType::F32 | DType::F64 => {
-                out.extend(t.to_vec::<f64>()?.into_iter().map(Scalar::Float))
-            }
+            DType::F32 | DType::F64 => out.extend(t.to_vec::<f64>()?.into_iter().map(Scalar::Float)),
             DType::I64 => out.extend(t.to_vec::<i64>()?.into_iter().map(Scalar::Int)),
             DType::Bool => out.extend(t.to_vec::<bool>()?.into_iter().map(Scalar::Bool)),
         }
@@ -247,10 +206,7 @@ fn walk(
             }
             None => Err(PyValueError::new_err(format!(
                 "expected a number at dim {depth}, got {}",
-                obj.get_type()
-                    .name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default()
+                obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
             ))),
         };
     }
@@ -258,10 +214,7 @@ fn walk(
         return Err(PyValueError::new_err(format!(
             "expected sequence of length {} at dim {depth} (got {})",
             shape[depth],
-            obj.get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default()
+            obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
         )));
     }
     let seq = obj.cast::<PySequence>()?;
@@ -279,11 +232,7 @@ fn walk(
 }
 
 /// Builds a tensor of `dtype` from flattened values.
-pub fn tensor_from_values(
-    values: &[Scalar],
-    shape: &[usize],
-    dtype: DType,
-) -> crate::Result<Tensor> {
+pub fn tensor_from_values(values: &[Scalar], shape: &[usize], dtype: DType) -> crate::Result<Tensor> {
     match dtype {
         DType::I64 => {
             let v: Vec<i64> = values

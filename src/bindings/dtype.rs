@@ -44,9 +44,7 @@ impl PyDevice {
             return Ok(*d.get());
         }
         let s: String = spec.extract()?;
-        Ok(PyDevice {
-            d: Device::parse(&s)?,
-        })
+        Ok(PyDevice { d: Device::parse(&s)? })
     }
     #[getter]
     fn r#type(&self) -> &'static str {
@@ -71,9 +69,7 @@ impl PyDevice {
             return d.get().d == self.d;
         }
         if let Ok(s) = other.cast::<PyString>() {
-            return Device::parse(&s.to_string())
-                .map(|d| d == self.d)
-                .unwrap_or(false);
+            return Device::parse(&s.to_string()).map(|d| d == self.d).unwrap_or(false);
         }
         false
     }
@@ -93,9 +89,8 @@ static DTYPES: pyo3::sync::PyOnceLock<[Py<PyDType>; 4]> = pyo3::sync::PyOnceLock
 /// The one Python object per dtype (module constants and `Tensor.dtype` are the same objects).
 pub fn dtype_object(py: Python<'_>, d: DType) -> Py<PyDType> {
     let all = DTYPES.get_or_init(py, || {
-        [DType::F32, DType::F64, DType::I64, DType::Bool].map(|d| {
-            Py::new(py, PyDType { d }).expect("allocating one of four small dtype objects")
-        })
+        [DType::F32, DType::F64, DType::I64, DType::Bool]
+            .map(|d| Py::new(py, PyDType { d }).expect("allocating one of four small dtype objects"))
     });
     let i = match d {
         DType::F32 => 0,

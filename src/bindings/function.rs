@@ -36,10 +36,7 @@ impl CustomBackward for PyBackward {
             let r = self.f.bind(py).call1(args).map_err(keep)?;
             let items: Vec<Bound<'_, PyAny>> =
                 if r.is_instance_of::<PyTuple>() || r.is_instance_of::<PyList>() {
-                    r.try_iter()
-                        .map_err(keep)?
-                        .collect::<PyResult<_>>()
-                        .map_err(keep)?
+                    r.try_iter().map_err(keep)?.collect::<PyResult<_>>().map_err(keep)?
                 } else {
                     vec![r]
                 };
@@ -69,20 +66,11 @@ pub fn _function_apply(
     inputs: &Bound<'_, PyAny>,
     outputs: &Bound<'_, PyAny>,
 ) -> PyResult<Vec<PyTensor>> {
-    let ins: Vec<Tensor> = inputs
-        .try_iter()?
-        .map(|o| tensor_arg("apply", "inputs", &o?))
-        .collect::<PyResult<_>>()?;
-    let outs: Vec<Tensor> = outputs
-        .try_iter()?
-        .map(|o| tensor_arg("apply", "outputs", &o?))
-        .collect::<PyResult<_>>()?;
-    let got = attach(
-        intern(name),
-        &ins,
-        outs,
-        Box::new(PyBackward { f: backward }),
-    )?;
+    let ins: Vec<Tensor> =
+        inputs.try_iter()?.map(|o| tensor_arg("apply", "inputs", &o?)).collect::<PyResult<_>>()?;
+    let outs: Vec<Tensor> =
+        outputs.try_iter()?.map(|o| tensor_arg("apply", "outputs", &o?)).collect::<PyResult<_>>()?;
+    let got = attach(intern(name), &ins, outs, Box::new(PyBackward { f: backward }))?;
     Ok(got.into_iter().map(PyTensor::wrap).collect())
 }
 
@@ -101,10 +89,7 @@ impl SavedOutput {
     fn new(t: &Bound<'_, PyAny>) -> PyResult<SavedOutput> {
         let t = tensor_arg("SavedOutput", "tensor", t)?;
         let node = t.grad_fn().map(|n| std::sync::Arc::downgrade(&n));
-        Ok(SavedOutput {
-            alias: t.detach(),
-            node,
-        })
+        Ok(SavedOutput { alias: t.detach(), node })
     }
 
     fn unpack(&self) -> PyTensor {

@@ -99,10 +99,7 @@ fn filled(
 ) -> R {
     let shape = sizes_of(op, size)?;
     let dev = device_of(device)?;
-    finish(
-        Tensor::full(&shape, v, dtype_of(dtype)?.unwrap_or(DType::F32), dev)?,
-        requires_grad,
-    )
+    finish(Tensor::full(&shape, v, dtype_of(dtype)?.unwrap_or(DType::F32), dev)?, requires_grad)
 }
 
 #[pyfunction]
@@ -148,8 +145,8 @@ pub fn full(
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
-    let s = scalar_of(fill_value)
-        .ok_or_else(|| PyTypeError::new_err("full(): fill_value must be a number"))?;
+    let s =
+        scalar_of(fill_value).ok_or_else(|| PyTypeError::new_err("full(): fill_value must be a number"))?;
     let size = PyTuple::new(size.py(), [size])?;
     let dt = dtype_of(dtype)?.unwrap_or(match s {
         Scalar::Float(_) => DType::F32,
@@ -157,10 +154,7 @@ pub fn full(
         Scalar::Bool(_) => DType::Bool,
     });
     let shape = sizes_of("full", &size)?;
-    finish(
-        Tensor::full(&shape, s.to_f64(), dt, device_of(device)?)?,
-        requires_grad,
-    )
+    finish(Tensor::full(&shape, s.to_f64(), dt, device_of(device)?)?, requires_grad)
 }
 
 fn like(
@@ -217,10 +211,7 @@ pub fn full_like(
     requires_grad: bool,
 ) -> R {
     let (s, d) = like(input, dtype, "full_like")?;
-    finish(
-        Tensor::full(&s, fill_value, d, device_of(device)?)?,
-        requires_grad,
-    )
+    finish(Tensor::full(&s, fill_value, d, device_of(device)?)?, requires_grad)
 }
 
 #[pyfunction]
@@ -260,13 +251,7 @@ pub fn rand(
 ) -> R {
     let _ = generator;
     device_of(device)?;
-    finish(
-        Tensor::rand(
-            &sizes_of("rand", size)?,
-            dtype_of(dtype)?.unwrap_or(DType::F32),
-        )?,
-        requires_grad,
-    )
+    finish(Tensor::rand(&sizes_of("rand", size)?, dtype_of(dtype)?.unwrap_or(DType::F32))?, requires_grad)
 }
 
 #[pyfunction]
@@ -280,13 +265,7 @@ pub fn randn(
 ) -> R {
     let _ = generator;
     device_of(device)?;
-    finish(
-        Tensor::randn(
-            &sizes_of("randn", size)?,
-            dtype_of(dtype)?.unwrap_or(DType::F32),
-        )?,
-        requires_grad,
-    )
+    finish(Tensor::randn(&sizes_of("randn", size)?, dtype_of(dtype)?.unwrap_or(DType::F32))?, requires_grad)
 }
 
 #[pyfunction]
@@ -301,11 +280,7 @@ pub fn randint(
     // randint(high, size) or randint(low, high, size)
     let (low, high, size) = match args.len() {
         2 => (0i64, args.get_item(0)?.extract::<i64>()?, args.get_item(1)?),
-        3 => (
-            args.get_item(0)?.extract::<i64>()?,
-            args.get_item(1)?.extract::<i64>()?,
-            args.get_item(2)?,
-        ),
+        3 => (args.get_item(0)?.extract::<i64>()?, args.get_item(1)?.extract::<i64>()?, args.get_item(2)?),
         _ => {
             return Err(PyTypeError::new_err(
                 "randint(low=0, high, size): expected 2 or 3 positional arguments",
@@ -314,12 +289,7 @@ pub fn randint(
     };
     let size = PyTuple::new(args.py(), [size])?;
     finish(
-        Tensor::randint(
-            low,
-            high,
-            &sizes_of("randint", &size)?,
-            dtype_of(dtype)?.unwrap_or(DType::I64),
-        )?,
+        Tensor::randint(low, high, &sizes_of("randint", &size)?, dtype_of(dtype)?.unwrap_or(DType::I64))?,
         requires_grad,
     )
 }
@@ -348,10 +318,7 @@ pub fn arange(
     };
     let any_float = [s, e, st].iter().any(|v| matches!(v, Scalar::Float(_)));
     let dt = dtype_of(dtype)?.unwrap_or(if any_float { DType::F32 } else { DType::I64 });
-    finish(
-        Tensor::arange(s.to_f64(), e.to_f64(), st.to_f64(), dt)?,
-        requires_grad,
-    )
+    finish(Tensor::arange(s.to_f64(), e.to_f64(), st.to_f64(), dt)?, requires_grad)
 }
 
 #[pyfunction]
@@ -371,12 +338,7 @@ pub fn linspace(
         ));
     }
     finish(
-        Tensor::linspace(
-            start,
-            end,
-            steps as usize,
-            dtype_of(dtype)?.unwrap_or(DType::F32),
-        )?,
+        Tensor::linspace(start, end, steps as usize, dtype_of(dtype)?.unwrap_or(DType::F32))?,
         requires_grad,
     )
 }
@@ -397,14 +359,7 @@ pub fn eye(
             "eye: n and m must be non-negative, got {n} and {m}"
         )));
     }
-    finish(
-        Tensor::eye(
-            n as usize,
-            m as usize,
-            dtype_of(dtype)?.unwrap_or(DType::F32),
-        )?,
-        requires_grad,
-    )
+    finish(Tensor::eye(n as usize, m as usize, dtype_of(dtype)?.unwrap_or(DType::F32))?, requires_grad)
 }
 
 #[pyfunction]
@@ -416,27 +371,18 @@ pub fn from_numpy(arr: &Bound<'_, PyAny>) -> R {
 pub fn legacy_new(args: &Bound<'_, PyTuple>, dtype: DType) -> R {
     if args.len() == 1 {
         let a = args.get_item(0)?;
-        if a.is_instance_of::<PyList>()
-            || a.is_instance_of::<PyTuple>()
-            || a.cast::<PyTensor>().is_ok()
-        {
+        if a.is_instance_of::<PyList>() || a.is_instance_of::<PyTuple>() || a.cast::<PyTensor>().is_ok() {
             return tensor_impl(&a, Some(dtype), false);
         }
     }
-    if args.iter().all(|a| {
-        a.extract::<i64>().is_ok() && scalar_of(&a).is_some_and(|s| matches!(s, Scalar::Int(_)))
-    }) {
+    if args
+        .iter()
+        .all(|a| a.extract::<i64>().is_ok() && scalar_of(&a).is_some_and(|s| matches!(s, Scalar::Int(_))))
+    {
         let shape = sizes_of("Tensor", args)?;
-        return Ok(PyTensor::wrap(Tensor::full(
-            &shape,
-            0.0,
-            dtype,
-            crate::Device::Cpu,
-        )?));
+        return Ok(PyTensor::wrap(Tensor::full(&shape, 0.0, dtype, crate::Device::Cpu)?));
     }
-    Err(PyTypeError::new_err(
-        "new(): expected a sequence of numbers or sizes as ints",
-    ))
+    Err(PyTypeError::new_err("new(): expected a sequence of numbers or sizes as ints"))
 }
 
 #[pyfunction]
@@ -448,44 +394,31 @@ pub fn _legacy(args: &Bound<'_, PyTuple>) -> R {
 }
 
 fn tensors_of(op: &str, seq: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
-    if seq.cast::<PyTensor>().is_ok()
-        || !(seq.is_instance_of::<PyList>() || seq.is_instance_of::<PyTuple>())
+    if seq.cast::<PyTensor>().is_ok() || !(seq.is_instance_of::<PyList>() || seq.is_instance_of::<PyTuple>())
     {
         return Err(PyTypeError::new_err(format!(
             "{op}(): argument 'tensors' must be tuple of Tensors, not {}",
             seq.get_type().name()?
         )));
     }
-    seq.try_iter()?
-        .map(|o| tensor_arg(op, "tensors", &o?))
-        .collect()
+    seq.try_iter()?.map(|o| tensor_arg(op, "tensors", &o?)).collect()
 }
 
 #[pyfunction]
 #[pyo3(signature = (tensors, dim=0))]
 pub fn cat(tensors: &Bound<'_, PyAny>, dim: i64) -> R {
-    Ok(PyTensor::wrap(Tensor::cat(
-        &tensors_of("cat", tensors)?,
-        dim,
-    )?))
+    Ok(PyTensor::wrap(Tensor::cat(&tensors_of("cat", tensors)?, dim)?))
 }
 
 #[pyfunction]
 #[pyo3(signature = (tensors, dim=0))]
 pub fn stack(tensors: &Bound<'_, PyAny>, dim: i64) -> R {
-    Ok(PyTensor::wrap(Tensor::stack(
-        &tensors_of("stack", tensors)?,
-        dim,
-    )?))
+    Ok(PyTensor::wrap(Tensor::stack(&tensors_of("stack", tensors)?, dim)?))
 }
 
 #[pyfunction]
 #[pyo3(name = "where")]
-pub fn where_(
-    condition: &Bound<'_, PyAny>,
-    input: &Bound<'_, PyAny>,
-    other: &Bound<'_, PyAny>,
-) -> R {
+pub fn where_(condition: &Bound<'_, PyAny>, input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>) -> R {
     let c = tensor_arg("where", "condition", condition)?;
     let a = super::convert::operand_or_err("where", input)?;
     let b = super::convert::operand_or_err("where", other)?;
@@ -506,9 +439,7 @@ pub fn _set_grad_enabled(mode: bool) {
 #[pyfunction]
 pub fn set_num_threads(n: i64) -> PyResult<()> {
     if n < 1 {
-        return Err(PyValueError::new_err(format!(
-            "set_num_threads expects a positive integer, got {n}"
-        )));
+        return Err(PyValueError::new_err(format!("set_num_threads expects a positive integer, got {n}")));
     }
     crate::backend::cpu::parallel::set_num_threads(n as usize);
     Ok(())
@@ -577,8 +508,7 @@ pub fn _grad<'py>(
     let ins = tensor_list("grad", inputs)?;
     let grads = grad_list(grad_outputs, roots.len())?;
     let retain = retain_graph.unwrap_or(create_graph);
-    let got = py
-        .detach(move || autograd::grad(&roots, &grads, &ins, retain, create_graph, allow_unused))?;
+    let got = py.detach(move || autograd::grad(&roots, &grads, &ins, retain, create_graph, allow_unused))?;
     let items: Vec<Option<PyTensor>> = got.into_iter().map(|g| g.map(PyTensor::wrap)).collect();
     PyTuple::new(py, items)
 }
@@ -593,8 +523,7 @@ pub fn backward_into(
     create_graph: bool,
 ) -> PyResult<()> {
     let ins = inputs.clone();
-    let got =
-        py.detach(move || autograd::grad(&roots, &grads, &ins, retain, create_graph, true))?;
+    let got = py.detach(move || autograd::grad(&roots, &grads, &ins, retain, create_graph, true))?;
     for (t, g) in inputs.iter().zip(got) {
         if let Some(g) = g {
             let g = if create_graph { g } else { g.detach() };
@@ -623,14 +552,9 @@ pub fn _backward(
     let grads = grad_list(grad_tensors, roots.len())?;
     let retain = retain_graph.unwrap_or(create_graph);
     match inputs {
-        Some(i) if !i.is_none() => backward_into(
-            py,
-            roots,
-            grads,
-            tensor_list("backward", i)?,
-            retain,
-            create_graph,
-        ),
+        Some(i) if !i.is_none() => {
+            backward_into(py, roots, grads, tensor_list("backward", i)?, retain, create_graph)
+        }
         _ => {
             py.detach(move || autograd::backward(&roots, &grads, retain, create_graph))?;
             Ok(())

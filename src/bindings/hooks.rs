@@ -19,12 +19,7 @@ pub fn take_pending() -> Option<PyErr> {
 }
 
 pub(crate) fn keep(e: PyErr) -> Error {
-    let msg = Python::attach(|py| {
-        e.value(py)
-            .repr()
-            .map(|r| r.to_string())
-            .unwrap_or_default()
-    });
+    let msg = Python::attach(|py| e.value(py).repr().map(|r| r.to_string()).unwrap_or_default());
     let mut p = PENDING.lock();
     if p.is_none() {
         *p = Some(e);
@@ -32,23 +27,14 @@ pub(crate) fn keep(e: PyErr) -> Error {
     Error::Autograd(format!("a Python hook raised {msg}"))
 }
 
-fn tensor_result(
-    py: Python<'_>,
-    r: Bound<'_, PyAny>,
-    like: &Tensor,
-    what: &str,
-) -> Result<Option<Tensor>> {
+fn tensor_result(py: Python<'_>, r: Bound<'_, PyAny>, like: &Tensor, what: &str) -> Result<Option<Tensor>> {
     if r.is_none() {
         return Ok(None);
     }
     let t = match r.cast::<PyTensor>() {
         Ok(t) => t.borrow().t.clone(),
         Err(_) => {
-            let ty = r
-                .get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default();
+            let ty = r.get_type().name().map(|n| n.to_string()).unwrap_or_default();
             return Err(keep(pyo3::exceptions::PyTypeError::new_err(format!(
                 "{what} must return None or a Tensor, got {ty}"
             ))));
@@ -70,11 +56,7 @@ pub struct PyGradHook(pub Py<PyAny>);
 impl GradHook for PyGradHook {
     fn call(&self, grad: &Tensor) -> Result<Option<Tensor>> {
         Python::attach(|py| {
-            let r = self
-                .0
-                .bind(py)
-                .call1((PyTensor::wrap(grad.clone()),))
-                .map_err(keep)?;
+            let r = self.0.bind(py).call1((PyTensor::wrap(grad.clone()),)).map_err(keep)?;
             tensor_result(py, r, grad, "hook")
         })
     }
@@ -85,10 +67,7 @@ pub struct PyPostAccumulateHook(pub Py<PyAny>);
 impl PostAccumulateHook for PyPostAccumulateHook {
     fn call(&self, leaf: &Tensor) -> Result<()> {
         Python::attach(|py| {
-            self.0
-                .bind(py)
-                .call1((PyTensor::wrap(leaf.clone()),))
-                .map_err(keep)?;
+            self.0.bind(py).call1((PyTensor::wrap(leaf.clone()),)).map_err(keep)?;
             Ok(())
         })
     }
@@ -152,9 +131,7 @@ pub struct RemovableHandle {
 
 impl RemovableHandle {
     pub fn new(remover: Box<dyn Fn() + Send + Sync>) -> Self {
-        RemovableHandle {
-            remover: Some(remover),
-        }
+        RemovableHandle { remover: Some(remover) }
     }
 }
 

@@ -41,40 +41,28 @@ fn item_of<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Item<'py>> {
         let t = t.borrow().t.clone();
         return match t.dtype() {
             DType::I64 | DType::Bool => Ok(Item::Tensor(t)),
-            _ => Err(PyIndexError::new_err(
-                "tensors used as indices must be long, int, byte or bool tensors",
-            )),
+            _ => {
+                Err(PyIndexError::new_err("tensors used as indices must be long, int, byte or bool tensors"))
+            }
         };
     }
     if obj.is_instance_of::<PyList>() {
         let n = super::convert::nested(obj)?;
-        let dt = if n.values.is_empty() {
-            DType::I64
-        } else {
-            n.dtype
-        };
+        let dt = if n.values.is_empty() { DType::I64 } else { n.dtype };
         if dt == DType::F32 {
             return Err(PyIndexError::new_err(
                 "tensors used as indices must be long, int, byte or bool tensors",
             ));
         }
-        return Ok(Item::Tensor(super::convert::tensor_from_values(
-            &n.values, &n.shape, dt,
-        )?));
+        return Ok(Item::Tensor(super::convert::tensor_from_values(&n.values, &n.shape, dt)?));
     }
     if obj.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err(
-            "indexing with a Python bool is not supported",
-        ));
+        return Err(PyTypeError::new_err("indexing with a Python bool is not supported"));
     }
     if let Ok(i) = obj.extract::<i64>() {
         return Ok(Item::Int(i));
     }
-    let ty = obj
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_default();
+    let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
     // torch: a float index is an IndexError, other types a TypeError.
     let err = if obj.is_instance_of::<pyo3::types::PyFloat>() {
         PyIndexError::new_err
@@ -88,19 +76,13 @@ fn item_of<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Item<'py>> {
 
 pub fn parse_index<'py>(t: &Tensor, index: &Bound<'py, PyAny>) -> PyResult<IndexSpec> {
     let items: Vec<Item<'py>> = if index.is_instance_of::<PyTuple>() {
-        index
-            .cast::<PyTuple>()?
-            .iter()
-            .map(|o| item_of(&o))
-            .collect::<PyResult<_>>()?
+        index.cast::<PyTuple>()?.iter().map(|o| item_of(&o)).collect::<PyResult<_>>()?
     } else {
         vec![item_of(index)?]
     };
     let used: usize = items.iter().map(consumes).sum();
     if items.iter().filter(|i| matches!(i, Item::Ellipsis)).count() > 1 {
-        return Err(PyIndexError::new_err(
-            "an index can only have a single ellipsis ('...')",
-        ));
+        return Err(PyIndexError::new_err("an index can only have a single ellipsis ('...')"));
     }
     if used > t.ndim() {
         return Err(PyIndexError::new_err(format!(
@@ -133,17 +115,8 @@ pub fn parse_index<'py>(t: &Tensor, index: &Bound<'py, PyAny>) -> PyResult<Index
                 }
                 let start = ind.start.max(0) as usize;
                 let stop = ind.stop.max(0) as usize;
-                spec.basic.push(BasicIndex::Slice {
-                    dim,
-                    start,
-                    stop,
-                    step: ind.step as usize,
-                });
-                shape[src] = if stop > start {
-                    (stop - start).div_ceil(ind.step as usize)
-                } else {
-                    0
-                };
+                spec.basic.push(BasicIndex::Slice { dim, start, stop, step: ind.step as usize });
+                shape[src] = if stop > start { (stop - start).div_ceil(ind.step as usize) } else { 0 };
                 dim += 1;
                 src += 1;
             }
@@ -194,16 +167,8 @@ pub fn value_tensor(value: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Tensor> 
     }
     if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
         let n = super::convert::nested(value)?;
-        return Ok(super::convert::tensor_from_values(
-            &n.values, &n.shape, dtype,
-        )?);
+        return Ok(super::convert::tensor_from_values(&n.values, &n.shape, dtype)?);
     }
-    let ty = value
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_default();
-    Err(PyTypeError::new_err(format!(
-        "can't assign a {ty} to a Tensor"
-    )))
+    let ty = value.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+    Err(PyTypeError::new_err(format!("can't assign a {ty} to a Tensor")))
 }

@@ -40,9 +40,7 @@ impl PyNode {
             .next
             .iter()
             .map(|e| match e {
-                Some(e) => (PyNode::new(e.node.clone()), 0usize)
-                    .into_pyobject(py)
-                    .map(|t| t.into_any()),
+                Some(e) => (PyNode::new(e.node.clone()), 0usize).into_pyobject(py).map(|t| t.into_any()),
                 None => (py.None(), 0usize).into_pyobject(py).map(|t| t.into_any()),
             })
             .collect::<PyResult<_>>()?;
@@ -52,18 +50,12 @@ impl PyNode {
     /// Registers `hook(grad_inputs, grad_outputs)`, run after this node computed its input
     /// gradients; a returned tuple replaces them.
     fn register_hook(&self, hook: Py<PyAny>) -> super::hooks::RemovableHandle {
-        self.add_hook(super::hooks::PyNodeHook {
-            pre: None,
-            post: Some(hook),
-        })
+        self.add_hook(super::hooks::PyNodeHook { pre: None, post: Some(hook) })
     }
 
     /// Registers `hook(grad_outputs)`, run before this node; a returned tuple replaces them.
     fn register_prehook(&self, hook: Py<PyAny>) -> super::hooks::RemovableHandle {
-        self.add_hook(super::hooks::PyNodeHook {
-            pre: Some(hook),
-            post: None,
-        })
+        self.add_hook(super::hooks::PyNodeHook { pre: Some(hook), post: None })
     }
 
     /// Shape of the tensor this node differentiates (ferrograd extension).
@@ -87,30 +79,21 @@ impl PyNode {
     /// For an AccumulateGrad node: the leaf it accumulates into.
     #[getter]
     fn variable(&self) -> PyResult<super::tensor::PyTensor> {
-        self.node
-            .variable()
-            .map(super::tensor::PyTensor::wrap)
-            .ok_or_else(|| {
-                pyo3::exceptions::PyAttributeError::new_err(format!(
-                    "'{}' object has no attribute 'variable'",
-                    self.node.name
-                ))
-            })
+        self.node.variable().map(super::tensor::PyTensor::wrap).ok_or_else(|| {
+            pyo3::exceptions::PyAttributeError::new_err(format!(
+                "'{}' object has no attribute 'variable'",
+                self.node.name
+            ))
+        })
     }
 
     fn __repr__(&self) -> String {
         let short = self.node.name.rsplit("::").next().unwrap_or(self.node.name);
-        format!(
-            "<{short} object at {:#x}>",
-            Arc::as_ptr(&self.node) as usize
-        )
+        format!("<{short} object at {:#x}>", Arc::as_ptr(&self.node) as usize)
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other
-            .cast::<PyNode>()
-            .map(|o| Arc::ptr_eq(&o.get().node, &self.node))
-            .unwrap_or(false)
+        other.cast::<PyNode>().map(|o| Arc::ptr_eq(&o.get().node, &self.node)).unwrap_or(false)
     }
 
     fn __hash__(&self) -> isize {

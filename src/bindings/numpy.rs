@@ -35,15 +35,12 @@ pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     let np = arr.py().import("numpy")?;
     if !arr.is_instance(&np.getattr("ndarray")?)? {
         let ty = arr.get_type().name()?.to_string();
-        return Err(PyTypeError::new_err(format!(
-            "expected np.ndarray (got {ty})"
-        )));
+        return Err(PyTypeError::new_err(format!("expected np.ndarray (got {ty})")));
     }
     let ai = arr.getattr("__array_interface__")?;
     let ai = ai.cast::<PyDict>()?;
     let get = |k: &str| -> PyResult<Bound<'_, PyAny>> {
-        ai.get_item(k)?
-            .ok_or_else(|| PyValueError::new_err(format!("array interface without '{k}'")))
+        ai.get_item(k)?.ok_or_else(|| PyValueError::new_err(format!("array interface without '{k}'")))
     };
     let ts: String = get("typestr")?.extract()?;
     let native_le = ts.starts_with('<') || ts.starts_with('|');
@@ -89,11 +86,7 @@ pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
         }
         _ => crate::shape::contiguous_strides(&shape).to_vec(),
     };
-    let layout = Layout {
-        shape: shape.as_slice().into(),
-        strides: strides.as_slice().into(),
-        offset: 0,
-    };
+    let layout = Layout { shape: shape.as_slice().into(), strides: strides.as_slice().into(), offset: 0 };
     let len = layout.storage_span();
     let owner: Box<dyn std::any::Any + Send + Sync> = Box::new(arr.clone().unbind());
     // SAFETY: the array interface describes `len` elements from `ptr`, kept alive by `owner`.

@@ -45,18 +45,14 @@ fn alpha_scaled(other: Tensor, alpha: Option<&Bound<'_, PyAny>>) -> PyResult<Ten
     match alpha {
         None => Ok(other),
         Some(a) => {
-            let s = super::convert::scalar_of(a)
-                .ok_or_else(|| PyTypeError::new_err("alpha must be a number"))?;
+            let s =
+                super::convert::scalar_of(a).ok_or_else(|| PyTypeError::new_err("alpha must be a number"))?;
             Ok(other.mul(&Tensor::wrapped_scalar(s))?)
         }
     }
 }
 
-fn tolist_rec<'py>(
-    py: Python<'py>,
-    vals: &[Scalar],
-    shape: &[usize],
-) -> PyResult<Bound<'py, PyAny>> {
+fn tolist_rec<'py>(py: Python<'py>, vals: &[Scalar], shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {
     if shape.is_empty() {
         return match vals[0] {
             Scalar::Float(f) => f.into_bound_py_any(py),
@@ -193,7 +189,7 @@ impl PyTensor {
 
     #[getter]
     fn data(&self) -> PyTensor {
-        PyTensor::wrap(self.t.detach())
+        PyTensor::wrap(self.t.data_alias())
     }
     #[setter]
     fn set_data(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -241,22 +237,15 @@ impl PyTensor {
     /// Registers `hook(grad) -> Tensor | None`, run when the gradient for this tensor is
     /// computed; a returned tensor replaces the gradient.
     fn register_hook(&self, hook: Py<PyAny>) -> PyResult<super::hooks::RemovableHandle> {
-        let r = self
-            .t
-            .register_hook(std::sync::Arc::new(super::hooks::PyGradHook(hook)))?;
+        let r = self.t.register_hook(std::sync::Arc::new(super::hooks::PyGradHook(hook)))?;
         Ok(super::hooks::RemovableHandle::new(r))
     }
 
     /// Registers `hook(tensor)`, run after a backward accumulated into this leaf's `.grad`.
-    fn register_post_accumulate_grad_hook(
-        &self,
-        hook: Py<PyAny>,
-    ) -> PyResult<super::hooks::RemovableHandle> {
-        let r = self
-            .t
-            .register_post_accumulate_grad_hook(std::sync::Arc::new(
-                super::hooks::PyPostAccumulateHook(hook),
-            ))?;
+    fn register_post_accumulate_grad_hook(&self, hook: Py<PyAny>) -> PyResult<super::hooks::RemovableHandle> {
+        let r = self.t.register_post_accumulate_grad_hook(std::sync::Arc::new(
+            super::hooks::PyPostAccumulateHook(hook),
+        ))?;
         Ok(super::hooks::RemovableHandle::new(r))
     }
 
@@ -296,18 +285,9 @@ impl PyTensor {
             let ins = if i.cast::<PyTensor>().is_ok() {
                 vec![tensor_arg("backward", "inputs", i)?]
             } else {
-                i.try_iter()?
-                    .map(|o| tensor_arg("backward", "inputs", &o?))
-                    .collect::<PyResult<_>>()?
+                i.try_iter()?.map(|o| tensor_arg("backward", "inputs", &o?)).collect::<PyResult<_>>()?
             };
-            return super::functions::backward_into(
-                py,
-                vec![t],
-                vec![g],
-                ins,
-                retain,
-                create_graph,
-            );
+            return super::functions::backward_into(py, vec![t], vec![g], ins, retain, create_graph);
         }
         // The whole backward runs without the GIL: other Python threads keep going.
         py.detach(move || t.backward(g, retain, create_graph))?;
@@ -342,9 +322,7 @@ impl PyTensor {
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let py = slf.py();
-        py.import("ferrograd._tensor_str")?
-            .call_method1("tensor_repr", (slf,))?
-            .extract()
+        py.import("ferrograd._tensor_str")?.call_method1("tensor_repr", (slf,))?.extract()
     }
 
     fn __len__(&self) -> PyResult<usize> {
@@ -362,9 +340,7 @@ impl PyTensor {
         let items: Vec<PyTensor> = (0..t.shape()[0] as i64)
             .map(|i| t.select(0, i).map(PyTensor::wrap))
             .collect::<crate::Result<_>>()?;
-        PyList::new(slf.py(), items)?
-            .try_iter()
-            .map(|i| i.into_any())
+        PyList::new(slf.py(), items)?.try_iter().map(|i| i.into_any())
     }
 
     fn __bool__(&self) -> PyResult<bool> {
@@ -431,9 +407,7 @@ impl PyTensor {
         modulo: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         if modulo.is_some_and(|m| !m.is_none()) {
-            return Err(PyTypeError::new_err(
-                "pow() with a modulo is not supported for tensors",
-            ));
+            return Err(PyTypeError::new_err("pow() with a modulo is not supported for tensors"));
         }
         binop(py, o, |o| self.t.pow(o))
     }
@@ -444,9 +418,7 @@ impl PyTensor {
         modulo: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         if modulo.is_some_and(|m| !m.is_none()) {
-            return Err(PyTypeError::new_err(
-                "pow() with a modulo is not supported for tensors",
-            ));
+            return Err(PyTypeError::new_err("pow() with a modulo is not supported for tensors"));
         }
         binop(py, o, |o| o.pow(&self.t))
     }
@@ -565,15 +537,11 @@ impl PyTensor {
 
     #[pyo3(signature = (other, *, alpha=None))]
     fn add(&self, other: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> R {
-        ok(self
-            .t
-            .add(&alpha_scaled(operand_or_err("add", other)?, alpha)?))
+        ok(self.t.add(&alpha_scaled(operand_or_err("add", other)?, alpha)?))
     }
     #[pyo3(signature = (other, *, alpha=None))]
     fn sub(&self, other: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> R {
-        ok(self
-            .t
-            .sub(&alpha_scaled(operand_or_err("sub", other)?, alpha)?))
+        ok(self.t.sub(&alpha_scaled(operand_or_err("sub", other)?, alpha)?))
     }
     fn mul(&self, other: &Bound<'_, PyAny>) -> R {
         ok(self.t.mul(&operand_or_err("mul", other)?))
@@ -639,11 +607,7 @@ impl PyTensor {
         Ok(slf)
     }
     #[pyo3(signature = (min=None, max=None))]
-    fn clamp_(
-        slf: PyRef<'_, Self>,
-        min: Option<f64>,
-        max: Option<f64>,
-    ) -> PyResult<PyRef<'_, Self>> {
+    fn clamp_(slf: PyRef<'_, Self>, min: Option<f64>, max: Option<f64>) -> PyResult<PyRef<'_, Self>> {
         slf.t.apply_inplace("clamp_", &[], |s| s.clamp(min, max))?;
         Ok(slf)
     }
@@ -665,12 +629,7 @@ impl PyTensor {
     }
     fn fill_<'a>(slf: PyRef<'a, Self>, value: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
         let v = super::convert::scalar_of(value)
-            .or_else(|| {
-                value
-                    .cast::<PyTensor>()
-                    .ok()
-                    .and_then(|t| t.borrow().t.item().ok())
-            })
+            .or_else(|| value.cast::<PyTensor>().ok().and_then(|t| t.borrow().t.item().ok()))
             .ok_or_else(|| PyTypeError::new_err("fill_(): argument 'value' must be a number"))?;
         slf.t.fill_(v)?;
         Ok(slf)
@@ -743,12 +702,7 @@ impl PyTensor {
     // ---- reductions ----------------------------------------------------------------------------
 
     #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn sum(
-        &self,
-        dim: Option<&Bound<'_, PyAny>>,
-        keepdim: bool,
-        dtype: Option<&Bound<'_, PyAny>>,
-    ) -> R {
+    fn sum(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> R {
         let d = dims_of("sum", dim)?.unwrap_or_default();
         let src = match dtype_of(dtype)? {
             Some(dt) => self.t.to_dtype(dt)?,
@@ -757,12 +711,7 @@ impl PyTensor {
         ok(src.sum(&d, keepdim))
     }
     #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn mean(
-        &self,
-        dim: Option<&Bound<'_, PyAny>>,
-        keepdim: bool,
-        dtype: Option<&Bound<'_, PyAny>>,
-    ) -> R {
+    fn mean(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> R {
         let d = dims_of("mean", dim)?.unwrap_or_default();
         let src = match dtype_of(dtype)? {
             Some(dt) => self.t.to_dtype(dt)?,
@@ -771,17 +720,10 @@ impl PyTensor {
         ok(src.mean(&d, keepdim))
     }
     #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn prod(
-        &self,
-        dim: Option<&Bound<'_, PyAny>>,
-        keepdim: bool,
-        dtype: Option<&Bound<'_, PyAny>>,
-    ) -> R {
+    fn prod(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> R {
         let d = match dim {
             Some(o) if !o.is_none() => vec![o.extract::<i64>().map_err(|_| {
-                PyTypeError::new_err(
-                    "prod(): argument 'dim' must be int (prod reduces one dim at a time)",
-                )
+                PyTypeError::new_err("prod(): argument 'dim' must be int (prod reduces one dim at a time)")
             })?],
             _ => Vec::new(),
         };
@@ -833,15 +775,11 @@ impl PyTensor {
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
     fn amax(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> R {
-        ok(self
-            .t
-            .amax(&dims_of("amax", dim)?.unwrap_or_default(), keepdim))
+        ok(self.t.amax(&dims_of("amax", dim)?.unwrap_or_default(), keepdim))
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
     fn amin(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> R {
-        ok(self
-            .t
-            .amin(&dims_of("amin", dim)?.unwrap_or_default(), keepdim))
+        ok(self.t.amin(&dims_of("amin", dim)?.unwrap_or_default(), keepdim))
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
     fn argmax(&self, dim: Option<i64>, keepdim: bool) -> R {
@@ -853,10 +791,7 @@ impl PyTensor {
     }
     #[pyo3(signature = (dim, keepdim=false))]
     fn logsumexp(&self, dim: &Bound<'_, PyAny>, keepdim: bool) -> R {
-        ok(self.t.logsumexp(
-            &dims_of("logsumexp", Some(dim))?.unwrap_or_default(),
-            keepdim,
-        ))
+        ok(self.t.logsumexp(&dims_of("logsumexp", Some(dim))?.unwrap_or_default(), keepdim))
     }
     #[pyo3(signature = (dim, dtype=None))]
     fn softmax(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> R {
@@ -887,9 +822,7 @@ impl PyTensor {
     }
     fn view_as(&self, other: &Bound<'_, PyAny>) -> R {
         let o = tensor_arg("view_as", "other", other)?;
-        ok(self
-            .t
-            .view(&o.shape().iter().map(|&d| d as i64).collect::<Vec<_>>()))
+        ok(self.t.view(&o.shape().iter().map(|&d| d as i64).collect::<Vec<_>>()))
     }
     fn reshape_as(&self, other: &Bound<'_, PyAny>) -> R {
         let o = tensor_arg("reshape_as", "other", other)?;
@@ -927,9 +860,7 @@ impl PyTensor {
         ok(self.t.expand(&shape_of("expand", sizes)?))
     }
     fn expand_as(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self
-            .t
-            .expand_to(tensor_arg("expand_as", "other", other)?.shape()))
+        ok(self.t.expand_to(tensor_arg("expand_as", "other", other)?.shape()))
     }
     #[pyo3(signature = (dim=None))]
     fn squeeze(&self, dim: Option<&Bound<'_, PyAny>>) -> R {
@@ -982,9 +913,7 @@ impl PyTensor {
         PyTensor::wrap(self.t.clone())
     }
     fn type_as(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self
-            .t
-            .to_dtype(tensor_arg("type_as", "other", other)?.dtype()))
+        ok(self.t.to_dtype(tensor_arg("type_as", "other", other)?.dtype()))
     }
     /// `.to(dtype)`, `.to(device)`, `.to(other)`, and the keyword forms.
     #[pyo3(signature = (*args, dtype=None, device=None, non_blocking=false, copy=false))]
@@ -1066,11 +995,7 @@ impl PyTensor {
     #[pyo3(name = "where")]
     fn where_(&self, condition: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>) -> R {
         let c = tensor_arg("where", "condition", condition)?;
-        ok(Tensor::where_(
-            &c,
-            &self.t,
-            &operand_or_err("where", other)?,
-        ))
+        ok(Tensor::where_(&c, &self.t, &operand_or_err("where", other)?))
     }
 
     /// Formats a 0-d tensor as its number (`f"{t:.3f}"`), anything else as its repr.
@@ -1082,10 +1007,7 @@ impl PyTensor {
             return v.call_method1("__format__", (spec,))?.extract();
         }
         let r: String = PyTensor::__repr__(slf)?;
-        py.get_type::<pyo3::types::PyString>()
-            .call1((r,))?
-            .call_method1("__format__", (spec,))?
-            .extract()
+        py.get_type::<pyo3::types::PyString>().call1((r,))?.call_method1("__format__", (spec,))?.extract()
     }
 
     fn masked_fill(&self, mask: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> R {
@@ -1115,39 +1037,19 @@ impl PyTensor {
         max: bool,
     ) -> PyResult<Py<PyAny>> {
         match dim {
-            None => PyTensor::wrap(if max {
-                self.t.max_all()?
-            } else {
-                self.t.min_all()?
-            })
-            .into_py_any(py),
-            Some(d) if d.is_none() => PyTensor::wrap(if max {
-                self.t.max_all()?
-            } else {
-                self.t.min_all()?
-            })
-            .into_py_any(py),
+            None => PyTensor::wrap(if max { self.t.max_all()? } else { self.t.min_all()? }).into_py_any(py),
+            Some(d) if d.is_none() => {
+                PyTensor::wrap(if max { self.t.max_all()? } else { self.t.min_all()? }).into_py_any(py)
+            }
             Some(d) => {
                 if let Ok(o) = d.cast::<PyTensor>() {
                     let o = o.borrow().t.clone();
-                    let r = if max {
-                        self.t.maximum(&o)?
-                    } else {
-                        self.t.minimum(&o)?
-                    };
+                    let r = if max { self.t.maximum(&o)? } else { self.t.minimum(&o)? };
                     return PyTensor::wrap(r).into_py_any(py);
                 }
                 let d: i64 = d.extract()?;
-                let (v, i) = if max {
-                    self.t.max_dim(d, keepdim)?
-                } else {
-                    self.t.min_dim(d, keepdim)?
-                };
-                let ty = py.import("ferrograd.return_types")?.getattr(if max {
-                    "max"
-                } else {
-                    "min"
-                })?;
+                let (v, i) = if max { self.t.max_dim(d, keepdim)? } else { self.t.min_dim(d, keepdim)? };
+                let ty = py.import("ferrograd.return_types")?.getattr(if max { "max" } else { "min" })?;
                 Ok(ty.call1((PyTensor::wrap(v), PyTensor::wrap(i)))?.unbind())
             }
         }
@@ -1181,8 +1083,7 @@ fn empty_nested<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, Py
     if shape.is_empty() || shape[0] == 0 {
         return Ok(PyList::empty(py).into_any());
     }
-    let items: Vec<Bound<'py, PyAny>> = (0..shape[0])
-        .map(|_| empty_nested(py, &shape[1..]))
-        .collect::<PyResult<_>>()?;
+    let items: Vec<Bound<'py, PyAny>> =
+        (0..shape[0]).map(|_| empty_nested(py, &shape[1..])).collect::<PyResult<_>>()?;
     Ok(PyList::new(py, items)?.into_any())
 }

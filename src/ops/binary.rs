@@ -63,10 +63,7 @@ pub(crate) fn broadcast_pair(
 
 fn kernel(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor, dtype: DType) -> Result<Tensor> {
     let (a, b, la, lb) = broadcast_pair(name, a, b, dtype)?;
-    let out = a
-        .storage()
-        .data()
-        .binary(&la, b.storage().data(), &lb, op)?;
+    let out = a.storage().data().binary(&la, b.storage().data(), &lb, op)?;
     Ok(Tensor::from_data(out, &la.shape))
 }
 
@@ -81,9 +78,7 @@ fn arith_dtype(op: BinaryOp, a: &Tensor, b: &Tensor) -> DType {
 
 pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let out = kernel(BinaryOp::Add, "add", a, b, arith_dtype(BinaryOp::Add, a, b))?;
-    record("AddBackward0", &out, &[a, b], |_| AddBackward {
-        negate_b: false,
-    });
+    record("AddBackward0", &out, &[a, b], |_| AddBackward { negate_b: false });
     Ok(out)
 }
 
@@ -95,9 +90,7 @@ pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         )
     }
     let out = kernel(BinaryOp::Sub, "sub", a, b, arith_dtype(BinaryOp::Sub, a, b))?;
-    record("SubBackward0", &out, &[a, b], |_| AddBackward {
-        negate_b: true,
-    });
+    record("SubBackward0", &out, &[a, b], |_| AddBackward { negate_b: true });
     Ok(out)
 }
 
@@ -109,11 +102,7 @@ impl Backward for AddBackward {
         false
     }
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        let gb = if needs[1] {
-            Some(if self.negate_b { g.neg()? } else { g.clone() })
-        } else {
-            None
-        };
+        let gb = if needs[1] { Some(if self.negate_b { g.neg()? } else { g.clone() }) } else { None };
         Ok(vec![needs[0].then(|| g.clone()), gb])
     }
 }
@@ -181,10 +170,7 @@ impl Backward for DivBackward {
 pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dt = result_type(a, b);
     if !dt.is_float() && b.is_wrapped_number() && b.item_f64()? < 0.0 {
-        crate::error::bail!(
-            DType,
-            "pow: Integers to negative integer powers are not allowed."
-        )
+        crate::error::bail!(DType, "pow: Integers to negative integer powers are not allowed.")
     }
     let out = kernel(BinaryOp::Pow, "pow", a, b, dt)?;
     // torch names the rule by the form: tensor ** number is PowBackward0, number ** tensor and
@@ -278,21 +264,13 @@ impl Backward for ExtremeBackward {
         let half = g.mul(&Tensor::wrapped_scalar(Scalar::Float(0.5)))?;
         let zero = g.zeros_like()?;
         let ga = if needs[0] {
-            Some(Tensor::where_(
-                &tie,
-                &half,
-                &Tensor::where_(&a_wins, g, &zero)?,
-            )?)
+            Some(Tensor::where_(&tie, &half, &Tensor::where_(&a_wins, g, &zero)?)?)
         } else {
             None
         };
         let gb = if needs[1] {
             let b_wins = if self.max { b.gt(&a)? } else { b.lt(&a)? };
-            Some(Tensor::where_(
-                &tie,
-                &half,
-                &Tensor::where_(&b_wins, g, &zero)?,
-            )?)
+            Some(Tensor::where_(&tie, &half, &Tensor::where_(&b_wins, g, &zero)?)?)
         } else {
             None
         };

@@ -11,10 +11,7 @@ use crate::tensor::{Scalar, Tensor};
 
 fn compare(a: &Tensor, b: &Tensor, op: CmpOp, name: &str) -> Result<Tensor> {
     let (a, b, la, lb) = broadcast_pair(name, a, b, result_type(a, b))?;
-    let out = a
-        .storage()
-        .data()
-        .compare(&la, b.storage().data(), &lb, op)?;
+    let out = a.storage().data().compare(&la, b.storage().data(), &lb, op)?;
     Ok(Tensor::from_data(out, &la.shape))
 }
 
@@ -53,24 +50,14 @@ impl Tensor {
     pub fn logical_and(&self, o: &Tensor) -> Result<Tensor> {
         let (a, b) = (self.cast_raw(DType::Bool)?, o.cast_raw(DType::Bool)?);
         let (a, b, la, lb) = broadcast_pair("logical_and", &a, &b, DType::Bool)?;
-        let out = a.storage().data().binary(
-            &la,
-            b.storage().data(),
-            &lb,
-            crate::backend::BinaryOp::Mul,
-        )?;
+        let out = a.storage().data().binary(&la, b.storage().data(), &lb, crate::backend::BinaryOp::Mul)?;
         Ok(Tensor::from_data(out, &la.shape))
     }
 
     pub fn logical_or(&self, o: &Tensor) -> Result<Tensor> {
         let (a, b) = (self.cast_raw(DType::Bool)?, o.cast_raw(DType::Bool)?);
         let (a, b, la, lb) = broadcast_pair("logical_or", &a, &b, DType::Bool)?;
-        let out = a.storage().data().binary(
-            &la,
-            b.storage().data(),
-            &lb,
-            crate::backend::BinaryOp::Add,
-        )?;
+        let out = a.storage().data().binary(&la, b.storage().data(), &lb, crate::backend::BinaryOp::Add)?;
         Ok(Tensor::from_data(out, &la.shape))
     }
 
@@ -88,23 +75,15 @@ impl Tensor {
                 cond.dtype()
             )
         }
-        let shape = broadcast_shapes(
-            "where",
-            &broadcast_shapes("where", cond.shape(), a.shape())?,
-            b.shape(),
-        )?;
+        let shape =
+            broadcast_shapes("where", &broadcast_shapes("where", cond.shape(), a.shape())?, b.shape())?;
         let dt = result_type(a, b);
         let (a2, b2) = (a.cast_raw(dt)?, b.cast_raw(dt)?);
         let lc = cond.layout().broadcast_to("where", &shape)?;
         let la = a2.layout().broadcast_to("where", &shape)?;
         let lb = b2.layout().broadcast_to("where", &shape)?;
-        let out = cond.storage().data().where_cond(
-            &lc,
-            a2.storage().data(),
-            &la,
-            b2.storage().data(),
-            &lb,
-        )?;
+        let out =
+            cond.storage().data().where_cond(&lc, a2.storage().data(), &la, b2.storage().data(), &lb)?;
         let out = Tensor::from_data(out, &shape);
         record("WhereBackward0", &out, &[a, b], |_| WhereBackward {
             cond: SavedTensor::input(cond, "WhereBackward0"),
@@ -128,16 +107,8 @@ impl Backward for WhereBackward {
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let c = self.cond.unpack()?;
         let zero = g.zeros_like()?;
-        let ga = if needs[0] {
-            Some(Tensor::where_(&c, g, &zero)?)
-        } else {
-            None
-        };
-        let gb = if needs[1] {
-            Some(Tensor::where_(&c, &zero, g)?)
-        } else {
-            None
-        };
+        let ga = if needs[0] { Some(Tensor::where_(&c, g, &zero)?) } else { None };
+        let gb = if needs[1] { Some(Tensor::where_(&c, &zero, g)?) } else { None };
         Ok(vec![ga, gb])
     }
 }

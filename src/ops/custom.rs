@@ -32,16 +32,7 @@ impl Backward for CustomNode {
             let mut v = Vec::with_capacity(self.shapes.len());
             for s in &self.shapes {
                 let n: usize = s.iter().product();
-                v.push(
-                    Narrow::Slice {
-                        dim: 0,
-                        start,
-                        len: n,
-                        step: 1,
-                    }
-                    .apply(g)?
-                    .reshape_to(s)?,
-                );
+                v.push(Narrow::Slice { dim: 0, start, len: n, step: 1 }.apply(g)?.reshape_to(s)?);
                 start += n;
             }
             v
@@ -73,13 +64,7 @@ impl Backward for SliceOfFlat {
         let flat = g.reshape_to(&[g.numel()])?;
         let n = flat.numel();
         Ok(vec![Some(
-            Narrow::Slice {
-                dim: 0,
-                start: self.start,
-                len: n,
-                step: 1,
-            }
-            .embed(&flat, &[self.total])?,
+            Narrow::Slice { dim: 0, start: self.start, len: n, step: 1 }.embed(&flat, &[self.total])?,
         )])
     }
 }
@@ -99,13 +84,7 @@ pub fn attach(
     // input's own history is not overwritten.
     let outputs: Vec<Tensor> = outputs
         .into_iter()
-        .map(|o| {
-            if inputs.iter().any(|i| i.same_tensor(&o)) || o.requires_grad() {
-                o.detach()
-            } else {
-                o
-            }
-        })
+        .map(|o| if inputs.iter().any(|i| i.same_tensor(&o)) || o.requires_grad() { o.detach() } else { o })
         .collect();
     for o in &outputs {
         if !o.dtype().is_float() {
@@ -123,20 +102,14 @@ pub fn attach(
     let refs: Vec<&Tensor> = inputs.iter().collect();
     let shapes: Vec<Dims> = outputs.iter().map(|o| o.dims()).collect();
     if outputs.len() == 1 {
-        record(name, &outputs[0], &refs, |_| CustomNode {
-            rule,
-            shapes,
-            inputs: inputs.len(),
-        });
+        record(name, &outputs[0], &refs, |_| CustomNode { rule, shapes, inputs: inputs.len() });
         return Ok(outputs);
     }
     let total: usize = shapes.iter().map(|s| s.iter().product::<usize>()).sum();
     let flat = Tensor::zeros(&[total], outputs[0].dtype())?;
-    let Some(node): Option<Arc<Node>> = record(name, &flat, &refs, |_| CustomNode {
-        rule,
-        shapes,
-        inputs: inputs.len(),
-    }) else {
+    let Some(node): Option<Arc<Node>> =
+        record(name, &flat, &refs, |_| CustomNode { rule, shapes, inputs: inputs.len() })
+    else {
         return Ok(outputs);
     };
     let _ = node;
@@ -146,11 +119,7 @@ pub fn attach(
         start += o.numel();
     }
     if start != total {
-        bail!(
-            Autograd,
-            "{name}: output sizes changed while attaching ({})",
-            fmt_shape(&[start, total])
-        )
+        bail!(Autograd, "{name}: output sizes changed while attaching ({})", fmt_shape(&[start, total]))
     }
     Ok(outputs)
 }

@@ -20,19 +20,11 @@ pub struct AdvancedIndex {
 }
 
 impl AdvancedIndex {
-    pub fn new(
-        op: &str,
-        shape: &[usize],
-        dims: Vec<usize>,
-        indices: Vec<Tensor>,
-    ) -> Result<AdvancedIndex> {
+    pub fn new(op: &str, shape: &[usize], dims: Vec<usize>, indices: Vec<Tensor>) -> Result<AdvancedIndex> {
         let mut b: Dims = Dims::new();
         for t in &indices {
             if t.dtype() != DType::I64 {
-                bail!(
-                    Index,
-                    "{op}: tensors used as indices must be long, int, byte or bool tensors"
-                )
+                bail!(Index, "{op}: tensors used as indices must be long, int, byte or bool tensors")
             }
             b = broadcast_shapes(op, &b, t.shape()).map_err(|_| {
                 crate::Error::Index(format!(
@@ -44,10 +36,7 @@ impl AdvancedIndex {
             let size = shape[d] as i64;
             for v in t.to_vec::<i64>()? {
                 if v < -size || v >= size {
-                    bail!(
-                        Index,
-                        "index {v} is out of bounds for dimension {d} with size {size}"
-                    )
+                    bail!(Index, "index {v} is out of bounds for dimension {d} with size {size}")
                 }
             }
         }
@@ -65,11 +54,7 @@ impl AdvancedIndex {
     /// Shape of the gathered result: batch dims first, then the remaining dims.
     pub fn front_shape(&self, shape: &[usize]) -> Result<Dims> {
         let mut out = self.batch_shape()?;
-        out.extend(
-            (0..shape.len())
-                .filter(|d| !self.dims.contains(d))
-                .map(|d| shape[d]),
-        );
+        out.extend((0..shape.len()).filter(|d| !self.dims.contains(d)).map(|d| shape[d]));
         Ok(out)
     }
 
@@ -86,9 +71,7 @@ impl AdvancedIndex {
                 *o += v as usize * layout.strides[d];
             }
         }
-        let rest: Vec<usize> = (0..layout.ndim())
-            .filter(|d| !self.dims.contains(d))
-            .collect();
+        let rest: Vec<usize> = (0..layout.ndim()).filter(|d| !self.dims.contains(d)).collect();
         let rest_l = Layout {
             shape: rest.iter().map(|&d| layout.shape[d]).collect(),
             strides: rest.iter().map(|&d| layout.strides[d]).collect(),
@@ -106,14 +89,8 @@ impl AdvancedIndex {
     /// t[indices] in front order, differentiable.
     pub fn gather(&self, t: &Tensor) -> Result<Tensor> {
         let offs = self.offsets(t.layout())?;
-        let out = Tensor::from_data(
-            t.storage().data().gather(&offs)?,
-            &self.front_shape(t.shape())?,
-        );
-        record("IndexBackward0", &out, &[t], |_| IndexBackward {
-            index: self.clone(),
-            shape: t.dims(),
-        });
+        let out = Tensor::from_data(t.storage().data().gather(&offs)?, &self.front_shape(t.shape())?);
+        record("IndexBackward0", &out, &[t], |_| IndexBackward { index: self.clone(), shape: t.dims() });
         Ok(out)
     }
 
@@ -121,27 +98,17 @@ impl AdvancedIndex {
     pub fn scatter_add_into_zeros(&self, g: &Tensor, shape: &[usize]) -> Result<Tensor> {
         let out = Tensor::zeros(shape, g.dtype())?;
         let offs = self.offsets(out.layout())?;
-        let gl = g
-            .layout()
-            .broadcast_to("index_put", &self.front_shape(shape)?)?;
-        out.storage()
-            .data()
-            .scatter(&offs, g.storage().data(), &gl, true)?;
-        record("IndexPutBackward0", &out, &[g], |_| ScatterBackward {
-            index: self.clone(),
-        });
+        let gl = g.layout().broadcast_to("index_put", &self.front_shape(shape)?)?;
+        out.storage().data().scatter(&offs, g.storage().data(), &gl, true)?;
+        record("IndexPutBackward0", &out, &[g], |_| ScatterBackward { index: self.clone() });
         Ok(out)
     }
 
     /// Writes `values` (broadcast to front order, already cast) into `t`'s storage in place.
     pub fn put_raw(&self, t: &Tensor, values: &Tensor) -> Result<()> {
         let offs = self.offsets(t.layout())?;
-        let vl = values
-            .layout()
-            .broadcast_to("index_put", &self.front_shape(t.shape())?)?;
-        t.storage()
-            .data()
-            .scatter(&offs, values.storage().data(), &vl, false)
+        let vl = values.layout().broadcast_to("index_put", &self.front_shape(t.shape())?)?;
+        t.storage().data().scatter(&offs, values.storage().data(), &vl, false)
     }
 
     /// A bool mask, true at the indexed places of a tensor of `shape`.
@@ -149,9 +116,7 @@ impl AdvancedIndex {
         let m = Tensor::zeros(shape, DType::Bool)?;
         let offs = self.offsets(m.layout())?;
         let ones = Tensor::ones(&self.front_shape(shape)?, DType::Bool)?;
-        m.storage()
-            .data()
-            .scatter(&offs, ones.storage().data(), ones.layout(), false)?;
+        m.storage().data().scatter(&offs, ones.storage().data(), ones.layout(), false)?;
         Ok(m)
     }
 }
@@ -162,9 +127,7 @@ struct IndexBackward {
 }
 impl Backward for IndexBackward {
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![Some(
-            self.index.scatter_add_into_zeros(g, &self.shape)?,
-        )])
+        Ok(vec![Some(self.index.scatter_add_into_zeros(g, &self.shape)?)])
     }
 }
 
@@ -190,10 +153,7 @@ fn along_dim(shape: &[usize], dim: usize, indices: &Tensor) -> Result<AdvancedIn
             idx.push(Tensor::arange(0.0, n as f64, 1.0, DType::I64)?.reshape_to(&view_shape)?);
         }
     }
-    Ok(AdvancedIndex {
-        dims: (0..shape.len()).collect(),
-        indices: idx,
-    })
+    Ok(AdvancedIndex { dims: (0..shape.len()).collect(), indices: idx })
 }
 
 /// zeros(shape) with `g` placed at `indices` along `dim` (the backward of max/min(dim)).
@@ -232,19 +192,9 @@ impl Tensor {
 /// One basic indexing step, applied at the running dim of `x[...]`.
 #[derive(Clone, Copy, Debug)]
 pub enum BasicIndex {
-    Select {
-        dim: usize,
-        index: i64,
-    },
-    Slice {
-        dim: usize,
-        start: usize,
-        stop: usize,
-        step: usize,
-    },
-    NewAxis {
-        dim: usize,
-    },
+    Select { dim: usize, index: i64 },
+    Slice { dim: usize, start: usize, stop: usize, step: usize },
+    NewAxis { dim: usize },
 }
 
 /// A parsed `x[...]`: basic steps left to right, then integer-tensor indices on dims of the
@@ -263,12 +213,7 @@ impl IndexSpec {
         for step in &self.basic {
             v = match *step {
                 BasicIndex::Select { dim, index } => v.select(dim as i64, index)?,
-                BasicIndex::Slice {
-                    dim,
-                    start,
-                    stop,
-                    step,
-                } => v.slice(dim, start, stop, step)?,
+                BasicIndex::Slice { dim, start, stop, step } => v.slice(dim, start, stop, step)?,
                 BasicIndex::NewAxis { dim } => v.unsqueeze(dim as i64)?,
             };
         }
@@ -279,12 +224,7 @@ impl IndexSpec {
         if self.adv.is_empty() {
             return Ok(None);
         }
-        Ok(Some(AdvancedIndex::new(
-            "index",
-            v.shape(),
-            self.adv_dims.clone(),
-            self.adv.clone(),
-        )?))
+        Ok(Some(AdvancedIndex::new("index", v.shape(), self.adv_dims.clone(), self.adv.clone())?))
     }
 
     /// Where the batch dims go in the result, and the permutation from front order to it.
@@ -325,9 +265,7 @@ impl IndexSpec {
         match self.advanced(&v)? {
             None => {
                 let vl = value.layout().broadcast_to("index_put", v.shape())?;
-                t.storage()
-                    .data()
-                    .copy_into(v.layout(), value.storage().data(), &vl)
+                t.storage().data().copy_into(v.layout(), value.storage().data(), &vl)
             }
             Some(adv) => {
                 let front = adv.front_shape(v.shape())?;
@@ -355,10 +293,7 @@ impl IndexSpec {
     /// A bool tensor of `shape`, true where `spec` writes.
     fn region(&self, shape: &[usize]) -> Result<Tensor> {
         let m = Tensor::zeros(shape, DType::Bool)?;
-        self.set_raw(
-            &m,
-            &Tensor::scalar(crate::tensor::Scalar::Bool(true), DType::Bool),
-        )?;
+        self.set_raw(&m, &Tensor::scalar(crate::tensor::Scalar::Bool(true), DType::Bool))?;
         Ok(m)
     }
 }
@@ -368,11 +303,9 @@ impl IndexSpec {
 pub fn index_put(x: &Tensor, spec: &IndexSpec, value: &Tensor) -> Result<Tensor> {
     let out = x.contiguous_copy()?;
     spec.set_raw(&out, value)?;
-    record("IndexPutBackward0", &out, &[x, value], |_| {
-        IndexPutBackward {
-            spec: spec.clone(),
-            shape: x.dims(),
-        }
+    record("IndexPutBackward0", &out, &[x, value], |_| IndexPutBackward {
+        spec: spec.clone(),
+        shape: x.dims(),
     });
     Ok(out)
 }
@@ -390,11 +323,7 @@ impl Backward for IndexPutBackward {
             None
         };
         // The value's gradient is the written region (summed back to the value's shape by the engine).
-        let gv = if needs[1] {
-            Some(self.spec.get(g)?)
-        } else {
-            None
-        };
+        let gv = if needs[1] { Some(self.spec.get(g)?) } else { None };
         Ok(vec![gx, gv])
     }
 }

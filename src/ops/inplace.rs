@@ -50,11 +50,7 @@ impl Tensor {
     ) -> Result<()> {
         let recording = self.check_inplace_autograd(op, others)?;
         // The rule may save self's old values; it must not see them overwritten.
-        let src = if recording {
-            self.copy_keeping_history()?
-        } else {
-            self.clone()
-        };
+        let src = if recording { self.copy_keeping_history()? } else { self.clone() };
         let mut r = f(&src)?;
         if r.shape() != self.shape() {
             bail!(
@@ -85,7 +81,7 @@ impl Tensor {
         }
         let rl = r.layout().clone();
         self.storage().write(self.layout(), r.storage(), &rl)?;
-        self.storage().bump_version();
+        self.bump_version();
         if recording {
             self.rebase_history(&r)?;
         }
@@ -97,20 +93,14 @@ impl Tensor {
         let dtype = self.dtype();
         self.apply_inplace("copy_", &[src], |_| {
             let s = src.expand_to(&shape)?;
-            let s = if s.dtype() == dtype {
-                s
-            } else {
-                s.to_dtype(dtype)?
-            };
+            let s = if s.dtype() == dtype { s } else { s.to_dtype(dtype)? };
             Ok(s)
         })
     }
 
     pub fn fill_(&self, v: Scalar) -> Result<()> {
         let (shape, dtype) = (self.dims(), self.dtype());
-        self.apply_inplace("fill_", &[], |_| {
-            Tensor::full(&shape, v.to_f64(), dtype, self.device())
-        })
+        self.apply_inplace("fill_", &[], |_| Tensor::full(&shape, v.to_f64(), dtype, self.device()))
     }
 
     pub fn zero_(&self) -> Result<()> {
@@ -125,14 +115,14 @@ impl Tensor {
         let recording = self.check_inplace_autograd("index_put_", &[value])?;
         if !recording {
             spec.set_raw(self, value)?;
-            self.storage().bump_version();
+            self.bump_version();
             return Ok(());
         }
         let src = self.copy_keeping_history()?;
         let r = index_put(&src, spec, &value.to_dtype(self.dtype())?)?;
         let rl = r.layout().clone();
         self.storage().write(self.layout(), r.storage(), &rl)?;
-        self.storage().bump_version();
+        self.bump_version();
         self.rebase_history(&r)
     }
 
@@ -182,11 +172,7 @@ impl Backward for CopySlices {
         } else {
             None
         };
-        let gr = if needs[1] {
-            Some(g.as_strided_region(&self.region)?)
-        } else {
-            None
-        };
+        let gr = if needs[1] { Some(g.as_strided_region(&self.region)?) } else { None };
         Ok(vec![gb, gr])
     }
 }
@@ -226,10 +212,8 @@ impl Tensor {
     pub(crate) fn embed_region(&self, region: &Layout, base_shape: &[usize]) -> Result<Tensor> {
         let out = Tensor::zeros(base_shape, self.dtype())?;
         out.storage().write(region, self.storage(), self.layout())?;
-        record("AsStridedScatterBackward0", &out, &[self], |_| {
-            EmbedRegionBackward {
-                region: region.clone(),
-            }
+        record("AsStridedScatterBackward0", &out, &[self], |_| EmbedRegionBackward {
+            region: region.clone(),
         });
         Ok(out)
     }

@@ -26,23 +26,9 @@ impl Backward for CatBackward {
             let part = if !needs[i] {
                 None
             } else if self.stacked {
-                Some(
-                    Narrow::Select {
-                        dim: self.dim,
-                        index: i,
-                    }
-                    .apply(g)?,
-                )
+                Some(Narrow::Select { dim: self.dim, index: i }.apply(g)?)
             } else {
-                Some(
-                    Narrow::Slice {
-                        dim: self.dim,
-                        start,
-                        len,
-                        step: 1,
-                    }
-                    .apply(g)?,
-                )
+                Some(Narrow::Slice { dim: self.dim, start, len, step: 1 }.apply(g)?)
             };
             out.push(part);
             start += len;
@@ -53,10 +39,7 @@ impl Backward for CatBackward {
 
 fn join(tensors: &[Tensor], dim: usize, op: &str) -> Result<Tensor> {
     let first = &tensors[0];
-    let dtype = tensors
-        .iter()
-        .skip(1)
-        .fold(first.dtype(), |d, t| DType::promote(d, t.dtype()));
+    let dtype = tensors.iter().skip(1).fold(first.dtype(), |d, t| DType::promote(d, t.dtype()));
     let mut shape: Dims = first.dims();
     let mut total = 0;
     for (i, t) in tensors.iter().enumerate() {
@@ -88,9 +71,7 @@ fn join(tensors: &[Tensor], dim: usize, op: &str) -> Result<Tensor> {
     for t in tensors {
         let len = t.shape()[dim];
         let l = out.layout().narrow(dim, start, len, 1);
-        out.storage()
-            .data()
-            .copy_into(&l, t.storage().data(), t.layout())?;
+        out.storage().data().copy_into(&l, t.storage().data(), t.layout())?;
         start += len;
     }
     Ok(out)
@@ -102,19 +83,13 @@ impl Tensor {
             bail!(Value, "cat(): expected a non-empty list of Tensors")
         }
         // torch skips legacy 1-D empty tensors in cat.
-        let kept: Vec<Tensor> = tensors
-            .iter()
-            .filter(|t| !(t.ndim() == 1 && t.numel() == 0))
-            .cloned()
-            .collect();
+        let kept: Vec<Tensor> =
+            tensors.iter().filter(|t| !(t.ndim() == 1 && t.numel() == 0)).cloned().collect();
         if kept.is_empty() {
             return tensors[0].clone_tensor();
         }
         if kept[0].ndim() == 0 {
-            bail!(
-                Shape,
-                "cat: zero-dimensional tensor (at position 0) cannot be concatenated"
-            )
+            bail!(Shape, "cat: zero-dimensional tensor (at position 0) cannot be concatenated")
         }
         let d = normalize_dim("cat", dim, kept[0].ndim())?;
         let out = join(&kept, d, "cat")?;
@@ -142,10 +117,8 @@ impl Tensor {
             }
         }
         let d = normalize_dim("stack", dim, tensors[0].ndim() + 1)?;
-        let parts: Vec<Tensor> = tensors
-            .iter()
-            .map(|t| t.detach().unsqueeze(d as i64))
-            .collect::<Result<_>>()?;
+        let parts: Vec<Tensor> =
+            tensors.iter().map(|t| t.detach().unsqueeze(d as i64)).collect::<Result<_>>()?;
         let out = join(&parts, d, "stack")?;
         let refs: Vec<&Tensor> = tensors.iter().collect();
         record("StackBackward0", &out, &refs, |_| CatBackward {

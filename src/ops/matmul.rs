@@ -23,10 +23,7 @@ fn batched_raw(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let batch = broadcast_shapes("matmul", &a.shape()[..na - 2], &b.shape()[..nb - 2])?;
     let dt = super::binary::result_type(a, b);
     if dt == crate::dtype::DType::Bool {
-        bail!(
-            DType,
-            "matmul: \"addmm_impl_cpu_\" not implemented for 'Bool'"
-        )
+        bail!(DType, "matmul: \"addmm_impl_cpu_\" not implemented for 'Bool'")
     }
     let (ac, bc) = (a.cast_raw(dt)?, b.cast_raw(dt)?);
     let mut sa: Dims = batch.clone();
@@ -43,16 +40,8 @@ fn batched_raw(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// 1-D operands as matrices: a vector on the left is a row, on the right a column.
 fn as_matrices(a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor)> {
-    let a2 = if a.ndim() == 1 {
-        a.unsqueeze(0)?
-    } else {
-        a.clone()
-    };
-    let b2 = if b.ndim() == 1 {
-        b.unsqueeze(-1)?
-    } else {
-        b.clone()
-    };
+    let a2 = if a.ndim() == 1 { a.unsqueeze(0)? } else { a.clone() };
+    let b2 = if b.ndim() == 1 { b.unsqueeze(-1)? } else { b.clone() };
     Ok((a2, b2))
 }
 
@@ -78,42 +67,19 @@ impl Backward for MatmulBackward {
         }
         let ga = match &self.b {
             Some(b) => {
-                let b2 = if b1 {
-                    b.unpack()?.unsqueeze(-1)?
-                } else {
-                    b.unpack()?
-                };
-                let a2_shape: Dims = if a1 {
-                    [1, self.a_shape[0]].into_iter().collect()
-                } else {
-                    self.a_shape.clone()
-                };
-                Some(
-                    g2.matmul(&b2.transpose(-1, -2)?)?
-                        .sum_to(&a2_shape)?
-                        .reshape_to(&self.a_shape)?,
-                )
+                let b2 = if b1 { b.unpack()?.unsqueeze(-1)? } else { b.unpack()? };
+                let a2_shape: Dims =
+                    if a1 { [1, self.a_shape[0]].into_iter().collect() } else { self.a_shape.clone() };
+                Some(g2.matmul(&b2.transpose(-1, -2)?)?.sum_to(&a2_shape)?.reshape_to(&self.a_shape)?)
             }
             None => None,
         };
         let gb = match &self.a {
             Some(a) => {
-                let a2 = if a1 {
-                    a.unpack()?.unsqueeze(0)?
-                } else {
-                    a.unpack()?
-                };
-                let b2_shape: Dims = if b1 {
-                    [self.b_shape[0], 1].into_iter().collect()
-                } else {
-                    self.b_shape.clone()
-                };
-                Some(
-                    a2.transpose(-1, -2)?
-                        .matmul(&g2)?
-                        .sum_to(&b2_shape)?
-                        .reshape_to(&self.b_shape)?,
-                )
+                let a2 = if a1 { a.unpack()?.unsqueeze(0)? } else { a.unpack()? };
+                let b2_shape: Dims =
+                    if b1 { [self.b_shape[0], 1].into_iter().collect() } else { self.b_shape.clone() };
+                Some(a2.transpose(-1, -2)?.matmul(&g2)?.sum_to(&b2_shape)?.reshape_to(&self.b_shape)?)
             }
             None => None,
         };

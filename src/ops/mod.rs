@@ -35,13 +35,7 @@ pub(crate) fn record<B: Backward + 'static>(
     }
     let needs: Vec<bool> = edges.iter().map(|e| e.is_some()).collect();
     let (rule, saved) = crate::autograd::saved::count_saved(|| make(&needs));
-    let node = Node::new_op(
-        name,
-        Box::new(rule),
-        edges,
-        (out.shape(), out.dtype()),
-        saved,
-    );
+    let node = Node::new_op(name, Box::new(rule), edges, (out.shape(), out.dtype()), saved);
     out.set_grad_fn(Some(node.clone()));
     Some(node)
 }

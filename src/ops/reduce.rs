@@ -34,12 +34,7 @@ fn plan(op: &str, t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Plan> {
             out_shape.push(d);
         }
     }
-    Ok(Plan {
-        dims,
-        keep_shape,
-        out_shape,
-        count,
-    })
+    Ok(Plan { dims, keep_shape, out_shape, count })
 }
 
 /// Runs the reduction kernel without recording.
@@ -80,17 +75,9 @@ impl Backward for SumBackward {
 impl Tensor {
     pub fn sum(&self, dims: &[i64], keepdim: bool) -> Result<Tensor> {
         let p = plan("sum", self, dims, keepdim)?;
-        let src = if self.dtype().is_float() {
-            self.clone()
-        } else {
-            self.cast_raw(DType::I64)?
-        };
+        let src = if self.dtype().is_float() { self.clone() } else { self.cast_raw(DType::I64)? };
         let out = reduce_raw(&src, &p, ReduceOp::Sum)?;
-        let name = if dims.is_empty() {
-            "SumBackward0"
-        } else {
-            "SumBackward1"
-        };
+        let name = if dims.is_empty() { "SumBackward0" } else { "SumBackward1" };
         record(name, &out, &[self], |_| SumBackward {
             keep_shape: p.keep_shape.clone(),
             shape: self.dims(),
@@ -113,11 +100,7 @@ impl Tensor {
             let s = reduce_raw(self, &p, ReduceOp::Sum)?;
             s.div(&Tensor::wrapped_scalar(Scalar::Float(p.count as f64)))?
         };
-        let name = if dims.is_empty() {
-            "MeanBackward0"
-        } else {
-            "MeanBackward1"
-        };
+        let name = if dims.is_empty() { "MeanBackward0" } else { "MeanBackward1" };
         record(name, &out, &[self], |_| SumBackward {
             keep_shape: p.keep_shape.clone(),
             shape: self.dims(),
@@ -138,27 +121,15 @@ impl Tensor {
                 dims.push((lead + i) as i64);
             }
         }
-        let s = if dims.is_empty() {
-            self.clone()
-        } else {
-            self.sum(&dims, true)?
-        };
+        let s = if dims.is_empty() { self.clone() } else { self.sum(&dims, true)? };
         s.reshape_to(shape)
     }
 
     pub fn prod(&self, dims: &[i64], keepdim: bool) -> Result<Tensor> {
         let p = plan("prod", self, dims, keepdim)?;
-        let src = if self.dtype().is_float() {
-            self.clone()
-        } else {
-            self.cast_raw(DType::I64)?
-        };
+        let src = if self.dtype().is_float() { self.clone() } else { self.cast_raw(DType::I64)? };
         let out = reduce_raw(&src, &p, ReduceOp::Prod)?;
-        let name = if dims.is_empty() {
-            "ProdBackward0"
-        } else {
-            "ProdBackward1"
-        };
+        let name = if dims.is_empty() { "ProdBackward0" } else { "ProdBackward1" };
         record(name, &out, &[self], |_| ProdBackward {
             x: SavedTensor::input(self, name),
             dims: p.dims.iter().map(|&d| d as i64).collect(),
@@ -179,11 +150,7 @@ impl Tensor {
     fn moment(&self, dims: &[i64], correction: f64, keepdim: bool, std: bool) -> Result<Tensor> {
         let op = if std { "std" } else { "var" };
         if !self.dtype().is_float() {
-            bail!(
-                DType,
-                "{op}: only floating point dtypes are supported, got {}",
-                self.dtype()
-            )
+            bail!(DType, "{op}: only floating point dtypes are supported, got {}", self.dtype())
         }
         let p = plan(op, self, dims, keepdim)?;
         let denom = (p.count as f64 - correction).max(0.0);
@@ -223,16 +190,10 @@ impl Tensor {
         let op = if max { "max" } else { "min" };
         let p = plan(op, self, &[dim], keepdim)?;
         if p.count == 0 {
-            bail!(
-                Index,
-                "{op}(): Expected reduction dim {dim} to have non-zero size."
-            )
+            bail!(Index, "{op}(): Expected reduction dim {dim} to have non-zero size.")
         }
-        let (vop, iop) = if max {
-            (ReduceOp::Max, ReduceOp::ArgMax)
-        } else {
-            (ReduceOp::Min, ReduceOp::ArgMin)
-        };
+        let (vop, iop) =
+            if max { (ReduceOp::Max, ReduceOp::ArgMax) } else { (ReduceOp::Min, ReduceOp::ArgMin) };
         let values = reduce_raw(self, &p, vop)?;
         let indices = reduce_raw(self, &p, iop)?;
         let d = p.dims.first().copied().unwrap_or(0);
@@ -253,11 +214,7 @@ impl Tensor {
             dims,
             keepdim,
             true,
-            if dims.is_empty() {
-                "MaxBackward1"
-            } else {
-                "AmaxBackward0"
-            },
+            if dims.is_empty() { "MaxBackward1" } else { "AmaxBackward0" },
             "amax",
         )
     }
@@ -267,11 +224,7 @@ impl Tensor {
             dims,
             keepdim,
             false,
-            if dims.is_empty() {
-                "MinBackward1"
-            } else {
-                "AminBackward0"
-            },
+            if dims.is_empty() { "MinBackward1" } else { "AminBackward0" },
             "amin",
         )
     }
@@ -317,20 +270,11 @@ impl Tensor {
         self.arg_extreme(dim, keepdim, ReduceOp::ArgMin, "argmin")
     }
 
-    fn arg_extreme(
-        &self,
-        dim: Option<i64>,
-        keepdim: bool,
-        op: ReduceOp,
-        name: &str,
-    ) -> Result<Tensor> {
+    fn arg_extreme(&self, dim: Option<i64>, keepdim: bool, op: ReduceOp, name: &str) -> Result<Tensor> {
         match dim {
             None => {
                 if self.numel() == 0 {
-                    bail!(
-                        Index,
-                        "{name}(): Expected reduction dim to be specified for input.numel() == 0."
-                    )
+                    bail!(Index, "{name}(): Expected reduction dim to be specified for input.numel() == 0.")
                 }
                 let flat = self.detach().reshape_to(&[self.numel()])?;
                 let p = plan(name, &flat, &[0], false)?;
@@ -344,10 +288,7 @@ impl Tensor {
             Some(d) => {
                 let p = plan(name, self, &[d], keepdim)?;
                 if p.count == 0 {
-                    bail!(
-                        Index,
-                        "{name}(): Expected reduction dim {d} to have non-zero size."
-                    )
+                    bail!(Index, "{name}(): Expected reduction dim {d} to have non-zero size.")
                 }
                 reduce_raw(self, &p, op)
             }
@@ -355,11 +296,7 @@ impl Tensor {
     }
 
     pub fn logsumexp(&self, dims: &[i64], keepdim: bool) -> Result<Tensor> {
-        let x = if self.dtype().is_float() {
-            self.clone()
-        } else {
-            self.cast_raw(DType::F32)?
-        };
+        let x = if self.dtype().is_float() { self.clone() } else { self.cast_raw(DType::F32)? };
         let p = plan("logsumexp", &x, dims, keepdim)?;
         let out = {
             let _g = GradModeGuard::new(false);
@@ -367,9 +304,7 @@ impl Tensor {
             // Shift by the max so exp cannot overflow; an infinite max is replaced by 0 so that
             // inf - inf does not turn into NaN.
             let m = x.amax(&all, true)?;
-            let finite = m
-                .abs()?
-                .lt(&Tensor::wrapped_scalar(Scalar::Float(f64::INFINITY)))?;
+            let finite = m.abs()?.lt(&Tensor::wrapped_scalar(Scalar::Float(f64::INFINITY)))?;
             let m = Tensor::where_(&finite, &m, &m.zeros_like()?)?;
             let s = x.sub(&m)?.exp()?.sum(&all, true)?.log()?.add(&m)?;
             s.reshape_to(&p.out_shape)?
@@ -406,13 +341,9 @@ impl Backward for ProdBackward {
         let x_nz = Tensor::where_(&is_zero, &one, &x)?;
         let prod_nz = x_nz.prod(&self.dims, true)?.expand_to(&shape)?;
         let a = Tensor::where_(&is_zero, &prod_nz, &prod_nz.div(&x_nz)?)?;
-        let z_all = Tensor::where_(&is_zero, &x, &one)?
-            .prod(&self.dims, true)?
-            .expand_to(&shape)?;
+        let z_all = Tensor::where_(&is_zero, &x, &one)?.prod(&self.dims, true)?.expand_to(&shape)?;
         let count = is_zero.sum(&self.dims, true)?.expand_to(&shape)?;
-        let sum_zeros = Tensor::where_(&is_zero, &x, &zero)?
-            .sum(&self.dims, true)?
-            .expand_to(&shape)?;
+        let sum_zeros = Tensor::where_(&is_zero, &x, &zero)?.sum(&self.dims, true)?.expand_to(&shape)?;
         let other_zero = sum_zeros.sub(&x)?;
         let b_at_zero = Tensor::where_(
             &count.eq_scalar(1.0)?,
@@ -445,9 +376,7 @@ impl Backward for MomentBackward {
         let d = Tensor::wrapped_scalar(Scalar::Float(self.denom));
         let gx = match &self.out {
             // d std = (x - mean) / (denom * std)
-            Some(out) => gk
-                .mul(&dev)?
-                .div(&out.unpack()?.reshape_to(&self.keep_shape)?.mul(&d)?)?,
+            Some(out) => gk.mul(&dev)?.div(&out.unpack()?.reshape_to(&self.keep_shape)?.mul(&d)?)?,
             // d var = 2 (x - mean) / denom
             None => gk.mul(&dev)?.mul_scalar(2.0)?.div(&d)?,
         };
@@ -464,12 +393,7 @@ struct PickBackward {
 impl Backward for PickBackward {
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let gk = g.reshape_to(&self.keep_shape)?;
-        Ok(vec![Some(crate::ops::index::put_along_dim(
-            &gk,
-            &self.shape,
-            self.dim,
-            &self.indices,
-        )?)])
+        Ok(vec![Some(crate::ops::index::put_along_dim(&gk, &self.shape, self.dim, &self.indices)?)])
     }
 }
 

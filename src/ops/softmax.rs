@@ -39,16 +39,8 @@ impl Tensor {
     }
 
     fn softmax_impl(&self, dim: i64, log: bool) -> Result<Tensor> {
-        let d = normalize_dim(
-            if log { "log_softmax" } else { "softmax" },
-            dim,
-            self.ndim(),
-        )? as i64;
-        let x = if self.dtype().is_float() {
-            self.clone()
-        } else {
-            self.cast_raw(crate::dtype::DType::F32)?
-        };
+        let d = normalize_dim(if log { "log_softmax" } else { "softmax" }, dim, self.ndim())? as i64;
+        let x = if self.dtype().is_float() { self.clone() } else { self.cast_raw(crate::dtype::DType::F32)? };
         let out = {
             let _g = GradModeGuard::new(false);
             if x.ndim() == 0 {
@@ -69,11 +61,7 @@ impl Tensor {
             }
         };
         let d_rule = if x.ndim() == 0 { 0 } else { d };
-        let name = if log {
-            "LogSoftmaxBackward0"
-        } else {
-            "SoftmaxBackward0"
-        };
+        let name = if log { "LogSoftmaxBackward0" } else { "SoftmaxBackward0" };
         record(name, &out, &[self], |_| SoftmaxBackward {
             out: SavedTensor::output(&out, name),
             dim: d_rule,

@@ -8,11 +8,7 @@ use crate::tensor::{Scalar, Tensor};
 use std::sync::Weak;
 
 fn kernel(t: &Tensor, op: UnaryOp) -> Result<Tensor> {
-    let dtype = if op.keeps_int() {
-        t.dtype()
-    } else {
-        t.dtype().to_float()
-    };
+    let dtype = if op.keeps_int() { t.dtype() } else { t.dtype().to_float() };
     let src = t.cast_raw(dtype)?;
     let out = src.storage().data().unary(src.layout(), op)?;
     Ok(Tensor::from_data(out, t.shape()))
@@ -143,10 +139,7 @@ impl Tensor {
     }
     pub fn clamp(&self, min: Option<f64>, max: Option<f64>) -> Result<Tensor> {
         if min.is_none() && max.is_none() {
-            bail!(
-                DType,
-                "clamp: At least one of 'min' or 'max' must not be None"
-            )
+            bail!(DType, "clamp: At least one of 'min' or 'max' must not be None")
         }
         if self.dtype() == crate::dtype::DType::Bool {
             bail!(DType, "clamp: \"clamp_cpu\" not implemented for 'Bool'")

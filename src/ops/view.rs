@@ -13,34 +13,20 @@ use crate::tensor::Tensor;
 /// A sub-view along one dim: what `x[i]` and `x[a:b:s]` take.
 #[derive(Clone, Copy, Debug)]
 pub enum Narrow {
-    Select {
-        dim: usize,
-        index: usize,
-    },
-    Slice {
-        dim: usize,
-        start: usize,
-        len: usize,
-        step: usize,
-    },
+    Select { dim: usize, index: usize },
+    Slice { dim: usize, start: usize, len: usize, step: usize },
 }
 
 impl Narrow {
     pub fn apply(self, t: &Tensor) -> Result<Tensor> {
         let (layout, name) = match self {
             Narrow::Select { dim, index } => (t.layout().select(dim, index), "SelectBackward0"),
-            Narrow::Slice {
-                dim,
-                start,
-                len,
-                step,
-            } => (t.layout().narrow(dim, start, len, step), "SliceBackward0"),
+            Narrow::Slice { dim, start, len, step } => {
+                (t.layout().narrow(dim, start, len, step), "SliceBackward0")
+            }
         };
         let out = t.view_of(layout);
-        record(name, &out, &[t], |_| ViewBackward::Narrow {
-            shape: t.dims(),
-            narrow: self,
-        });
+        record(name, &out, &[t], |_| ViewBackward::Narrow { shape: t.dims(), narrow: self });
         Ok(out)
     }
 
@@ -49,20 +35,11 @@ impl Narrow {
         let out = Tensor::zeros(shape, g.dtype())?;
         let l = match self {
             Narrow::Select { dim, index } => out.layout().select(dim, index),
-            Narrow::Slice {
-                dim,
-                start,
-                len,
-                step,
-            } => out.layout().narrow(dim, start, len, step),
+            Narrow::Slice { dim, start, len, step } => out.layout().narrow(dim, start, len, step),
         };
         let gl = g.layout().broadcast_to("embed", &l.shape)?;
-        out.storage()
-            .data()
-            .copy_into(&l, g.storage().data(), &gl)?;
-        record("NarrowBackwardBackward0", &out, &[g], |_| EmbedBackward {
-            narrow: self,
-        });
+        out.storage().data().copy_into(&l, g.storage().data(), &gl)?;
+        record("NarrowBackwardBackward0", &out, &[g], |_| EmbedBackward { narrow: self });
         Ok(out)
     }
 }
@@ -127,9 +104,7 @@ impl Tensor {
         }
         let out = self.cast_raw(dtype)?;
         if dtype.is_float() {
-            record("ToCopyBackward0", &out, &[self], |_| ViewBackward::Cast {
-                dtype: self.dtype(),
-            });
+            record("ToCopyBackward0", &out, &[self], |_| ViewBackward::Cast { dtype: self.dtype() });
         }
         Ok(out)
     }
@@ -183,9 +158,7 @@ impl Tensor {
 
     fn reshape_record(&self, l: Layout, name: &'static str) -> Tensor {
         let out = self.view_of(l);
-        record(name, &out, &[self], |_| ViewBackward::Reshape {
-            shape: self.dims(),
-        });
+        record(name, &out, &[self], |_| ViewBackward::Reshape { shape: self.dims() });
         out
     }
 
@@ -196,10 +169,7 @@ impl Tensor {
         let s = normalize_dim("flatten", start, self.ndim())?;
         let e = normalize_dim("flatten", end, self.ndim())?;
         if s > e {
-            bail!(
-                Value,
-                "flatten() has invalid args: start_dim cannot come after end_dim"
-            )
+            bail!(Value, "flatten() has invalid args: start_dim cannot come after end_dim")
         }
         let mut shape: Vec<i64> = self.shape()[..s].iter().map(|&d| d as i64).collect();
         shape.push(self.shape()[s..=e].iter().product::<usize>() as i64);
@@ -216,29 +186,20 @@ impl Tensor {
         let a = normalize_dim("transpose", a, self.ndim())?;
         let b = normalize_dim("transpose", b, self.ndim())?;
         let out = self.view_of(self.layout().transpose(a, b));
-        record("TransposeBackward0", &out, &[self], |_| {
-            ViewBackward::Transpose { a, b }
-        });
+        record("TransposeBackward0", &out, &[self], |_| ViewBackward::Transpose { a, b });
         Ok(out)
     }
 
     /// Tensor.t(): transpose of a tensor with at most 2 dims.
     pub fn t(&self) -> Result<Tensor> {
         if self.ndim() > 2 {
-            bail!(
-                Shape,
-                "t() expects a tensor with <= 2 dimensions, but self is {}D",
-                self.ndim()
-            )
+            bail!(Shape, "t() expects a tensor with <= 2 dimensions, but self is {}D", self.ndim())
         }
         if self.ndim() < 2 {
             return Ok(self.clone());
         }
         let out = self.view_of(self.layout().transpose(0, 1));
-        record("TBackward0", &out, &[self], |_| ViewBackward::Transpose {
-            a: 0,
-            b: 1,
-        });
+        record("TBackward0", &out, &[self], |_| ViewBackward::Transpose { a: 0, b: 1 });
         Ok(out)
     }
 
@@ -264,9 +225,7 @@ impl Tensor {
             inverse[p] = i;
         }
         let out = self.view_of(self.layout().permute(&perm));
-        record("PermuteBackward0", &out, &[self], |_| {
-            ViewBackward::Permute { inverse }
-        });
+        record("PermuteBackward0", &out, &[self], |_| ViewBackward::Permute { inverse });
         Ok(out)
     }
 
@@ -285,10 +244,7 @@ impl Tensor {
         for (i, &s) in sizes.iter().enumerate() {
             if s == -1 {
                 if i < lead {
-                    bail!(
-                        Shape,
-                        "expand: -1 is not allowed in a leading, non-existing dimension {i}"
-                    )
+                    bail!(Shape, "expand: -1 is not allowed in a leading, non-existing dimension {i}")
                 }
                 shape.push(self.shape()[i - lead]);
             } else if s < 0 {
@@ -306,42 +262,29 @@ impl Tensor {
         }
         let l = self.layout().broadcast_to("expand", shape)?;
         let out = self.view_of(l);
-        record("ExpandBackward0", &out, &[self], |_| ViewBackward::Expand {
-            shape: self.dims(),
-        });
+        record("ExpandBackward0", &out, &[self], |_| ViewBackward::Expand { shape: self.dims() });
         Ok(out)
     }
 
     pub fn squeeze(&self, dims: Option<&[i64]>) -> Result<Tensor> {
         let ds: Vec<usize> = match dims {
             None => (0..self.ndim()).collect(),
-            Some(d) => d
-                .iter()
-                .map(|&d| normalize_dim("squeeze", d, self.ndim()))
-                .collect::<Result<_>>()?,
+            Some(d) => d.iter().map(|&d| normalize_dim("squeeze", d, self.ndim())).collect::<Result<_>>()?,
         };
         let l = self.layout().squeeze_dims(&ds);
         if l.shape == self.layout().shape {
             return Ok(self.view_of(self.layout().clone()).with_history_of(self));
         }
         let out = self.view_of(l);
-        let name = if dims.is_none() {
-            "SqueezeBackward0"
-        } else {
-            "SqueezeBackward1"
-        };
-        record(name, &out, &[self], |_| ViewBackward::Reshape {
-            shape: self.dims(),
-        });
+        let name = if dims.is_none() { "SqueezeBackward0" } else { "SqueezeBackward1" };
+        record(name, &out, &[self], |_| ViewBackward::Reshape { shape: self.dims() });
         Ok(out)
     }
 
     pub fn unsqueeze(&self, dim: i64) -> Result<Tensor> {
         let d = normalize_dim("unsqueeze", dim, self.ndim() + 1)?;
         let out = self.view_of(self.layout().unsqueeze(d));
-        record("UnsqueezeBackward0", &out, &[self], |_| {
-            ViewBackward::Reshape { shape: self.dims() }
-        });
+        record("UnsqueezeBackward0", &out, &[self], |_| ViewBackward::Reshape { shape: self.dims() });
         Ok(out)
     }
 
@@ -359,10 +302,7 @@ impl Tensor {
         let d = normalize_dim("select", dim, self.ndim())?;
         let size = self.shape()[d] as i64;
         if index < -size || index >= size {
-            bail!(
-                Index,
-                "index {index} is out of bounds for dimension {d} with size {size}"
-            )
+            bail!(Index, "index {index} is out of bounds for dimension {d} with size {size}")
         }
         let i = if index < 0 { index + size } else { index } as usize;
         Narrow::Select { dim: d, index: i }.apply(self)
@@ -377,13 +317,7 @@ impl Tensor {
         let start = start.min(size);
         let stop = stop.clamp(start, size);
         let len = (stop - start).div_ceil(step);
-        Narrow::Slice {
-            dim,
-            start,
-            len,
-            step,
-        }
-        .apply(self)
+        Narrow::Slice { dim, start, len, step }.apply(self)
     }
 
     pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
@@ -394,17 +328,8 @@ impl Tensor {
         let size = self.shape()[d] as i64;
         let s = if start < 0 { start + size } else { start };
         if s < 0 || length < 0 || s + length > size {
-            bail!(
-                Index,
-                "narrow: start ({start}) + length ({length}) exceeds dimension size ({size})."
-            )
+            bail!(Index, "narrow: start ({start}) + length ({length}) exceeds dimension size ({size}).")
         }
-        Narrow::Slice {
-            dim: d,
-            start: s as usize,
-            len: length as usize,
-            step: 1,
-        }
-        .apply(self)
+        Narrow::Slice { dim: d, start: s as usize, len: length as usize, step: 1 }.apply(self)
     }
 }

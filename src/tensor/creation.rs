@@ -34,15 +34,8 @@ impl Scalar {
     }
 }
 
-fn storage_from_f64(
-    values: impl Iterator<Item = f64>,
-    n: usize,
-    dtype: DType,
-) -> Result<CpuStorage> {
-    fn collect<T: IntoCpuStorage>(
-        values: impl Iterator<Item = f64>,
-        n: usize,
-    ) -> Result<CpuStorage> {
+fn storage_from_f64(values: impl Iterator<Item = f64>, n: usize, dtype: DType) -> Result<CpuStorage> {
+    fn collect<T: IntoCpuStorage>(values: impl Iterator<Item = f64>, n: usize) -> Result<CpuStorage> {
         let mut v = try_with_capacity(n)?;
         v.extend(values.map(T::from_f64));
         Ok(T::into_storage(v))
@@ -58,12 +51,7 @@ fn storage_from_f64(
 impl Tensor {
     pub fn from_vec<T: IntoCpuStorage>(v: Vec<T>, shape: &[usize]) -> Result<Tensor> {
         if checked_numel("tensor", shape)? != v.len() {
-            bail!(
-                Shape,
-                "tensor: {} values do not fill shape {}",
-                v.len(),
-                crate::error::fmt_shape(shape)
-            )
+            bail!(Shape, "tensor: {} values do not fill shape {}", v.len(), crate::error::fmt_shape(shape))
         }
         Ok(Tensor::from_cpu(T::into_storage(v), shape))
     }
@@ -116,10 +104,7 @@ impl Tensor {
             bail!(Value, "arange: unsupported range: {start} -> {end}")
         }
         if (step > 0.0 && end < start) || (step < 0.0 && end > start) {
-            bail!(
-                Value,
-                "arange: upper bound and larger bound inconsistent with step sign"
-            )
+            bail!(Value, "arange: upper bound and larger bound inconsistent with step sign")
         }
         let n = ((end - start) / step).ceil().max(0.0);
         if n > (isize::MAX as f64) {
@@ -140,11 +125,7 @@ impl Tensor {
     pub fn linspace(start: f64, end: f64, steps: usize, dtype: DType) -> Result<Tensor> {
         // torch fills the first half from the start and the second half from the end, so both
         // endpoints are exact.
-        let step = if steps > 1 {
-            (end - start) / (steps - 1) as f64
-        } else {
-            0.0
-        };
+        let step = if steps > 1 { (end - start) / (steps - 1) as f64 } else { 0.0 };
         let half = steps / 2;
         let vals = (0..steps).map(move |i| {
             if i < half || steps == 1 {
@@ -153,49 +134,28 @@ impl Tensor {
                 end - step * (steps - 1 - i) as f64
             }
         });
-        Ok(Tensor::from_cpu(
-            storage_from_f64(vals, steps, dtype)?,
-            &[steps],
-        ))
+        Ok(Tensor::from_cpu(storage_from_f64(vals, steps, dtype)?, &[steps]))
     }
 
     pub fn eye(n: usize, m: usize, dtype: DType) -> Result<Tensor> {
         let total = checked_numel("eye", &[n, m])?;
-        let vals = (0..total).map(move |i| {
-            if i / m.max(1) == i % m.max(1) {
-                1.0
-            } else {
-                0.0
-            }
-        });
-        Ok(Tensor::from_cpu(
-            storage_from_f64(vals, total, dtype)?,
-            &[n, m],
-        ))
+        let vals = (0..total).map(move |i| if i / m.max(1) == i % m.max(1) { 1.0 } else { 0.0 });
+        Ok(Tensor::from_cpu(storage_from_f64(vals, total, dtype)?, &[n, m]))
     }
 
     pub fn rand(shape: &[usize], dtype: DType) -> Result<Tensor> {
         if !dtype.is_float() {
-            bail!(
-                DType,
-                "rand: \"check_uniform_bounds\" not implemented for '{dtype}'"
-            )
+            bail!(DType, "rand: \"check_uniform_bounds\" not implemented for '{dtype}'")
         }
         let n = checked_numel("rand", shape)?;
         let mut v = try_with_capacity::<f64>(n)?;
         with_rng(|r| v.extend((0..n).map(|_| r.uniform())));
-        Ok(Tensor::from_cpu(
-            storage_from_f64(v.into_iter(), n, dtype)?,
-            shape,
-        ))
+        Ok(Tensor::from_cpu(storage_from_f64(v.into_iter(), n, dtype)?, shape))
     }
 
     pub fn randn(shape: &[usize], dtype: DType) -> Result<Tensor> {
         if !dtype.is_float() {
-            bail!(
-                DType,
-                "randn: \"normal_kernel_cpu\" not implemented for '{dtype}'"
-            )
+            bail!(DType, "randn: \"normal_kernel_cpu\" not implemented for '{dtype}'")
         }
         let n = checked_numel("randn", shape)?;
         let mut v = try_with_capacity::<f64>(n + 1)?;
@@ -207,15 +167,15 @@ impl Tensor {
             }
         });
         v.truncate(n);
-        Ok(Tensor::from_cpu(
-            storage_from_f64(v.into_iter(), n, dtype)?,
-            shape,
-        ))
+        Ok(Tensor::from_cpu(storage_from_f64(v.into_iter(), n, dtype)?, shape))
     }
 
     pub fn randint(low: i64, high: i64, shape: &[usize], dtype: DType) -> Result<Tensor> {
         if high <= low {
-            bail!(Value, "randint: random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+            bail!(
+                Value,
+                "randint: random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+            )
         }
         let n = checked_numel("randint", shape)?;
         let span = (high as i128 - low as i128) as u64;
@@ -231,10 +191,7 @@ impl Tensor {
 
     /// Builds a tensor from f64 values (used by the bindings for nested float lists).
     pub fn from_f64s(values: &[f64], shape: &[usize], dtype: DType) -> Result<Tensor> {
-        Ok(Tensor::from_cpu(
-            storage_from_f64(values.iter().copied(), values.len(), dtype)?,
-            shape,
-        ))
+        Ok(Tensor::from_cpu(storage_from_f64(values.iter().copied(), values.len(), dtype)?, shape))
     }
 
     pub fn from_i64s(values: Vec<i64>, shape: &[usize], dtype: DType) -> Result<Tensor> {

@@ -36,11 +36,7 @@ impl Tensor {
 
     pub fn item(&self) -> Result<Scalar> {
         if self.numel() != 1 {
-            bail!(
-                Autograd,
-                "a Tensor with {} elements cannot be converted to Scalar",
-                self.numel()
-            )
+            bail!(Autograd, "a Tensor with {} elements cannot be converted to Scalar", self.numel())
         }
         Ok(match self.dtype() {
             DType::F32 | DType::F64 => Scalar::Float(self.to_vec::<f64>()?[0]),
@@ -55,10 +51,7 @@ impl Tensor {
 
     /// A contiguous copy with fresh storage and no history (a kernel-level clone).
     pub fn contiguous_copy(&self) -> Result<Tensor> {
-        let s = self
-            .storage()
-            .data()
-            .to_dtype(self.layout(), self.dtype())?;
+        let s = self.storage().data().to_dtype(self.layout(), self.dtype())?;
         Ok(Tensor::from_data(s, self.shape()))
     }
 

@@ -14,6 +14,7 @@ use crate::layout::Layout;
 use crate::shape::Dims;
 use crate::storage::{Storage, StorageData};
 use parking_lot::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 pub use creation::Scalar;
@@ -42,6 +43,9 @@ pub struct TensorImpl {
     pub(crate) base: Option<Tensor>,
     /// A Python number turned into a 0-d tensor: it takes part in type promotion as a scalar.
     pub(crate) wrapped_number: bool,
+    /// Bumped by every in-place write. Views and `detach()` share it with their source (so
+    /// autograd sees writes through them); `.data` gets its own, as in torch.
+    pub(crate) version: Arc<AtomicU64>,
 }
 
 #[derive(Clone)]
@@ -62,6 +66,7 @@ impl Tensor {
             meta: Arc::new(Mutex::new(AutogradMeta::default())),
             base: None,
             wrapped_number: false,
+            version: Arc::new(AtomicU64::new(0)),
         }))
     }
 
@@ -79,8 +84,9 @@ impl Tensor {
     /// A view: same storage, new layout, no history (the view op attaches its node).
     pub(crate) fn view_of(&self, layout: Layout) -> Tensor {
         let mut t = Tensor::from_parts(self.0.storage.clone(), layout, self.0.dtype);
-        Arc::get_mut(&mut t.0).expect("fresh tensor").base =
-            Some(self.0.base.clone().unwrap_or_else(|| self.clone()));
+        let imp = Arc::get_mut(&mut t.0).expect("fresh tensor");
+        imp.base = Some(self.0.base.clone().unwrap_or_else(|| self.clone()));
+        imp.version = self.0.version.clone();
         t
     }
 
@@ -124,7 +130,11 @@ impl Tensor {
         self.0.wrapped_number
     }
     pub fn version(&self) -> u64 {
-        self.0.storage.version()
+        self.0.version.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn bump_version(&self) {
+        self.0.version.fetch_add(1, Ordering::AcqRel);
     }
     pub fn same_tensor(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
@@ -198,10 +208,7 @@ impl Tensor {
         let mut m = self.0.meta.lock();
         match &m.grad_fn {
             None if !m.requires_grad => {
-                bail!(
-                    Autograd,
-                    "can't retain_grad on Tensor that has requires_grad=False"
-                )
+                bail!(Autograd, "can't retain_grad on Tensor that has requires_grad=False")
             }
             None => Ok(()),
             Some(node) => {
@@ -228,10 +235,7 @@ impl Tensor {
             }));
         }
         if !m.requires_grad {
-            bail!(
-                Autograd,
-                "cannot register a hook on a tensor that doesn't require gradient"
-            )
+            bail!(Autograd, "cannot register a hook on a tensor that doesn't require gradient")
         }
         let list = m.hooks.get_or_insert_with(Default::default).clone();
         let id = list.add(hook);
@@ -249,21 +253,12 @@ impl Tensor {
     ) -> Result<Box<dyn Fn() + Send + Sync>> {
         let mut m = self.0.meta.lock();
         if m.grad_fn.is_some() {
-            bail!(
-                Autograd,
-                "post accumulate grad hooks cannot be registered on non-leaf tensors"
-            )
+            bail!(Autograd, "post accumulate grad hooks cannot be registered on non-leaf tensors")
         }
         if !m.requires_grad {
-            bail!(
-                Autograd,
-                "cannot register a hook on a tensor that doesn't require gradient"
-            )
+            bail!(Autograd, "cannot register a hook on a tensor that doesn't require gradient")
         }
-        let list = m
-            .post_accumulate_hooks
-            .get_or_insert_with(Default::default)
-            .clone();
+        let list = m.post_accumulate_hooks.get_or_insert_with(Default::default).clone();
         let id = list.add(hook);
         let weak = Arc::downgrade(&list);
         Ok(Box::new(move || {
@@ -277,19 +272,23 @@ impl Tensor {
         self.0.meta.lock().retains_grad
     }
 
-    /// A new tensor sharing storage, with no history.
+    /// A new tensor sharing storage (and the version counter), with no history.
     pub fn detach(&self) -> Tensor {
+        let mut t = self.data_alias();
+        Arc::get_mut(&mut t.0).expect("fresh tensor").version = self.0.version.clone();
+        t
+    }
+
+    /// `.data`: shares storage but neither history nor version counter, so writes through it
+    /// go unnoticed by autograd, as in torch.
+    pub fn data_alias(&self) -> Tensor {
         Tensor::from_parts(self.0.storage.clone(), self.0.layout.clone(), self.0.dtype)
     }
 
     /// `t.data = v`: this tensor's autograd identity over v's data (torch's set_data).
     pub fn with_data_of(&self, v: &Tensor) -> Result<Tensor> {
         if self.requires_grad() && !v.dtype().is_float() {
-            bail!(
-                Autograd,
-                "data set to a tensor of dtype {} on a tensor that requires grad",
-                v.dtype()
-            )
+            bail!(Autograd, "data set to a tensor of dtype {} on a tensor that requires grad", v.dtype())
         }
         Ok(Tensor(Arc::new(TensorImpl {
             storage: v.0.storage.clone(),
@@ -298,6 +297,7 @@ impl Tensor {
             meta: self.0.meta.clone(),
             base: v.0.base.clone(),
             wrapped_number: false,
+            version: self.0.version.clone(),
         })))
     }
 
@@ -332,8 +332,7 @@ impl Tensor {
             match m.grad_accumulator.upgrade() {
                 Some(acc) => acc,
                 None => {
-                    let acc =
-                        Node::new_accumulate(Arc::downgrade(&self.0.meta), Arc::downgrade(&self.0));
+                    let acc = Node::new_accumulate(Arc::downgrade(&self.0.meta), Arc::downgrade(&self.0));
                     m.grad_accumulator = Arc::downgrade(&acc);
                     acc
                 }
@@ -341,25 +340,11 @@ impl Tensor {
         } else {
             return None;
         };
-        Some(Edge {
-            node,
-            shape: self.dims(),
-            dtype: self.dtype(),
-        })
+        Some(Edge { node, shape: self.dims(), dtype: self.dtype() })
     }
 
     /// Runs backward from this tensor (see autograd::engine).
-    pub fn backward(
-        &self,
-        gradient: Option<Tensor>,
-        retain_graph: bool,
-        create_graph: bool,
-    ) -> Result<()> {
-        autograd::backward(
-            std::slice::from_ref(self),
-            &[gradient],
-            retain_graph,
-            create_graph,
-        )
+    pub fn backward(&self, gradient: Option<Tensor>, retain_graph: bool, create_graph: bool) -> Result<()> {
+        autograd::backward(std::slice::from_ref(self), &[gradient], retain_graph, create_graph)
     }
 }

@@ -18,14 +18,7 @@ fn splitmix(x: &mut u64) -> u64 {
 impl Rng {
     pub fn seeded(seed: u64) -> Rng {
         let mut x = seed;
-        Rng {
-            s: [
-                splitmix(&mut x),
-                splitmix(&mut x),
-                splitmix(&mut x),
-                splitmix(&mut x),
-            ],
-        }
+        Rng { s: [splitmix(&mut x), splitmix(&mut x), splitmix(&mut x), splitmix(&mut x)] }
     }
 
     pub fn next_u64(&mut self) -> u64 {

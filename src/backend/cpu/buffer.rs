@@ -38,25 +38,13 @@ impl<T: Elem + Pooled> Buf<T> {
     pub fn from_vec(mut v: Vec<T>) -> Self {
         let ptr = v.as_mut_ptr();
         let len = v.len();
-        Buf {
-            ptr,
-            len,
-            _owner: Owner::Vec(PooledVec(v)),
-        }
+        Buf { ptr, len, _owner: Owner::Vec(PooledVec(v)) }
     }
 
     /// # Safety
     /// `ptr` must point to `len` valid, aligned elements that stay alive as long as `owner`.
-    pub unsafe fn from_external(
-        ptr: *mut T,
-        len: usize,
-        owner: Box<dyn Any + Send + Sync>,
-    ) -> Self {
-        Buf {
-            ptr,
-            len,
-            _owner: Owner::External(owner),
-        }
+    pub unsafe fn from_external(ptr: *mut T, len: usize, owner: Box<dyn Any + Send + Sync>) -> Self {
+        Buf { ptr, len, _owner: Owner::External(owner) }
     }
 
     pub fn len(&self) -> usize {

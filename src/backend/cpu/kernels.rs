@@ -11,10 +11,7 @@ use std::mem::MaybeUninit;
 
 /// A fresh Vec of `n` elements filled chunk by chunk (in parallel when large): `f(start, out)`
 /// must write every element of `out`, which holds positions `start..start + out.len()`.
-pub(super) fn fill<U: Elem>(
-    n: usize,
-    f: impl Fn(usize, &mut [MaybeUninit<U>]) + Sync,
-) -> Result<Vec<U>> {
+pub(super) fn fill<U: Elem>(n: usize, f: impl Fn(usize, &mut [MaybeUninit<U>]) + Sync) -> Result<Vec<U>> {
     fill_with_grain(n, parallel::ELEMENTWISE_GRAIN, f)
 }
 
@@ -45,9 +42,7 @@ fn row_starts<const N: usize>(layouts: [&Layout; N]) -> ([usize; N], Vec<[usize;
     });
     let shape = outer[0].shape.clone();
     let mut starts = Vec::with_capacity(shape.iter().product());
-    for_each_offset(&shape, std::array::from_fn(|k| &outer[k]), |o| {
-        starts.push(o)
-    });
+    for_each_offset(&shape, std::array::from_fn(|k| &outer[k]), |o| starts.push(o));
     (inner_strides, starts)
 }
 
@@ -58,11 +53,7 @@ fn row_grain(inner: usize) -> usize {
 
 /// Maps a strided input into a fresh contiguous Vec. `f` is a concrete closure per op, so each
 /// loop compiles to straight-line (vectorisable) code.
-pub(super) fn map1<T: Elem, U: Elem>(
-    b: &Buf<T>,
-    l: &Layout,
-    f: impl Fn(T) -> U + Sync,
-) -> Result<Vec<U>> {
+pub(super) fn map1<T: Elem, U: Elem>(b: &Buf<T>, l: &Layout, f: impl Fn(T) -> U + Sync) -> Result<Vec<U>> {
     let src = b.as_slice();
     let n = l.numel();
     if n == 0 {
@@ -129,9 +120,7 @@ fn map2<T: Elem, U: Elem>(
             let [i, j] = starts[start / inner + k];
             match (s1, s2) {
                 (1, 1) => {
-                    for ((o, &x), &y) in
-                        row.iter_mut().zip(&sa[i..i + inner]).zip(&sb[j..j + inner])
-                    {
+                    for ((o, &x), &y) in row.iter_mut().zip(&sa[i..i + inner]).zip(&sb[j..j + inner]) {
                         o.write(f(x, y));
                     }
                 }
@@ -239,20 +228,8 @@ macro_rules! simd_float {
         }
     };
 }
-simd_float!(
-    f32,
-    unary_f32,
-    binary_f32,
-    binary_scalar_rhs_f32,
-    binary_scalar_lhs_f32
-);
-simd_float!(
-    f64,
-    unary_f64,
-    binary_f64,
-    binary_scalar_rhs_f64,
-    binary_scalar_lhs_f64
-);
+simd_float!(f32, unary_f32, binary_f32, binary_scalar_rhs_f32, binary_scalar_lhs_f32);
+simd_float!(f64, unary_f64, binary_f64, binary_scalar_rhs_f64, binary_scalar_lhs_f64);
 
 /// A chunk of a fresh output as a plain slice, for kernels that only store into it.
 ///
@@ -446,9 +423,7 @@ fn cast_to<T: Elem>(b: &Buf<T>, l: &Layout, dtype: DType) -> Result<CpuStorage> 
 }
 
 fn mismatch(op: &str, a: DType, b: DType) -> crate::Error {
-    crate::Error::DType(format!(
-        "{op}: expected both operands to have the same dtype, but got {a} and {b}"
-    ))
+    crate::Error::DType(format!("{op}: expected both operands to have the same dtype, but got {a} and {b}"))
 }
 
 impl BackendStorage for CpuStorage {
@@ -483,9 +458,7 @@ impl BackendStorage for CpuStorage {
                 CpuStorage::F64(Buf::from_vec(binary_float(a, la, b, lb, op)?))
             }
             (CpuStorage::I64(a), CpuStorage::I64(b)) => {
-                CpuStorage::I64(Buf::from_vec(map2(a, la, b, lb, |x, y| {
-                    int_binary(x, y, op)
-                })?))
+                CpuStorage::I64(Buf::from_vec(map2(a, la, b, lb, |x, y| int_binary(x, y, op))?))
             }
             (CpuStorage::Bool(a), CpuStorage::Bool(b)) => {
                 let f = match op {
@@ -510,17 +483,8 @@ impl BackendStorage for CpuStorage {
         Ok(CpuStorage::Bool(Buf::from_vec(v)))
     }
 
-    fn where_cond(
-        &self,
-        lc: &Layout,
-        a: &Self,
-        la: &Layout,
-        b: &Self,
-        lb: &Layout,
-    ) -> Result<Self> {
-        let CpuStorage::Bool(c) = self else {
-            bail!(DType, "where: condition must be a bool tensor")
-        };
+    fn where_cond(&self, lc: &Layout, a: &Self, la: &Layout, b: &Self, lb: &Layout) -> Result<Self> {
+        let CpuStorage::Bool(c) = self else { bail!(DType, "where: condition must be a bool tensor") };
         fn go<T: Elem>(
             c: &Buf<bool>,
             lc: &Layout,
@@ -531,18 +495,14 @@ impl BackendStorage for CpuStorage {
         ) -> Result<Vec<T>> {
             let (sc, sa, sb) = (c.as_slice(), a.as_slice(), b.as_slice());
             let mut out = try_with_capacity(lc.numel())?;
-            for_each_offset(&lc.shape, [lc, la, lb], |[i, j, k]| {
-                out.push(if sc[i] { sa[j] } else { sb[k] })
-            });
+            for_each_offset(&lc.shape, [lc, la, lb], |[i, j, k]| out.push(if sc[i] { sa[j] } else { sb[k] }));
             Ok(out)
         }
         Ok(match (a, b) {
             (CpuStorage::F32(x), CpuStorage::F32(y)) => f32::into_storage(go(c, lc, x, la, y, lb)?),
             (CpuStorage::F64(x), CpuStorage::F64(y)) => f64::into_storage(go(c, lc, x, la, y, lb)?),
             (CpuStorage::I64(x), CpuStorage::I64(y)) => i64::into_storage(go(c, lc, x, la, y, lb)?),
-            (CpuStorage::Bool(x), CpuStorage::Bool(y)) => {
-                bool::into_storage(go(c, lc, x, la, y, lb)?)
-            }
+            (CpuStorage::Bool(x), CpuStorage::Bool(y)) => bool::into_storage(go(c, lc, x, la, y, lb)?),
             (x, y) => return Err(mismatch("where", x.dtype(), y.dtype())),
         })
     }
@@ -575,10 +535,7 @@ impl BackendStorage for CpuStorage {
             if dl.is_contiguous() && sl.is_contiguous() {
                 // The common in-place case (x -= lr * g): one straight loop, a memcpy when
                 // the dtypes match.
-                let (d, s) = (
-                    &mut dst[dl.offset..dl.offset + n],
-                    &src[sl.offset..sl.offset + n],
-                );
+                let (d, s) = (&mut dst[dl.offset..dl.offset + n], &src[sl.offset..sl.offset + n]);
                 for (o, &x) in d.iter_mut().zip(s) {
                     *o = conv(x);
                 }
@@ -618,18 +575,12 @@ impl BackendStorage for CpuStorage {
             Ok(())
         }
         match (self, src) {
-            (CpuStorage::F32(d), CpuStorage::F32(s)) => {
-                go(d, offsets, s, sl, accumulate, |a, b| a + b)
-            }
-            (CpuStorage::F64(d), CpuStorage::F64(s)) => {
-                go(d, offsets, s, sl, accumulate, |a, b| a + b)
-            }
+            (CpuStorage::F32(d), CpuStorage::F32(s)) => go(d, offsets, s, sl, accumulate, |a, b| a + b),
+            (CpuStorage::F64(d), CpuStorage::F64(s)) => go(d, offsets, s, sl, accumulate, |a, b| a + b),
             (CpuStorage::I64(d), CpuStorage::I64(s)) => {
                 go(d, offsets, s, sl, accumulate, |a, b| a.wrapping_add(b))
             }
-            (CpuStorage::Bool(d), CpuStorage::Bool(s)) => {
-                go(d, offsets, s, sl, accumulate, |a, b| a | b)
-            }
+            (CpuStorage::Bool(d), CpuStorage::Bool(s)) => go(d, offsets, s, sl, accumulate, |a, b| a | b),
             (a, b) => Err(mismatch("index_put", a.dtype(), b.dtype())),
         }
     }

@@ -39,11 +39,7 @@ macro_rules! gemm_impl {
             let (pa, pb) = (a.as_ptr(), b.as_ptr());
             let (rsa, csa) = (la.strides[nd - 2] as isize, la.strides[nd - 1] as isize);
             let (rsb, csb) = (lb.strides[nd - 2] as isize, lb.strides[nd - 1] as isize);
-            let pool = if m * n * k >= PARALLEL_FLOPS {
-                parallel::pool()
-            } else {
-                None
-            };
+            let pool = if m * n * k >= PARALLEL_FLOPS { parallel::pool() } else { None };
             let mut bi = 0usize;
             let shape = ba.shape.clone();
             for_each_offset(&shape, [&ba, &bb], |[oa, ob]| {
@@ -56,8 +52,8 @@ macro_rules! gemm_impl {
                 let run = |par| unsafe {
                     let (c, sa, sb) = (c, sa, sb);
                     gemm::gemm(
-                        m, n, k, c.0, 1, n as isize, false, sa.0, csa, rsa, sb.0, csb, rsb,
-                        0 as $t, 1 as $t, false, false, false, par,
+                        m, n, k, c.0, 1, n as isize, false, sa.0, csa, rsa, sb.0, csb, rsb, 0 as $t, 1 as $t,
+                        false, false, false, par,
                     )
                 };
                 match &pool {
@@ -80,12 +76,8 @@ fn gemm_i64(a: &Buf<i64>, la: &Layout, b: &Buf<i64>, lb: &Layout) -> Result<Vec<
     let nbatch: usize = ba.shape.iter().product();
     let mut out = try_alloc(nbatch * m * n, 0i64)?;
     let (sa, sb) = (a.as_slice(), b.as_slice());
-    let (rsa, csa, rsb, csb) = (
-        la.strides[nd - 2],
-        la.strides[nd - 1],
-        lb.strides[nd - 2],
-        lb.strides[nd - 1],
-    );
+    let (rsa, csa, rsb, csb) =
+        (la.strides[nd - 2], la.strides[nd - 1], lb.strides[nd - 2], lb.strides[nd - 1]);
     let mut bi = 0usize;
     let shape = ba.shape.clone();
     for_each_offset(&shape, [&ba, &bb], |[oa, ob]| {
@@ -93,9 +85,8 @@ fn gemm_i64(a: &Buf<i64>, la: &Layout, b: &Buf<i64>, lb: &Layout) -> Result<Vec<
             for j in 0..n {
                 let mut acc = 0i64;
                 for p in 0..k {
-                    acc = acc.wrapping_add(
-                        sa[oa + i * rsa + p * csa].wrapping_mul(sb[ob + p * rsb + j * csb]),
-                    );
+                    acc =
+                        acc.wrapping_add(sa[oa + i * rsa + p * csa].wrapping_mul(sb[ob + p * rsb + j * csb]));
                 }
                 out[bi * m * n + i * n + j] = acc;
             }
@@ -107,15 +98,9 @@ fn gemm_i64(a: &Buf<i64>, la: &Layout, b: &Buf<i64>, lb: &Layout) -> Result<Vec<
 
 pub fn matmul(a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &Layout) -> Result<CpuStorage> {
     Ok(match (a, b) {
-        (CpuStorage::F32(x), CpuStorage::F32(y)) => {
-            CpuStorage::F32(Buf::from_vec(gemm_f32(x, la, y, lb)?))
-        }
-        (CpuStorage::F64(x), CpuStorage::F64(y)) => {
-            CpuStorage::F64(Buf::from_vec(gemm_f64(x, la, y, lb)?))
-        }
-        (CpuStorage::I64(x), CpuStorage::I64(y)) => {
-            CpuStorage::I64(Buf::from_vec(gemm_i64(x, la, y, lb)?))
-        }
+        (CpuStorage::F32(x), CpuStorage::F32(y)) => CpuStorage::F32(Buf::from_vec(gemm_f32(x, la, y, lb)?)),
+        (CpuStorage::F64(x), CpuStorage::F64(y)) => CpuStorage::F64(Buf::from_vec(gemm_f64(x, la, y, lb)?)),
+        (CpuStorage::I64(x), CpuStorage::I64(y)) => CpuStorage::I64(Buf::from_vec(gemm_i64(x, la, y, lb)?)),
         (x, y) => bail!(
             DType,
             "matmul: expected m1 and m2 to have the same dtype, but got: {} != {}",

@@ -19,15 +19,8 @@ static STATE: LazyLock<RwLock<State>> = LazyLock::new(|| {
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| n > 0)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        });
-    RwLock::new(State {
-        threads,
-        pool: None,
-    })
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    RwLock::new(State { threads, pool: None })
 });
 
 pub fn get_num_threads() -> usize {
@@ -99,10 +92,7 @@ pub fn map_chunks<R: Send>(
     let slots: Vec<parking_lot::Mutex<Option<R>>> =
         (0..chunks).map(|_| parking_lot::Mutex::new(None)).collect();
     for_chunks(n, grain, |s, e| *slots[s / grain].lock() = Some(f(s, e)));
-    Ok(slots
-        .into_iter()
-        .map(|m| m.into_inner().expect("every chunk ran"))
-        .collect())
+    Ok(slots.into_iter().map(|m| m.into_inner().expect("every chunk ran")).collect())
 }
 
 /// A raw pointer that may cross threads: each chunk writes a disjoint range.

@@ -29,9 +29,7 @@ pub struct Pool<T> {
 
 impl<T> Pool<T> {
     const fn new() -> Self {
-        Pool {
-            free: LazyLock::new(|| Mutex::new(HashMap::new())),
-        }
+        Pool { free: LazyLock::new(|| Mutex::new(HashMap::new())) }
     }
 }
 
@@ -78,12 +76,7 @@ fn oom<T>(n: usize) -> Error {
 pub fn take<T: Pooled>(n: usize) -> Result<Vec<T>> {
     let class = class_of::<T>(n);
     if class != n || n * std::mem::size_of::<T>() >= MIN_POOLED_BYTES {
-        if let Some(mut v) = T::pool()
-            .free
-            .lock()
-            .get_mut(&class)
-            .and_then(|list| list.pop())
-        {
+        if let Some(mut v) = T::pool().free.lock().get_mut(&class).and_then(|list| list.pop()) {
             CACHED.fetch_sub(v.capacity() * std::mem::size_of::<T>(), Ordering::Relaxed);
             v.clear();
             return Ok(v);
@@ -104,12 +97,7 @@ pub fn give<T: Pooled>(v: Vec<T>) {
         return;
     }
     CACHED.fetch_add(bytes, Ordering::Relaxed);
-    T::pool()
-        .free
-        .lock()
-        .entry(v.capacity())
-        .or_default()
-        .push(v);
+    T::pool().free.lock().entry(v.capacity()).or_default().push(v);
 }
 
 /// Bytes held by the pool now.

@@ -26,20 +26,10 @@ fn reduce_rows<T: Elem, A: Copy + Send + Sync, U: Elem>(
 ) -> Result<Vec<U>> {
     let src = b.as_slice();
     if l.is_contiguous() {
-        let s = if rows * reduced == 0 {
-            &[]
-        } else {
-            &src[l.offset..l.offset + rows * reduced]
-        };
-        if let Some(combine) =
-            combine.filter(|_| rows == 1 && reduced >= 2 * parallel::ELEMENTWISE_GRAIN)
-        {
-            let parts =
-                parallel::map_chunks(reduced, parallel::ELEMENTWISE_GRAIN, |a, e| fold(&s[a..e]))?;
-            let acc = parts
-                .into_iter()
-                .reduce(combine)
-                .expect("at least two chunks");
+        let s = if rows * reduced == 0 { &[] } else { &src[l.offset..l.offset + rows * reduced] };
+        if let Some(combine) = combine.filter(|_| rows == 1 && reduced >= 2 * parallel::ELEMENTWISE_GRAIN) {
+            let parts = parallel::map_chunks(reduced, parallel::ELEMENTWISE_GRAIN, |a, e| fold(&s[a..e]))?;
+            let acc = parts.into_iter().reduce(combine).expect("at least two chunks");
             let mut out = try_with_capacity(1)?;
             out.push(finish(acc));
             return Ok(out);
@@ -219,19 +209,9 @@ fn reduce_typed<T: IntoCpuStorage>(
     })
 }
 
-pub fn reduce(
-    s: &CpuStorage,
-    l: &Layout,
-    rows: usize,
-    reduced: usize,
-    op: ReduceOp,
-) -> Result<CpuStorage> {
+pub fn reduce(s: &CpuStorage, l: &Layout, rows: usize, reduced: usize, op: ReduceOp) -> Result<CpuStorage> {
     if rows.checked_mul(reduced) != Some(l.numel()) {
-        bail!(
-            Backend,
-            "reduce: {rows} rows of {reduced} do not match {} elements",
-            l.numel()
-        )
+        bail!(Backend, "reduce: {rows} rows of {reduced} do not match {} elements", l.numel())
     }
     match s {
         CpuStorage::F32(b) => reduce_typed(b, l, rows, reduced, op, true),

@@ -119,13 +119,7 @@ fn map2_pd(a: &[f64], b: &[f64], out: &mut [f64], f: impl Fn(__m256d, __m256d) -
 /// `out[i] = f(x[i], s)`, or `f(s, x[i])` when `scalar_lhs`.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn bcast_ps(
-    x: &[f32],
-    s: f32,
-    scalar_lhs: bool,
-    out: &mut [f32],
-    f: impl Fn(__m256, __m256) -> __m256,
-) {
+fn bcast_ps(x: &[f32], s: f32, scalar_lhs: bool, out: &mut [f32], f: impl Fn(__m256, __m256) -> __m256) {
     let sv = _mm256_set1_ps(s);
     if scalar_lhs {
         map_ps(x, out, |v| f(sv, v))
@@ -136,13 +130,7 @@ fn bcast_ps(
 
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn bcast_pd(
-    x: &[f64],
-    s: f64,
-    scalar_lhs: bool,
-    out: &mut [f64],
-    f: impl Fn(__m256d, __m256d) -> __m256d,
-) {
+fn bcast_pd(x: &[f64], s: f64, scalar_lhs: bool, out: &mut [f64], f: impl Fn(__m256d, __m256d) -> __m256d) {
     let sv = _mm256_set1_pd(s);
     if scalar_lhs {
         map_pd(x, out, |v| f(sv, v))
@@ -166,11 +154,7 @@ fn sign_ps(x: __m256) -> __m256 {
     let zero = _mm256_setzero_ps();
     let one = _mm256_set1_ps(1.0);
     let y = _mm256_blendv_ps(x, one, _mm256_cmp_ps::<_CMP_GT_OQ>(x, zero));
-    _mm256_blendv_ps(
-        y,
-        _mm256_set1_ps(-1.0),
-        _mm256_cmp_ps::<_CMP_LT_OQ>(x, zero),
-    )
+    _mm256_blendv_ps(y, _mm256_set1_ps(-1.0), _mm256_cmp_ps::<_CMP_LT_OQ>(x, zero))
 }
 
 #[inline]
@@ -218,17 +202,10 @@ fn exp_ps(x: __m256) -> __m256 {
 fn log_ps(x0: __m256) -> __m256 {
     let zero = _mm256_setzero_ps();
     let tiny = _mm256_cmp_ps::<_CMP_LT_OQ>(x0, _mm256_set1_ps(f32c::MIN_POSITIVE));
-    let x = _mm256_blendv_ps(
-        x0,
-        _mm256_mul_ps(x0, _mm256_set1_ps(f32c::SUBNORMAL_SCALE)),
-        tiny,
-    );
+    let x = _mm256_blendv_ps(x0, _mm256_mul_ps(x0, _mm256_set1_ps(f32c::SUBNORMAL_SCALE)), tiny);
     let bits = _mm256_castps_si256(x);
     let e = _mm256_sub_epi32(_mm256_srli_epi32::<23>(bits), _mm256_set1_epi32(127));
-    let e = _mm256_sub_ps(
-        _mm256_cvtepi32_ps(e),
-        _mm256_and_ps(tiny, _mm256_set1_ps(f32c::SUBNORMAL_EXP)),
-    );
+    let e = _mm256_sub_ps(_mm256_cvtepi32_ps(e), _mm256_and_ps(tiny, _mm256_set1_ps(f32c::SUBNORMAL_EXP)));
     let m = _mm256_or_si256(
         _mm256_and_si256(bits, _mm256_set1_epi32(0x007f_ffff)),
         _mm256_set1_epi32(0x3f80_0000),
@@ -250,21 +227,9 @@ fn log_ps(x0: __m256) -> __m256 {
     let r = _mm256_add_ps(f, y);
     let r = _mm256_fmadd_ps(e, _mm256_set1_ps(f32c::LN2_HI), r);
     // Special inputs last: 0 -> -inf, x < 0 or NaN -> NaN, +inf -> +inf.
-    let r = _mm256_blendv_ps(
-        r,
-        _mm256_set1_ps(f32::NEG_INFINITY),
-        _mm256_cmp_ps::<_CMP_EQ_OQ>(x0, zero),
-    );
-    let r = _mm256_blendv_ps(
-        r,
-        _mm256_set1_ps(f32::NAN),
-        _mm256_cmp_ps::<_CMP_NGE_UQ>(x0, zero),
-    );
-    _mm256_blendv_ps(
-        r,
-        x0,
-        _mm256_cmp_ps::<_CMP_EQ_OQ>(x0, _mm256_set1_ps(f32::INFINITY)),
-    )
+    let r = _mm256_blendv_ps(r, _mm256_set1_ps(f32::NEG_INFINITY), _mm256_cmp_ps::<_CMP_EQ_OQ>(x0, zero));
+    let r = _mm256_blendv_ps(r, _mm256_set1_ps(f32::NAN), _mm256_cmp_ps::<_CMP_NGE_UQ>(x0, zero));
+    _mm256_blendv_ps(r, x0, _mm256_cmp_ps::<_CMP_EQ_OQ>(x0, _mm256_set1_ps(f32::INFINITY)))
 }
 
 #[inline]
@@ -275,10 +240,7 @@ fn tanh_ps(x: __m256) -> __m256 {
     let one = _mm256_set1_ps(1.0);
     // Large |x|: 1 - 2/(e^2a + 1); e^2a = inf gives exactly 1.
     let e = exp_ps(_mm256_add_ps(a, a));
-    let large = _mm256_sub_ps(
-        one,
-        _mm256_div_ps(_mm256_set1_ps(2.0), _mm256_add_ps(e, one)),
-    );
+    let large = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0), _mm256_add_ps(e, one)));
     let z = _mm256_mul_ps(a, a);
     let mut p = _mm256_set1_ps(f32c::TANH_P[0]);
     for &c in &f32c::TANH_P[1..] {
@@ -313,11 +275,7 @@ fn relu_pd(x: __m256d) -> __m256d {
 fn sign_pd(x: __m256d) -> __m256d {
     let zero = _mm256_setzero_pd();
     let y = _mm256_blendv_pd(x, _mm256_set1_pd(1.0), _mm256_cmp_pd::<_CMP_GT_OQ>(x, zero));
-    _mm256_blendv_pd(
-        y,
-        _mm256_set1_pd(-1.0),
-        _mm256_cmp_pd::<_CMP_LT_OQ>(x, zero),
-    )
+    _mm256_blendv_pd(y, _mm256_set1_pd(-1.0), _mm256_cmp_pd::<_CMP_LT_OQ>(x, zero))
 }
 
 #[inline]
@@ -365,19 +323,12 @@ fn log_pd(x0: __m256d) -> __m256d {
     let zero = _mm256_setzero_pd();
     let one = _mm256_set1_pd(1.0);
     let tiny = _mm256_cmp_pd::<_CMP_LT_OQ>(x0, _mm256_set1_pd(f64c::MIN_POSITIVE));
-    let x = _mm256_blendv_pd(
-        x0,
-        _mm256_mul_pd(x0, _mm256_set1_pd(f64c::SUBNORMAL_SCALE)),
-        tiny,
-    );
+    let x = _mm256_blendv_pd(x0, _mm256_mul_pd(x0, _mm256_set1_pd(f64c::SUBNORMAL_SCALE)), tiny);
     let bits = _mm256_castpd_si256(x);
     // The biased exponent (0..2047) as a double: OR it into the mantissa of 2^52, subtract 2^52.
     let magic = _mm256_set1_epi64x(0x4330_0000_0000_0000);
     let eb = _mm256_or_si256(_mm256_srli_epi64::<52>(bits), magic);
-    let e = _mm256_sub_pd(
-        _mm256_castsi256_pd(eb),
-        _mm256_set1_pd(4_503_599_627_370_496.0 + 1023.0),
-    );
+    let e = _mm256_sub_pd(_mm256_castsi256_pd(eb), _mm256_set1_pd(4_503_599_627_370_496.0 + 1023.0));
     let e = _mm256_sub_pd(e, _mm256_and_pd(tiny, _mm256_set1_pd(f64c::SUBNORMAL_EXP)));
     let m = _mm256_or_si256(
         _mm256_and_si256(bits, _mm256_set1_epi64x(0x000f_ffff_ffff_ffff)),
@@ -400,28 +351,12 @@ fn log_pd(x0: __m256d) -> __m256d {
     let rr = _mm256_add_pd(t2, t1);
     let hfsq = _mm256_mul_pd(_mm256_set1_pd(0.5), _mm256_mul_pd(f, f));
     // fdlibm: k*ln2_hi - ((hfsq - (s*(hfsq+R) + k*ln2_lo)) - f)
-    let q = _mm256_fmadd_pd(
-        s,
-        _mm256_add_pd(hfsq, rr),
-        _mm256_mul_pd(e, _mm256_set1_pd(f64c::LN2_LO)),
-    );
+    let q = _mm256_fmadd_pd(s, _mm256_add_pd(hfsq, rr), _mm256_mul_pd(e, _mm256_set1_pd(f64c::LN2_LO)));
     let q = _mm256_sub_pd(_mm256_sub_pd(hfsq, q), f);
     let r = _mm256_fmsub_pd(e, _mm256_set1_pd(f64c::LN2_HI), q);
-    let r = _mm256_blendv_pd(
-        r,
-        _mm256_set1_pd(f64::NEG_INFINITY),
-        _mm256_cmp_pd::<_CMP_EQ_OQ>(x0, zero),
-    );
-    let r = _mm256_blendv_pd(
-        r,
-        _mm256_set1_pd(f64::NAN),
-        _mm256_cmp_pd::<_CMP_NGE_UQ>(x0, zero),
-    );
-    _mm256_blendv_pd(
-        r,
-        x0,
-        _mm256_cmp_pd::<_CMP_EQ_OQ>(x0, _mm256_set1_pd(f64::INFINITY)),
-    )
+    let r = _mm256_blendv_pd(r, _mm256_set1_pd(f64::NEG_INFINITY), _mm256_cmp_pd::<_CMP_EQ_OQ>(x0, zero));
+    let r = _mm256_blendv_pd(r, _mm256_set1_pd(f64::NAN), _mm256_cmp_pd::<_CMP_NGE_UQ>(x0, zero));
+    _mm256_blendv_pd(r, x0, _mm256_cmp_pd::<_CMP_EQ_OQ>(x0, _mm256_set1_pd(f64::INFINITY)))
 }
 
 #[inline]
@@ -431,16 +366,9 @@ fn tanh_pd(x: __m256d) -> __m256d {
     let a = _mm256_andnot_pd(sign, x);
     let one = _mm256_set1_pd(1.0);
     let e = exp_pd(_mm256_add_pd(a, a));
-    let large = _mm256_sub_pd(
-        one,
-        _mm256_div_pd(_mm256_set1_pd(2.0), _mm256_add_pd(e, one)),
-    );
+    let large = _mm256_sub_pd(one, _mm256_div_pd(_mm256_set1_pd(2.0), _mm256_add_pd(e, one)));
     let z = _mm256_mul_pd(a, a);
-    let p = _mm256_fmadd_pd(
-        _mm256_set1_pd(f64c::TANH_P[0]),
-        z,
-        _mm256_set1_pd(f64c::TANH_P[1]),
-    );
+    let p = _mm256_fmadd_pd(_mm256_set1_pd(f64c::TANH_P[0]), z, _mm256_set1_pd(f64c::TANH_P[1]));
     let p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(f64c::TANH_P[2]));
     let q = _mm256_add_pd(z, _mm256_set1_pd(f64c::TANH_Q[0]));
     let q = _mm256_fmadd_pd(q, z, _mm256_set1_pd(f64c::TANH_Q[1]));
@@ -584,25 +512,13 @@ pub(super) fn binary_f64(op: BinaryOp, a: &[f64], b: &[f64], out: &mut [f64]) ->
 
 /// `op(a[i], s)`, or `op(s, a[i])` when `scalar_lhs`.
 #[target_feature(enable = "avx2,fma")]
-pub(super) fn binary_scalar_f32(
-    op: BinaryOp,
-    a: &[f32],
-    s: f32,
-    scalar_lhs: bool,
-    out: &mut [f32],
-) -> bool {
+pub(super) fn binary_scalar_f32(op: BinaryOp, a: &[f32], s: f32, scalar_lhs: bool, out: &mut [f32]) -> bool {
     per_binary_op!(op, bcast_ps(a, s, scalar_lhs, out), binary_op_ps);
     true
 }
 
 #[target_feature(enable = "avx2,fma")]
-pub(super) fn binary_scalar_f64(
-    op: BinaryOp,
-    a: &[f64],
-    s: f64,
-    scalar_lhs: bool,
-    out: &mut [f64],
-) -> bool {
+pub(super) fn binary_scalar_f64(op: BinaryOp, a: &[f64], s: f64, scalar_lhs: bool, out: &mut [f64]) -> bool {
     per_binary_op!(op, bcast_pd(a, s, scalar_lhs, out), binary_op_pd);
     true
 }
@@ -652,11 +568,7 @@ fn extreme_ps(x: &[f32], want_max: bool, f: impl Fn(__m256, __m256) -> __m256) -
     if x.is_empty() {
         return (0.0, false);
     }
-    let init = if want_max {
-        f32::NEG_INFINITY
-    } else {
-        f32::INFINITY
-    };
+    let init = if want_max { f32::NEG_INFINITY } else { f32::INFINITY };
     let mut acc = [_mm256_set1_ps(init); 4];
     let mut nan = _mm256_setzero_ps();
     let (chunks, tail) = x.as_chunks::<32>();
@@ -688,11 +600,7 @@ fn extreme_pd(x: &[f64], want_max: bool, f: impl Fn(__m256d, __m256d) -> __m256d
     if x.is_empty() {
         return (0.0, false);
     }
-    let init = if want_max {
-        f64::NEG_INFINITY
-    } else {
-        f64::INFINITY
-    };
+    let init = if want_max { f64::NEG_INFINITY } else { f64::INFINITY };
     let mut acc = [_mm256_set1_pd(init); 4];
     let mut nan = _mm256_setzero_pd();
     let (chunks, tail) = x.as_chunks::<16>();

@@ -49,55 +49,37 @@ fn ld_ps8(p: &[f32; 8]) -> __m256 {
 #[inline]
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn or_ps(a: __m512, b: __m512) -> __m512 {
-    _mm512_castsi512_ps(_mm512_or_si512(
-        _mm512_castps_si512(a),
-        _mm512_castps_si512(b),
-    ))
+    _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)))
 }
 
 #[inline]
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn and_ps(a: __m512, b: __m512) -> __m512 {
-    _mm512_castsi512_ps(_mm512_and_si512(
-        _mm512_castps_si512(a),
-        _mm512_castps_si512(b),
-    ))
+    _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)))
 }
 
 #[inline]
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn xor_ps(a: __m512, b: __m512) -> __m512 {
-    _mm512_castsi512_ps(_mm512_xor_si512(
-        _mm512_castps_si512(a),
-        _mm512_castps_si512(b),
-    ))
+    _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)))
 }
 
 #[inline]
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn or_pd(a: __m512d, b: __m512d) -> __m512d {
-    _mm512_castsi512_pd(_mm512_or_si512(
-        _mm512_castpd_si512(a),
-        _mm512_castpd_si512(b),
-    ))
+    _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(a), _mm512_castpd_si512(b)))
 }
 
 #[inline]
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn and_pd(a: __m512d, b: __m512d) -> __m512d {
-    _mm512_castsi512_pd(_mm512_and_si512(
-        _mm512_castpd_si512(a),
-        _mm512_castpd_si512(b),
-    ))
+    _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(a), _mm512_castpd_si512(b)))
 }
 
 #[inline]
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn xor_pd(a: __m512d, b: __m512d) -> __m512d {
-    _mm512_castsi512_pd(_mm512_xor_si512(
-        _mm512_castpd_si512(a),
-        _mm512_castpd_si512(b),
-    ))
+    _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_castpd_si512(b)))
 }
 
 /// Copies a short tail into a full register's worth of lanes (the rest 0), so remainders run the
@@ -173,13 +155,7 @@ fn map2_pd(a: &[f64], b: &[f64], out: &mut [f64], f: impl Fn(__m512d, __m512d) -
 /// `out[i] = f(x[i], s)`, or `f(s, x[i])` when `scalar_lhs`.
 #[inline]
 #[target_feature(enable = "avx512f,avx2,fma")]
-fn bcast_ps(
-    x: &[f32],
-    s: f32,
-    scalar_lhs: bool,
-    out: &mut [f32],
-    f: impl Fn(__m512, __m512) -> __m512,
-) {
+fn bcast_ps(x: &[f32], s: f32, scalar_lhs: bool, out: &mut [f32], f: impl Fn(__m512, __m512) -> __m512) {
     let sv = _mm512_set1_ps(s);
     if scalar_lhs {
         map_ps(x, out, |v| f(sv, v))
@@ -190,13 +166,7 @@ fn bcast_ps(
 
 #[inline]
 #[target_feature(enable = "avx512f,avx2,fma")]
-fn bcast_pd(
-    x: &[f64],
-    s: f64,
-    scalar_lhs: bool,
-    out: &mut [f64],
-    f: impl Fn(__m512d, __m512d) -> __m512d,
-) {
+fn bcast_pd(x: &[f64], s: f64, scalar_lhs: bool, out: &mut [f64], f: impl Fn(__m512d, __m512d) -> __m512d) {
     let sv = _mm512_set1_pd(s);
     if scalar_lhs {
         map_pd(x, out, |v| f(sv, v))
@@ -218,16 +188,8 @@ fn relu_ps(x: __m512) -> __m512 {
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn sign_ps(x: __m512) -> __m512 {
     let zero = _mm512_setzero_ps();
-    let y = _mm512_mask_blend_ps(
-        _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, zero),
-        x,
-        _mm512_set1_ps(1.0),
-    );
-    _mm512_mask_blend_ps(
-        _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, zero),
-        y,
-        _mm512_set1_ps(-1.0),
-    )
+    let y = _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, zero), x, _mm512_set1_ps(1.0));
+    _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, zero), y, _mm512_set1_ps(-1.0))
 }
 
 #[inline]
@@ -302,16 +264,8 @@ fn log_ps(x0: __m512) -> __m512 {
         r,
         _mm512_set1_ps(f32::NEG_INFINITY),
     );
-    let r = _mm512_mask_blend_ps(
-        _mm512_cmp_ps_mask::<_CMP_NGE_UQ>(x0, zero),
-        r,
-        _mm512_set1_ps(f32::NAN),
-    );
-    _mm512_mask_blend_ps(
-        _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(x0, _mm512_set1_ps(f32::INFINITY)),
-        r,
-        x0,
-    )
+    let r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_NGE_UQ>(x0, zero), r, _mm512_set1_ps(f32::NAN));
+    _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_EQ_OQ>(x0, _mm512_set1_ps(f32::INFINITY)), r, x0)
 }
 
 #[inline]
@@ -321,10 +275,7 @@ fn tanh_ps(x: __m512) -> __m512 {
     let a = _mm512_abs_ps(x);
     let one = _mm512_set1_ps(1.0);
     let e = exp_ps(_mm512_add_ps(a, a));
-    let large = _mm512_sub_ps(
-        one,
-        _mm512_div_ps(_mm512_set1_ps(2.0), _mm512_add_ps(e, one)),
-    );
+    let large = _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0), _mm512_add_ps(e, one)));
     let z = _mm512_mul_ps(a, a);
     let mut p = _mm512_set1_ps(f32c::TANH_P[0]);
     for &c in &f32c::TANH_P[1..] {
@@ -341,11 +292,7 @@ fn tanh_ps(x: __m512) -> __m512 {
 fn sigmoid_ps(x: __m512) -> __m512 {
     let one = _mm512_set1_ps(1.0);
     let e = exp_ps(or_ps(x, _mm512_set1_ps(-0.0)));
-    let num = _mm512_mask_blend_ps(
-        _mm512_cmp_ps_mask::<_CMP_GE_OQ>(x, _mm512_setzero_ps()),
-        e,
-        one,
-    );
+    let num = _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_GE_OQ>(x, _mm512_setzero_ps()), e, one);
     _mm512_div_ps(num, _mm512_add_ps(one, e))
 }
 
@@ -361,16 +308,8 @@ fn relu_pd(x: __m512d) -> __m512d {
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn sign_pd(x: __m512d) -> __m512d {
     let zero = _mm512_setzero_pd();
-    let y = _mm512_mask_blend_pd(
-        _mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, zero),
-        x,
-        _mm512_set1_pd(1.0),
-    );
-    _mm512_mask_blend_pd(
-        _mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, zero),
-        y,
-        _mm512_set1_pd(-1.0),
-    )
+    let y = _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, zero), x, _mm512_set1_pd(1.0));
+    _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, zero), y, _mm512_set1_pd(-1.0))
 }
 
 #[inline]
@@ -421,10 +360,7 @@ fn log_pd(x0: __m512d) -> __m512d {
     let bits = _mm512_castpd_si512(x);
     let magic = _mm512_set1_epi64(0x4330_0000_0000_0000);
     let eb = _mm512_or_si512(_mm512_srli_epi64::<52>(bits), magic);
-    let e = _mm512_sub_pd(
-        _mm512_castsi512_pd(eb),
-        _mm512_set1_pd(4_503_599_627_370_496.0 + 1023.0),
-    );
+    let e = _mm512_sub_pd(_mm512_castsi512_pd(eb), _mm512_set1_pd(4_503_599_627_370_496.0 + 1023.0));
     let e = _mm512_mask_sub_pd(e, tiny, e, _mm512_set1_pd(f64c::SUBNORMAL_EXP));
     let m = _mm512_or_si512(
         _mm512_and_si512(bits, _mm512_set1_epi64(0x000f_ffff_ffff_ffff)),
@@ -446,11 +382,7 @@ fn log_pd(x0: __m512d) -> __m512d {
     let t2 = _mm512_mul_pd(z, _mm512_fmadd_pd(w, t2, lg(0)));
     let rr = _mm512_add_pd(t2, t1);
     let hfsq = _mm512_mul_pd(_mm512_set1_pd(0.5), _mm512_mul_pd(f, f));
-    let q = _mm512_fmadd_pd(
-        s,
-        _mm512_add_pd(hfsq, rr),
-        _mm512_mul_pd(e, _mm512_set1_pd(f64c::LN2_LO)),
-    );
+    let q = _mm512_fmadd_pd(s, _mm512_add_pd(hfsq, rr), _mm512_mul_pd(e, _mm512_set1_pd(f64c::LN2_LO)));
     let q = _mm512_sub_pd(_mm512_sub_pd(hfsq, q), f);
     let r = _mm512_fmsub_pd(e, _mm512_set1_pd(f64c::LN2_HI), q);
     let r = _mm512_mask_blend_pd(
@@ -458,16 +390,8 @@ fn log_pd(x0: __m512d) -> __m512d {
         r,
         _mm512_set1_pd(f64::NEG_INFINITY),
     );
-    let r = _mm512_mask_blend_pd(
-        _mm512_cmp_pd_mask::<_CMP_NGE_UQ>(x0, zero),
-        r,
-        _mm512_set1_pd(f64::NAN),
-    );
-    _mm512_mask_blend_pd(
-        _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(x0, _mm512_set1_pd(f64::INFINITY)),
-        r,
-        x0,
-    )
+    let r = _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_NGE_UQ>(x0, zero), r, _mm512_set1_pd(f64::NAN));
+    _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_EQ_OQ>(x0, _mm512_set1_pd(f64::INFINITY)), r, x0)
 }
 
 #[inline]
@@ -477,16 +401,9 @@ fn tanh_pd(x: __m512d) -> __m512d {
     let a = _mm512_abs_pd(x);
     let one = _mm512_set1_pd(1.0);
     let e = exp_pd(_mm512_add_pd(a, a));
-    let large = _mm512_sub_pd(
-        one,
-        _mm512_div_pd(_mm512_set1_pd(2.0), _mm512_add_pd(e, one)),
-    );
+    let large = _mm512_sub_pd(one, _mm512_div_pd(_mm512_set1_pd(2.0), _mm512_add_pd(e, one)));
     let z = _mm512_mul_pd(a, a);
-    let p = _mm512_fmadd_pd(
-        _mm512_set1_pd(f64c::TANH_P[0]),
-        z,
-        _mm512_set1_pd(f64c::TANH_P[1]),
-    );
+    let p = _mm512_fmadd_pd(_mm512_set1_pd(f64c::TANH_P[0]), z, _mm512_set1_pd(f64c::TANH_P[1]));
     let p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(f64c::TANH_P[2]));
     let q = _mm512_add_pd(z, _mm512_set1_pd(f64c::TANH_Q[0]));
     let q = _mm512_fmadd_pd(q, z, _mm512_set1_pd(f64c::TANH_Q[1]));
@@ -502,11 +419,7 @@ fn tanh_pd(x: __m512d) -> __m512d {
 fn sigmoid_pd(x: __m512d) -> __m512d {
     let one = _mm512_set1_pd(1.0);
     let e = exp_pd(or_pd(x, _mm512_set1_pd(-0.0)));
-    let num = _mm512_mask_blend_pd(
-        _mm512_cmp_pd_mask::<_CMP_GE_OQ>(x, _mm512_setzero_pd()),
-        e,
-        one,
-    );
+    let num = _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_GE_OQ>(x, _mm512_setzero_pd()), e, one);
     _mm512_div_pd(num, _mm512_add_pd(one, e))
 }
 
@@ -633,25 +546,13 @@ pub(super) fn binary_f64(op: BinaryOp, a: &[f64], b: &[f64], out: &mut [f64]) ->
 
 /// `op(a[i], s)`, or `op(s, a[i])` when `scalar_lhs`.
 #[target_feature(enable = "avx512f,avx2,fma")]
-pub(super) fn binary_scalar_f32(
-    op: BinaryOp,
-    a: &[f32],
-    s: f32,
-    scalar_lhs: bool,
-    out: &mut [f32],
-) -> bool {
+pub(super) fn binary_scalar_f32(op: BinaryOp, a: &[f32], s: f32, scalar_lhs: bool, out: &mut [f32]) -> bool {
     per_binary_op!(op, bcast_ps(a, s, scalar_lhs, out), binary_op_ps);
     true
 }
 
 #[target_feature(enable = "avx512f,avx2,fma")]
-pub(super) fn binary_scalar_f64(
-    op: BinaryOp,
-    a: &[f64],
-    s: f64,
-    scalar_lhs: bool,
-    out: &mut [f64],
-) -> bool {
+pub(super) fn binary_scalar_f64(op: BinaryOp, a: &[f64], s: f64, scalar_lhs: bool, out: &mut [f64]) -> bool {
     per_binary_op!(op, bcast_pd(a, s, scalar_lhs, out), binary_op_pd);
     true
 }
@@ -694,11 +595,7 @@ fn extreme_ps(x: &[f32], want_max: bool, f: impl Fn(__m512, __m512) -> __m512) -
     if x.is_empty() {
         return (0.0, false);
     }
-    let init = if want_max {
-        f32::NEG_INFINITY
-    } else {
-        f32::INFINITY
-    };
+    let init = if want_max { f32::NEG_INFINITY } else { f32::INFINITY };
     let mut acc = [_mm512_set1_ps(init); 4];
     let mut nan: __mmask16 = 0;
     let (chunks, tail) = x.as_chunks::<64>();
@@ -730,11 +627,7 @@ fn extreme_pd(x: &[f64], want_max: bool, f: impl Fn(__m512d, __m512d) -> __m512d
     if x.is_empty() {
         return (0.0, false);
     }
-    let init = if want_max {
-        f64::NEG_INFINITY
-    } else {
-        f64::INFINITY
-    };
+    let init = if want_max { f64::NEG_INFINITY } else { f64::INFINITY };
     let mut acc = [_mm512_set1_pd(init); 4];
     let mut nan: __mmask8 = 0;
     let (chunks, tail) = x.as_chunks::<32>();

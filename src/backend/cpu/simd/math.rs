@@ -76,13 +76,8 @@ pub(super) mod f32c {
     /// Below this |x| tanh uses its odd polynomial instead of exp.
     pub const TANH_SMALL: f32 = 0.625;
     /// Cephes tanhf: tanh a = a + a^3 * (P0 z^4 + ... + P4), z = a^2, on a < 0.625.
-    pub const TANH_P: [f32; 5] = [
-        -5.70498872745E-3,
-        2.06390887954E-2,
-        -5.37397155531E-2,
-        1.33314422036E-1,
-        -3.33332819422E-1,
-    ];
+    pub const TANH_P: [f32; 5] =
+        [-5.70498872745E-3, 2.06390887954E-2, -5.37397155531E-2, 1.33314422036E-1, -3.33332819422E-1];
 }
 
 pub(super) mod f64c {
@@ -126,14 +121,8 @@ pub(super) mod f64c {
     pub const SUBNORMAL_EXP: f64 = 52.0;
     pub const TANH_SMALL: f64 = 0.625;
     /// Cephes tanh: tanh a = a + a^3 * P(z)/Q(z), z = a^2, on a < 0.625 (Q's leading 1 implied).
-    pub const TANH_P: [f64; 3] = [
-        -9.64399179425052238628E-1,
-        -9.92877231001918586564E1,
-        -1.61468768441708447952E3,
-    ];
-    pub const TANH_Q: [f64; 3] = [
-        1.12811678491632931402E2,
-        2.23548839060100448583E3,
-        4.84406305325125486048E3,
-    ];
+    pub const TANH_P: [f64; 3] =
+        [-9.64399179425052238628E-1, -9.92877231001918586564E1, -1.61468768441708447952E3];
+    pub const TANH_Q: [f64; 3] =
+        [1.12811678491632931402E2, 2.23548839060100448583E3, 4.84406305325125486048E3];
 }

@@ -88,19 +88,12 @@ fn detect() -> Level {
 
 /// The detected level, lowered by `FERROGRAD_SIMD` when that names a narrower one.
 fn active_level() -> Level {
-    *ACTIVE.get_or_init(|| {
-        resolve(
-            Level::best_supported(),
-            std::env::var("FERROGRAD_SIMD").ok().as_deref(),
-        )
-    })
+    *ACTIVE.get_or_init(|| resolve(Level::best_supported(), std::env::var("FERROGRAD_SIMD").ok().as_deref()))
 }
 
 /// An unknown name, or one naming a level the CPU lacks, is ignored rather than trusted.
 fn resolve(best: Level, requested: Option<&str>) -> Level {
-    requested
-        .and_then(Level::from_name)
-        .map_or(best, |wanted| wanted.min(best))
+    requested.and_then(Level::from_name).map_or(best, |wanted| wanted.min(best))
 }
 
 /// A handle on one level's kernels. It can only be built for a level the CPU supports, which
@@ -161,9 +154,7 @@ macro_rules! dispatch {
 impl Simd {
     /// The process-wide choice (detected once, see the module docs).
     pub fn get() -> Simd {
-        Simd {
-            level: active_level(),
-        }
+        Simd { level: active_level() }
     }
 
     /// The kernels of `level`, or `None` when this CPU cannot run them (tests and benchmarks

@@ -78,10 +78,7 @@ fn minimum<T: Float>(x: T, y: T) -> T {
 /// a missing bound becomes an infinity, which no comparison lets through.
 pub(super) fn clamp_bounds_f64(op: UnaryOp) -> (f64, f64) {
     match op {
-        UnaryOp::Clamp { min, max } => (
-            min.unwrap_or(f64::NEG_INFINITY),
-            max.unwrap_or(f64::INFINITY),
-        ),
+        UnaryOp::Clamp { min, max } => (min.unwrap_or(f64::NEG_INFINITY), max.unwrap_or(f64::INFINITY)),
         _ => (f64::NEG_INFINITY, f64::INFINITY),
     }
 }
@@ -195,23 +192,11 @@ pub(super) fn binary_f64(op: BinaryOp, a: &[f64], b: &[f64], out: &mut [f64]) ->
     binary(op, a, b, out)
 }
 
-pub(super) fn binary_scalar_f32(
-    op: BinaryOp,
-    a: &[f32],
-    s: f32,
-    scalar_lhs: bool,
-    out: &mut [f32],
-) -> bool {
+pub(super) fn binary_scalar_f32(op: BinaryOp, a: &[f32], s: f32, scalar_lhs: bool, out: &mut [f32]) -> bool {
     binary_scalar(op, a, s, scalar_lhs, out)
 }
 
-pub(super) fn binary_scalar_f64(
-    op: BinaryOp,
-    a: &[f64],
-    s: f64,
-    scalar_lhs: bool,
-    out: &mut [f64],
-) -> bool {
+pub(super) fn binary_scalar_f64(op: BinaryOp, a: &[f64], s: f64, scalar_lhs: bool, out: &mut [f64]) -> bool {
     binary_scalar(op, a, s, scalar_lhs, out)
 }
 

@@ -21,10 +21,7 @@ fn vector_levels() -> Vec<Simd> {
     let levels = [Level::Avx2, Level::Avx512];
     SKIPPED.call_once(|| {
         for l in levels.iter().filter(|l| Simd::with_level(**l).is_none()) {
-            eprintln!(
-                "simd tests: skipping {} (not supported by this CPU)",
-                l.name()
-            );
+            eprintln!("simd tests: skipping {} (not supported by this CPU)", l.name());
         }
     });
     levels.into_iter().filter_map(Simd::with_level).collect()
@@ -142,36 +139,20 @@ fn ord64(x: f64) -> i128 {
 /// Ulp distance; NaN must meet NaN, an infinity the same infinity and a zero the same zero.
 fn ulps32(got: f32, want: f32) -> u64 {
     if want.is_nan() || got.is_nan() {
-        return if want.is_nan() && got.is_nan() {
-            0
-        } else {
-            u64::MAX
-        };
+        return if want.is_nan() && got.is_nan() { 0 } else { u64::MAX };
     }
     if want.is_infinite() || got.is_infinite() || (want == 0.0 && got == 0.0) {
-        return if want.to_bits() == got.to_bits() {
-            0
-        } else {
-            u64::MAX
-        };
+        return if want.to_bits() == got.to_bits() { 0 } else { u64::MAX };
     }
     (ord32(got) - ord32(want)).unsigned_abs()
 }
 
 fn ulps64(got: f64, want: f64) -> u64 {
     if want.is_nan() || got.is_nan() {
-        return if want.is_nan() && got.is_nan() {
-            0
-        } else {
-            u64::MAX
-        };
+        return if want.is_nan() && got.is_nan() { 0 } else { u64::MAX };
     }
     if want.is_infinite() || got.is_infinite() || (want == 0.0 && got == 0.0) {
-        return if want.to_bits() == got.to_bits() {
-            0
-        } else {
-            u64::MAX
-        };
+        return if want.to_bits() == got.to_bits() { 0 } else { u64::MAX };
     }
     u64::try_from((ord64(got) - ord64(want)).unsigned_abs()).unwrap_or(u64::MAX)
 }
@@ -182,23 +163,11 @@ const EXACT_UNARY: [UnaryOp; 9] = [
     UnaryOp::Relu,
     UnaryOp::Sqrt,
     UnaryOp::Sign,
-    UnaryOp::Clamp {
-        min: Some(-0.5),
-        max: Some(2.0),
-    },
-    UnaryOp::Clamp {
-        min: None,
-        max: Some(0.0),
-    },
+    UnaryOp::Clamp { min: Some(-0.5), max: Some(2.0) },
+    UnaryOp::Clamp { min: None, max: Some(0.0) },
     // min > max gives max, as torch does.
-    UnaryOp::Clamp {
-        min: Some(3.0),
-        max: Some(1.0),
-    },
-    UnaryOp::Clamp {
-        min: Some(1e300),
-        max: None,
-    },
+    UnaryOp::Clamp { min: Some(3.0), max: Some(1.0) },
+    UnaryOp::Clamp { min: Some(1e300), max: None },
 ];
 
 const APPROX_UNARY: [(UnaryOp, u64); 4] = [
@@ -208,14 +177,8 @@ const APPROX_UNARY: [(UnaryOp, u64); 4] = [
     (UnaryOp::Sigmoid, SIGMOID_ULP),
 ];
 
-const BINARY: [BinaryOp; 6] = [
-    BinaryOp::Add,
-    BinaryOp::Sub,
-    BinaryOp::Mul,
-    BinaryOp::Div,
-    BinaryOp::Maximum,
-    BinaryOp::Minimum,
-];
+const BINARY: [BinaryOp; 6] =
+    [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div, BinaryOp::Maximum, BinaryOp::Minimum];
 
 fn bits32(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
@@ -234,12 +197,7 @@ fn check_unary_f32(op: UnaryOp, x: &[f32], bound: Option<u64>) -> u64 {
         let mut got = vec![7f32; x.len()];
         assert!(s.unary_f32(op, x, &mut got), "{op:?} not handled");
         match bound {
-            None => assert_eq!(
-                bits32(&got),
-                bits32(&want),
-                "{op:?} f32 {:?} on {x:?}",
-                s.level()
-            ),
+            None => assert_eq!(bits32(&got), bits32(&want), "{op:?} f32 {:?} on {x:?}", s.level()),
             Some(b) => {
                 for ((&g, &w), &v) in got.iter().zip(&want).zip(x) {
                     let d = ulps32(g, w);
@@ -265,12 +223,7 @@ fn check_unary_f64(op: UnaryOp, x: &[f64], bound: Option<u64>) -> u64 {
         let mut got = vec![7f64; x.len()];
         assert!(s.unary_f64(op, x, &mut got), "{op:?} not handled");
         match bound {
-            None => assert_eq!(
-                bits64(&got),
-                bits64(&want),
-                "{op:?} f64 {:?} on {x:?}",
-                s.level()
-            ),
+            None => assert_eq!(bits64(&got), bits64(&want), "{op:?} f64 {:?} on {x:?}", s.level()),
             Some(b) => {
                 for ((&g, &w), &v) in got.iter().zip(&want).zip(x) {
                     let d = ulps64(g, w);
@@ -301,16 +254,8 @@ fn odd_slices<T: Copy>(pool: &[T], mut f: impl FnMut(&[T])) {
 #[test]
 fn simd_exact_unary_ops_match_scalar_bitwise() {
     let mut rng = Rng(0x1234_5678);
-    let p32: Vec<f32> = SPECIAL_F32
-        .iter()
-        .copied()
-        .chain((0..2000).map(|_| rng.f32_any()))
-        .collect();
-    let p64: Vec<f64> = SPECIAL_F64
-        .iter()
-        .copied()
-        .chain((0..2000).map(|_| rng.f64_any()))
-        .collect();
+    let p32: Vec<f32> = SPECIAL_F32.iter().copied().chain((0..2000).map(|_| rng.f32_any())).collect();
+    let p64: Vec<f64> = SPECIAL_F64.iter().copied().chain((0..2000).map(|_| rng.f64_any())).collect();
     for op in EXACT_UNARY {
         check_unary_f32(op, &p32, None);
         check_unary_f64(op, &p64, None);
@@ -359,18 +304,8 @@ fn simd_binary_ops_match_scalar_bitwise() {
             let mut got64 = vec![7f64; n64];
             assert!(s.binary_f32(op, &a32, &b32, &mut got32));
             assert!(s.binary_f64(op, &a64, &b64, &mut got64));
-            assert_eq!(
-                bits32(&got32),
-                bits32(&want32),
-                "{op:?} f32 {:?}",
-                s.level()
-            );
-            assert_eq!(
-                bits64(&got64),
-                bits64(&want64),
-                "{op:?} f64 {:?}",
-                s.level()
-            );
+            assert_eq!(bits32(&got32), bits32(&want32), "{op:?} f32 {:?}", s.level());
+            assert_eq!(bits64(&got64), bits64(&want64), "{op:?} f64 {:?}", s.level());
             for len in 0..68 {
                 for start in [0, 5] {
                     let r = start..start + len;
@@ -389,16 +324,8 @@ fn simd_binary_ops_match_scalar_bitwise() {
 #[test]
 fn simd_scalar_operand_forms_match_scalar_bitwise() {
     let mut rng = Rng(42);
-    let x32: Vec<f32> = SPECIAL_F32
-        .iter()
-        .copied()
-        .chain((0..200).map(|_| rng.f32_any()))
-        .collect();
-    let x64: Vec<f64> = SPECIAL_F64
-        .iter()
-        .copied()
-        .chain((0..200).map(|_| rng.f64_any()))
-        .collect();
+    let x32: Vec<f32> = SPECIAL_F32.iter().copied().chain((0..200).map(|_| rng.f32_any())).collect();
+    let x64: Vec<f64> = SPECIAL_F64.iter().copied().chain((0..200).map(|_| rng.f64_any())).collect();
     for op in BINARY {
         for (&s32, &s64) in SPECIAL_F32.iter().zip(&SPECIAL_F64) {
             for len in [0, 1, 7, 8, 9, 31, 33, x32.len()] {
@@ -473,12 +400,7 @@ fn approx_inputs_f64(rng: &mut Rng, lo: f64, hi: f64, n: usize) -> Vec<f64> {
     v.extend((0..n).map(|_| rng.uniform(lo, hi)));
     v.extend((0..n / 4).map(|_| rng.uniform(-1.0, 1.0)));
     v.extend((0..n / 4).map(|_| rng.uniform(-1.0, 1.0) * 2f64.powi(-((rng.next() % 1000) as i32))));
-    for c in [
-        709.782712893384f64,
-        -708.3964185322641,
-        -744.4400719213812,
-        -745.1332191019411,
-    ] {
+    for c in [709.782712893384f64, -708.3964185322641, -744.4400719213812, -745.1332191019411] {
         let b = c.to_bits();
         v.extend((b - 2000..b + 2000).map(f64::from_bits));
     }
@@ -502,11 +424,7 @@ fn simd_exp_log_tanh_sigmoid_within_ulp_bounds() {
         let (lo, hi) = dense_range(op);
         let (lo32, hi32) = (lo.max(-110.0) as f32, hi.min(100.0) as f32);
         let w32 = check_unary_f32(op, &approx_inputs_f32(lo32, hi32, 4099), Some(bound));
-        let w64 = check_unary_f64(
-            op,
-            &approx_inputs_f64(&mut rng, lo, hi, 300_000),
-            Some(bound),
-        );
+        let w64 = check_unary_f64(op, &approx_inputs_f64(&mut rng, lo, hi, 300_000), Some(bound));
         eprintln!("{op:?}: max {w32} ulp (f32), {w64} ulp (f64)");
         // Odd lengths: each element gets the full-width answer wherever it sits.
         let p32 = approx_inputs_f32(lo32, hi32, 1 << 24);
@@ -546,11 +464,8 @@ fn simd_many_f64_ulp() {
         let (lo, hi) = dense_range(op);
         let mut worst = 0;
         for _ in 0..40 {
-            worst = worst.max(check_unary_f64(
-                op,
-                &approx_inputs_f64(&mut rng, lo, hi, 400_000),
-                Some(bound),
-            ));
+            worst =
+                worst.max(check_unary_f64(op, &approx_inputs_f64(&mut rng, lo, hi, 400_000), Some(bound)));
         }
         eprintln!("{op:?} f64: max {worst} ulp");
     }
@@ -561,11 +476,7 @@ fn reference_sum(x: impl Iterator<Item = f64>) -> (f64, f64) {
     let (mut s, mut c, mut abs) = (0f64, 0f64, 0f64);
     for v in x {
         let t = s + v;
-        c += if s.abs() >= v.abs() {
-            (s - t) + v
-        } else {
-            (v - t) + s
-        };
+        c += if s.abs() >= v.abs() { (s - t) + v } else { (v - t) + s };
         s = t;
         abs += v.abs();
     }
@@ -580,9 +491,8 @@ fn simd_sums_within_bound_of_exact() {
     lens.extend([1000, 4095, 4096, 4097, 8192 + 17, 100_003, 1 << 20]);
     for &n in &lens {
         // Mixed signs and magnitudes make cancellation, the hard case for a sum.
-        let x64: Vec<f64> = (0..n)
-            .map(|_| rng.uniform(-1.0, 1.0) * 2f64.powi((rng.next() % 30) as i32 - 10))
-            .collect();
+        let x64: Vec<f64> =
+            (0..n).map(|_| rng.uniform(-1.0, 1.0) * 2f64.powi((rng.next() % 30) as i32 - 10)).collect();
         let x32: Vec<f32> = x64.iter().map(|&v| v as f32).collect();
         let (r32, abs32) = reference_sum(x32.iter().map(|&v| f64::from(v)));
         let (r64, abs64) = reference_sum(x64.iter().copied());
@@ -592,28 +502,12 @@ fn simd_sums_within_bound_of_exact() {
         let bound = |abs: f64| (4096.0 + 2.0 + blocks.log2().ceil()) * f64::EPSILON / 2.0 * abs;
         for &s in &levels {
             let (g32, g64) = (s.sum_f32(&x32), s.sum_f64(&x64));
-            assert!(
-                (g32 - r32).abs() <= bound(abs32),
-                "{:?} f32 n={n}",
-                s.level()
-            );
-            assert!(
-                (g64 - r64).abs() <= bound(abs64),
-                "{:?} f64 n={n}",
-                s.level()
-            );
+            assert!((g32 - r32).abs() <= bound(abs32), "{:?} f32 n={n}", s.level());
+            assert!((g64 - r64).abs() <= bound(abs64), "{:?} f64 n={n}", s.level());
             if s.level() != Level::Scalar {
                 let tight = |abs: f64| (256.0 + 8.0 + blocks.log2().ceil()) * f64::EPSILON * abs;
-                assert!(
-                    (g32 - r32).abs() <= tight(abs32),
-                    "{:?} f32 n={n}",
-                    s.level()
-                );
-                assert!(
-                    (g64 - r64).abs() <= tight(abs64),
-                    "{:?} f64 n={n}",
-                    s.level()
-                );
+                assert!((g32 - r32).abs() <= tight(abs32), "{:?} f32 n={n}", s.level());
+                assert!((g64 - r64).abs() <= tight(abs64), "{:?} f64 n={n}", s.level());
             }
         }
     }
@@ -655,16 +549,9 @@ fn simd_max_min_pick_the_scalar_reducers_element() {
         cases64.push((0..n).map(|_| rng.f64_any()).collect());
         // No NaN, signed zeros as the extreme, and infinities.
         let zeros = [0.0, -0.0];
-        cases32.push(
-            (0..n)
-                .map(|i| -(rng.uniform(0.0, 1.0) as f32) * (i % 3) as f32 + zeros[i % 2])
-                .collect(),
-        );
-        cases64.push(
-            (0..n)
-                .map(|i| if i % 2 == 0 { -0.0 } else { 0.0 })
-                .collect(),
-        );
+        cases32
+            .push((0..n).map(|i| -(rng.uniform(0.0, 1.0) as f32) * (i % 3) as f32 + zeros[i % 2]).collect());
+        cases64.push((0..n).map(|i| if i % 2 == 0 { -0.0 } else { 0.0 }).collect());
         cases64.push((0..n).map(|_| rng.uniform(-1e300, 1e300)).collect());
         cases32.push((0..n).map(|i| f32::NEG_INFINITY + i as f32).collect());
     }
@@ -705,9 +592,5 @@ fn simd_level_names_and_detection() {
     assert!(Simd::get().level() <= best);
     assert!(Simd::with_level(best).is_some());
     assert!(Simd::with_level(Level::Scalar).is_some());
-    eprintln!(
-        "simd: best level {}, active {}",
-        best.name(),
-        Simd::get().level().name()
-    );
+    eprintln!("simd: best level {}, active {}", best.name(), Simd::get().level().name());
 }

@@ -1,0 +1,27 @@
+"""Version counters: writes through views and detach() are seen by autograd, writes through
+.data are not (torch's semantics)."""
+
+from __future__ import annotations
+
+import ferrograd as fg
+import pytest
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("through", ["detach", "view", "data"])
+def test_writes_after_save_match_torch(through):
+    outcomes = []
+    for m in (fg, torch):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 1
+        z = y.exp()  # saves its output
+        target = {"detach": lambda: z.detach(), "view": lambda: z[0:1], "data": lambda: z.data}[through]()
+        with m.no_grad():
+            target.mul_(2)
+        try:
+            z.sum().backward()
+            outcomes.append(("ok", x.grad.tolist()))
+        except RuntimeError:
+            outcomes.append(("error", None))
+    assert outcomes[0] == outcomes[1]
