@@ -23,9 +23,7 @@ fn kernels(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("tanh_f32", n), &n, |bch, _| {
             bch.iter(|| black_box(a.tanh().unwrap()))
         });
-        let t = randn(&[1024, n / 1024], DType::F32)
-            .transpose(0, 1)
-            .unwrap();
+        let t = randn(&[1024, n / 1024], DType::F32).transpose(0, 1).unwrap();
         g.bench_with_input(BenchmarkId::new("add_strided_f32", n), &n, |bch, _| {
             bch.iter(|| black_box(t.add(&t).unwrap()))
         });
@@ -36,15 +34,9 @@ fn kernels(c: &mut Criterion) {
     let n = 1usize << 20;
     let a = randn(&[1024, 1024], DType::F32);
     g.throughput(Throughput::Elements(n as u64));
-    g.bench_function("sum_all_f32", |b| {
-        b.iter(|| black_box(a.sum(&[], false).unwrap()))
-    });
-    g.bench_function("sum_dim0_f32", |b| {
-        b.iter(|| black_box(a.sum(&[0], false).unwrap()))
-    });
-    g.bench_function("softmax_f32", |b| {
-        b.iter(|| black_box(a.softmax(-1).unwrap()))
-    });
+    g.bench_function("sum_all_f32", |b| b.iter(|| black_box(a.sum(&[], false).unwrap())));
+    g.bench_function("sum_dim0_f32", |b| b.iter(|| black_box(a.sum(&[0], false).unwrap())));
+    g.bench_function("softmax_f32", |b| b.iter(|| black_box(a.softmax(-1).unwrap())));
     g.finish();
 
     let mut g = c.benchmark_group("matmul");
@@ -95,13 +87,7 @@ fn engine(c: &mut Criterion) {
         b.iter(|| {
             let h = x.matmul(&ws[0]).unwrap().relu().unwrap();
             let h = h.matmul(&ws[1]).unwrap().relu().unwrap();
-            let loss = h
-                .matmul(&ws[2])
-                .unwrap()
-                .log_softmax(-1)
-                .unwrap()
-                .mean(&[], false)
-                .unwrap();
+            let loss = h.matmul(&ws[2]).unwrap().log_softmax(-1).unwrap().mean(&[], false).unwrap();
             loss.backward(None, false, false).unwrap();
         })
     });

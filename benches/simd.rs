@@ -11,10 +11,7 @@ const N: usize = 1 << 20;
 
 /// Scalar first, then the vector levels the CPU supports.
 fn levels() -> Vec<Simd> {
-    [Level::Scalar, Level::Avx2, Level::Avx512]
-        .into_iter()
-        .filter_map(Simd::with_level)
-        .collect()
+    [Level::Scalar, Level::Avx2, Level::Avx512].into_iter().filter_map(Simd::with_level).collect()
 }
 
 /// Deterministic values in [lo, hi) (a linear congruential walk; quality does not matter here).
@@ -104,18 +101,10 @@ fn reduce(c: &mut Criterion) {
     g.throughput(Throughput::Elements(N as u64));
     for s in levels() {
         let l = s.level().name();
-        g.bench_function(BenchmarkId::new("sum_f32", l), |b| {
-            b.iter(|| s.sum_f32(black_box(&x)))
-        });
-        g.bench_function(BenchmarkId::new("sum_f64", l), |b| {
-            b.iter(|| s.sum_f64(black_box(&x64)))
-        });
-        g.bench_function(BenchmarkId::new("max_f32", l), |b| {
-            b.iter(|| s.max_f32(black_box(&x)))
-        });
-        g.bench_function(BenchmarkId::new("min_f64", l), |b| {
-            b.iter(|| s.min_f64(black_box(&x64)))
-        });
+        g.bench_function(BenchmarkId::new("sum_f32", l), |b| b.iter(|| s.sum_f32(black_box(&x))));
+        g.bench_function(BenchmarkId::new("sum_f64", l), |b| b.iter(|| s.sum_f64(black_box(&x64))));
+        g.bench_function(BenchmarkId::new("max_f32", l), |b| b.iter(|| s.max_f32(black_box(&x))));
+        g.bench_function(BenchmarkId::new("min_f64", l), |b| b.iter(|| s.min_f64(black_box(&x64))));
     }
     // What the reducer does today: one f64 accumulator, element by element.
     g.bench_function(BenchmarkId::new("sum_f32", "plain_f64_loop"), |b| {

@@ -180,12 +180,16 @@ const APPROX_UNARY: [(UnaryOp, u64); 4] = [
 const BINARY: [BinaryOp; 6] =
     [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div, BinaryOp::Maximum, BinaryOp::Minimum];
 
+/// Bit patterns, with every NaN mapped to one: IEEE 754 leaves the sign and payload of a NaN
+/// produced by arithmetic unspecified, and x86 picks which NaN operand to propagate by operand
+/// order, which the compiler may swap in the scalar loop. (Seen on an Intel Xeon: NaN + -NaN gave
+/// +NaN in one path and -NaN in the other.) Every other value must match bit for bit.
 fn bits32(v: &[f32]) -> Vec<u32> {
-    v.iter().map(|x| x.to_bits()).collect()
+    v.iter().map(|x| if x.is_nan() { f32::NAN.to_bits() } else { x.to_bits() }).collect()
 }
 
 fn bits64(v: &[f64]) -> Vec<u64> {
-    v.iter().map(|x| x.to_bits()).collect()
+    v.iter().map(|x| if x.is_nan() { f64::NAN.to_bits() } else { x.to_bits() }).collect()
 }
 
 /// Runs `op` on every level over `x` and checks each result against the scalar level's.
