@@ -50,7 +50,13 @@ from ._core import (
 )
 from ._core import where as where
 from ._size import Size
-from .grad_mode import enable_grad, no_grad, set_grad_enabled
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 
 float = float32
 double = float64
@@ -181,7 +187,7 @@ def BoolTensor(*args):
     return _core._legacy(bool, *args)
 
 
-from . import autograd
+from . import autograd, utils
 
 __version__ = "0.1.0"
 
@@ -229,8 +235,10 @@ __all__ = [
     "ge",
     "get_num_threads",
     "gt",
+    "inference_mode",
     "int64",
     "is_grad_enabled",
+    "is_inference_mode_enabled",
     "is_tensor",
     "le",
     "linspace",
@@ -294,6 +302,7 @@ __all__ = [
     "transpose",
     "true_divide",
     "unsqueeze",
+    "utils",
     "var",
     "where",
     "zeros",

@@ -25,6 +25,7 @@ __all__ = [
     "_function_apply",
     "_grad",
     "_legacy",
+    "_set_anomaly",
     "_set_grad_enabled",
     "arange",
     "as_tensor",
@@ -42,6 +43,7 @@ __all__ = [
     "full_like",
     "get_num_threads",
     "int64",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "linspace",
     "manual_seed",
@@ -1591,3 +1593,9 @@ class SavedOutput:
     @property
     def _version(self) -> int:
         """The version counter of the saved tensor's storage."""
+
+def _set_anomaly(mode: builtins.bool, check_nan: builtins.bool = True) -> None:
+    """Engine switch behind ``autograd.set_detect_anomaly``."""
+
+def is_anomaly_enabled() -> builtins.bool:
+    """Whether anomaly detection is on (see ``autograd.detect_anomaly``)."""

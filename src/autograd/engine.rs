@@ -342,8 +342,12 @@ fn run_and_fit(node: &Arc<Node>, grad: Tensor, retain_graph: bool, create_graph:
     node.next
         .iter()
         .zip(inputs)
-        .map(|(edge, g)| match (edge, g) {
-            (Some(edge), Some(g)) => fit(g, &edge.shape, edge.dtype, node.name).map(Some),
+        .enumerate()
+        .map(|(i, (edge, g))| match (edge, g) {
+            (Some(edge), Some(g)) => {
+                super::anomaly::check(node, i, &g)?;
+                fit(g, &edge.shape, edge.dtype, node.name).map(Some)
+            }
             _ => Ok(None),
         })
         .collect()

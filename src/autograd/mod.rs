@@ -1,5 +1,6 @@
 //! Autograd: per-thread grad mode, graph nodes, saved values and the backward engine.
 
+pub mod anomaly;
 pub mod engine;
 pub mod grad_mode;
 pub mod hooks;

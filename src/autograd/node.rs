@@ -57,6 +57,8 @@ pub struct Node {
     pub tensor_hooks: HookList<dyn GradHook>,
     /// grad_fn.register_prehook / register_hook.
     pub node_hooks: HookList<dyn NodeHook>,
+    /// Where the forward op was called, recorded in anomaly mode only.
+    trace: std::sync::OnceLock<String>,
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -82,8 +84,18 @@ impl Node {
                 saved_bytes: AtomicUsize::new(saved_bytes),
                 tensor_hooks: HookList::default(),
                 node_hooks: HookList::default(),
+                trace: std::sync::OnceLock::new(),
             }
         })
+    }
+
+    /// Where the forward op was called (anomaly mode).
+    pub fn trace(&self) -> Option<&str> {
+        self.trace.get().map(|s| s.as_str())
+    }
+
+    pub(crate) fn set_trace(&self, t: String) {
+        let _ = self.trace.set(t);
     }
 
     /// Bytes the rule holds for backward now.
@@ -106,6 +118,7 @@ impl Node {
             saved_bytes: AtomicUsize::new(0),
             tensor_hooks: HookList::default(),
             node_hooks: HookList::default(),
+            trace: std::sync::OnceLock::new(),
             name: "torch::autograd::AccumulateGrad",
             kind: NodeKind::AccumulateGrad(meta, leaf),
             next: Vec::new(),

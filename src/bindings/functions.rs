@@ -561,3 +561,35 @@ pub fn _backward(
         }
     }
 }
+
+/// Anomaly mode on or off (see autograd/anomaly.rs); the place of each forward op is recorded
+/// only while it is on.
+#[pyfunction]
+#[pyo3(signature = (mode, check_nan=true))]
+pub fn _set_anomaly(mode: bool, check_nan: bool) {
+    autograd::anomaly::set_enabled(mode, check_nan)
+}
+
+#[pyfunction]
+pub fn is_anomaly_enabled() -> bool {
+    autograd::anomaly::is_enabled()
+}
+
+/// The user's frames of the current Python stack (ferrograd's own frames left out).
+pub fn python_trace() -> Option<String> {
+    Python::attach(|py| {
+        let tb = py.import("traceback").ok()?;
+        let frames = tb.call_method0("extract_stack").ok()?;
+        let keep = pyo3::types::PyList::empty(py);
+        for f in frames.try_iter().ok()? {
+            let f = f.ok()?;
+            let file: String = f.getattr("filename").ok()?.extract().ok()?;
+            if !file.contains("/ferrograd/") {
+                keep.append(f).ok()?;
+            }
+        }
+        let lines = tb.call_method1("format_list", (keep,)).ok()?;
+        let text: Vec<String> = lines.extract().ok()?;
+        Some(text.concat())
+    })
+}

@@ -36,6 +36,9 @@ pub(crate) fn record<B: Backward + 'static>(
     let needs: Vec<bool> = edges.iter().map(|e| e.is_some()).collect();
     let (rule, saved) = crate::autograd::saved::count_saved(|| make(&needs));
     let node = Node::new_op(name, Box::new(rule), edges, (out.shape(), out.dtype()), saved);
+    if let Some(t) = crate::autograd::anomaly::trace() {
+        node.set_trace(t);
+    }
     out.set_grad_fn(Some(node.clone()));
     Some(node)
 }
