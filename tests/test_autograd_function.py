@@ -126,3 +126,27 @@ def test_function_without_grad_just_runs_forward():
     Exp = make_functions(fg)[0]
     y = Exp.apply(fg.tensor([0.0]))
     assert y.tolist() == [1.0] and y.grad_fn is None
+
+
+def test_an_input_returned_unchanged_is_still_the_input_in_saved_tensors():
+    # Regression: the input was swapped for the (detached) output alias in ctx.saved_tensors,
+    # so backward saw requires_grad=False.
+    seen = []
+
+    class Identity(fg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            seen.append(x.requires_grad)
+            return g
+
+    x = fg.tensor([1.0, 2.0], requires_grad=True)
+    y = Identity.apply(x)
+    assert y is not x and y.grad_fn.name() == "IdentityBackward"
+    y.sum().backward()
+    assert seen == [True] and x.grad.tolist() == [1.0, 1.0]

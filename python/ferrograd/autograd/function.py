@@ -125,7 +125,13 @@ class Function:
         attached = _core._function_apply(name, backward, tensor_args, [outs[i] for i in diff])
         # Saved outputs become SavedOutput: node -> backward -> ctx -> output -> node would
         # otherwise be a cycle that Python's GC cannot see through the Rust graph.
-        swap = {id(outs[i]): _core.SavedOutput(attached[k]) for k, i in enumerate(diff)}
+        # An output that is one of the inputs stays the input in ctx (it is saved as an input).
+        input_ids = {id(a) for a in tensor_args}
+        swap = {
+            id(outs[i]): _core.SavedOutput(attached[k])
+            for k, i in enumerate(diff)
+            if id(outs[i]) not in input_ids
+        }
         ctx._saved = tuple(swap.get(id(t), t) if t is not None else t for t in ctx._saved)
         for k, i in enumerate(diff):
             outs[i] = attached[k]
