@@ -25,6 +25,8 @@ __all__ = [
     "_function_apply",
     "_grad",
     "_legacy",
+    "_pop_saved_tensors_hooks",
+    "_push_saved_tensors_hooks",
     "_set_anomaly",
     "_set_grad_enabled",
     "arange",
@@ -1599,3 +1601,9 @@ def _set_anomaly(mode: builtins.bool, check_nan: builtins.bool = True) -> None:
 
 def is_anomaly_enabled() -> builtins.bool:
     """Whether anomaly detection is on (see ``autograd.detect_anomaly``)."""
+
+def _push_saved_tensors_hooks(pack: Callable[[Tensor], Any], unpack: Callable[[Any], Tensor]) -> None:
+    """Engine side of ``autograd.graph.saved_tensors_hooks.__enter__``."""
+
+def _pop_saved_tensors_hooks() -> None:
+    """Engine side of ``autograd.graph.saved_tensors_hooks.__exit__``."""

@@ -6,8 +6,42 @@ use crate::error::{bail, Result};
 use crate::tensor::{Tensor, TensorImpl};
 use std::sync::{Arc, Weak};
 
+/// A value a `saved_tensors_hooks` pack hook returned; unpacking gives the tensor back.
+pub trait PackedValue: Send + Sync {
+    fn unpack(&self) -> Result<Tensor>;
+}
+
+/// A pack hook: turns a tensor being saved into whatever the user wants to keep instead.
+pub type PackHook = Arc<dyn Fn(&Tensor) -> Result<Box<dyn PackedValue>> + Send + Sync>;
+
+thread_local! {
+    /// The innermost `saved_tensors_hooks` context's pack hook is used (per thread, like grad mode).
+    static PACK_HOOKS: std::cell::RefCell<Vec<PackHook>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+pub fn push_pack_hook(h: PackHook) {
+    PACK_HOOKS.with(|v| v.borrow_mut().push(h));
+}
+
+pub fn pop_pack_hook() {
+    PACK_HOOKS.with(|v| v.borrow_mut().pop());
+}
+
+fn current_pack_hook() -> Option<PackHook> {
+    PACK_HOOKS.with(|v| v.borrow().last().cloned())
+}
+
+enum Value {
+    Plain(Tensor),
+    /// Kept by a pack hook; no version check (the hook owns the value, as in torch).
+    Packed(Box<dyn PackedValue>),
+    /// The pack hook failed; backward reports it.
+    Failed(crate::Error),
+}
+
 pub struct SavedTensor {
-    data: Tensor,
+    data: Value,
+    number: bool,
     version: u64,
     /// For a saved output: its node, held weakly (a strong edge would be a cycle output -> node ->
     /// output), so that create_graph can reattach the output's history.
@@ -39,22 +73,37 @@ fn note_saved(t: &Tensor) {
 }
 
 impl SavedTensor {
+    /// The stored form of `t`: plain, or what the active pack hook made of it.
+    fn value(t: Tensor) -> Value {
+        if t.is_wrapped_number() {
+            return Value::Plain(t);
+        }
+        match current_pack_hook() {
+            None => Value::Plain(t),
+            Some(h) => match h(&t) {
+                Ok(p) => Value::Packed(p),
+                Err(e) => Value::Failed(e),
+            },
+        }
+    }
+
     /// Saves an input of the op.
     pub fn input(t: &Tensor, op: &'static str) -> SavedTensor {
         note_saved(t);
-        let version = t.version();
+        let (version, number) = (t.version(), t.is_wrapped_number());
         if t.is_leaf() && t.requires_grad() {
             let leaf = Some(Arc::downgrade(&t.0));
-            return SavedTensor { data: t.detach(), version, output_of: None, leaf, op };
+            return SavedTensor { data: Self::value(t.detach()), number, version, output_of: None, leaf, op };
         }
-        SavedTensor { data: t.clone(), version, output_of: None, leaf: None, op }
+        SavedTensor { data: Self::value(t.clone()), number, version, output_of: None, leaf: None, op }
     }
 
     /// Saves the op's own output, which is not yet attached to its node.
     pub fn output(t: &Tensor, op: &'static str) -> SavedTensor {
         note_saved(t);
         let version = t.version();
-        SavedTensor { data: t.detach(), version, output_of: Some(Weak::new()), leaf: None, op }
+        let data = Self::value(t.detach());
+        SavedTensor { data, number: false, version, output_of: Some(Weak::new()), leaf: None, op }
     }
 
     /// Points a saved output at the node that produced it (called while that node is built).
@@ -67,7 +116,7 @@ impl SavedTensor {
     /// A saved Python number: not a tensor the user can free or modify, so a rule holding only
     /// these may run again (torch saves such operands as scalars).
     pub fn is_number(&self) -> bool {
-        self.data.is_wrapped_number()
+        self.number
     }
 
     /// Whether any of these saved values is a real tensor.
@@ -76,13 +125,18 @@ impl SavedTensor {
     }
 
     pub fn unpack(&self) -> Result<Tensor> {
-        if self.data.version() != self.version {
+        let data = match &self.data {
+            Value::Plain(t) => t.clone(),
+            Value::Packed(p) => p.unpack()?,
+            Value::Failed(e) => return Err(e.clone()),
+        };
+        if matches!(self.data, Value::Plain(_)) && data.version() != self.version {
             bail!(
                 Autograd,
                 "one of the variables needed for gradient computation has been modified by an inplace operation: [{}{}] is at version {}; expected version {} instead. (saved by {})",
-                self.data.dtype(),
-                crate::error::fmt_shape(self.data.shape()),
-                self.data.version(),
+                data.dtype(),
+                crate::error::fmt_shape(data.shape()),
+                data.version(),
                 self.version,
                 self.op
             )
@@ -94,15 +148,15 @@ impl SavedTensor {
                     return Ok(Tensor(imp));
                 }
             }
-            return Ok(self.data.clone());
+            return Ok(data);
         }
         if let Some(w) = &self.output_of {
             if crate::autograd::is_grad_enabled() {
                 if let Some(node) = w.upgrade() {
-                    return Ok(self.data.alias_with_grad_fn(node));
+                    return Ok(data.alias_with_grad_fn(node));
                 }
             }
         }
-        Ok(self.data.clone())
+        Ok(data)
     }
 }

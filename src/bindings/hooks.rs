@@ -154,3 +154,41 @@ impl RemovableHandle {
         self.remove();
     }
 }
+
+/// What a Python pack hook returned, with the unpack hook that turns it back into a tensor.
+struct PyPacked {
+    obj: Py<PyAny>,
+    unpack: Py<PyAny>,
+}
+
+impl crate::autograd::saved::PackedValue for PyPacked {
+    fn unpack(&self) -> Result<Tensor> {
+        Python::attach(|py| {
+            let r = self.unpack.bind(py).call1((self.obj.clone_ref(py),)).map_err(keep)?;
+            match r.cast::<PyTensor>() {
+                Ok(t) => Ok(t.borrow().t.clone()),
+                Err(_) => Err(keep(pyo3::exceptions::PyTypeError::new_err(
+                    "the unpack hook of saved_tensors_hooks must return a Tensor",
+                ))),
+            }
+        })
+    }
+}
+
+/// Enters a `saved_tensors_hooks(pack, unpack)` context on this thread.
+#[pyfunction]
+pub fn _push_saved_tensors_hooks(pack: Py<PyAny>, unpack: Py<PyAny>) {
+    let unpack = std::sync::Arc::new(unpack);
+    crate::autograd::saved::push_pack_hook(std::sync::Arc::new(move |t: &Tensor| {
+        Python::attach(|py| {
+            let obj = pack.bind(py).call1((PyTensor::wrap(t.clone()),)).map_err(keep)?;
+            Ok(Box::new(PyPacked { obj: obj.unbind(), unpack: unpack.clone_ref(py) })
+                as Box<dyn crate::autograd::saved::PackedValue>)
+        })
+    }));
+}
+
+#[pyfunction]
+pub fn _pop_saved_tensors_hooks() {
+    crate::autograd::saved::pop_pack_hook();
+}

@@ -59,6 +59,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::_backward, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_grad, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_set_anomaly, m)?)?;
+    m.add_function(wrap_pyfunction!(hooks::_push_saved_tensors_hooks, m)?)?;
+    m.add_function(wrap_pyfunction!(hooks::_pop_saved_tensors_hooks, m)?)?;
     m.add_function(wrap_pyfunction!(functions::is_anomaly_enabled, m)?)?;
     crate::autograd::anomaly::set_tracer(functions::python_trace);
     m.add_function(wrap_pyfunction!(function::_function_apply, m)?)?;

@@ -27,7 +27,7 @@ from ..grad_mode import enable_grad
 
 Node = _core.Node
 
-__all__ = ["Node", "memory_report", "render", "to_dot"]
+__all__ = ["Node", "memory_report", "render", "saved_tensors_hooks", "to_dot"]
 
 _ACCUMULATE = "torch::autograd::AccumulateGrad"
 _FORMATS = ("svg", "png", "pdf")
@@ -385,3 +385,38 @@ def memory_report(t, as_dict=False):
         ).rstrip()
     )
     return "\n".join(out)
+
+
+class saved_tensors_hooks:
+    """Context manager: tensors that ops save for backward go through ``pack_hook`` and come back
+    through ``unpack_hook`` when backward needs them (e.g. to offload or compress activations).
+
+    Hooks are per thread; nested contexts use the innermost. A packed value is the hook's to
+    keep: no in-place-modification check applies to it (as in torch).
+
+    >>> import ferrograd as torch
+    >>> packed = []
+    >>> def pack(t):
+    ...     packed.append(t.shape)
+    ...     return t.numpy().copy()
+    >>> def unpack(a):
+    ...     return torch.from_numpy(a)
+    >>> x = torch.ones(3, requires_grad=True)
+    >>> with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+    ...     y = (x.detach().requires_grad_() * 1).exp()
+    >>> y.sum().backward()
+    >>> packed
+    [ferrograd.Size([3])]
+    """
+
+    def __init__(self, pack_hook, unpack_hook) -> None:
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        _core._push_saved_tensors_hooks(self.pack_hook, self.unpack_hook)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        _core._pop_saved_tensors_hooks()
+        return False
