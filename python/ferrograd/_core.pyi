@@ -22,13 +22,17 @@ __all__ = [
     "SavedOutput",
     "Tensor",
     "_backward",
+    "_enter_dual_level",
+    "_exit_dual_level",
     "_function_apply",
     "_grad",
     "_legacy",
+    "_make_dual",
     "_pop_saved_tensors_hooks",
     "_push_saved_tensors_hooks",
     "_set_anomaly",
     "_set_grad_enabled",
+    "_unpack_dual",
     "arange",
     "as_tensor",
     "bool",
@@ -1607,3 +1611,15 @@ def _push_saved_tensors_hooks(pack: Callable[[Tensor], Any], unpack: Callable[[A
 
 def _pop_saved_tensors_hooks() -> None:
     """Engine side of ``autograd.graph.saved_tensors_hooks.__exit__``."""
+
+def _enter_dual_level() -> int:
+    """Engine side of ``forward_ad.enter_dual_level``."""
+
+def _exit_dual_level() -> None:
+    """Engine side of ``forward_ad.exit_dual_level``."""
+
+def _make_dual(primal: Tensor, tangent: Tensor) -> Tensor:
+    """Engine side of ``forward_ad.make_dual``."""
+
+def _unpack_dual(t: Tensor) -> tuple[Tensor, Tensor | None]:
+    """Engine side of ``forward_ad.unpack_dual``."""

@@ -2,6 +2,7 @@
 
 pub mod anomaly;
 pub mod engine;
+pub mod forward;
 pub mod grad_mode;
 pub mod hooks;
 pub mod node;

@@ -593,3 +593,27 @@ pub fn python_trace() -> Option<String> {
         Some(text.concat())
     })
 }
+
+/// forward_ad.enter_dual_level: opens a dual level on this thread, returns its id.
+#[pyfunction]
+pub fn _enter_dual_level() -> u64 {
+    autograd::forward::enter_level()
+}
+
+#[pyfunction]
+pub fn _exit_dual_level() {
+    autograd::forward::exit_level()
+}
+
+#[pyfunction]
+pub fn _make_dual(primal: &Bound<'_, PyAny>, tangent: &Bound<'_, PyAny>) -> R {
+    let p = tensor_arg("make_dual", "tensor", primal)?;
+    let t = tensor_arg("make_dual", "tangent", tangent)?;
+    Ok(PyTensor::wrap(p.make_dual(&t)?))
+}
+
+#[pyfunction]
+pub fn _unpack_dual(t: &Bound<'_, PyAny>) -> PyResult<(PyTensor, Option<PyTensor>)> {
+    let (p, tan) = tensor_arg("unpack_dual", "tensor", t)?.unpack_dual();
+    Ok((PyTensor::wrap(p), tan.map(PyTensor::wrap)))
+}

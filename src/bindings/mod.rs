@@ -59,6 +59,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::_backward, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_grad, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_set_anomaly, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_enter_dual_level, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_exit_dual_level, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_make_dual, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_unpack_dual, m)?)?;
     m.add_function(wrap_pyfunction!(hooks::_push_saved_tensors_hooks, m)?)?;
     m.add_function(wrap_pyfunction!(hooks::_pop_saved_tensors_hooks, m)?)?;
     m.add_function(wrap_pyfunction!(functions::is_anomaly_enabled, m)?)?;

@@ -82,6 +82,7 @@ impl Tensor {
         let rl = r.layout().clone();
         self.storage().write(self.layout(), r.storage(), &rl)?;
         self.bump_version();
+        self.take_tangent_of(&r);
         if recording {
             self.rebase_history(&r)?;
         }
@@ -123,7 +124,17 @@ impl Tensor {
         let rl = r.layout().clone();
         self.storage().write(self.layout(), r.storage(), &rl)?;
         self.bump_version();
+        self.take_tangent_of(&r);
         self.rebase_history(&r)
+    }
+
+    /// Forward mode: after an in-place write, the tensor's tangent is the result's.
+    fn take_tangent_of(&self, r: &Tensor) {
+        if let Some(level) = crate::autograd::forward::current_level() {
+            if let Some(t) = r.tangent(level) {
+                self.set_tangent(level, t);
+            }
+        }
     }
 
     /// After an in-place write of `r`: self's history becomes r's. For a view, the base's history

@@ -26,15 +26,38 @@ pub(crate) fn record<B: Backward + 'static>(
     inputs: &[&Tensor],
     make: impl FnOnce(&[bool]) -> B,
 ) -> Option<Arc<Node>> {
-    if !is_grad_enabled() {
+    // Forward mode: tangents of the inputs, when a dual level is open and any input has one.
+    let tangents = crate::autograd::forward::current_level().and_then(|lvl| {
+        let t: Vec<Option<Tensor>> = inputs.iter().map(|x| x.tangent(lvl)).collect();
+        t.iter().any(|t| t.is_some()).then_some((lvl, t))
+    });
+    if !is_grad_enabled() && tangents.is_none() {
         return None;
     }
-    let edges: Vec<_> = inputs.iter().map(|t| t.grad_edge()).collect();
-    if edges.iter().all(|e| e.is_none()) {
+    let edges: Vec<_> = if is_grad_enabled() {
+        inputs.iter().map(|t| t.grad_edge()).collect()
+    } else {
+        inputs.iter().map(|_| None).collect()
+    };
+    let backward_needed = edges.iter().any(|e| e.is_some());
+    if !backward_needed && tangents.is_none() {
         return None;
     }
-    let needs: Vec<bool> = edges.iter().map(|e| e.is_some()).collect();
+    let needs: Vec<bool> = edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| e.is_some() || tangents.as_ref().is_some_and(|(_, t)| t[i].is_some()))
+        .collect();
     let (rule, saved) = crate::autograd::saved::count_saved(|| make(&needs));
+    if let Some((lvl, t)) = &tangents {
+        // An op whose tangent cannot be formed leaves its output without one (never wrong values).
+        if let Ok(Some(tan)) = crate::autograd::forward::jvp(&rule, out, inputs, t) {
+            out.set_tangent(*lvl, tan);
+        }
+    }
+    if !backward_needed {
+        return None;
+    }
     let node = Node::new_op(name, Box::new(rule), edges, (out.shape(), out.dtype()), saved);
     if let Some(t) = crate::autograd::anomaly::trace() {
         node.set_trace(t);

@@ -288,6 +288,13 @@ impl Tensor {
         Ok(out)
     }
 
+    /// A view of the whole tensor that keeps its history (an identity step in the graph).
+    pub fn alias_view(&self) -> Tensor {
+        let out = self.view_of(self.layout().clone());
+        record("AliasBackward0", &out, &[self], |_| ViewBackward::Identity);
+        out
+    }
+
     /// A view with the same layout that records an identity step (so it is a distinct tensor
     /// with the same history, as torch's no-op squeeze returns).
     fn with_history_of(self, src: &Tensor) -> Tensor {

@@ -31,6 +31,8 @@ pub struct AutogradMeta {
     /// Leaf hooks: run on the gradient before it is accumulated into `.grad`.
     pub hooks: Option<Arc<HookList<dyn GradHook>>>,
     pub post_accumulate_hooks: Option<Arc<HookList<dyn PostAccumulateHook>>>,
+    /// Forward-mode tangent and the dual level it belongs to.
+    pub tangent: Option<(u64, Tensor)>,
 }
 
 pub struct TensorImpl {
@@ -268,6 +270,18 @@ impl Tensor {
         }))
     }
 
+    /// This tensor's tangent at dual level `level` (forward mode).
+    pub fn tangent(&self, level: u64) -> Option<Tensor> {
+        match &self.0.meta.lock().tangent {
+            Some((l, t)) if *l == level => Some(t.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn set_tangent(&self, level: u64, t: Tensor) {
+        self.0.meta.lock().tangent = Some((level, t));
+    }
+
     pub fn retains_grad(&self) -> bool {
         self.0.meta.lock().retains_grad
     }
@@ -315,7 +329,14 @@ impl Tensor {
             let _g = autograd::GradModeGuard::new(false);
             self.contiguous_copy()?
         };
-        copy.0.meta.lock().grad_fn = self.grad_fn();
+        let (grad_fn, tangent) = {
+            let m = self.0.meta.lock();
+            (m.grad_fn.clone(), m.tangent.clone())
+        };
+        let mut m = copy.0.meta.lock();
+        m.grad_fn = grad_fn;
+        m.tangent = tangent;
+        drop(m);
         Ok(copy)
     }
 
