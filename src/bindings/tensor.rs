@@ -461,28 +461,23 @@ impl PyTensor {
     }
 
     fn __iadd__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        let o = operand_or_err("add_", o)?;
-        Ok(slf.t.apply_inplace("add_", &[&o], |s| s.add(&o))?)
+        slf.inplace_binary("add_", operand_or_err("add_", o)?, Tensor::add)
     }
     fn __isub__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        let o = operand_or_err("sub_", o)?;
-        Ok(slf.t.apply_inplace("sub_", &[&o], |s| s.sub(&o))?)
+        slf.inplace_binary("sub_", operand_or_err("sub_", o)?, Tensor::sub)
     }
     fn __imul__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        let o = operand_or_err("mul_", o)?;
-        Ok(slf.t.apply_inplace("mul_", &[&o], |s| s.mul(&o))?)
+        slf.inplace_binary("mul_", operand_or_err("mul_", o)?, Tensor::mul)
     }
     fn __ipow__(
         slf: PyRef<'_, Self>,
         o: &Bound<'_, PyAny>,
         _modulo: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let o = operand_or_err("pow_", o)?;
-        Ok(slf.t.apply_inplace("pow_", &[&o], |s| s.pow(&o))?)
+        slf.inplace_binary("pow_", operand_or_err("pow_", o)?, Tensor::pow)
     }
     fn __itruediv__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        let o = operand_or_err("div_", o)?;
-        Ok(slf.t.apply_inplace("div_", &[&o], |s| s.div(&o))?)
+        slf.inplace_binary("div_", operand_or_err("div_", o)?, Tensor::div)
     }
 
     // ---- comparisons ---------------------------------------------------------------------------
@@ -577,8 +572,7 @@ impl PyTensor {
         other: &Bound<'_, PyAny>,
         alpha: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyRef<'a, Self>> {
-        let o = alpha_scaled(operand_or_err("add_", other)?, alpha)?;
-        slf.t.apply_inplace("add_", &[&o], |s| s.add(&o))?;
+        slf.inplace_binary("add_", alpha_scaled(operand_or_err("add_", other)?, alpha)?, Tensor::add)?;
         Ok(slf)
     }
     #[pyo3(signature = (other, *, alpha=None))]
@@ -587,23 +581,19 @@ impl PyTensor {
         other: &Bound<'_, PyAny>,
         alpha: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyRef<'a, Self>> {
-        let o = alpha_scaled(operand_or_err("sub_", other)?, alpha)?;
-        slf.t.apply_inplace("sub_", &[&o], |s| s.sub(&o))?;
+        slf.inplace_binary("sub_", alpha_scaled(operand_or_err("sub_", other)?, alpha)?, Tensor::sub)?;
         Ok(slf)
     }
     fn mul_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
-        let o = operand_or_err("mul_", other)?;
-        slf.t.apply_inplace("mul_", &[&o], |s| s.mul(&o))?;
+        slf.inplace_binary("mul_", operand_or_err("mul_", other)?, Tensor::mul)?;
         Ok(slf)
     }
     fn div_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
-        let o = operand_or_err("div_", other)?;
-        slf.t.apply_inplace("div_", &[&o], |s| s.div(&o))?;
+        slf.inplace_binary("div_", operand_or_err("div_", other)?, Tensor::div)?;
         Ok(slf)
     }
     fn pow_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
-        let o = operand_or_err("pow_", other)?;
-        slf.t.apply_inplace("pow_", &[&o], |s| s.pow(&o))?;
+        slf.inplace_binary("pow_", operand_or_err("pow_", other)?, Tensor::pow)?;
         Ok(slf)
     }
     #[pyo3(signature = (min=None, max=None))]
@@ -1018,6 +1008,16 @@ impl PyTensor {
 }
 
 impl PyTensor {
+    /// `x op= o` and `x.op_(o)`: one path for every in-place binary op.
+    fn inplace_binary(
+        &self,
+        op: &str,
+        o: Tensor,
+        f: fn(&Tensor, &Tensor) -> crate::Result<Tensor>,
+    ) -> PyResult<()> {
+        Ok(self.t.apply_inplace(op, &[&o], |s| f(s, &o))?)
+    }
+
     /// `&` and `|` are bitwise in torch; ferrograd has them for bool tensors only.
     fn require_bool(&self, op: &str) -> PyResult<()> {
         if self.t.dtype() != DType::Bool {
