@@ -30,3 +30,17 @@ def test_writes_after_save_match_torch(through):
         except RuntimeError:
             outcomes.append(("error", None))
     assert outcomes[0] == outcomes[1]
+
+
+def test_the_error_names_the_saving_op_and_the_in_place_op_with_its_line():
+    import inspect
+
+    x = fg.tensor([1.0, 2.0], requires_grad=True)
+    z = (x * 1).exp()
+    line = inspect.currentframe().f_lineno + 1
+    z.mul_(2)
+    with pytest.raises(RuntimeError) as info:
+        z.sum().backward()
+    msg = str(info.value)
+    assert "saved by ExpBackward0" in msg
+    assert f"modified by mul_ at {__file__}:{line}" in msg

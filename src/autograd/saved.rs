@@ -131,9 +131,10 @@ impl SavedTensor {
             Value::Failed(e) => return Err(e.clone()),
         };
         if matches!(self.data, Value::Plain(_)) && data.version() != self.version {
+            let by = data.last_write().map(|w| format!("; it was last modified by {w}")).unwrap_or_default();
             bail!(
                 Autograd,
-                "one of the variables needed for gradient computation has been modified by an inplace operation: [{}{}] is at version {}; expected version {} instead. (saved by {})",
+                "one of the variables needed for gradient computation has been modified by an inplace operation: [{}{}] is at version {}; expected version {} instead. It was saved by {}{by}.",
                 data.dtype(),
                 crate::error::fmt_shape(data.shape()),
                 data.version(),

@@ -617,3 +617,25 @@ pub fn _unpack_dual(t: &Bound<'_, PyAny>) -> PyResult<(PyTensor, Option<PyTensor
     let (p, tan) = tensor_arg("unpack_dual", "tensor", t)?.unpack_dual();
     Ok((PyTensor::wrap(p), tan.map(PyTensor::wrap)))
 }
+
+/// "file.py:12" of the innermost Python frame outside ferrograd: a few attribute reads, cheap
+/// enough for every in-place op (unlike a full stack trace).
+pub fn python_caller() -> Option<String> {
+    Python::attach(|py| {
+        let sys = py.import("sys").ok()?;
+        let mut f = sys.call_method1("_getframe", (0,)).ok()?;
+        for _ in 0..16 {
+            if f.is_none() {
+                return None;
+            }
+            let code = f.getattr("f_code").ok()?;
+            let file: String = code.getattr("co_filename").ok()?.extract().ok()?;
+            if !file.contains("/ferrograd/") {
+                let line: i64 = f.getattr("f_lineno").ok()?.extract().ok()?;
+                return Some(format!("{file}:{line}"));
+            }
+            f = f.getattr("f_back").ok()?;
+        }
+        None
+    })
+}

@@ -67,6 +67,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hooks::_pop_saved_tensors_hooks, m)?)?;
     m.add_function(wrap_pyfunction!(functions::is_anomaly_enabled, m)?)?;
     crate::autograd::anomaly::set_tracer(functions::python_trace);
+    crate::autograd::anomaly::set_caller(functions::python_caller);
     m.add_function(wrap_pyfunction!(function::_function_apply, m)?)?;
     Ok(())
 }

@@ -81,7 +81,7 @@ impl Tensor {
         }
         let rl = r.layout().clone();
         self.storage().write(self.layout(), r.storage(), &rl)?;
-        self.bump_version();
+        self.bump_version_by(op);
         self.take_tangent_of(&r);
         if recording {
             self.rebase_history(&r)?;
@@ -116,14 +116,14 @@ impl Tensor {
         let recording = self.check_inplace_autograd("index_put_", &[value])?;
         if !recording {
             spec.set_raw(self, value)?;
-            self.bump_version();
+            self.bump_version_by("index_put_ (x[...] = value)");
             return Ok(());
         }
         let src = self.copy_keeping_history()?;
         let r = index_put(&src, spec, &value.to_dtype(self.dtype())?)?;
         let rl = r.layout().clone();
         self.storage().write(self.layout(), r.storage(), &rl)?;
-        self.bump_version();
+        self.bump_version_by("index_put_ (x[...] = value)");
         self.take_tangent_of(&r);
         self.rebase_history(&r)
     }

@@ -47,7 +47,15 @@ pub struct TensorImpl {
     pub(crate) wrapped_number: bool,
     /// Bumped by every in-place write. Views and `detach()` share it with their source (so
     /// autograd sees writes through them); `.data` gets its own, as in torch.
-    pub(crate) version: Arc<AtomicU64>,
+    pub(crate) version: Arc<VersionCounter>,
+}
+
+/// Shared by a tensor, its views and detach(): the count of in-place writes, and which op made
+/// the last one (for errors that name it without a re-run).
+#[derive(Default)]
+pub struct VersionCounter {
+    n: AtomicU64,
+    last_write: Mutex<Option<String>>,
 }
 
 #[derive(Clone)]
@@ -68,7 +76,7 @@ impl Tensor {
             meta: Arc::new(Mutex::new(AutogradMeta::default())),
             base: None,
             wrapped_number: false,
-            version: Arc::new(AtomicU64::new(0)),
+            version: Arc::new(VersionCounter::default()),
         }))
     }
 
@@ -132,11 +140,19 @@ impl Tensor {
         self.0.wrapped_number
     }
     pub fn version(&self) -> u64 {
-        self.0.version.load(Ordering::Acquire)
+        self.0.version.n.load(Ordering::Acquire)
     }
 
-    pub(crate) fn bump_version(&self) {
-        self.0.version.fetch_add(1, Ordering::AcqRel);
+    /// Marks an in-place write by `op`; the place is kept for version-mismatch errors.
+    pub(crate) fn bump_version_by(&self, op: &str) {
+        self.0.version.n.fetch_add(1, Ordering::AcqRel);
+        let place = crate::autograd::anomaly::caller().map(|p| format!(" at {p}")).unwrap_or_default();
+        *self.0.version.last_write.lock() = Some(format!("{op}{place}"));
+    }
+
+    /// The last in-place write (op and place), if any.
+    pub fn last_write(&self) -> Option<String> {
+        self.0.version.last_write.lock().clone()
     }
     pub fn same_tensor(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
