@@ -53,3 +53,25 @@ def test_pow_modulo_and_bitwise_int_are_type_errors():
 
 def test_device_hashes_like_its_string():
     assert {fg.device("cpu"): 1}["cpu"] == 1
+
+
+def test_huge_expanded_views_raise_memory_error_instead_of_aborting():
+    # Regression: copying a 2^40-row broadcast view aborted the interpreter (an infallible
+    # Vec reservation for its row offsets). Each call runs in a subprocess so an abort fails
+    # the test instead of killing the run.
+    import subprocess
+    import sys
+
+    calls = [
+        "fg.zeros(2**62)",
+        "fg.zeros(2**40, 2**40)",
+        "fg.ones(3).expand(2**40, 3).contiguous()",
+        "fg.ones(3).expand(2**40, 3).tolist()",
+        "fg.ones(3).expand(2**40, 3) + 1",
+    ]
+    for call in calls:
+        code = f"import ferrograd as fg\ntry:\n    {call}\nexcept MemoryError:\n    print('MemoryError')"
+        r = subprocess.run(
+            [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
+        )
+        assert r.returncode == 0 and r.stdout.strip() == "MemoryError", (call, r.returncode, r.stderr[-300:])

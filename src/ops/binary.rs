@@ -182,11 +182,10 @@ pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     } else {
         "PowBackward1"
     };
-    let saved_out = SavedTensor::output(&out, name);
     record(name, &out, &[a, b], |needs| PowBackward {
         a: SavedTensor::input(a, name),
         b: SavedTensor::input(b, name),
-        out: needs[1].then_some(saved_out),
+        out: needs[1].then(|| SavedTensor::output(&out, name)),
     });
     Ok(out)
 }

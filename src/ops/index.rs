@@ -62,7 +62,7 @@ impl AdvancedIndex {
     fn offsets(&self, layout: &Layout) -> Result<Vec<usize>> {
         let b = self.batch_shape()?;
         let nb: usize = b.iter().product();
-        let mut base = vec![0usize; nb];
+        let mut base = crate::backend::cpu::try_alloc(nb, 0usize)?;
         for (&d, t) in self.dims.iter().zip(&self.indices) {
             let idx = t.expand_to(&b)?.to_vec::<i64>()?;
             let size = layout.shape[d] as i64;
@@ -77,7 +77,7 @@ impl AdvancedIndex {
             strides: rest.iter().map(|&d| layout.strides[d]).collect(),
             offset: layout.offset,
         };
-        let mut rest_off = Vec::with_capacity(rest_l.numel());
+        let mut rest_off = crate::backend::cpu::try_vec(rest_l.numel())?;
         for_each_offset(&rest_l.shape.clone(), [&rest_l], |[o]| rest_off.push(o));
         let mut out = crate::backend::cpu::try_with_capacity(nb * rest_off.len())?;
         for &b0 in &base {

@@ -110,9 +110,6 @@ impl Tensor {
 
     /// `self[spec] = value`.
     pub fn index_put_(&self, spec: &IndexSpec, value: &Tensor) -> Result<()> {
-        if value.dtype().is_float() && !self.dtype().is_float() {
-            // torch casts silently for setitem; match it.
-        }
         let recording = self.check_inplace_autograd("index_put_", &[value])?;
         if !recording {
             spec.set_raw(self, value)?;

@@ -22,7 +22,7 @@ impl Tensor {
         // Leak-free borrow: the typed buffer lives as long as `src`.
         let buf = T::buf(src).expect("dtype checked above");
         let data = buf.as_slice();
-        let mut out = Vec::with_capacity(l.numel());
+        let mut out = crate::backend::cpu::try_vec(l.numel())?;
         if l.numel() == 0 {
             return Ok(out);
         }

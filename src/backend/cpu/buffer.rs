@@ -105,6 +105,19 @@ pub fn try_with_capacity<T: Pooled>(n: usize) -> Result<Vec<T>> {
     super::pool::take(n)
 }
 
+/// A plain (not pooled) empty Vec with room for `n` elements, or MemoryError: sizes derived
+/// from a view's shape can be huge without any memory behind them (`expand`).
+pub fn try_vec<T>(n: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        crate::Error::OutOfMemory(format!(
+            "CPU allocator: tried to allocate {} bytes, which cannot be met",
+            n.saturating_mul(std::mem::size_of::<T>())
+        ))
+    })?;
+    Ok(v)
+}
+
 /// Types that can build a `CpuStorage` from a Vec of themselves.
 pub trait IntoCpuStorage: Elem + Pooled {
     fn into_storage(v: Vec<Self>) -> CpuStorage;

@@ -32,7 +32,7 @@ pub(super) fn fill_with_grain<U: Elem>(
 
 /// Row-wise view of a strided layout: the storage offset where each row of the last dim
 /// starts (in row-major order), and the stride along that row.
-fn row_starts<const N: usize>(layouts: [&Layout; N]) -> ([usize; N], Vec<[usize; N]>) {
+fn row_starts<const N: usize>(layouts: [&Layout; N]) -> Result<([usize; N], Vec<[usize; N]>)> {
     let nd = layouts[0].ndim();
     let inner_strides = std::array::from_fn(|k| layouts[k].strides[nd - 1]);
     let outer: [Layout; N] = std::array::from_fn(|k| Layout {
@@ -41,9 +41,9 @@ fn row_starts<const N: usize>(layouts: [&Layout; N]) -> ([usize; N], Vec<[usize;
         offset: layouts[k].offset,
     });
     let shape = outer[0].shape.clone();
-    let mut starts = Vec::with_capacity(shape.iter().product());
+    let mut starts = super::buffer::try_vec(shape.iter().product())?;
     for_each_offset(&shape, std::array::from_fn(|k| &outer[k]), |o| starts.push(o));
-    (inner_strides, starts)
+    Ok((inner_strides, starts))
 }
 
 /// Chunks for row-wise work: whole rows, about ELEMENTWISE_GRAIN elements each.
@@ -69,7 +69,7 @@ pub(super) fn map1<T: Elem, U: Elem>(b: &Buf<T>, l: &Layout, f: impl Fn(T) -> U 
         });
     }
     let inner = l.shape[l.ndim() - 1];
-    let ([st], starts) = row_starts([l]);
+    let ([st], starts) = row_starts([l])?;
     fill_with_grain(n, row_grain(inner), |start, out| {
         for (k, row) in out.chunks_mut(inner).enumerate() {
             let [i] = starts[start / inner + k];
@@ -112,7 +112,7 @@ fn map2<T: Elem, U: Elem>(
         return Ok(out);
     }
     let inner = la.shape[la.ndim() - 1];
-    let ([s1, s2], starts) = row_starts([la, lb]);
+    let ([s1, s2], starts) = row_starts([la, lb])?;
     // Broadcasting makes one side's row a constant (stride 0) or both rows contiguous: those
     // loops vectorise; other strides take the general loop.
     fill_with_grain(n, row_grain(inner), |start, out| {
@@ -291,7 +291,7 @@ fn binary_float<T: SimdFloat>(
             });
         }
         let inner = la.shape[la.ndim() - 1];
-        let ([s1, s2], starts) = row_starts([la, lb]);
+        let ([s1, s2], starts) = row_starts([la, lb])?;
         if matches!((s1, s2), (1, 1) | (1, 0) | (0, 1)) {
             return fill_with_grain(n, row_grain(inner), |start, out| {
                 for (k, row) in out.chunks_mut(inner).enumerate() {

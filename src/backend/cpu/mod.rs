@@ -8,4 +8,4 @@ pub mod pool;
 mod reduce;
 pub mod simd;
 
-pub use buffer::{try_alloc, try_with_capacity, Buf, CpuStorage, IntoCpuStorage};
+pub use buffer::{try_alloc, try_vec, try_with_capacity, Buf, CpuStorage, IntoCpuStorage};

@@ -49,7 +49,7 @@ fn reduce_rows<T: Elem, A: Copy + Send + Sync, U: Elem>(
         }
         return Ok(out);
     }
-    let mut row = Vec::with_capacity(reduced);
+    let mut row = super::buffer::try_vec(reduced)?;
     for_each_offset(&l.shape, [l], |[i]| {
         row.push(src[i]);
         if row.len() == reduced {
