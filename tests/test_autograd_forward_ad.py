@@ -47,6 +47,28 @@ def test_tangents_match_torch(name):
     np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("name", list(OPS))
+def test_forward_over_reverse_matches_torch(name, create_graph):
+    """The gradient computed inside a dual level carries H v. Rules that saved their own output
+    (exp, tanh, softmax, ...) keep a copy without tangent, so its tangent must come from its node;
+    regression test for hvp being wrong on exactly those ops."""
+    fn = OPS[name]
+    v = rng.standard_normal(A.shape)
+    out = []
+    for m in (fg, torch):
+        fw = m.autograd.forward_ad
+        leaf = m.tensor(A, requires_grad=True)
+        with fw.dual_level():
+            x = fw.make_dual(leaf, m.tensor(v))
+            y = fn(m, x)
+            # tanh keeps the loss non-linear (and H non-zero) for the linear ops too
+            w = m.tensor(np.random.default_rng(0).standard_normal(tuple(y.shape)))
+            (g,) = m.autograd.grad((y.tanh() * w).sum(), x, create_graph=create_graph)
+            out.append(fw.unpack_dual(g).tangent.detach().numpy())
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-9, atol=1e-12)
+
+
 def test_in_place_ops_carry_tangents_and_levels_end():
     fw = fg.autograd.forward_ad
     with fw.dual_level():

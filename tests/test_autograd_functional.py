@@ -200,9 +200,72 @@ def test_v_may_be_omitted_for_single_elements():
         assert mod.vhp(lambda t: (t**3).sum(), x)[1].tolist() == pytest.approx([1.8])
 
 
-def test_jvp_docstring_mentions_the_double_vjp_trick():
-    assert "double-vjp" in F.jvp.__doc__
-    assert "reverse-over-reverse" in F.hvp.__doc__
+def test_jvp_docstring_names_both_methods():
+    assert "Forward mode" in F.jvp.__doc__ and "double-vjp" in F.jvp.__doc__
+    assert "Forward-over-reverse" in F.hvp.__doc__ and "reverse-over-reverse" in F.hvp.__doc__
+
+
+def _count_backward_passes(monkeypatch):
+    calls = []
+    real = F._autograd_grad
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("create_graph", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(F, "_autograd_grad", counting)
+    return calls
+
+
+def test_jvp_is_forward_mode_without_create_graph(monkeypatch):
+    calls = _count_backward_passes(monkeypatch)
+    x = fg.tensor([0.3, -1.2], dtype=fg.float64)
+    out, jv = F.jvp(lambda t: t.sin() * t, x, fg.tensor([1.0, 2.0], dtype=fg.float64))
+    assert calls == []  # no reverse pass at all
+    expected = [(math.cos(a) * a + math.sin(a)) * b for a, b in ((0.3, 1.0), (-1.2, 2.0))]
+    assert jv.tolist() == pytest.approx(expected, rel=1e-14)
+    assert not out.requires_grad and not jv.requires_grad
+    F.jvp(lambda t: t.sin() * t, x, x, create_graph=True)
+    assert len(calls) == 2  # the double-vjp trick: two reverse passes
+
+
+def test_hvp_is_forward_over_reverse(monkeypatch):
+    calls = _count_backward_passes(monkeypatch)
+    x = fg.tensor([0.3, -1.2], dtype=fg.float64)
+    v = fg.tensor([1.0, 2.0], dtype=fg.float64)
+    _, hv = F.hvp(lambda t: (t**3).sum(), x, v)
+    assert len(calls) == 1  # one reverse pass, carrying tangents
+    assert hv.tolist() == pytest.approx([6 * 0.3 * 1.0, 6 * -1.2 * 2.0], rel=1e-14)
+    F.hvp(lambda t: (t**3).sum(), x, v, create_graph=True)
+    assert len(calls) == 4  # reverse-over-reverse: three more
+
+
+def test_forward_mode_jacobian_runs_no_reverse_pass(monkeypatch):
+    calls = _count_backward_passes(monkeypatch)
+    x_np = np.random.default_rng(5).uniform(-1, 1, size=N_IN)
+    got = F.jacobian(_wide(fg), fg.tensor(x_np.tolist(), dtype=fg.float64), strategy="forward-mode")
+    assert calls == []
+    t_jac = TF.jacobian(_wide(torch), torch.tensor(x_np, dtype=torch.float64))
+    np.testing.assert_allclose(got.numpy(), t_jac.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_hvp_with_parallel_backward_carries_tangents():
+    # Gradients of 40,000 elements make the engine run the two branches on pool threads; the
+    # tangents must reach them (they are per thread), or H v comes out zero for those branches.
+    previous = fg.get_num_threads()
+    fg.set_num_threads(2)
+    try:
+        rng = np.random.default_rng(8)
+        x_np, v_np = rng.standard_normal(40_000), rng.standard_normal(40_000)
+
+        def f(m):
+            return lambda t: (t.sin() * t).sum() + (t * t * t).sum()
+
+        _, hv = F.hvp(f(fg), fg.tensor(x_np, dtype=fg.float64), fg.tensor(v_np, dtype=fg.float64))
+        _, t_hv = TF.hvp(f(torch), torch.tensor(x_np), torch.tensor(v_np))
+        np.testing.assert_allclose(hv.numpy(), t_hv.numpy(), rtol=1e-12, atol=1e-12)
+    finally:
+        fg.set_num_threads(previous)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -248,11 +248,13 @@ fn run(
             Some(p) if jobs.len() > 1 => {
                 let slots: Vec<parking_lot::Mutex<Option<NodeResult>>> =
                     jobs.iter().map(|_| parking_lot::Mutex::new(None)).collect();
+                let level = super::forward::current_level().unwrap_or(0);
                 p.scope(|s| {
                     for (job, slot) in jobs.iter().zip(&slots) {
                         s.spawn(move |_| {
                             // Grad mode is per thread: pool threads take the caller's.
                             let _m = GradModeGuard::new(create_graph);
+                            let _l = super::forward::LevelGuard::enter(level);
                             *slot.lock() =
                                 Some(run_and_fit(&job.1, job.2.clone(), retain_graph, create_graph));
                         });

@@ -36,7 +36,16 @@ pub fn current_level() -> Option<u64> {
     (l != 0).then_some(l)
 }
 
-struct LevelGuard(u64);
+/// Restores the previous level on drop.
+pub(crate) struct LevelGuard(u64);
+
+impl LevelGuard {
+    /// Makes `level` (0: none) current on this thread until the guard drops: backward jobs run
+    /// on pool threads take the caller's level, so forward-over-reverse sees the tangents there.
+    pub(crate) fn enter(level: u64) -> Self {
+        LevelGuard(LEVEL.with(|l| l.replace(level)))
+    }
+}
 
 impl Drop for LevelGuard {
     fn drop(&mut self) {
@@ -53,7 +62,7 @@ pub(crate) fn jvp(
 ) -> Result<Option<Tensor>> {
     let _g = GradModeGuard::new(true);
     // The rule's own ops see the inputs' tangents; they must not form tangents of their own.
-    let _no_dual = LevelGuard(LEVEL.with(|l| l.replace(0)));
+    let _no_dual = LevelGuard::enter(0);
     let u = Tensor::zeros(out.shape(), out.dtype())?;
     u.set_requires_grad(true)?;
     let needs: Vec<bool> = tangents.iter().map(|t| t.is_some()).collect();

@@ -59,6 +59,9 @@ pub struct Node {
     pub node_hooks: HookList<dyn NodeHook>,
     /// Where the forward op was called, recorded in anomaly mode only.
     trace: std::sync::OnceLock<String>,
+    /// The forward-mode tangent of the output (dual level, tangent), for rules that saved their
+    /// output: the saved copy has no tangent of its own, and forward-over-reverse needs it.
+    output_tangent: std::sync::OnceLock<(u64, Tensor)>,
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -85,6 +88,7 @@ impl Node {
                 tensor_hooks: HookList::default(),
                 node_hooks: HookList::default(),
                 trace: std::sync::OnceLock::new(),
+                output_tangent: std::sync::OnceLock::new(),
             }
         })
     }
@@ -96,6 +100,15 @@ impl Node {
 
     pub(crate) fn set_trace(&self, t: String) {
         let _ = self.trace.set(t);
+    }
+
+    pub(crate) fn set_output_tangent(&self, level: u64, t: Tensor) {
+        let _ = self.output_tangent.set((level, t));
+    }
+
+    /// The output's tangent at `level`, if the forward pass gave it one there.
+    pub(crate) fn output_tangent(&self, level: u64) -> Option<Tensor> {
+        self.output_tangent.get().filter(|(l, _)| *l == level).map(|(_, t)| t.clone())
     }
 
     /// Bytes the rule holds for backward now.
@@ -119,6 +132,7 @@ impl Node {
             tensor_hooks: HookList::default(),
             node_hooks: HookList::default(),
             trace: std::sync::OnceLock::new(),
+            output_tangent: std::sync::OnceLock::new(),
             name: "torch::autograd::AccumulateGrad",
             kind: NodeKind::AccumulateGrad(meta, leaf),
             next: Vec::new(),

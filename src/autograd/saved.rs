@@ -142,20 +142,26 @@ impl SavedTensor {
                 self.op
             )
         }
-        if let Some(w) = &self.leaf {
-            // Recording (create_graph): differentiate through the leaf itself while it lives.
-            if crate::autograd::is_grad_enabled() {
-                if let Some(imp) = w.upgrade() {
-                    return Ok(Tensor(imp));
-                }
-            }
+        // Recording (create_graph) differentiates through the saved value's history; inside a
+        // dual level (forward-over-reverse) the rule's ops need its tangent. Both live on the
+        // original tensor or its node, not on the stored copy.
+        let recording = crate::autograd::is_grad_enabled();
+        let level = crate::autograd::forward::current_level();
+        if !recording && level.is_none() {
             return Ok(data);
         }
+        if let Some(w) = &self.leaf {
+            // The leaf itself while it lives.
+            return Ok(w.upgrade().map(Tensor).unwrap_or(data));
+        }
         if let Some(w) = &self.output_of {
-            if crate::autograd::is_grad_enabled() {
-                if let Some(node) = w.upgrade() {
-                    return Ok(data.alias_with_grad_fn(node));
+            if let Some(node) = w.upgrade() {
+                let tangent = level.and_then(|l| Some((l, node.output_tangent(l)?)));
+                let out = if recording { data.alias_with_grad_fn(node) } else { data.detach() };
+                if let Some((l, t)) = tangent {
+                    out.set_tangent(l, t);
                 }
+                return Ok(out);
             }
         }
         Ok(data)

@@ -49,16 +49,21 @@ pub(crate) fn record<B: Backward + 'static>(
         .map(|(i, e)| e.is_some() || tangents.as_ref().is_some_and(|(_, t)| t[i].is_some()))
         .collect();
     let (rule, saved) = crate::autograd::saved::count_saved(|| make(&needs));
+    let mut tangent = None;
     if let Some((lvl, t)) = &tangents {
         // An op whose tangent cannot be formed leaves its output without one (never wrong values).
         if let Ok(Some(tan)) = crate::autograd::forward::jvp(&rule, out, inputs, t) {
-            out.set_tangent(*lvl, tan);
+            out.set_tangent(*lvl, tan.clone());
+            tangent = Some((*lvl, tan));
         }
     }
     if !backward_needed {
         return None;
     }
     let node = Node::new_op(name, Box::new(rule), edges, (out.shape(), out.dtype()), saved);
+    if let Some((lvl, tan)) = tangent {
+        node.set_output_tangent(lvl, tan);
+    }
     if let Some(t) = crate::autograd::anomaly::trace() {
         node.set_trace(t);
     }

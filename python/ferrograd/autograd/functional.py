@@ -4,12 +4,14 @@ The API of ``torch.autograd.functional`` (same names, signatures, results and er
 ``ferrograd.autograd.grad``:
 
 * ``vjp``, ``vhp``: one reverse pass (two for ``vhp``).
-* ``jvp``, ``hvp`` and the ``"forward-mode"`` strategies: ferrograd has no forward-mode AD, so a
-  Jacobian-vector product is obtained with the *double-vjp trick*. For a dummy cotangent ``u``,
-  ``g(u) = vjp(f)(x)·u = J^T u`` is linear in ``u``; differentiating ``<g(u), v>`` with respect to
-  ``u`` gives ``J v``. This needs one reverse pass with ``create_graph=True`` and one more reverse
-  pass through that graph, so it relies on the engine's double backward being right for every op
-  ``func`` uses (which ``gradgradcheck`` verifies).
+* ``jvp``, ``hvp`` and the ``"forward-mode"`` strategies use forward-mode AD
+  (``ferrograd.autograd.forward_ad``): ``jvp`` is one forward pass carrying the tangent ``v``;
+  ``hvp`` is forward-over-reverse (the gradient computed inside a dual level, so it carries
+  ``H v``); a forward-mode Jacobian is one forward pass per column. With ``create_graph=True``
+  or ``strict=True`` they fall back to the *double-vjp trick* (as torch does for all of them):
+  for a dummy cotangent ``u``, ``g(u) = J^T u`` is linear in ``u`` and the gradient of
+  ``<g(u), v>`` with respect to ``u`` is ``J v``; forward-mode tangents are not themselves
+  differentiable by reverse mode, and the trick's reverse passes are.
 * ``jacobian``, ``hessian``: one basis vector at a time, in chunks whose size the caller bounds
   with the keyword-only ``chunk_size`` (basis vectors per chunk) or ``max_memory`` (bytes), so that
   a large Jacobian never needs a whole standard basis and all of its products alive at once.
@@ -23,6 +25,7 @@ import warnings
 from .. import _core
 from .. import autograd as _autograd
 from ..grad_mode import enable_grad, no_grad, set_grad_enabled
+from . import forward_ad as _fwad
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
 
@@ -266,12 +269,34 @@ def _vjp_row(out, inputs, basis_row, create_graph):
     return _flat(_autograd_grad((out,), inputs, (basis_row,), create_graph=create_graph, retain_graph=True))
 
 
-def _jvp_col(grad_input, dummy, basis_col, create_graph):
+def _jvp_col_trick(grad_input, dummy, basis_col, create_graph):
     """One column of the Jacobian, flattened per output, by the double-vjp trick:
     d <grad_input(u), e_k> / d u."""
     return _flat(
         _autograd_grad((grad_input,), dummy, (basis_col,), create_graph=create_graph, retain_graph=True)
     )
+
+
+def _forward_pass(func, inputs, tangents):
+    """``func(*inputs)`` in a dual level where ``inputs[j]`` carries ``tangents[j]`` (None: no
+    tangent): (is the output a tuple, outputs without tangents, their tangents ``J v``; None
+    where an output does not depend on the tangents)."""
+    with enable_grad(), _fwad.dual_level():
+        duals = tuple(
+            inp if t is None else _fwad.make_dual(inp, t.to(inp.dtype)) for inp, t in zip(inputs, tangents)
+        )
+        outputs = func(*duals)
+        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "jvp")
+        unpacked = [_fwad.unpack_dual(out) for out in outputs]
+    return is_outputs_tuple, tuple(u.primal for u in unpacked), tuple(u.tangent for u in unpacked)
+
+
+def _jvp_col(func, inputs, j, basis_col):
+    """One column of the Jacobian, flattened per output (None: independent of input ``j``): the
+    tangents of one forward pass with ``inputs[j]`` carrying the basis vector."""
+    tangents = [None] * len(inputs)
+    tangents[j] = basis_col
+    return _flat(_forward_pass(func, inputs, tangents)[2])
 
 
 def _zeros_jacobian(out, inp, dtype):
@@ -349,9 +374,58 @@ def _jacrev(func, inputs, create_graph, strict, chunk_size, max_memory):
         return _tuple_postprocess(jacobian, (is_outputs_tuple, is_inputs_tuple))
 
 
+def _jacfwd_dual(func, inputs, chunk_size, max_memory):
+    """Forward mode: column c of d outputs / d input_j is the tangent of the outputs in one
+    forward pass where input_j carries the basis vector e_c."""
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    # Inputs that require grad, so that a func which differentiates inside (hessian's) can:
+    # its reverse pass then runs in the dual level and carries the tangents (forward-over-reverse).
+    inputs = _grad_preprocess(inputs, create_graph=False, need_graph=True)
+    # One plain call for the outputs' structure and sizes, which the chunk sizes depend on.
+    with no_grad():
+        is_outputs_tuple, outputs = _as_tuple(
+            func(*inputs), "outputs of the user-provided function", "jacobian"
+        )
+    out_numels = [out.numel() for out in outputs]
+    # A column (all outputs) is held once as a tangent and once in its chunk's block.
+    col_result_bytes = sum(n * out.element_size() for n, out in zip(out_numels, outputs))
+
+    per_input = []  # per_input[j][i]: d output_i / d input_j
+    for j, inp in enumerate(inputs):
+        n_cols = inp.numel()
+        if n_cols == 0:
+            per_input.append([_zeros_jacobian(out, inp, out.dtype) for out in outputs])
+            continue
+        per_col = n_cols * inp.element_size() + 2 * col_result_bytes
+        size = _resolve_chunk_size(n_cols, per_col, chunk_size, max_memory)
+        results = [_core.zeros((n, n_cols), dtype=out.dtype) for n, out in zip(out_numels, outputs)]
+        for start, stop in _chunks(n_cols, size):
+            basis = _basis_block(n_cols, start, stop, inp.dtype)
+            cols = [[] for _ in outputs]
+            for k in range(stop - start):
+                jv = _jvp_col(func, inputs, j, basis[k].view(inp.shape))
+                for i, (n, out, col) in enumerate(zip(out_numels, outputs, jv)):
+                    cols[i].append(_core.zeros(n, dtype=out.dtype) if col is None else col)
+                jv = col = None  # drop references: only `cols` holds this chunk's columns
+            del basis
+            for i in range(len(outputs)):
+                block = _core.stack(cols[i])
+                cols[i] = None
+                results[i][:, start:stop] = block.t()
+                block = None
+            del cols
+        shapes = [tuple(out.shape) + tuple(inp.shape) for out in outputs]
+        per_input.append([r.view(s) for r, s in zip(results, shapes)])
+        del results
+
+    jacobian = tuple(zip(*per_input))
+    return _tuple_postprocess(jacobian, (is_outputs_tuple, is_inputs_tuple))
+
+
 def _jacfwd(func, inputs, create_graph, strict, chunk_size, max_memory):
-    """ "Forward mode" by the double-vjp trick: column c of d outputs / d input_j is
-    d <g_j(u), e_c> / d u, where g_j(u) is the vjp of the outputs with dummy cotangents u."""
+    """Forward mode: by dual numbers (``_jacfwd_dual``) unless ``create_graph``, where column c
+    of d outputs / d input_j is d <g_j(u), e_c> / d u, g_j(u) being the vjp of the outputs with
+    dummy cotangents u (the double-vjp trick)."""
     if strict:
         raise RuntimeError(
             "torch.autograd.functional.jacobian: `strict=True` "
@@ -359,6 +433,8 @@ def _jacfwd(func, inputs, create_graph, strict, chunk_size, max_memory):
             "Please either set `strict=False` or "
             '`strategy="reverse-mode"`.'
         )
+    if not create_graph:
+        return _jacfwd_dual(func, inputs, chunk_size, max_memory)
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
@@ -395,7 +471,7 @@ def _jacfwd(func, inputs, create_graph, strict, chunk_size, max_memory):
                 basis = _basis_block(n_cols, start, stop, g_j.dtype)
                 cols = [[] for _ in outputs]
                 for k in range(stop - start):
-                    jv = _jvp_col(g_j, dummy, basis[k].view(inp.shape), create_graph)
+                    jv = _jvp_col_trick(g_j, dummy, basis[k].view(inp.shape), create_graph)
                     got = dict(zip(diff, jv))
                     for i, out in enumerate(outputs):
                         col = got.get(i)
@@ -492,11 +568,13 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     r"""Compute the dot product between the Jacobian of ``func`` at ``inputs`` and a vector ``v``.
 
-    ferrograd has no forward-mode AD: the product is computed with the double-vjp (double
-    backward) trick, as torch's ``autograd.functional.jvp`` does. With a dummy cotangent ``u``,
-    ``g(u) = J^T u`` is computed with ``create_graph=True``; it is linear in ``u``, and the
-    gradient of ``<g(u), v>`` with respect to ``u`` is ``J v``. It costs two reverse passes and
-    needs ``func``'s ops to have a correct double backward.
+    Forward mode: one pass of ``func`` in a dual level where the inputs carry ``v`` as tangents
+    (``ferrograd.autograd.forward_ad``), so the product costs about one forward evaluation
+    more, and no reverse pass. With ``create_graph=True`` (the result must be differentiable by
+    reverse mode, which forward tangents are not) or ``strict=True`` it is computed with the
+    double-vjp trick instead, as torch's ``autograd.functional.jvp`` always does: with a dummy
+    cotangent ``u``, ``g(u) = J^T u`` is linear in ``u`` and the gradient of ``<g(u), v>`` with
+    respect to ``u`` is ``J v`` (two reverse passes).
 
     Args:
         func (function): a Python function that takes Tensor inputs and returns
@@ -537,6 +615,14 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
                 "The vector v can only be None if the input to the user-provided function "
                 "is a single Tensor with a single element."
             )
+
+        if not create_graph and not strict:
+            if v is None:
+                v = (_core.ones_like(inputs[0]),)
+            is_outputs_tuple, outputs, tangents = _forward_pass(func, inputs, v)
+            result = tuple(_core.zeros_like(out) if t is None else t for out, t in zip(outputs, tangents))
+            outputs = _grad_postprocess(outputs, False)
+            return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_outputs_tuple)
 
         outputs = func(*inputs)
         is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "jvp")
@@ -805,13 +891,14 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     r"""Compute the dot product between the Hessian of the scalar ``func`` and a vector ``v``.
 
-    ``H v`` is best computed forward-over-reverse (a forward-mode jvp of the gradient, as
-    ``torch.func`` does); ferrograd has no forward mode, so here it is reverse-over-reverse with
-    the double-vjp trick (which is also what ``torch.autograd.functional.hvp`` does): the
-    gradient ``g`` is built with ``create_graph=True``, then ``(dg/dx)^T u`` for a
-    dummy ``u`` with ``create_graph=True``, and finally its gradient with respect to ``u`` along
-    ``v``. That is three reverse passes against :func:`vhp`'s two; when ``func`` is twice
-    continuously differentiable ``H`` is symmetric and ``vhp`` gives the same result faster.
+    Forward-over-reverse: the gradient ``g`` is computed (reverse mode, ``create_graph=True``)
+    in a dual level where the inputs carry ``v`` as tangents, so ``g``'s tangent is ``H v``:
+    one forward and one reverse pass, each carrying tangents. With ``create_graph=True`` or
+    ``strict=True`` it is reverse-over-reverse with the double-vjp trick instead (which is what
+    ``torch.autograd.functional.hvp`` always does): ``(dg/dx)^T u`` for a dummy ``u`` with
+    ``create_graph=True``, then its gradient with respect to ``u`` along ``v``, three reverse
+    passes. When ``func`` is twice continuously differentiable ``H`` is symmetric and
+    :func:`vhp` gives the same result.
 
     Args:
         func (function): a Python function that takes Tensor inputs and returns
@@ -844,6 +931,8 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
         v = _preprocess_v(v, inputs, is_inputs_tuple, create_graph, "hvp")
+        if not create_graph and not strict:
+            return _hvp_forward_over_reverse(func, inputs, is_inputs_tuple, v)
         is_outputs_tuple, outputs = _scalar_func_outputs(func, inputs, "hvp", strict)
 
         jac = _autograd_grad(outputs, inputs, create_graph=True)
@@ -859,4 +948,21 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
 
     outputs = _grad_postprocess(outputs, create_graph)
     result = _grad_postprocess(result, create_graph)
+    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
+
+
+def _hvp_forward_over_reverse(func, inputs, is_inputs_tuple, v):
+    if v is None:
+        v = (_core.ones_like(inputs[0]),)
+    with enable_grad(), _fwad.dual_level():
+        duals = tuple(_fwad.make_dual(inp, t.to(inp.dtype)) for inp, t in zip(inputs, v))
+        is_outputs_tuple, outputs = _scalar_func_outputs(func, duals, "hvp", False)
+        jac = _autograd_grad(outputs, duals, create_graph=True)
+        result = tuple(
+            _core.zeros_like(inp) if g is None or (t := _fwad.unpack_dual(g).tangent) is None else t
+            for inp, g in zip(inputs, jac)
+        )
+        outputs = tuple(_fwad.unpack_dual(out).primal for out in outputs)
+    outputs = _grad_postprocess(outputs, False)
+    result = _grad_postprocess(result, False)
     return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
