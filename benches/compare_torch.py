@@ -1,4 +1,4 @@
-"""Head-to-head benchmark: ferrograd vs. PyTorch (CPU) on the same workloads, in one process.
+"""Head-to-head benchmark: ferrograd vs. PyTorch on the same workloads, in one process.
 
 Run it from the repository root with the environment that has both libraries installed::
 
@@ -6,6 +6,8 @@ Run it from the repository root with the environment that has both libraries ins
     .venv/bin/python benches/compare_torch.py --quick         # fast smoke run (CI), noisier numbers
     .venv/bin/python benches/compare_torch.py --only 'matmul_*,mlp_step' --json out.json
     .venv/bin/python benches/compare_torch.py --list          # workload names, targets, descriptions
+    .venv/bin/python benches/compare_torch.py --device wgpu   # GPU set: ferrograd on wgpu vs torch on CUDA
+    .venv/bin/python benches/compare_torch.py --device wgpu --quick   # GPU smoke run, reduced sizes
 
 The Markdown report (date, machine, versions, one table row per workload) goes to stdout, ready to
 paste into the README; progress goes to stderr.
@@ -39,6 +41,38 @@ What the numbers mean
   library's allocations don't pollute the other's), as growth of the peak RSS (``VmHWM`` in
   ``/proc/self/status``, reset through ``/proc/self/clear_refs`` where the kernel allows it): once
   over setup + first steps (parameters, data, lazy initialisation), once over steady-state steps.
+
+GPU workloads (``--device wgpu``)
+---------------------------------
+``--device`` picks the workload set; ``cpu`` (the default) is everything above. With ``wgpu``,
+ferrograd runs on its wgpu device and torch on ``cuda`` when ``torch.cuda.is_available()``, else
+on the CPU (the report names both devices: the wgpu adapter and the CUDA device or CPU model).
+The set: float32 matmul at 1024, 4096 and 8192 (GFLOP/s), add of two 64M-element float32 arrays
+(GB/s: 12 bytes per element, 2 reads + 1 write), sum of 64M float32 (GB/s: 4 bytes per element),
+softmax of 4096x4096 along the last dim (time) and the MLP training step above at 784-1024-1024-10,
+batch 1024 (time). Inputs are created on each library's device once, outside the timed region.
+
+* torch matmuls run in true float32: TF32 is off (``torch.backends.cuda.matmul.allow_tf32``,
+  ``torch.backends.cudnn.allow_tf32`` and ``torch.set_float32_matmul_precision("highest")``);
+  the tight matmul tolerance below would flag TF32 results anyway.
+* GPU work is asynchronous, so every timed region is bracketed by a device synchronisation
+  (``ferrograd.wgpu.synchronize()``, ``torch.cuda.synchronize()``): once before the clock starts
+  and once before it stops. The inner loop of a sample queues its calls back to back, as a
+  training loop does, and syncs only at the sample's end; warm-up, calibration, interleaving and
+  medians are as above.
+* Results are copied to the host and compared with float32 tolerances scaled to the problem:
+  matmul max error / max |C| within ``8 eps sqrt(n)`` (TF32 would be ~1e-3), add within 1e-6 of
+  max |C| (it is exactly rounded), sum within ``8 eps log2(N)`` in units of ``sqrt(N)`` (the
+  spread of a sum of N standard normals; the sum itself may be near 0), softmax within 1e-5 of the
+  largest probability, MLP loss and updated weights within 1e-4. A mismatch is flagged (⚠) as in
+  the CPU set; a library that fails a workload (e.g. a buffer over the adapter's limits) gets a
+  failed row (✗) with the error under the table, the other workloads still run, and the exit
+  status is 1.
+* ``--quick`` keeps a wgpu run short even on a software adapter (Mesa's llvmpipe does well under
+  1 GFLOP/s): matmul 1024 only (4096 and 8192 skipped), 16M elements instead of 64M, softmax
+  2048x2048, MLP 784-512-512-10 at batch 128. The report says so; use a full run for numbers to
+  publish.
+* The peak-memory row is CPU-only (peak RSS says nothing about GPU memory).
 """
 
 from __future__ import annotations
@@ -70,6 +104,17 @@ MLP_LR = 0.01
 WIDE_BRANCHES = 8
 WIDE_DEPTH = 4
 WIDE_N = 256
+EPS32 = float(np.finfo(np.float32).eps)
+
+# Device per library for the workload bodies (set by main from --device; "cpu" everywhere else,
+# including the memory subprocesses).
+DEVICES: dict[str, str] = {}
+
+
+def _dev_kw(m) -> dict:
+    """``{"device": ...}`` for a library placed off the CPU, ``{}`` on the CPU (calls unchanged)."""
+    dev = DEVICES.get(m.__name__, "cpu")
+    return {} if dev == "cpu" else {"device": dev}
 
 
 # --------------------------------------------------------------------------------------------
@@ -85,15 +130,15 @@ def _randn(shape, dtype=np.float32, seed=0) -> np.ndarray:
 
 
 def _tensor(m, arr: np.ndarray, requires_grad: bool = False):
-    """A library-owned copy of ``arr`` (``m.tensor`` copies in both libraries)."""
-    t = m.tensor(arr)
+    """A library-owned copy of ``arr`` on the library's device (``m.tensor`` copies in both)."""
+    t = m.tensor(arr, **_dev_kw(m))
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
 def _np(t) -> np.ndarray:
-    return np.array(t.detach().numpy())  # a copy: later in-place updates must not change it
+    return np.array(t.detach().cpu().numpy())  # a copy: later in-place updates must not change it
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,9 +195,9 @@ def matmul(m, s):
     return s["a"] @ s["b"]
 
 
-def big_setup(count):
+def big_setup(count, n=BIG):
     def setup(m):
-        return {f"x{i}": _tensor(m, _randn(BIG, np.float32, i)) for i in range(count)}
+        return {f"x{i}": _tensor(m, _randn(n, np.float32, i)) for i in range(count)}
 
     return setup
 
@@ -173,23 +218,42 @@ def big_tanh(m, s):
     return s["x0"].tanh()
 
 
+def softmax_setup(rows, cols):
+    def setup(m):
+        return {"x": _tensor(m, _randn((rows, cols), np.float32, 5))}
+
+    return setup
+
+
+def softmax_last(m, s):
+    return s["x"].softmax(dim=-1)
+
+
 def _result(m, s, run):
     return _np(run(m, s))
 
 
-def mlp_setup(m):
-    params = []
-    for i, (fan_in, fan_out) in enumerate(zip(MLP_SIZES[:-1], MLP_SIZES[1:])):
-        w = _randn((fan_in, fan_out), np.float32, 10 + i) / np.float32(np.sqrt(fan_in))
-        params.append(_tensor(m, w, requires_grad=True))
-        params.append(_tensor(m, np.zeros(fan_out, dtype=np.float32), requires_grad=True))
-    targets = np.random.default_rng(3).integers(0, MLP_SIZES[-1], MLP_BATCH)
-    return {
-        "params": params,
-        "x": _tensor(m, _randn((MLP_BATCH, MLP_SIZES[0]), np.float32, 4)),
-        "targets": _tensor(m, targets.astype(np.int64)),
-        "rows": m.arange(MLP_BATCH),
-    }
+def make_mlp_setup(sizes=MLP_SIZES, batch=MLP_BATCH):
+    """Setup of ``mlp_step`` for three layers of the given widths and batch size."""
+
+    def setup(m):
+        params = []
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            w = _randn((fan_in, fan_out), np.float32, 10 + i) / np.float32(np.sqrt(fan_in))
+            params.append(_tensor(m, w, requires_grad=True))
+            params.append(_tensor(m, np.zeros(fan_out, dtype=np.float32), requires_grad=True))
+        targets = np.random.default_rng(3).integers(0, sizes[-1], batch)
+        return {
+            "params": params,
+            "x": _tensor(m, _randn((batch, sizes[0]), np.float32, 4)),
+            "targets": _tensor(m, targets.astype(np.int64)),
+            "rows": m.arange(batch, **_dev_kw(m)),
+        }
+
+    return setup
+
+
+mlp_setup = make_mlp_setup()
 
 
 def mlp_step(m, s):
@@ -261,6 +325,8 @@ class Workload:
     unit: str = ""  # throughput unit, e.g. "GFLOP/s"
     memory: bool = False  # peak-RSS row, measured in subprocesses
     threads_hook: bool = False  # also time ferrograd on 1 thread when it has set_num_threads
+    tol: float = 1e-3  # largest error (in units of err_scale) the cross-library check accepts
+    err_scale: Callable[[np.ndarray], float] | None = None  # of the reference; None: max(1, max|ref|)
 
     @property
     def throughput(self) -> bool:
@@ -342,6 +408,125 @@ WORKLOADS = [
 ]
 
 
+# GPU workload set (--device wgpu): ferrograd on wgpu vs torch on CUDA (or the CPU without CUDA).
+
+
+@dataclass(frozen=True)
+class GpuSizes:
+    matmul: tuple[int, ...]  # n of the n x n @ n x n float32 matmuls
+    elems: int  # elements of the add/sum workloads
+    softmax: tuple[int, int]  # rows, cols (softmax along the last dim)
+    mlp: tuple[int, ...]  # MLP layer widths (three layers, as mlp_step expects)
+    mlp_batch: int
+
+
+GPU_FULL = GpuSizes((1024, 4096, 8192), 64 * 2**20, (4096, 4096), (784, 1024, 1024, 10), 1024)
+# Short enough for a software adapter (llvmpipe: well under 1 GFLOP/s, 128 MiB binding limit).
+GPU_QUICK = GpuSizes((1024,), 16 * 2**20, (2048, 2048), MLP_SIZES, MLP_BATCH)
+
+
+def _mib(n: int) -> str:
+    return f"{n // 2**20}M" if n % 2**20 == 0 else f"{n:,}"
+
+
+def _mlp_label(sizes, batch) -> str:
+    return f"MLP {'-'.join(map(str, sizes))}, batch {batch}"
+
+
+def gpu_workloads(sz: GpuSizes) -> list[Workload]:
+    out = [
+        Workload(
+            name=f"matmul_{n}_f32",
+            title=f"matmul {n}x{n} @ {n}x{n}, f32 (no grad; torch TF32 off)",
+            setup=matmul_setup(n, np.float32),
+            run=matmul,
+            check=_result,
+            target=None,
+            work=2.0 * n**3 / 1e9,
+            unit="GFLOP/s",
+            # float32 accumulation error grows like sqrt(n); TF32 inputs would be off by ~1e-3.
+            tol=float(8 * EPS32 * np.sqrt(n)),
+        )
+        for n in sz.matmul
+    ]
+    e = sz.elems
+    out += [
+        Workload(
+            f"add_{_mib(e).lower()}",
+            f"add two {_mib(e)} f32 arrays into a fresh result",
+            big_setup(2, e),
+            big_add,
+            _result,
+            None,
+            work=3 * 4 * e / 1e9,
+            unit="GB/s",
+            tol=1e-6,  # exactly rounded in both
+        ),
+        Workload(
+            f"sum_{_mib(e).lower()}",
+            f"sum of {_mib(e)} f32",
+            big_setup(1, e),
+            big_sum,
+            _result,
+            None,
+            work=4 * e / 1e9,
+            unit="GB/s",
+            # error in units of sqrt(N), the spread of a sum of N standard normals (the sum itself
+            # can be near 0); tree/pairwise summation stays within a few eps * log2(N).
+            tol=float(8 * EPS32 * np.log2(e)),
+            err_scale=lambda ref, e=e: float(np.sqrt(e)),
+        ),
+    ]
+    rows, cols = sz.softmax
+    out.append(
+        Workload(
+            f"softmax_{rows}x{cols}",
+            f"softmax of {rows}x{cols} f32 along the last dim (no grad)",
+            softmax_setup(rows, cols),
+            softmax_last,
+            _result,
+            None,
+            tol=1e-5,
+            err_scale=lambda ref: float(np.max(np.abs(ref))),  # probabilities are ~1/cols
+        )
+    )
+    out.append(
+        Workload(
+            "mlp_step",
+            f"{_mlp_label(sz.mlp, sz.mlp_batch)}: forward, loss, backward, SGD step",
+            make_mlp_setup(sz.mlp, sz.mlp_batch),
+            mlp_step,
+            mlp_check,
+            None,
+            tol=1e-4,
+        )
+    )
+    return out
+
+
+def gpu_quick_note() -> str:
+    full, quick = GPU_FULL, GPU_QUICK
+    skipped = [n for n in full.matmul if n not in quick.matmul]
+    parts = []
+    if skipped:
+        parts.append(f"matmul {' and '.join(map(str, skipped))} skipped")
+    if quick.elems != full.elems:
+        parts.append(f"add/sum on {_mib(quick.elems)} elements instead of {_mib(full.elems)}")
+    if quick.softmax != full.softmax:
+        parts.append("softmax {}x{} instead of {}x{}".format(*quick.softmax, *full.softmax))
+    if (quick.mlp, quick.mlp_batch) != (full.mlp, full.mlp_batch):
+        parts.append(
+            f"{_mlp_label(quick.mlp, quick.mlp_batch)} instead of {_mlp_label(full.mlp, full.mlp_batch)}"
+        )
+    return "; ".join(parts)
+
+
+def workloads_for(device: str, quick: bool) -> list[Workload]:
+    if device == "cpu":
+        return list(WORKLOADS)
+    return gpu_workloads(GPU_QUICK if quick else GPU_FULL)
+
+
 # --------------------------------------------------------------------------------------------
 # Timing harness.
 
@@ -380,6 +565,7 @@ class Contender:
     label: str
     module: Any
     threads: int | None  # applied through module.set_num_threads before its samples, if set
+    sync: Callable[[], None] | None = None  # waits for the device's queued work (GPU), None on CPU
 
 
 def _set_threads(module, n: int | None, current: dict) -> None:
@@ -389,51 +575,81 @@ def _set_threads(module, n: int | None, current: dict) -> None:
     current[module.__name__] = n
 
 
-def _calibrate(fn, seconds: float, calls: int) -> float:
-    """Warm ``fn`` up for about ``seconds`` (at least ``calls`` calls); return a per-call estimate."""
+def _calibrate(fn, seconds: float, calls: int, sync=None) -> float:
+    """Warm ``fn`` up for about ``seconds`` (at least ``calls`` calls); return a per-call estimate.
+
+    With ``sync`` (a device synchronisation), each call is timed from a synced device to a synced
+    device, so queued GPU work counts."""
     times = []
     start = time.perf_counter()
     while len(times) < calls or time.perf_counter() - start < seconds:
+        if sync is not None:
+            sync()
         t0 = time.perf_counter()
         fn()
+        if sync is not None:
+            sync()
         times.append(time.perf_counter() - t0)
     return statistics.median(times[len(times) // 2 :])
 
 
-def _sample(fn, n: int) -> float:
+def _sample(fn, n: int, sync=None) -> float:
+    if sync is not None:
+        sync()  # nothing queued before the clock starts...
     t0 = time.perf_counter()
     for _ in range(n):
         fn()
+    if sync is not None:
+        sync()  # ...and everything queued has run before it stops
     return (time.perf_counter() - t0) / n
 
 
-def _close(a: np.ndarray, b: np.ndarray) -> tuple[bool, float]:
-    """Loose agreement test (different kernels, summation orders, and libm implementations)."""
+def _close(a: np.ndarray, b: np.ndarray, tol: float = 1e-3, err_scale=None) -> tuple[bool, float]:
+    """Agreement test: max |a - b| in units of ``err_scale(b)`` (default max(1, max |b|)) <= ``tol``.
+
+    The CPU set uses a loose 1e-3 (different kernels, summation orders, and libm implementations);
+    the GPU set passes float32 tolerances scaled to the problem size."""
     if a.shape != b.shape:
         return False, float("inf")
-    scale = max(1.0, float(np.max(np.abs(b)))) if b.size else 1.0
+    if err_scale is not None and b.size:
+        scale = err_scale(b) or 1.0
+    else:
+        scale = max(1.0, float(np.max(np.abs(b)))) if b.size else 1.0
     err = float(np.max(np.abs(a - b))) / scale if a.size else 0.0
-    return err <= 1e-3, err
+    return bool(err <= tol), err
+
+
+class WorkloadError(RuntimeError):
+    """A library failed a workload's setup or first call (reported as a failed row)."""
+
+    def __init__(self, label: str, message: str):
+        super().__init__(message)
+        self.label = label
 
 
 def time_workload(wl: Workload, contenders: list[Contender], cfg: Config, current_threads: dict) -> dict:
     states, fns, checks = {}, {}, {}
     for c in contenders:
         _set_threads(c.module, c.threads, current_threads)
-        states[c.label] = wl.setup(c.module)
-        checks[c.label] = wl.check(c.module, states[c.label], wl.run) if wl.check else None
+        try:
+            states[c.label] = wl.setup(c.module)
+            checks[c.label] = wl.check(c.module, states[c.label], wl.run) if wl.check else None
+            if c.sync is not None:
+                c.sync()  # surfaces asynchronous device errors here, with the library's name
+        except Exception as e:
+            raise WorkloadError(c.label, f"{c.label}: {type(e).__name__}: {e}") from e
         fns[c.label] = functools.partial(wl.run, c.module, states[c.label])
 
     ref = checks[contenders[-1].label]
     check = {}
     for c in contenders[:-1] if ref is not None else ():
-        ok, err = _close(checks[c.label], ref)
+        ok, err = _close(checks[c.label], ref, wl.tol, wl.err_scale)
         check[c.label] = {"ok": ok, "max_rel_err": err}
 
     est, inner = {}, {}
     for c in contenders:
         _set_threads(c.module, c.threads, current_threads)
-        est[c.label] = _calibrate(fns[c.label], cfg.warmup, cfg.warmup_calls)
+        est[c.label] = _calibrate(fns[c.label], cfg.warmup, cfg.warmup_calls, c.sync)
         inner[c.label] = max(1, round(cfg.min_sample / est[c.label]))
     longest = max(inner[k] * est[k] for k in est)
     reps = min(cfg.max_reps, max(cfg.min_reps, round(cfg.budget / longest)))
@@ -443,7 +659,7 @@ def time_workload(wl: Workload, contenders: list[Contender], cfg: Config, curren
         k = r % len(contenders)
         for c in contenders[k:] + contenders[:k]:  # rotate who goes first
             _set_threads(c.module, c.threads, current_threads)
-            samples[c.label].append(_sample(fns[c.label], inner[c.label]))
+            samples[c.label].append(_sample(fns[c.label], inner[c.label], c.sync))
 
     out = {"reps": reps, "check": check, "libs": {}}
     for c in contenders:
@@ -616,17 +832,21 @@ def _rows_for(wl: Workload, res: dict) -> list[list[str]]:
             cells = [f"{f / 1024:.1f} MiB", f"{t / 1024:.1f} MiB"]
             rows.append([f"MLP step peak RSS growth, {label}", *cells, ratio, "report", "n/a"])
         return rows
-    f, t = (res["libs"][lib] for lib in LIBS)
-    ratio = res["ratio"]
-    flag = "" if all(c["ok"] for c in res["check"].values()) else " ⚠"
     if wl.target is None:
         target, met = "report", "n/a"
     else:
         sign = "≥" if wl.throughput else "≤"
         metric = wl.unit if wl.throughput else "time"
         target = f"{metric} {sign} {wl.target:g}x"
-        met = "yes" if res["met"] else "**no**"
-    rows = [[wl.title + flag, _fmt_lib(wl, f), _fmt_lib(wl, t), f"{ratio:.2f}x", target, met]]
+        met = "**no**" if "error" in res else ("yes" if res["met"] else "**no**")
+    if "error" in res:  # details under the table
+        cells = ["failed" if res.get("failed_lib", lib) == lib else "not timed" for lib in LIBS]
+        return [[wl.title + " ✗", *cells, "n/a", target, met]]
+    f, t = (res["libs"][lib] for lib in LIBS)
+    ratio = res["ratio"]
+    flag = "" if all(c["ok"] for c in res["check"].values()) else " ⚠"
+    ratio_s = f"{ratio:.2f}x" if ratio >= 0.01 else f"{ratio:.2g}x"  # 0.0046x, not 0.00x
+    rows = [[wl.title + flag, _fmt_lib(wl, f), _fmt_lib(wl, t), ratio_s, target, met]]
     one = res["libs"].get("ferrograd-1t")
     if one is not None:
         speedup = one["median_s"] / f["median_s"]
@@ -659,10 +879,23 @@ def markdown(meta: dict, results: list[tuple[Workload, dict]]) -> str:
         if meta["ferrograd_has_set_num_threads"]
         else "single-threaded: no set_num_threads"
     )
+    gpu = meta.get("device", "cpu") != "cpu"
+    fg_col, torch_col = "ferrograd", "torch"
+    if gpu:
+        fg_col, torch_col = f"ferrograd ({meta['device']})", f"torch ({meta['torch_device']})"
     lines = [
-        f"### ferrograd vs torch, {meta['date']}",
+        f"### {fg_col} vs {torch_col}, {meta['date']}",
         "",
         f"- machine: {mach['cpu']} ({cores}), {mach['os']}",
+    ]
+    if gpu:
+        torch_on = (
+            f"torch on cuda: {meta['torch_device_name']}"
+            if meta["torch_device"] == "cuda"
+            else "torch on the CPU (CUDA not available)"
+        )
+        lines.append(f"- devices: ferrograd on wgpu: {meta['wgpu_adapter']}; {torch_on}")
+    lines += [
         (
             f"- Python {meta['python']}, ferrograd {meta['ferrograd_version']} ({fg_threads}), "
             f"torch {meta['torch_version']} ({_threads(meta['threads'])})"
@@ -670,8 +903,18 @@ def markdown(meta: dict, results: list[tuple[Workload, dict]]) -> str:
         (
             f"- mode: {meta['mode']}: medians of interleaved repetitions, about {meta['budget_s']:g} s "
             "per workload per library"
+            + (", device synchronised before starting and before stopping each timed sample" if gpu else "")
         ),
     ]
+    if gpu:
+        lines.append(
+            "- torch float32 matmul: TF32 off (cuda.matmul.allow_tf32 = cudnn.allow_tf32 = False, "
+            'float32_matmul_precision "highest")'
+        )
+    if meta.get("sizes_note"):
+        lines.append(
+            f"- --quick: sizes reduced for a short run: {meta['sizes_note']}; run without --quick for the full sizes"
+        )
     if meta.get("other_cpu_load") is not None:
         lines.append(
             f"- background: other processes kept {meta['other_cpu_load']:.2f} CPUs busy on average "
@@ -679,15 +922,20 @@ def markdown(meta: dict, results: list[tuple[Workload, dict]]) -> str:
         )
     lines += [
         "",
-        _row(["workload", "ferrograd", "torch", "ratio", "target", "met"]),
+        _row(["workload", fg_col, torch_col, "ratio", "target", "met"]),
         _row(["---", "---:", "---:", "---:", "---", "---"]),
     ]
-    mismatches = []
+    mismatches, failures = [], []
     for wl, res in results:
         lines += [_row(r) for r in _rows_for(wl, res)]
+        if "error" in res:
+            failures.append(f"{wl.name}: {' '.join(res['error'].split())}")  # one line (full text in --json)
         for label, c in res.get("check", {}).items():
             if not c["ok"]:
-                mismatches.append(f"{wl.name} ({label} vs torch: max relative error {c['max_rel_err']:.2g})")
+                tol = f", tolerance {wl.tol:.2g}" if gpu else ""
+                mismatches.append(
+                    f"{wl.name} ({label} vs torch: max relative error {c['max_rel_err']:.2g}{tol})"
+                )
     lines += [
         "",
         (
@@ -705,6 +953,8 @@ def markdown(meta: dict, results: list[tuple[Workload, dict]]) -> str:
         )
     if mismatches:
         lines.append("⚠ results differ between the libraries: " + "; ".join(mismatches) + ".")
+    if failures:
+        lines.append("✗ failed workloads: " + "; ".join(failures))
     return "\n".join(lines)
 
 
@@ -712,15 +962,16 @@ def markdown(meta: dict, results: list[tuple[Workload, dict]]) -> str:
 # Main.
 
 
-def select(only: str | None) -> list[Workload]:
+def select(only: str | None, workloads: list[Workload] | None = None) -> list[Workload]:
+    workloads = list(WORKLOADS if workloads is None else workloads)
     if not only:
-        return list(WORKLOADS)
+        return workloads
     patterns = [p.strip() for p in only.split(",") if p.strip()]
-    names = [w.name for w in WORKLOADS]
+    names = [w.name for w in workloads]
     for p in patterns:
         if not fnmatch.filter(names, p):
             raise SystemExit(f"--only: no workload matches {p!r}; known: {', '.join(names)}")
-    return [w for w in WORKLOADS if any(fnmatch.fnmatchcase(w.name, p) for p in patterns)]
+    return [w for w in workloads if any(fnmatch.fnmatchcase(w.name, p) for p in patterns)]
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -728,7 +979,20 @@ def parse_args(argv=None) -> argparse.Namespace:
         description="Benchmark ferrograd against torch on the same workloads (see the module docstring).",
     )
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (and ferrograd's, if any)")
-    p.add_argument("--quick", action="store_true", help="short budget and few repetitions (CI smoke run)")
+    p.add_argument(
+        "--device",
+        choices=("cpu", "wgpu"),
+        default="cpu",
+        help=(
+            "workload set: cpu (default; both libraries on the CPU) or wgpu (GPU set: ferrograd on "
+            "wgpu vs torch on cuda if available, else on the CPU)"
+        ),
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="short budget and few repetitions (CI smoke run); with --device wgpu also smaller sizes",
+    )
     p.add_argument(
         "--spin", action="store_true", help="keep torch's default OpenMP busy-waiting (see the docstring)"
     )
@@ -746,12 +1010,14 @@ def main(argv=None) -> None:
         mem_child(args.mem_child, args.threads)
         return
     if args.list:
-        for w in WORKLOADS:
+        listed = workloads_for(args.device, args.quick)
+        width = max(14, *(len(w.name) for w in listed))
+        for w in listed:
             kind = "memory" if w.memory else (w.unit if w.throughput else "time")
             target = "report" if w.target is None else f"{'>=' if w.throughput else '<='} {w.target:g}x"
-            print(f"{w.name:14} {kind:8} {target:8} {w.title}")
+            print(f"{w.name:{width}} {kind:8} {target:8} {w.title}")
         return
-    workloads = select(args.only)
+    workloads = select(args.only, workloads_for(args.device, args.quick))
 
     if not args.spin:
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -764,6 +1030,30 @@ def main(argv=None) -> None:
     if fg_threads:
         ferrograd.set_num_threads(args.threads)
     current_threads = {"ferrograd": args.threads, "torch": args.threads}
+    syncs = {"ferrograd": None, "torch": None}
+    gpu_meta = {}
+    if args.device == "wgpu":
+        if not ferrograd.wgpu.is_available():
+            raise SystemExit("--device wgpu: ferrograd.wgpu.is_available() is False (no wgpu adapter)")
+        torch_device = "cuda" if torch.cuda.is_available() else "cpu"
+        # True float32 matmuls in torch, as in ferrograd (TF32 rounds inputs to 10 mantissa bits).
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.set_float32_matmul_precision("highest")
+        DEVICES.update(ferrograd="wgpu", torch=torch_device)
+        syncs["ferrograd"] = ferrograd.wgpu.synchronize
+        if torch_device == "cuda":
+            syncs["torch"] = torch.cuda.synchronize
+        gpu_meta = {
+            "torch_device": torch_device,
+            "wgpu_adapter": ferrograd.wgpu.get_device_name(),
+            "torch_device_name": (
+                torch.cuda.get_device_name() if torch_device == "cuda" else machine_info()["cpu"]
+            ),
+            "torch_float32_matmul_precision": torch.get_float32_matmul_precision(),
+            "sizes": (GPU_QUICK if args.quick else GPU_FULL).__dict__,
+            "sizes_note": gpu_quick_note() if args.quick else None,
+        }
 
     preset = dict(QUICK if args.quick else FULL)
     if args.budget is not None:
@@ -779,6 +1069,8 @@ def main(argv=None) -> None:
         "torch_threads": torch.get_num_threads(),
         "ferrograd_has_set_num_threads": fg_threads,
         "mode": "quick" if args.quick else "full",
+        "device": args.device,
+        **gpu_meta,
         "budget_s": cfg.budget,
         "config": cfg.__dict__,
     }
@@ -793,20 +1085,25 @@ def main(argv=None) -> None:
         if wl.memory:
             res = {"libs": measure_memory(args.threads)}
         else:
-            contenders = [Contender(lib, mods[lib], args.threads) for lib in LIBS]
+            contenders = [Contender(lib, mods[lib], args.threads, syncs[lib]) for lib in LIBS]
             if wl.threads_hook and fg_threads:
-                contenders.insert(1, Contender("ferrograd-1t", ferrograd, 1))
-            res = time_workload(wl, contenders, cfg, current_threads)
-            res["threads"] = args.threads
-            f, t = res["libs"]["ferrograd"], res["libs"]["torch"]
-            res["ratio"] = (
-                (f["throughput"] / t["throughput"]) if wl.throughput else f["median_s"] / t["median_s"]
-            )
-            if wl.target is not None:
-                res["met"] = res["ratio"] >= wl.target if wl.throughput else res["ratio"] <= wl.target
+                contenders.insert(1, Contender("ferrograd-1t", ferrograd, 1, syncs["ferrograd"]))
+            try:
+                res = time_workload(wl, contenders, cfg, current_threads)
+            except WorkloadError as e:
+                res = {"error": str(e), "failed_lib": e.label}
+            if "error" not in res:
+                res["threads"] = args.threads
+                f, t = res["libs"]["ferrograd"], res["libs"]["torch"]
+                res["ratio"] = (
+                    (f["throughput"] / t["throughput"]) if wl.throughput else f["median_s"] / t["median_s"]
+                )
+                if wl.target is not None:
+                    res["met"] = res["ratio"] >= wl.target if wl.throughput else res["ratio"] <= wl.target
         results.append((wl, res))
         _randn.cache_clear()
-        print(f" {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+        status = "failed" if "error" in res else f"{time.perf_counter() - t0:.1f} s"
+        print(f" {status}", file=sys.stderr, flush=True)
     meta["total_s"] = time.perf_counter() - started
     meta["other_cpu_load"] = other_cpu_load(cpu_start, _cpu_snapshot())
     print(f"total {meta['total_s']:.1f} s", file=sys.stderr)
@@ -822,6 +1119,7 @@ def main(argv=None) -> None:
                     "kind": "memory" if wl.memory else ("throughput" if wl.throughput else "time"),
                     "unit": wl.unit or ("KiB" if wl.memory else "s"),
                     "target": wl.target,
+                    "check_tol": wl.tol,
                     **res,
                 }
                 for wl, res in results
@@ -829,6 +1127,8 @@ def main(argv=None) -> None:
         }
         with open(args.json, "w") as f:
             json.dump(payload, f, indent=1)
+    if any("error" in res for _, res in results):
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

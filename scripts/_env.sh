@@ -23,3 +23,24 @@ build_extension() {
   echo "==> building ferrograd (release) into $VENV"
   VIRTUAL_ENV="$PWD/$VENV" "$VENV/bin/maturin" develop --release -q
 }
+
+# The GPU tests run everywhere: without a GPU, on Mesa's software Vulkan driver (lavapipe).
+# Installs it (Debian/Ubuntu) when no Vulkan driver is registered; elsewhere says what to do.
+ensure_vulkan() {
+  if ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1 \
+    && ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
+    return
+  fi
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; else sudo="none"; fi
+  fi
+  if command -v apt-get >/dev/null 2>&1 && [ "$sudo" != none ]; then
+    echo "==> installing Mesa's software Vulkan driver (mesa-vulkan-drivers libvulkan1)"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq mesa-vulkan-drivers libvulkan1 >/dev/null
+  else
+    echo "==> no Vulkan driver found and cannot install one: the wgpu tests will be skipped" \
+      "(install mesa-vulkan-drivers and libvulkan1, or a GPU driver)"
+  fi
+}

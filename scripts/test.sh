@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_env.sh
 ensure_venv test
+ensure_vulkan
 echo "==> cargo test"
-cargo test --locked -q
+cargo test --locked -q --features wgpu
 build_extension
 echo "==> pytest"
 "$VENV/bin/python" -m pytest tests "$@"

@@ -1,6 +1,8 @@
 //! Storage: a reference-counted buffer shared by a tensor and all its views.
 
 use crate::backend::cpu::CpuStorage;
+#[cfg(feature = "wgpu")]
+use crate::backend::wgpu::WgpuStorage;
 use crate::backend::{BackendStorage, BinaryOp, CmpOp, ReduceOp, UnaryOp};
 use crate::device::Device;
 use crate::dtype::DType;
@@ -13,40 +15,137 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub enum StorageData {
     Cpu(CpuStorage),
+    #[cfg(feature = "wgpu")]
+    Wgpu(WgpuStorage),
 }
 
+/// Runs `$body` on whichever backend holds `$self`, rewrapping a storage result in the same variant.
 macro_rules! dispatch {
     ($self:expr, $s:ident => $body:expr) => {
         match $self {
-            StorageData::Cpu($s) => $body,
+            StorageData::Cpu($s) => $body.map(StorageData::Cpu),
+            #[cfg(feature = "wgpu")]
+            StorageData::Wgpu($s) => $body.map(StorageData::Wgpu),
         }
     };
 }
 
-/// Both operands on one backend, or a device error naming the op.
-macro_rules! pair {
-    ($op:expr, $a:expr, $b:expr, ($x:ident, $y:ident) => $body:expr) => {
-        match ($a, $b) {
-            (StorageData::Cpu($x), StorageData::Cpu($y)) => $body,
+/// Like `dispatch!` for kernels that write in place (no storage result).
+macro_rules! dispatch_unit {
+    ($self:expr, $s:ident => $body:expr) => {
+        match $self {
+            StorageData::Cpu($s) => $body,
+            #[cfg(feature = "wgpu")]
+            StorageData::Wgpu($s) => $body,
         }
     };
+}
+
+/// Both operands on one backend, or a device error naming the op (ops check devices first, so
+/// this is the kernel layer's own guard).
+macro_rules! pair {
+    ($op:expr, $a:expr, $b:expr, ($x:ident, $y:ident) => $body:expr, $wrap:path, $wrap_w:path) => {
+        match ($a, $b) {
+            (StorageData::Cpu($x), StorageData::Cpu($y)) => $body.map($wrap),
+            #[cfg(feature = "wgpu")]
+            (StorageData::Wgpu($x), StorageData::Wgpu($y)) => $body.map($wrap_w),
+            #[cfg(feature = "wgpu")]
+            _ => Err(crate::Error::Device(format!(
+                "{}: Expected all tensors to be on the same device, but found at least two devices, {} and {}!",
+                $op,
+                $a.device(),
+                $b.device()
+            ))),
+        }
+    };
+}
+
+fn keep<T>(t: T) -> T {
+    t
+}
+
+/// Host data of a storage: borrowed on the CPU, downloaded from a GPU.
+pub enum Host<'a> {
+    Borrowed(&'a CpuStorage),
+    Owned(CpuStorage),
+}
+
+impl std::ops::Deref for Host<'_> {
+    type Target = CpuStorage;
+    fn deref(&self) -> &CpuStorage {
+        match self {
+            Host::Borrowed(c) => c,
+            Host::Owned(c) => c,
+        }
+    }
+}
+
+impl StorageData {
+    pub fn device(&self) -> Device {
+        match self {
+            StorageData::Cpu(_) => Device::Cpu,
+            #[cfg(feature = "wgpu")]
+            StorageData::Wgpu(_) => Device::Wgpu,
+        }
+    }
+
+    /// The whole buffer on the host: the CPU storage itself, or a download.
+    pub fn host(&self) -> Result<Host<'_>> {
+        match self {
+            StorageData::Cpu(c) => Ok(Host::Borrowed(c)),
+            #[cfg(feature = "wgpu")]
+            StorageData::Wgpu(w) => Ok(Host::Owned(w.to_cpu()?)),
+        }
+    }
+
+    /// A contiguous copy of `layout`'s elements on `device`.
+    pub fn to_device(&self, layout: &Layout, device: Device) -> Result<StorageData> {
+        let dense = self.to_dtype(layout, self.dtype())?;
+        match (dense, device) {
+            (d, dev) if d.device() == dev => Ok(d),
+            #[cfg(feature = "wgpu")]
+            (StorageData::Cpu(c), Device::Wgpu) => Ok(StorageData::Wgpu(WgpuStorage::from_cpu(&c)?)),
+            #[cfg(feature = "wgpu")]
+            (StorageData::Wgpu(w), Device::Cpu) => Ok(StorageData::Cpu(w.to_cpu()?)),
+            #[allow(unreachable_patterns)]
+            (_, dev) => Err(crate::Error::Device(format!(
+                "ferrograd was built without the {} backend",
+                dev.type_name()
+            ))),
+        }
+    }
+
+    /// An uninitialised-contents buffer of `n` elements on `device` (callers fill it).
+    pub fn empty(device: Device, dtype: DType, n: usize) -> Result<StorageData> {
+        match device {
+            Device::Cpu => Ok(StorageData::Cpu(CpuStorage::zeros(dtype, n)?)),
+            #[cfg(feature = "wgpu")]
+            Device::Wgpu => Ok(StorageData::Wgpu(WgpuStorage::empty(dtype, n)?)),
+            #[cfg(not(feature = "wgpu"))]
+            Device::Wgpu => Err(crate::Error::Device("ferrograd was built without the wgpu backend".into())),
+        }
+    }
 }
 
 impl BackendStorage for StorageData {
     fn dtype(&self) -> DType {
-        dispatch!(self, s => s.dtype())
+        match self {
+            StorageData::Cpu(s) => s.dtype(),
+            #[cfg(feature = "wgpu")]
+            StorageData::Wgpu(s) => s.dtype(),
+        }
     }
     fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self> {
-        dispatch!(self, s => Ok(StorageData::Cpu(s.to_dtype(layout, dtype)?)))
+        dispatch!(self, s => s.to_dtype(layout, dtype))
     }
     fn unary(&self, layout: &Layout, op: UnaryOp) -> Result<Self> {
-        dispatch!(self, s => Ok(StorageData::Cpu(s.unary(layout, op)?)))
+        dispatch!(self, s => s.unary(layout, op))
     }
     fn binary(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout, op: BinaryOp) -> Result<Self> {
-        pair!("binary", self, rhs, (a, b) => Ok(StorageData::Cpu(a.binary(layout, b, rhs_layout, op)?)))
+        pair!("binary", self, rhs, (a, b) => a.binary(layout, b, rhs_layout, op), StorageData::Cpu, StorageData::Wgpu)
     }
     fn compare(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout, op: CmpOp) -> Result<Self> {
-        pair!("compare", self, rhs, (a, b) => Ok(StorageData::Cpu(a.compare(layout, b, rhs_layout, op)?)))
+        pair!("compare", self, rhs, (a, b) => a.compare(layout, b, rhs_layout, op), StorageData::Cpu, StorageData::Wgpu)
     }
     fn where_cond(
         &self,
@@ -60,25 +159,36 @@ impl BackendStorage for StorageData {
             (StorageData::Cpu(c), StorageData::Cpu(x), StorageData::Cpu(y)) => {
                 Ok(StorageData::Cpu(c.where_cond(layout, x, a_layout, y, b_layout)?))
             }
+            #[cfg(feature = "wgpu")]
+            (StorageData::Wgpu(c), StorageData::Wgpu(x), StorageData::Wgpu(y)) => {
+                Ok(StorageData::Wgpu(c.where_cond(layout, x, a_layout, y, b_layout)?))
+            }
+            #[cfg(feature = "wgpu")]
+            _ => Err(crate::Error::Device(format!(
+                "where: Expected all tensors to be on the same device, but found devices {}, {} and {}",
+                self.device(),
+                a.device(),
+                b.device()
+            ))),
         }
     }
     fn reduce(&self, layout: &Layout, rows: usize, reduced: usize, op: ReduceOp) -> Result<Self> {
-        dispatch!(self, s => Ok(StorageData::Cpu(s.reduce(layout, rows, reduced, op)?)))
+        dispatch!(self, s => s.reduce(layout, rows, reduced, op))
     }
     fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
-        pair!("matmul", self, rhs, (a, b) => Ok(StorageData::Cpu(a.matmul(layout, b, rhs_layout)?)))
+        pair!("matmul", self, rhs, (a, b) => a.matmul(layout, b, rhs_layout), StorageData::Cpu, StorageData::Wgpu)
     }
     fn copy_into(&self, dst_layout: &Layout, src: &Self, src_layout: &Layout) -> Result<()> {
-        pair!("copy_", self, src, (d, s) => d.copy_into(dst_layout, s, src_layout))
+        pair!("copy_", self, src, (d, s) => d.copy_into(dst_layout, s, src_layout), keep, keep)
     }
     fn gather(&self, offsets: &[usize]) -> Result<Self> {
-        dispatch!(self, s => Ok(StorageData::Cpu(s.gather(offsets)?)))
+        dispatch!(self, s => s.gather(offsets))
     }
     fn scatter(&self, offsets: &[usize], src: &Self, src_layout: &Layout, accumulate: bool) -> Result<()> {
-        pair!("index_put", self, src, (d, s) => d.scatter(offsets, s, src_layout, accumulate))
+        pair!("index_put", self, src, (d, s) => d.scatter(offsets, s, src_layout, accumulate), keep, keep)
     }
     fn fill(&self, layout: &Layout, value: f64) -> Result<()> {
-        dispatch!(self, s => s.fill(layout, value))
+        dispatch_unit!(self, s => s.fill(layout, value))
     }
 }
 
@@ -103,22 +213,21 @@ impl Storage {
         &self.0.data
     }
 
-    pub fn cpu_data(&self) -> &CpuStorage {
+    /// The CPU buffer, for code that shares host memory (NumPy, data_ptr); None on a GPU.
+    pub fn cpu_data(&self) -> Option<&CpuStorage> {
         match &self.0.data {
-            StorageData::Cpu(c) => c,
+            StorageData::Cpu(c) => Some(c),
+            #[cfg(feature = "wgpu")]
+            StorageData::Wgpu(_) => None,
         }
     }
 
     pub fn device(&self) -> Device {
-        match &self.0.data {
-            StorageData::Cpu(_) => Device::Cpu,
-        }
+        self.0.data.device()
     }
 
     pub fn dtype(&self) -> DType {
-        match &self.0.data {
-            StorageData::Cpu(c) => c.dtype(),
-        }
+        self.0.data.dtype()
     }
 
     pub fn same(&self, other: &Storage) -> bool {
@@ -130,6 +239,11 @@ impl Storage {
     /// Writes `src` at `src_layout` into this storage at `dst_layout` (shapes broadcast).
     pub fn write(&self, dst_layout: &Layout, src: &Storage, src_layout: &Layout) -> Result<()> {
         let sl = src_layout.broadcast_to("copy_", &dst_layout.shape)?;
+        if src.device() != self.device() {
+            // copy_ across devices (as torch allows): bring the source over first.
+            let moved = src.data().to_device(&sl, self.device())?;
+            return self.data().copy_into(dst_layout, &moved, &Layout::contiguous(&dst_layout.shape));
+        }
         if self.same(src) {
             // Overlapping source and destination: copy the source out first.
             let tmp = src.data().to_dtype(&sl, src.dtype())?;

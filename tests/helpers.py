@@ -21,12 +21,30 @@ import pytest
 
 FLOAT_DTYPES = ["float32", "float64"]
 
+# Where ``check`` puts ferrograd's inputs: "cpu", or "wgpu" for the GPU cases of the ``dtype``
+# fixture (conftest.py). torch always runs on the CPU and is the reference.
+DEVICE = "cpu"
+
 # Tolerances per dtype. ``atol`` is scaled by the magnitude of the values involved (see ``_scale``):
 # float32 kernels that sum in a different order differ by a few ulps of the largest term.
 TOLS = {
     "float32": {"rtol": 1e-5, "atol": 1e-6},
     "float64": {"rtol": 1e-10, "atol": 1e-12},
+    # GPU float32: Vulkan lets exp, log, sin, ... be a few ulp off (sin and cos to 2^-11 absolute
+    # in [-pi, pi]), and reductions and matmuls sum in another order than the CPU.
+    "float32-wgpu": {"rtol": 1e-4, "atol": 1e-5},
 }
+
+
+def wgpu_unavailable_reason():
+    """Why the wgpu cases cannot run here, or None when they can."""
+    if not fg.wgpu.is_available():
+        try:
+            fg.wgpu.get_device_name()
+        except RuntimeError as e:
+            return f"no wgpu adapter: {e}"
+        return "no wgpu adapter"
+    return None
 
 
 def torch_module():
@@ -45,7 +63,10 @@ def get_dtype(module, name: str):
 
 def to_numpy(t) -> np.ndarray:
     """Values of a ferrograd or torch tensor as a fresh numpy array."""
-    return np.array(t.detach().numpy(), copy=True)
+    t = t.detach()
+    if isinstance(t, fg.Tensor):
+        t = t.cpu()
+    return np.array(t.numpy(), copy=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -70,9 +91,10 @@ class Arg:
 def make_tensor(module, arr, dtype, requires_grad=False):
     """``module.tensor`` from a numpy array (via tolist, which keeps float32 values exact)."""
     arr = np.asarray(arr)
+    kw = {"device": DEVICE} if module is fg else {}
     if arr.size == 0:  # tolist() loses the shape of empty arrays
-        return module.zeros(arr.shape, dtype=dtype, requires_grad=requires_grad)
-    return module.tensor(arr.tolist(), dtype=dtype, requires_grad=requires_grad)
+        return module.zeros(arr.shape, dtype=dtype, requires_grad=requires_grad, **kw)
+    return module.tensor(arr.tolist(), dtype=dtype, requires_grad=requires_grad, **kw)
 
 
 def _make_array(spec, rng, dtype, low, high):
@@ -136,6 +158,8 @@ def _scale(*arrays) -> float:
 
 
 def assert_close(actual, expected, dtype_str, scale=1.0, rtol=None, atol=None, err_msg=""):
+    if DEVICE != "cpu" and f"{dtype_str}-{DEVICE}" in TOLS:
+        dtype_str = f"{dtype_str}-{DEVICE}"
     tol = TOLS.get(dtype_str, {"rtol": 0.0, "atol": 0.0})
     rtol = tol["rtol"] if rtol is None else rtol
     atol = tol["atol"] * scale if atol is None else atol
@@ -224,6 +248,8 @@ def check(
         assert bool(fo.requires_grad) == bool(to.requires_grad), (
             f"output {i}: requires_grad {fo.requires_grad} != torch {to.requires_grad}"
         )
+        if any(isinstance(t, fg.Tensor) for t in f_inputs):
+            assert fo.device.type == DEVICE, f"output {i}: on {fo.device}, expected {DEVICE}"
         expected = to_numpy(to)
         actual = to_numpy(fo)
         if expected.dtype == np.bool_ or np.issubdtype(expected.dtype, np.integer):

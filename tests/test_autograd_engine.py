@@ -395,7 +395,6 @@ def test_accumulate_grad_node_name_and_variable():
     assert node.name() == (t * 2).grad_fn.next_functions[0][0].name()  # torch::autograd::AccumulateGrad
 
 
-@pytest.mark.xfail(strict=True, reason="Python object identity is not preserved yet (issue 4)")
 def test_accumulate_grad_variable_is_the_leaf_object():
     x = fg.tensor([1.0, 2.0], requires_grad=True)
     assert (x * 2).grad_fn.next_functions[0][0].variable is x

@@ -150,3 +150,74 @@ def test_an_input_returned_unchanged_is_still_the_input_in_saved_tensors():
     assert y is not x and y.grad_fn.name() == "IdentityBackward"
     y.sum().backward()
     assert seen == [True] and x.grad.tolist() == [1.0, 1.0]
+
+
+# ---- saved_bytes (graph.memory_report / to_dot) ------------------------------------------------
+
+
+def test_function_node_reports_the_bytes_it_saved():
+    from ferrograd.autograd import graph
+
+    class MulSaving(fg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b, a, None)  # a twice: held once
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b, _, _ = ctx.saved_tensors
+            return g * b, g * a
+
+    a = fg.ones(1000, requires_grad=True)
+    b = fg.ones(1000, dtype=fg.float64, requires_grad=True)
+    y = MulSaving.apply(a, b).sum()
+    node = y.grad_fn.next_functions[0][0]
+    assert node.name() == "MulSavingBackward"
+    assert node.saved_bytes == 4000 + 8000
+    rows = {r["name"]: r["saved_bytes"] for r in graph.memory_report(y, as_dict=True)}
+    assert rows["MulSavingBackward"] == 12000
+    assert "saved 11.7 KiB" in graph.to_dot(y)
+    y.backward(retain_graph=True)
+    assert node.saved_bytes == 12000
+    y.backward()
+    assert node.saved_bytes == 0  # freed with ctx by the backward
+    assert all(r["saved_bytes"] == 0 for r in graph.memory_report(y, as_dict=True))
+
+
+def test_saved_outputs_and_several_outputs_count():
+    from ferrograd.autograd import graph
+
+    class ExpAndTwice(fg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            e = x.exp()
+            ctx.save_for_backward(e)  # an output: held without a cycle, still held
+            return e, x * 2
+
+        @staticmethod
+        def backward(ctx, ge, gt):
+            (e,) = ctx.saved_tensors
+            return ge * e + gt * 2
+
+    x = fg.zeros(250, requires_grad=True)
+    e, t = ExpAndTwice.apply(x)
+    loss = e.sum() + t.sum()
+    assert sum(r["saved_bytes"] for r in graph.memory_report(loss, as_dict=True)) == 1000
+    loss.backward()
+    assert x.grad.tolist() == [3.0] * 250
+    assert sum(r["saved_bytes"] for r in graph.memory_report(loss, as_dict=True)) == 0
+
+
+def test_function_saving_nothing_reports_zero():
+    class Double(fg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = fg.ones(10, requires_grad=True)
+    assert Double.apply(x).grad_fn.saved_bytes == 0

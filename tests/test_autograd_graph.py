@@ -229,8 +229,11 @@ def test_params_forms_and_unnamed_leaves():
     as_dict = graph.to_dot(loss, params=params)
     assert graph.to_dot(loss, params=list(params.items())) == as_dict
     assert graph.to_dot(loss, params=(kv for kv in params.items())) == as_dict
-    # a fresh wrapper of the same leaf (the node's .variable) is matched by data pointer
+    # the node's .variable is the parameter object itself
     d = dot_of(loss, params={"w": params["fc2.weight"]})
+    assert sorted(d.title(n) for n in d.leaves()) == ["leaf", "leaf", "leaf", "w"]
+    # another tensor over the leaf's data is matched by data pointer, shape, strides and dtype
+    d = dot_of(loss, params={"w": params["fc2.weight"].data})
     assert sorted(d.title(n) for n in d.leaves()) == ["leaf", "leaf", "leaf", "w"]
     plain = dot_of(loss)
     assert [plain.title(n) for n in plain.leaves()] == ["leaf"] * 4

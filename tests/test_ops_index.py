@@ -228,7 +228,7 @@ def test_setitem_on_view_propagates_to_base_gradient(dtype):
 def test_setitem_into_plain_tensor_from_grad_tensor(dtype):
     # writing a requires-grad value into a tensor that does not require grad makes it require grad
     def fn(m, v):
-        y = m.zeros(2, 3, dtype=getattr(m, dtype))
+        y = m.zeros(2, 3, dtype=getattr(m, dtype), device=v.device)
         y[0] = v
         return y
 

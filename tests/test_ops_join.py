@@ -40,7 +40,7 @@ def test_cat_same_tensor_twice(dtype):
 
 
 def test_cat_with_tensor_not_requiring_grad(dtype):
-    check(lambda m, a: m.cat([a, m.zeros(1, 3, dtype=a.dtype)]), (2, 3), dtype=dtype)
+    check(lambda m, a: m.cat([a, m.zeros(1, 3, dtype=a.dtype, device=a.device)]), (2, 3), dtype=dtype)
 
 
 def test_cat_promotes_dtype():

@@ -187,7 +187,7 @@ def BoolTensor(*args):
     return _core._legacy(bool, *args)
 
 
-from . import autograd, utils
+from . import autograd, utils, wgpu
 
 __version__ = "0.1.0"
 
@@ -304,6 +304,7 @@ __all__ = [
     "unsqueeze",
     "utils",
     "var",
+    "wgpu",
     "where",
     "zeros",
     "zeros_like",

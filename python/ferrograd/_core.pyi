@@ -27,12 +27,16 @@ __all__ = [
     "_function_apply",
     "_grad",
     "_legacy",
+    "_live_nodes",
     "_make_dual",
     "_pop_saved_tensors_hooks",
     "_push_saved_tensors_hooks",
     "_set_anomaly",
     "_set_grad_enabled",
     "_unpack_dual",
+    "_wgpu_device_name",
+    "_wgpu_is_available",
+    "_wgpu_synchronize",
     "arange",
     "as_tensor",
     "bool",
@@ -222,6 +226,8 @@ class Node:
     def saved_bytes(self) -> int:
         """Bytes this node holds for backward; 0 once a backward freed them (a ferrograd extension).
 
+        For an ``autograd.Function``, the tensors its ``ctx.save_for_backward`` kept.
+
         >>> x = torch.ones(1000, requires_grad=True)
         >>> (x.exp()).grad_fn.saved_bytes
         4000
@@ -229,13 +235,13 @@ class Node:
 
     @property
     def variable(self) -> Tensor:
-        """For an ``AccumulateGrad`` node: the leaf tensor it accumulates into.
+        """For an ``AccumulateGrad`` node: the leaf tensor it accumulates into (the very object).
 
-        Other nodes raise ``AttributeError``.
+        Other nodes raise ``AttributeError``, as does a node whose leaf no longer exists.
 
         >>> x = torch.tensor([1.0], requires_grad=True)
-        >>> (x * 2).grad_fn.next_functions[0][0].variable
-        tensor([1.], requires_grad=True)
+        >>> (x * 2).grad_fn.next_functions[0][0].variable is x
+        True
         """
 
     def __eq__(self, other: object, /) -> builtins.bool: ...
@@ -283,6 +289,9 @@ class Tensor:
 
     @overload
     def __new__(cls, *sizes: int) -> Self: ...
+    def __init__(self, *args: Any) -> None:
+        """Makes the new object its tensor's Python object, so that ``grad_fn`` edges and hooks
+        give back this very object (a subclass that overrides ``__init__`` should call it)."""
 
     # ---- attributes ----------------------------------------------------------------------------
 
@@ -362,7 +371,7 @@ class Tensor:
         """True when the dtype is ``float32`` or ``float64``."""
 
     def data_ptr(self) -> int:
-        """The address of the first element."""
+        """The address of the first element in host memory (RuntimeError on the GPU)."""
 
     @property
     def dtype(self) -> _DType:
@@ -419,10 +428,17 @@ class Tensor:
     def grad(self) -> Tensor | None:
         """The gradient accumulated by :meth:`backward`, or None; can be assigned or cleared.
 
+        It is the same object each time: later backward calls add into it in place, as in torch
+        (with ``create_graph=True`` they make a new tensor, which carries a graph).
+
         >>> x = torch.tensor(3.0, requires_grad=True)
         >>> (x * x).backward()
-        >>> x.grad
+        >>> g = x.grad
+        >>> g
         tensor(6.)
+        >>> (x * x).backward()
+        >>> x.grad is g, g
+        (True, tensor(12.))
         """
 
     @grad.setter
@@ -1082,7 +1098,7 @@ class Tensor:
         """Cast to ``bool`` (non-zero is True)."""
 
     def cpu(self) -> Tensor:
-        """This tensor (it already lives on the CPU)."""
+        """This tensor on the CPU: itself if it is there, else a copy (differentiable)."""
 
     def type_as(self, other: Tensor) -> Tensor:
         """Cast to ``other.dtype``."""
@@ -1487,6 +1503,9 @@ def from_numpy(arr: NDArray[Any]) -> Tensor:
     tensor([5., 0.], dtype=ferrograd.float64)
     """
 
+def _live_nodes() -> int:
+    """How many autograd graph nodes exist in the process now (for leak tests)."""
+
 def _legacy(dtype: _DTypeLike, /, *args: Any) -> Tensor:
     """The legacy typed constructors: ``_legacy(dtype, data)`` or ``_legacy(dtype, *sizes)``.
 
@@ -1583,9 +1602,14 @@ class RemovableHandle:
     def __exit__(self, a: object, b: object, c: object, /) -> None: ...
 
 def _function_apply(
-    name: str, backward: Callable[..., Any], inputs: Iterable[Tensor], outputs: Iterable[Tensor]
+    name: str,
+    backward: Callable[..., Any],
+    inputs: Iterable[Tensor],
+    outputs: Iterable[Tensor],
+    saved: Iterable[Tensor | None] | None = None,
 ) -> list[Tensor]:
-    """Attaches a Function's backward to its differentiable outputs (see autograd.Function)."""
+    """Attaches a Function's backward to its differentiable outputs (see autograd.Function);
+    the node reports the bytes of the distinct ``saved`` tensors as its ``saved_bytes``."""
 
 @final
 class SavedOutput:
@@ -1623,3 +1647,12 @@ def _make_dual(primal: Tensor, tangent: Tensor) -> Tensor:
 
 def _unpack_dual(t: Tensor) -> tuple[Tensor, Tensor | None]:
     """Engine side of ``forward_ad.unpack_dual``."""
+
+def _wgpu_is_available() -> builtins.bool:
+    """Whether the wgpu backend can create a device."""
+
+def _wgpu_device_name() -> str:
+    """The adapter in use; RuntimeError saying why when there is none."""
+
+def _wgpu_synchronize() -> None:
+    """Waits for all queued GPU work."""

@@ -40,6 +40,10 @@ def tensor_repr(t) -> str:
     shape = tuple(int(n) for n in t.shape)
     indent = len(_PREFIX)
     suffixes = []
+    device = getattr(t, "device", None)
+    if device is not None and device.type != "cpu":
+        # torch names a non-CPU device first: device='cuda:0'.
+        suffixes.append(_plain(f"device='{device}'"))
 
     # Wrapping measures "dtype=torch.float64" even when printing
     # "dtype=ferrograd.float64": the output is then exactly torch's repr with

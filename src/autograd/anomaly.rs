@@ -10,7 +10,6 @@ use std::sync::OnceLock;
 static ENABLED: AtomicBool = AtomicBool::new(false);
 static CHECK_NAN: AtomicBool = AtomicBool::new(true);
 static TRACER: OnceLock<fn() -> Option<String>> = OnceLock::new();
-static CALLER: OnceLock<fn() -> Option<String>> = OnceLock::new();
 
 pub fn set_enabled(on: bool, check_nan: bool) {
     ENABLED.store(on, Ordering::Relaxed);
@@ -24,16 +23,6 @@ pub fn is_enabled() -> bool {
 /// The bindings register how to describe "where the user's code is now".
 pub fn set_tracer(f: fn() -> Option<String>) {
     let _ = TRACER.set(f);
-}
-
-/// The bindings register how to name the user's innermost frame ("file.py:12").
-pub fn set_caller(f: fn() -> Option<String>) {
-    let _ = CALLER.set(f);
-}
-
-/// The user's innermost frame, always (used by the rare in-place ops, not on every op).
-pub(crate) fn caller() -> Option<String> {
-    CALLER.get().and_then(|f| f())
 }
 
 /// The caller's location, when anomaly mode is on and a tracer is registered.

@@ -88,8 +88,18 @@ impl Arena {
     }
 }
 
+/// `prev += g` for a leaf's `.grad` without create_graph, as torch does: the gradient stays the
+/// same tensor across backward calls (`g = p.grad; loss.backward(); g is p.grad`), updated.
+fn add_in_place(prev: &Tensor, g: &Tensor) -> Result<()> {
+    let sum = prev.add(g)?;
+    prev.storage().write(prev.layout(), sum.storage(), sum.layout())?;
+    prev.bump_version_at("gradient accumulation (backward)", None);
+    Ok(())
+}
+
 /// Makes a rule's gradient fit the input it flows to: undo broadcasting, restore the dtype.
-fn fit(g: Tensor, shape: &[usize], dtype: crate::dtype::DType, node: &str) -> Result<Tensor> {
+fn fit(g: Tensor, edge: &super::node::Edge, node: &str) -> Result<Tensor> {
+    let (shape, dtype) = (&edge.shape[..], edge.dtype);
     let g = if g.shape() != shape {
         match g.sum_to(shape) {
             Ok(s) if s.shape() == shape => s,
@@ -103,8 +113,10 @@ fn fit(g: Tensor, shape: &[usize], dtype: crate::dtype::DType, node: &str) -> Re
     } else {
         g
     };
-    if g.dtype() != dtype {
-        g.to_dtype(dtype)
+    let g = if g.dtype() != dtype { g.to_dtype(dtype)? } else { g };
+    // A CPU scalar that joined a GPU op gets its gradient back on the CPU, as in torch.
+    if g.device() != edge.device {
+        g.to_device(edge.device)
     } else {
         Ok(g)
     }
@@ -340,6 +352,8 @@ fn is_heavy(arena: &Arena, i: usize) -> bool {
 
 /// Runs a node and fits each input gradient to its input (shape and dtype).
 fn run_and_fit(node: &Arc<Node>, grad: Tensor, retain_graph: bool, create_graph: bool) -> NodeResult {
+    // Ops recorded here (create_graph) have no user code calling them to point at.
+    let _engine = super::callsite::EngineThread::enter();
     let inputs = run_node(node, grad, retain_graph, create_graph)?;
     node.next
         .iter()
@@ -348,7 +362,7 @@ fn run_and_fit(node: &Arc<Node>, grad: Tensor, retain_graph: bool, create_graph:
         .map(|(i, (edge, g))| match (edge, g) {
             (Some(edge), Some(g)) => {
                 super::anomaly::check(node, i, &g)?;
-                fit(g, &edge.shape, edge.dtype, node.name).map(Some)
+                fit(g, edge, node.name).map(Some)
             }
             _ => Ok(None),
         })
@@ -414,13 +428,21 @@ fn run_rule(
             {
                 let mut m = meta.lock();
                 let g = if create_graph { grad } else { grad.detach() };
-                m.grad = Some(match m.grad.take() {
+                let new = match &m.grad {
                     // A private copy: the incoming gradient may be shared with other leaves or
-                    // the caller, and users mutate .grad in place (zero_()).
-                    None if create_graph => g,
-                    None => g.contiguous_copy()?,
-                    Some(prev) => prev.add(&g)?,
-                });
+                    // the caller, and .grad is mutated in place (users' zero_(), and below).
+                    // With create_graph, a recorded clone keeps the gradient's history.
+                    None if create_graph => Some(g.clone_tensor()?),
+                    None => Some(g.contiguous_copy()?),
+                    Some(prev) if !create_graph && prev.is_contiguous() => {
+                        add_in_place(prev, &g)?;
+                        None
+                    }
+                    Some(prev) => Some(prev.add(&g)?),
+                };
+                if new.is_some() {
+                    m.grad = new;
+                }
             }
             if let (Some(post), Some(t)) = (post, leaf.upgrade()) {
                 let t = Tensor(t);

@@ -1,6 +1,7 @@
 //! Autograd: per-thread grad mode, graph nodes, saved values and the backward engine.
 
 pub mod anomaly;
+pub mod callsite;
 pub mod engine;
 pub mod forward;
 pub mod grad_mode;

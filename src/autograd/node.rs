@@ -29,6 +29,7 @@ pub struct Edge {
     pub node: Arc<Node>,
     pub shape: Dims,
     pub dtype: DType,
+    pub device: crate::Device,
 }
 
 pub enum NodeKind {
@@ -65,6 +66,19 @@ pub struct Node {
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
+/// Nodes alive now, in the whole process (a leak check that does not depend on the allocator).
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// The next creation number; every node is made through here, so it also counts live nodes.
+fn next_seq() -> u64 {
+    LIVE.fetch_add(1, Ordering::Relaxed);
+    SEQ.fetch_add(1, Ordering::Relaxed)
+}
+
+/// How many graph nodes exist now (ferrograd extension, for leak tests).
+pub fn live_nodes() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
 
 impl Node {
     pub fn new_op(
@@ -80,7 +94,7 @@ impl Node {
                 name,
                 kind: NodeKind::Op(Mutex::new(Some(rule))),
                 next,
-                seq: SEQ.fetch_add(1, Ordering::Relaxed),
+                seq: next_seq(),
                 retained: Mutex::new(Vec::new()),
                 shape: out.0.into(),
                 dtype: out.1,
@@ -136,7 +150,7 @@ impl Node {
             name: "torch::autograd::AccumulateGrad",
             kind: NodeKind::AccumulateGrad(meta, leaf),
             next: Vec::new(),
-            seq: SEQ.fetch_add(1, Ordering::Relaxed),
+            seq: next_seq(),
             retained: Mutex::new(Vec::new()),
         })
     }
@@ -155,6 +169,7 @@ impl Drop for Node {
     /// edges go onto a work list first, and only then is the rule (whose saved tensors point to
     /// the same nodes) dropped, so no drop inside the loop can release the last reference.
     fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
         let mut stack: Vec<Arc<Node>> = self.next.drain(..).flatten().map(|e| e.node).collect();
         if let NodeKind::Op(rule) = &mut self.kind {
             drop(rule.get_mut().take());

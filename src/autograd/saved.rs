@@ -1,6 +1,7 @@
 //! Values a backward rule saved, with the storage version at save time: an in-place write after
 //! saving makes backward fail loudly instead of computing with overwritten data.
 
+use crate::autograd::callsite::{self, CallSite};
 use crate::autograd::Node;
 use crate::error::{bail, Result};
 use crate::tensor::{Tensor, TensorImpl};
@@ -51,6 +52,8 @@ pub struct SavedTensor {
     /// -> graph -> this rule -> leaf), which is how torch leaks (its issue #7343).
     leaf: Option<Weak<TensorImpl>>,
     op: &'static str,
+    /// Where the user's code called the op that saved this, for the version error.
+    site: Option<CallSite>,
 }
 
 thread_local! {
@@ -58,18 +61,57 @@ thread_local! {
     static SAVED_BYTES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// Where the rule under construction on this thread was called from: found on its first saved
+/// tensor (so ops that save nothing, and code without grad, never look), shared by the rest.
+enum RuleSite {
+    /// No rule under construction: each save looks for itself.
+    Outside,
+    Pending,
+    Found(Option<CallSite>),
+}
+
+thread_local! {
+    static RULE_SITE: std::cell::RefCell<RuleSite> = const { std::cell::RefCell::new(RuleSite::Outside) };
+}
+
 /// Starts counting saved bytes for one rule; returns the count when the rule is built.
 pub(crate) fn count_saved<R>(make: impl FnOnce() -> R) -> (R, usize) {
     let before = SAVED_BYTES.with(|c| c.replace(0));
+    let site_before = RULE_SITE.with(|s| s.replace(RuleSite::Pending));
     let r = make();
+    RULE_SITE.with(|s| s.replace(site_before));
     let n = SAVED_BYTES.with(|c| c.replace(before));
     (r, n)
 }
 
+fn rule_site() -> Option<CallSite> {
+    let pending = RULE_SITE.with(|s| match &*s.borrow() {
+        RuleSite::Found(site) => Err(site.clone()),
+        RuleSite::Pending => Ok(true),
+        RuleSite::Outside => Ok(false),
+    });
+    match pending {
+        Err(site) => site,
+        Ok(pending) => {
+            // Not under the borrow: capturing may run Python code (a collection) that records ops.
+            let site = callsite::capture();
+            if pending {
+                RULE_SITE.with(|s| *s.borrow_mut() = RuleSite::Found(site.clone()));
+            }
+            site
+        }
+    }
+}
+
 fn note_saved(t: &Tensor) {
     if !t.is_wrapped_number() {
-        SAVED_BYTES.with(|c| c.set(c.get() + t.numel() * t.dtype().size_in_bytes()));
+        note_saved_bytes(t.numel() * t.dtype().size_in_bytes());
     }
+}
+
+/// Counts bytes a rule holds outside SavedTensor (a custom Function's `ctx.save_for_backward`).
+pub(crate) fn note_saved_bytes(n: usize) {
+    SAVED_BYTES.with(|c| c.set(c.get() + n));
 }
 
 impl SavedTensor {
@@ -91,11 +133,11 @@ impl SavedTensor {
     pub fn input(t: &Tensor, op: &'static str) -> SavedTensor {
         note_saved(t);
         let (version, number) = (t.version(), t.is_wrapped_number());
-        if t.is_leaf() && t.requires_grad() {
-            let leaf = Some(Arc::downgrade(&t.0));
-            return SavedTensor { data: Self::value(t.detach()), number, version, output_of: None, leaf, op };
-        }
-        SavedTensor { data: Self::value(t.clone()), number, version, output_of: None, leaf: None, op }
+        // A Python number cannot be modified in place: no error will need its place.
+        let site = if number { None } else { rule_site() };
+        let leaf = (t.is_leaf() && t.requires_grad()).then(|| Arc::downgrade(&t.0));
+        let data = Self::value(if leaf.is_some() { t.detach() } else { t.clone() });
+        SavedTensor { data, number, version, output_of: None, leaf, op, site }
     }
 
     /// Saves the op's own output, which is not yet attached to its node.
@@ -103,7 +145,8 @@ impl SavedTensor {
         note_saved(t);
         let version = t.version();
         let data = Self::value(t.detach());
-        SavedTensor { data, number: false, version, output_of: Some(Weak::new()), leaf: None, op }
+        let site = rule_site();
+        SavedTensor { data, number: false, version, output_of: Some(Weak::new()), leaf: None, op, site }
     }
 
     /// Points a saved output at the node that produced it (called while that node is built).
@@ -132,9 +175,11 @@ impl SavedTensor {
         };
         if matches!(self.data, Value::Plain(_)) && data.version() != self.version {
             let by = data.last_write().map(|w| format!("; it was last modified by {w}")).unwrap_or_default();
+            let at =
+                self.site.as_ref().and_then(|s| s.describe()).map(|p| format!(" at {p}")).unwrap_or_default();
             bail!(
                 Autograd,
-                "one of the variables needed for gradient computation has been modified by an inplace operation: [{}{}] is at version {}; expected version {} instead. It was saved by {}{by}.",
+                "one of the variables needed for gradient computation has been modified by an inplace operation: [{}{}] is at version {}; expected version {} instead. It was saved by {}{at}{by}.",
                 data.dtype(),
                 crate::error::fmt_shape(data.shape()),
                 data.version(),

@@ -177,3 +177,26 @@ fn empty_views_with_offsets_read_as_empty() {
     assert_eq!(col.add(&col).unwrap().numel(), 0);
     assert_eq!(col.sum(&[], false).unwrap().to_vec::<i64>().unwrap(), vec![0]);
 }
+
+#[test]
+fn gradients_accumulate_in_place_into_the_same_tensor() {
+    let x = leaf(vec![1.0, 2.0], &[2]);
+    x.mul(&x).unwrap().sum(&[], false).unwrap().backward(None, false, false).unwrap();
+    let g = x.grad().unwrap();
+    x.mul_scalar(3.0).unwrap().sum(&[], false).unwrap().backward(None, false, false).unwrap();
+    assert!(x.grad().unwrap().same_tensor(&g));
+    assert_eq!(g.to_f64_vec().unwrap(), vec![5.0, 7.0]);
+}
+
+#[test]
+fn a_first_gradient_is_never_shared_between_leaves() {
+    // add hands the same gradient to both inputs; with create_graph it is stored as is unless
+    // copied, and an in-place accumulation into one .grad would then change the other
+    let a = leaf(vec![1.0, 2.0], &[2]);
+    let b = leaf(vec![3.0, 4.0], &[2]);
+    a.add(&b).unwrap().sum(&[], false).unwrap().backward(None, false, true).unwrap();
+    assert!(!a.grad().unwrap().same_tensor(&b.grad().unwrap()));
+    a.mul_scalar(2.0).unwrap().sum(&[], false).unwrap().backward(None, false, false).unwrap();
+    assert_eq!(grad(&a), vec![3.0, 3.0]);
+    assert_eq!(grad(&b), vec![1.0, 1.0]);
+}

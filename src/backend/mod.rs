@@ -4,6 +4,8 @@
 //! broadcasts with stride 0); outputs are fresh and contiguous unless the kernel writes in place.
 
 pub mod cpu;
+#[cfg(feature = "wgpu")]
+pub mod wgpu;
 
 use crate::dtype::DType;
 use crate::error::Result;

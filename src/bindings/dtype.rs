@@ -52,13 +52,16 @@ impl PyDevice {
     }
     #[getter]
     fn index(&self) -> Option<usize> {
-        None
+        self.d.index()
     }
     fn __repr__(&self) -> String {
-        format!("device(type='{}')", self.d.type_name())
+        match self.d.index() {
+            Some(i) => format!("device(type='{}', index={i})", self.d.type_name()),
+            None => format!("device(type='{}')", self.d.type_name()),
+        }
     }
-    fn __str__(&self) -> &'static str {
-        self.d.type_name()
+    fn __str__(&self) -> String {
+        self.d.to_string()
     }
     /// Hashes like its string, since it compares equal to it.
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {

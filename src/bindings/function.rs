@@ -58,20 +58,42 @@ impl CustomBackward for PyBackward {
 }
 
 /// Attaches `backward` (called with the output gradients, returning one gradient per tensor
-/// input) to `outputs`, the differentiable results of a Function's forward.
+/// input) to `outputs`, the differentiable results of a Function's forward. `saved` are the
+/// tensors of `ctx.save_for_backward`, which the node holds (through `backward`) until a backward
+/// frees it: their bytes are its `saved_bytes`.
 #[pyfunction]
+#[pyo3(signature = (name, backward, inputs, outputs, saved=None))]
 pub fn _function_apply(
     name: &str,
     backward: Py<PyAny>,
     inputs: &Bound<'_, PyAny>,
     outputs: &Bound<'_, PyAny>,
-) -> PyResult<Vec<PyTensor>> {
+    saved: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Vec<super::identity::TensorObj>> {
     let ins: Vec<Tensor> =
         inputs.try_iter()?.map(|o| tensor_arg("apply", "inputs", &o?)).collect::<PyResult<_>>()?;
     let outs: Vec<Tensor> =
         outputs.try_iter()?.map(|o| tensor_arg("apply", "outputs", &o?)).collect::<PyResult<_>>()?;
-    let got = attach(intern(name), &ins, outs, Box::new(PyBackward { f: backward }))?;
+    let bytes = match saved {
+        Some(s) if !s.is_none() => saved_bytes(s)?,
+        _ => 0,
+    };
+    let got = attach(intern(name), &ins, outs, Box::new(PyBackward { f: backward }), bytes)?;
     Ok(got.into_iter().map(PyTensor::wrap).collect())
+}
+
+/// Bytes of the distinct tensors in `saved` (None and non-tensors count nothing).
+fn saved_bytes(saved: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let mut seen: Vec<Tensor> = Vec::new();
+    for o in saved.try_iter()? {
+        if let Ok(t) = o?.cast::<PyTensor>() {
+            let t = t.borrow().t.clone();
+            if !seen.iter().any(|s| s.same_tensor(&t)) {
+                seen.push(t);
+            }
+        }
+    }
+    Ok(seen.iter().map(|t| t.numel() * t.dtype().size_in_bytes()).sum())
 }
 
 /// A Function's saved output: kept as a plain alias plus a weak link to its node (a strong one
@@ -92,7 +114,7 @@ impl SavedOutput {
         Ok(SavedOutput { alias: t.detach(), node })
     }
 
-    fn unpack(&self) -> PyTensor {
+    fn unpack(&self) -> super::identity::TensorObj {
         if crate::autograd::is_grad_enabled() {
             if let Some(n) = self.node.as_ref().and_then(|w| w.upgrade()) {
                 return PyTensor::wrap(self.alias.alias_with_grad_fn(n));

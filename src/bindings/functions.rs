@@ -2,6 +2,7 @@
 
 use super::convert::{dtype_of, nested, scalar_of, sizes_of, tensor_arg, tensor_from_values};
 use super::dtype::device_of;
+use super::identity::TensorObj;
 use super::tensor::PyTensor;
 use crate::autograd;
 use crate::dtype::DType;
@@ -10,11 +11,17 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
-type R = PyResult<PyTensor>;
+type R = PyResult<TensorObj>;
 
 fn finish(t: Tensor, requires_grad: bool) -> R {
     t.set_requires_grad(requires_grad)?;
     Ok(PyTensor::wrap(t))
+}
+
+/// A fresh host tensor moved to `dev` before requires_grad, so that it is a leaf there.
+fn finish_on(dev: crate::Device, t: Tensor, requires_grad: bool) -> R {
+    let t = if dev == t.device() { t } else { t.detach().to_device(dev)? };
+    finish(t, requires_grad)
 }
 
 /// `ferrograd.Size`, a tuple subclass like torch.Size.
@@ -66,8 +73,9 @@ pub fn tensor(
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
-    device_of(device)?;
-    tensor_impl(data, dtype_of(dtype)?, requires_grad)
+    let dev = device_of(device)?;
+    let t = tensor_impl(data, dtype_of(dtype)?, false)?.t;
+    finish_on(dev, t, requires_grad)
 }
 
 #[pyfunction]
@@ -77,16 +85,21 @@ pub fn as_tensor(
     dtype: Option<&Bound<'_, PyAny>>,
     device: Option<&Bound<'_, PyAny>>,
 ) -> R {
-    device_of(device)?;
     let dt = dtype_of(dtype)?;
     if let Ok(t) = data.cast::<PyTensor>() {
         let t = t.borrow().t.clone();
-        return Ok(PyTensor::wrap(match dt {
+        let dev = match device {
+            Some(d) if !d.is_none() => device_of(Some(d))?,
+            _ => t.device(),
+        };
+        let t = match dt {
             Some(d) => t.to_dtype(d)?,
             None => t,
-        }));
+        };
+        return Ok(PyTensor::wrap(t.to_device(dev)?));
     }
-    tensor_impl(data, dt, false)
+    let dev = device_of(device)?;
+    finish_on(dev, tensor_impl(data, dt, false)?.t, false)
 }
 
 fn filled(
@@ -157,13 +170,19 @@ pub fn full(
     finish(Tensor::full(&shape, s.to_f64(), dt, device_of(device)?)?, requires_grad)
 }
 
+/// Shape, dtype and device of a `*_like` result: the input's unless given.
 fn like(
     input: &Bound<'_, PyAny>,
     dtype: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
     op: &str,
-) -> PyResult<(Vec<usize>, DType)> {
+) -> PyResult<(Vec<usize>, DType, crate::Device)> {
     let t = tensor_arg(op, "input", input)?;
-    Ok((t.shape().to_vec(), dtype_of(dtype)?.unwrap_or(t.dtype())))
+    let dev = match device {
+        Some(d) if !d.is_none() => device_of(Some(d))?,
+        _ => t.device(),
+    };
+    Ok((t.shape().to_vec(), dtype_of(dtype)?.unwrap_or(t.dtype()), dev))
 }
 
 #[pyfunction]
@@ -174,8 +193,8 @@ pub fn zeros_like(
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
-    let (s, d) = like(input, dtype, "zeros_like")?;
-    finish(Tensor::full(&s, 0.0, d, device_of(device)?)?, requires_grad)
+    let (s, d, dev) = like(input, dtype, device, "zeros_like")?;
+    finish(Tensor::full(&s, 0.0, d, dev)?, requires_grad)
 }
 
 #[pyfunction]
@@ -186,8 +205,8 @@ pub fn ones_like(
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
-    let (s, d) = like(input, dtype, "ones_like")?;
-    finish(Tensor::full(&s, 1.0, d, device_of(device)?)?, requires_grad)
+    let (s, d, dev) = like(input, dtype, device, "ones_like")?;
+    finish(Tensor::full(&s, 1.0, d, dev)?, requires_grad)
 }
 
 #[pyfunction]
@@ -210,8 +229,8 @@ pub fn full_like(
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
-    let (s, d) = like(input, dtype, "full_like")?;
-    finish(Tensor::full(&s, fill_value, d, device_of(device)?)?, requires_grad)
+    let (s, d, dev) = like(input, dtype, device, "full_like")?;
+    finish(Tensor::full(&s, fill_value, d, dev)?, requires_grad)
 }
 
 #[pyfunction]
@@ -222,9 +241,8 @@ pub fn rand_like(
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
-    device_of(device)?;
-    let (s, d) = like(input, dtype, "rand_like")?;
-    finish(Tensor::rand(&s, d)?, requires_grad)
+    let (s, d, dev) = like(input, dtype, device, "rand_like")?;
+    finish_on(dev, Tensor::rand(&s, d)?, requires_grad)
 }
 
 #[pyfunction]
@@ -235,9 +253,8 @@ pub fn randn_like(
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
-    device_of(device)?;
-    let (s, d) = like(input, dtype, "randn_like")?;
-    finish(Tensor::randn(&s, d)?, requires_grad)
+    let (s, d, dev) = like(input, dtype, device, "randn_like")?;
+    finish_on(dev, Tensor::randn(&s, d)?, requires_grad)
 }
 
 #[pyfunction]
@@ -250,8 +267,12 @@ pub fn rand(
     requires_grad: bool,
 ) -> R {
     let _ = generator;
-    device_of(device)?;
-    finish(Tensor::rand(&sizes_of("rand", size)?, dtype_of(dtype)?.unwrap_or(DType::F32))?, requires_grad)
+    let dev = device_of(device)?;
+    finish_on(
+        dev,
+        Tensor::rand(&sizes_of("rand", size)?, dtype_of(dtype)?.unwrap_or(DType::F32))?,
+        requires_grad,
+    )
 }
 
 #[pyfunction]
@@ -264,8 +285,12 @@ pub fn randn(
     requires_grad: bool,
 ) -> R {
     let _ = generator;
-    device_of(device)?;
-    finish(Tensor::randn(&sizes_of("randn", size)?, dtype_of(dtype)?.unwrap_or(DType::F32))?, requires_grad)
+    let dev = device_of(device)?;
+    finish_on(
+        dev,
+        Tensor::randn(&sizes_of("randn", size)?, dtype_of(dtype)?.unwrap_or(DType::F32))?,
+        requires_grad,
+    )
 }
 
 #[pyfunction]
@@ -276,7 +301,7 @@ pub fn randint(
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
-    device_of(device)?;
+    let dev = device_of(device)?;
     // randint(high, size) or randint(low, high, size)
     let (low, high, size) = match args.len() {
         2 => (0i64, args.get_item(0)?.extract::<i64>()?, args.get_item(1)?),
@@ -288,7 +313,8 @@ pub fn randint(
         }
     };
     let size = PyTuple::new(args.py(), [size])?;
-    finish(
+    finish_on(
+        dev,
         Tensor::randint(low, high, &sizes_of("randint", &size)?, dtype_of(dtype)?.unwrap_or(DType::I64))?,
         requires_grad,
     )
@@ -304,7 +330,7 @@ pub fn arange(
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
-    device_of(device)?;
+    let dev = device_of(device)?;
     let num = |o: &Bound<'_, PyAny>| {
         scalar_of(o).ok_or_else(|| PyTypeError::new_err("arange(): arguments must be numbers"))
     };
@@ -318,7 +344,7 @@ pub fn arange(
     };
     let any_float = [s, e, st].iter().any(|v| matches!(v, Scalar::Float(_)));
     let dt = dtype_of(dtype)?.unwrap_or(if any_float { DType::F32 } else { DType::I64 });
-    finish(Tensor::arange(s.to_f64(), e.to_f64(), st.to_f64(), dt)?, requires_grad)
+    finish_on(dev, Tensor::arange(s.to_f64(), e.to_f64(), st.to_f64(), dt)?, requires_grad)
 }
 
 #[pyfunction]
@@ -331,13 +357,14 @@ pub fn linspace(
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
-    device_of(device)?;
+    let dev = device_of(device)?;
     if steps < 0 {
         return Err(pyo3::exceptions::PyRuntimeError::new_err(
             "linspace: number of steps must be non-negative",
         ));
     }
-    finish(
+    finish_on(
+        dev,
         Tensor::linspace(start, end, steps as usize, dtype_of(dtype)?.unwrap_or(DType::F32))?,
         requires_grad,
     )
@@ -352,14 +379,18 @@ pub fn eye(
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
-    device_of(device)?;
+    let dev = device_of(device)?;
     let m = m.unwrap_or(n);
     if n < 0 || m < 0 {
         return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
             "eye: n and m must be non-negative, got {n} and {m}"
         )));
     }
-    finish(Tensor::eye(n as usize, m as usize, dtype_of(dtype)?.unwrap_or(DType::F32))?, requires_grad)
+    finish_on(
+        dev,
+        Tensor::eye(n as usize, m as usize, dtype_of(dtype)?.unwrap_or(DType::F32))?,
+        requires_grad,
+    )
 }
 
 #[pyfunction]
@@ -509,7 +540,7 @@ pub fn _grad<'py>(
     let grads = grad_list(grad_outputs, roots.len())?;
     let retain = retain_graph.unwrap_or(create_graph);
     let got = py.detach(move || autograd::grad(&roots, &grads, &ins, retain, create_graph, allow_unused))?;
-    let items: Vec<Option<PyTensor>> = got.into_iter().map(|g| g.map(PyTensor::wrap)).collect();
+    let items: Vec<Option<TensorObj>> = got.into_iter().map(|g| g.map(PyTensor::wrap)).collect();
     PyTuple::new(py, items)
 }
 
@@ -613,29 +644,7 @@ pub fn _make_dual(primal: &Bound<'_, PyAny>, tangent: &Bound<'_, PyAny>) -> R {
 }
 
 #[pyfunction]
-pub fn _unpack_dual(t: &Bound<'_, PyAny>) -> PyResult<(PyTensor, Option<PyTensor>)> {
+pub fn _unpack_dual(t: &Bound<'_, PyAny>) -> PyResult<(TensorObj, Option<TensorObj>)> {
     let (p, tan) = tensor_arg("unpack_dual", "tensor", t)?.unpack_dual();
     Ok((PyTensor::wrap(p), tan.map(PyTensor::wrap)))
-}
-
-/// "file.py:12" of the innermost Python frame outside ferrograd: a few attribute reads, cheap
-/// enough for every in-place op (unlike a full stack trace).
-pub fn python_caller() -> Option<String> {
-    Python::attach(|py| {
-        let sys = py.import("sys").ok()?;
-        let mut f = sys.call_method1("_getframe", (0,)).ok()?;
-        for _ in 0..16 {
-            if f.is_none() {
-                return None;
-            }
-            let code = f.getattr("f_code").ok()?;
-            let file: String = code.getattr("co_filename").ok()?.extract().ok()?;
-            if !file.contains("/ferrograd/") {
-                let line: i64 = f.getattr("f_lineno").ok()?.extract().ok()?;
-                return Some(format!("{file}:{line}"));
-            }
-            f = f.getattr("f_back").ok()?;
-        }
-        None
-    })
 }

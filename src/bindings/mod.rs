@@ -1,11 +1,14 @@
 //! The Python module `ferrograd._core`. This is the only module that uses pyo3.
 
+mod callsite;
 mod convert;
 mod dtype;
 mod errors;
 mod function;
 mod functions;
+mod gpu;
 mod hooks;
+mod identity;
 mod index;
 mod node;
 mod numpy;
@@ -67,7 +70,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hooks::_pop_saved_tensors_hooks, m)?)?;
     m.add_function(wrap_pyfunction!(functions::is_anomaly_enabled, m)?)?;
     crate::autograd::anomaly::set_tracer(functions::python_trace);
-    crate::autograd::anomaly::set_caller(functions::python_caller);
+    crate::autograd::callsite::set_capture(callsite::capture);
     m.add_function(wrap_pyfunction!(function::_function_apply, m)?)?;
+    m.add_function(wrap_pyfunction!(node::_live_nodes, m)?)?;
+    m.add_function(wrap_pyfunction!(gpu::_wgpu_is_available, m)?)?;
+    m.add_function(wrap_pyfunction!(gpu::_wgpu_device_name, m)?)?;
+    m.add_function(wrap_pyfunction!(gpu::_wgpu_synchronize, m)?)?;
     Ok(())
 }

@@ -5,6 +5,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use std::sync::Arc;
 
+/// How many graph nodes exist in the process now (for leak tests).
+#[pyfunction]
+pub fn _live_nodes() -> usize {
+    crate::autograd::node::live_nodes()
+}
+
 #[pyclass(name = "Node", module = "ferrograd.autograd.graph", frozen)]
 pub struct PyNode {
     node: Arc<Node>,
@@ -78,7 +84,7 @@ impl PyNode {
 
     /// For an AccumulateGrad node: the leaf it accumulates into.
     #[getter]
-    fn variable(&self) -> PyResult<super::tensor::PyTensor> {
+    fn variable(&self) -> PyResult<super::identity::TensorObj> {
         self.node.variable().map(super::tensor::PyTensor::wrap).ok_or_else(|| {
             pyo3::exceptions::PyAttributeError::new_err(format!(
                 "'{}' object has no attribute 'variable'",

@@ -119,12 +119,19 @@ impl ArrayInterface {
         d.set_item("typestr", typestr(t.dtype()))?;
         let strides: Vec<usize> = t.strides().iter().map(|s| s * item).collect();
         d.set_item("strides", PyTuple::new(py, strides)?)?;
-        d.set_item("data", (t.data_ptr(), false))?;
+        let ptr = t.data_ptr().ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("not a host tensor"))?;
+        d.set_item("data", (ptr, false))?;
         Ok(d)
     }
 }
 
 pub fn to_numpy<'py>(py: Python<'py>, t: &PyTensor) -> PyResult<Bound<'py, PyAny>> {
+    if t.t.device() != crate::Device::Cpu {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "can't convert {} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.",
+            t.t.device()
+        )));
+    }
     if t.t.requires_grad() {
         return Err(pyo3::exceptions::PyRuntimeError::new_err(
             "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.",

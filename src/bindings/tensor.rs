@@ -3,6 +3,7 @@
 
 use super::convert::{dims_of, dtype_of, operand, operand_or_err, shape_of, tensor_arg};
 use super::dtype::{PyDType, PyDevice};
+use super::identity::TensorObj;
 use super::index::{parse_index, value_tensor};
 use super::node::PyNode;
 use crate::dtype::DType;
@@ -18,12 +19,24 @@ pub struct PyTensor {
 }
 
 impl PyTensor {
-    pub fn wrap(t: Tensor) -> PyTensor {
+    /// `t` for Python: its live object if it has one, else a new one (see identity).
+    pub fn wrap(t: Tensor) -> TensorObj {
+        TensorObj { t }
+    }
+
+    /// The contents of a new object, not yet registered as `t`'s object.
+    pub fn unregistered(t: Tensor) -> PyTensor {
         PyTensor { t }
     }
 }
 
-type R = PyResult<PyTensor>;
+impl Drop for PyTensor {
+    fn drop(&mut self) {
+        super::identity::forget(self);
+    }
+}
+
+type R = PyResult<TensorObj>;
 
 fn ok(t: crate::Result<Tensor>) -> R {
     Ok(PyTensor::wrap(t?))
@@ -98,8 +111,19 @@ impl PyTensor {
     /// `Tensor(data)` / `Tensor(*sizes)` as the legacy constructor does (float32).
     #[new]
     #[pyo3(signature = (*args))]
-    fn py_new(args: &Bound<'_, PyTuple>) -> R {
-        super::functions::legacy_new(args, DType::F32)
+    fn py_new(args: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
+        Ok(PyTensor::unregistered(super::functions::legacy_new(args, DType::F32)?.t))
+    }
+
+    /// Makes an object built by `Tensor(...)` or a subclass its tensor's object (pyo3 builds it
+    /// after `__new__`, so this is the first place that sees it).
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn __init__(
+        slf: &Bound<'_, Self>,
+        _args: &Bound<'_, PyTuple>,
+        _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
+    ) {
+        super::identity::adopt(slf);
     }
 
     // ---- attributes ----------------------------------------------------------------------
@@ -166,8 +190,13 @@ impl PyTensor {
     fn is_floating_point(&self) -> bool {
         self.t.dtype().is_float()
     }
-    fn data_ptr(&self) -> usize {
-        self.t.data_ptr()
+    fn data_ptr(&self) -> PyResult<usize> {
+        self.t.data_ptr().ok_or_else(|| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "data_ptr: the tensor is on {}, whose memory has no host address; use .cpu() first",
+                self.t.device()
+            ))
+        })
     }
     /// The module's own dtype object, so `x.dtype is ferrograd.float32` holds.
     #[getter]
@@ -188,13 +217,14 @@ impl PyTensor {
     }
 
     #[getter]
-    fn data(&self) -> PyTensor {
+    fn data(&self) -> TensorObj {
         PyTensor::wrap(self.t.data_alias())
     }
     #[setter]
-    fn set_data(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn set_data(mut slf: PyRefMut<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let v = tensor_arg("data", "data", value)?;
-        self.t = self.t.with_data_of(&v)?;
+        let t = slf.t.with_data_of(&v)?;
+        super::identity::retarget(&mut slf, t);
         Ok(())
     }
 
@@ -203,17 +233,19 @@ impl PyTensor {
         self.t.requires_grad()
     }
     #[setter]
-    fn set_requires_grad(&self, v: bool) -> PyResult<()> {
-        Ok(self.t.set_requires_grad(v)?)
+    fn set_requires_grad(slf: PyRef<'_, Self>, v: bool) -> PyResult<()> {
+        super::identity::adopt_ref(&slf);
+        Ok(slf.t.set_requires_grad(v)?)
     }
     #[pyo3(signature = (requires_grad=true))]
     fn requires_grad_(slf: PyRef<'_, Self>, requires_grad: bool) -> PyResult<PyRef<'_, Self>> {
+        super::identity::adopt_ref(&slf);
         slf.t.set_requires_grad(requires_grad)?;
         Ok(slf)
     }
 
     #[getter]
-    fn grad(&self) -> Option<PyTensor> {
+    fn grad(&self) -> Option<TensorObj> {
         self.t.grad().map(PyTensor::wrap)
     }
     #[setter]
@@ -242,8 +274,13 @@ impl PyTensor {
     }
 
     /// Registers `hook(tensor)`, run after a backward accumulated into this leaf's `.grad`.
-    fn register_post_accumulate_grad_hook(&self, hook: Py<PyAny>) -> PyResult<super::hooks::RemovableHandle> {
-        let r = self.t.register_post_accumulate_grad_hook(std::sync::Arc::new(
+    fn register_post_accumulate_grad_hook(
+        slf: PyRef<'_, Self>,
+        hook: Py<PyAny>,
+    ) -> PyResult<super::hooks::RemovableHandle> {
+        // The hook is called with this tensor: it must be this object.
+        super::identity::adopt_ref(&slf);
+        let r = slf.t.register_post_accumulate_grad_hook(std::sync::Arc::new(
             super::hooks::PyPostAccumulateHook(hook),
         ))?;
         Ok(super::hooks::RemovableHandle::new(r))
@@ -256,12 +293,12 @@ impl PyTensor {
     fn retains_grad(&self) -> bool {
         self.t.retains_grad()
     }
-    fn detach(&self) -> PyTensor {
+    fn detach(&self) -> TensorObj {
         PyTensor::wrap(self.t.detach())
     }
     fn detach_(mut slf: PyRefMut<'_, Self>) -> PyRefMut<'_, Self> {
         let d = slf.t.detach();
-        slf.t = d;
+        super::identity::retarget(&mut slf, d);
         slf
     }
 
@@ -337,7 +374,7 @@ impl PyTensor {
         if t.ndim() == 0 {
             return Err(PyTypeError::new_err("iteration over a 0-d tensor"));
         }
-        let items: Vec<PyTensor> = (0..t.shape()[0] as i64)
+        let items: Vec<TensorObj> = (0..t.shape()[0] as i64)
             .map(|i| t.select(0, i).map(PyTensor::wrap))
             .collect::<crate::Result<_>>()?;
         PyList::new(slf.py(), items)?.try_iter().map(|i| i.into_any())
@@ -437,7 +474,7 @@ impl PyTensor {
     fn __neg__(&self) -> R {
         ok(self.t.neg())
     }
-    fn __pos__(&self) -> PyTensor {
+    fn __pos__(&self) -> TensorObj {
         PyTensor::wrap(self.t.clone())
     }
     fn __abs__(&self) -> R {
@@ -871,7 +908,7 @@ impl PyTensor {
         if t.is_contiguous() {
             return Ok(slf.clone().into_any());
         }
-        Ok(Bound::new(slf.py(), PyTensor::wrap(t.contiguous()?))?.into_any())
+        Ok(PyTensor::wrap(t.contiguous()?).into_pyobject(slf.py())?.into_any())
     }
     #[pyo3(signature = (memory_format=None))]
     fn clone(&self, memory_format: Option<&Bound<'_, PyAny>>) -> R {
@@ -899,8 +936,8 @@ impl PyTensor {
     fn bool<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         cast_or_self(slf, DType::Bool)
     }
-    fn cpu(&self) -> PyTensor {
-        PyTensor::wrap(self.t.clone())
+    fn cpu(&self) -> R {
+        ok(self.t.to_device(crate::Device::Cpu))
     }
     fn type_as(&self, other: &Bound<'_, PyAny>) -> R {
         ok(self.t.to_dtype(tensor_arg("type_as", "other", other)?.dtype()))
@@ -917,23 +954,37 @@ impl PyTensor {
     ) -> R {
         let _ = non_blocking;
         let mut target = dtype_of(dtype)?;
-        if let Some(d) = device {
-            super::dtype::device_of(Some(d))?;
-        }
+        let mut dev = match device {
+            Some(d) if !d.is_none() => Some(super::dtype::device_of(Some(d))?),
+            _ => None,
+        };
         for a in args.iter() {
             if let Ok(Some(dt)) = dtype_of(Some(&a)) {
                 target = Some(dt);
             } else if let Ok(t) = a.cast::<PyTensor>() {
                 target = Some(t.borrow().t.dtype());
+                dev = Some(t.borrow().t.device());
             } else {
-                super::dtype::device_of(Some(&a))?;
+                dev = Some(super::dtype::device_of(Some(&a))?);
             }
         }
-        let out = match target {
-            Some(dt) if dt != self.t.dtype() => self.t.to_dtype(dt)?,
-            _ if copy => self.t.clone_tensor()?,
-            _ => self.t.clone(),
-        };
+        let dev = dev.unwrap_or(self.t.device());
+        // float64 exists only on the CPU: cast to it after a move there, to anything else before
+        // moving (so `.to("wgpu", float32)` of a float64 tensor casts on the host).
+        let cast_first = target != Some(crate::DType::F64);
+        let mut out = self.t.clone();
+        if cast_first {
+            if let Some(dt) = target.filter(|&d| d != out.dtype()) {
+                out = out.to_dtype(dt)?;
+            }
+        }
+        out = out.to_device(dev)?;
+        if let Some(dt) = target.filter(|&d| d != out.dtype()) {
+            out = out.to_dtype(dt)?;
+        }
+        if copy && out.same_tensor(&self.t) {
+            out = out.clone_tensor()?;
+        }
         Ok(PyTensor::wrap(out))
     }
 
@@ -1076,7 +1127,7 @@ fn cast_or_self<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound
     if t.dtype() == dtype {
         return Ok(slf.clone().into_any());
     }
-    Ok(Bound::new(slf.py(), PyTensor::wrap(t.to_dtype(dtype)?))?.into_any())
+    Ok(PyTensor::wrap(t.to_dtype(dtype)?).into_pyobject(slf.py())?.into_any())
 }
 
 fn empty_nested<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {

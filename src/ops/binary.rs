@@ -52,10 +52,10 @@ pub(crate) fn broadcast_pair(
     b: &Tensor,
     dtype: DType,
 ) -> Result<(Tensor, Tensor, Layout, Layout)> {
-    crate::ops::check_same_device(op, a, b)?;
+    let dev = crate::ops::common_device(op, &[a, b])?;
     let shape = broadcast_shapes(op, a.shape(), b.shape())?;
-    let a = a.cast_raw(dtype)?;
-    let b = b.cast_raw(dtype)?;
+    let a = crate::ops::raw_on(a.cast_raw(dtype)?, dev)?;
+    let b = crate::ops::raw_on(b.cast_raw(dtype)?, dev)?;
     let la = a.layout().broadcast_to(op, &shape)?;
     let lb = b.layout().broadcast_to(op, &shape)?;
     Ok((a, b, la, lb))

@@ -78,7 +78,9 @@ impl Tensor {
         let shape =
             broadcast_shapes("where", &broadcast_shapes("where", cond.shape(), a.shape())?, b.shape())?;
         let dt = result_type(a, b);
-        let (a2, b2) = (a.cast_raw(dt)?, b.cast_raw(dt)?);
+        let dev = crate::ops::common_device("where", &[cond, a, b])?;
+        let cond = &crate::ops::raw_on(cond.clone(), dev)?;
+        let (a2, b2) = (crate::ops::raw_on(a.cast_raw(dt)?, dev)?, crate::ops::raw_on(b.cast_raw(dt)?, dev)?);
         let lc = cond.layout().broadcast_to("where", &shape)?;
         let la = a2.layout().broadcast_to("where", &shape)?;
         let lb = b2.layout().broadcast_to("where", &shape)?;
@@ -92,11 +94,11 @@ impl Tensor {
     }
 
     pub fn zeros_like(&self) -> Result<Tensor> {
-        Tensor::zeros(self.shape(), self.dtype())
+        Tensor::full(self.shape(), 0.0, self.dtype(), self.device())
     }
 
     pub fn ones_like(&self) -> Result<Tensor> {
-        Tensor::ones(self.shape(), self.dtype())
+        Tensor::full(self.shape(), 1.0, self.dtype(), self.device())
     }
 }
 

@@ -70,12 +70,15 @@ impl Backward for SliceOfFlat {
 }
 
 /// Attaches `rule` to `outputs` (fresh tensors computed without recording) as the gradient
-/// of `inputs`. Returns the outputs to hand back (aliases where an output was an input).
+/// of `inputs`; `saved_bytes` is what the rule keeps for backward (the node reports it until a
+/// backward frees the rule). Returns the outputs to hand back (aliases where an output was an
+/// input).
 pub fn attach(
     name: &'static str,
     inputs: &[Tensor],
     outputs: Vec<Tensor>,
     rule: Box<dyn CustomBackward>,
+    saved_bytes: usize,
 ) -> Result<Vec<Tensor>> {
     if outputs.is_empty() {
         return Ok(outputs);
@@ -101,15 +104,17 @@ pub fn attach(
     }
     let refs: Vec<&Tensor> = inputs.iter().collect();
     let shapes: Vec<Dims> = outputs.iter().map(|o| o.dims()).collect();
+    let total: usize = shapes.iter().map(|s| s.iter().product::<usize>()).sum();
+    let make = |_: &[bool]| {
+        crate::autograd::saved::note_saved_bytes(saved_bytes);
+        CustomNode { rule, shapes, inputs: inputs.len() }
+    };
     if outputs.len() == 1 {
-        record(name, &outputs[0], &refs, |_| CustomNode { rule, shapes, inputs: inputs.len() });
+        record(name, &outputs[0], &refs, make);
         return Ok(outputs);
     }
-    let total: usize = shapes.iter().map(|s| s.iter().product::<usize>()).sum();
-    let flat = Tensor::zeros(&[total], outputs[0].dtype())?;
-    let Some(node): Option<Arc<Node>> =
-        record(name, &flat, &refs, |_| CustomNode { rule, shapes, inputs: inputs.len() })
-    else {
+    let flat = Tensor::full(&[total], 0.0, outputs[0].dtype(), outputs[0].device())?;
+    let Some(node): Option<Arc<Node>> = record(name, &flat, &refs, make) else {
         return Ok(outputs);
     };
     let _ = node;

@@ -96,7 +96,7 @@ impl AdvancedIndex {
 
     /// zeros(shape) with `g` (front order) added at the indexed places; repeats add up.
     pub fn scatter_add_into_zeros(&self, g: &Tensor, shape: &[usize]) -> Result<Tensor> {
-        let out = Tensor::zeros(shape, g.dtype())?;
+        let out = Tensor::full(shape, 0.0, g.dtype(), g.device())?;
         let offs = self.offsets(out.layout())?;
         let gl = g.layout().broadcast_to("index_put", &self.front_shape(shape)?)?;
         out.storage().data().scatter(&offs, g.storage().data(), &gl, true)?;
@@ -261,7 +261,7 @@ impl IndexSpec {
             let _g = crate::autograd::GradModeGuard::new(false);
             self.basic_view(t)?
         };
-        let value = value.cast_raw(t.dtype())?;
+        let value = crate::ops::raw_on(value.cast_raw(t.dtype())?, t.device())?;
         match self.advanced(&v)? {
             None => {
                 let vl = value.layout().broadcast_to("index_put", v.shape())?;
@@ -291,8 +291,8 @@ impl IndexSpec {
     }
 
     /// A bool tensor of `shape`, true where `spec` writes.
-    fn region(&self, shape: &[usize]) -> Result<Tensor> {
-        let m = Tensor::zeros(shape, DType::Bool)?;
+    fn region(&self, shape: &[usize], device: crate::Device) -> Result<Tensor> {
+        let m = Tensor::full(shape, 0.0, DType::Bool, device)?;
         self.set_raw(&m, &Tensor::scalar(crate::tensor::Scalar::Bool(true), DType::Bool))?;
         Ok(m)
     }
@@ -317,7 +317,7 @@ struct IndexPutBackward {
 impl Backward for IndexPutBackward {
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let gx = if needs[0] {
-            let region = self.spec.region(&self.shape)?;
+            let region = self.spec.region(&self.shape, g.device())?;
             Some(Tensor::where_(&region, &g.zeros_like()?, g)?)
         } else {
             None

@@ -170,7 +170,7 @@ impl Backward for CopySlices {
     }
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let gb = if needs[0] {
-            let mask = Tensor::zeros(&self.base_shape, DType::Bool)?;
+            let mask = Tensor::full(&self.base_shape, 0.0, DType::Bool, g.device())?;
             mask.storage().write(
                 &self.region,
                 Tensor::scalar(Scalar::Bool(true), DType::Bool).storage(),
@@ -218,7 +218,7 @@ impl Tensor {
 
     /// zeros(base_shape) with this tensor written at `region`, differentiable.
     pub(crate) fn embed_region(&self, region: &Layout, base_shape: &[usize]) -> Result<Tensor> {
-        let out = Tensor::zeros(base_shape, self.dtype())?;
+        let out = Tensor::full(base_shape, 0.0, self.dtype(), self.device())?;
         out.storage().write(region, self.storage(), self.layout())?;
         record("AsStridedScatterBackward0", &out, &[self], |_| EmbedRegionBackward {
             region: region.clone(),

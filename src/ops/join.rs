@@ -66,7 +66,18 @@ fn join(tensors: &[Tensor], dim: usize, op: &str) -> Result<Tensor> {
         total += t.shape()[dim];
     }
     shape[dim] = total;
-    let out = Tensor::zeros(&shape, dtype)?;
+    let refs: Vec<&Tensor> = tensors.iter().collect();
+    let dev = crate::ops::common_device(op, &refs)?;
+    if let Some(t) = tensors.iter().find(|t| t.device() != dev) {
+        // A 0-dim tensor cannot be joined anyway; name the devices rather than the dims.
+        bail!(
+            Device,
+            "{op}: Expected all tensors to be on the same device, but found at least two devices, {} and {}!",
+            dev,
+            t.device()
+        )
+    }
+    let out = Tensor::full(&shape, 0.0, dtype, dev)?;
     let mut start = 0;
     for t in tensors {
         let len = t.shape()[dim];

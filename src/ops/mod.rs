@@ -72,14 +72,36 @@ pub(crate) fn record<B: Backward + 'static>(
 }
 
 /// Operands of one op must live on one device.
-pub(crate) fn check_same_device(op: &str, a: &Tensor, b: &Tensor) -> crate::Result<()> {
-    if a.device() != b.device() {
-        crate::error::bail!(
-            Device,
-            "{op}: Expected all tensors to be on the same device, but found at least two devices, {} and {}!",
-            a.device(),
-            b.device()
-        )
+/// A 0-dim CPU tensor (a Python number, or a CPU scalar as torch allows) may join operands on
+/// another device; anything else mixing devices is an error naming both.
+pub(crate) fn common_device(op: &str, ts: &[&Tensor]) -> crate::Result<crate::Device> {
+    let first = ts[0].device();
+    if ts.iter().all(|t| t.device() == first) {
+        return Ok(first);
     }
-    Ok(())
+    let dev = ts.iter().map(|t| t.device()).find(|&d| d != crate::Device::Cpu).unwrap_or(first);
+    for t in ts {
+        if t.device() != dev && !(t.device() == crate::Device::Cpu && t.ndim() == 0) {
+            crate::error::bail!(
+                Device,
+                "{op}: Expected all tensors to be on the same device, but found at least two devices, {} and {}!",
+                dev,
+                t.device()
+            )
+        }
+    }
+    Ok(dev)
+}
+
+/// `t`'s data on `device` without history (kernels' view of an operand common_device allowed).
+pub(crate) fn raw_on(t: Tensor, device: crate::Device) -> crate::Result<Tensor> {
+    if t.device() == device {
+        return Ok(t);
+    }
+    if t.ndim() == 0 && t.dtype() != crate::DType::I64 {
+        // A scalar operand becomes a fill kernel's parameter: no upload through a staging buffer.
+        return Tensor::full(&[], t.item_f64()?, t.dtype(), device);
+    }
+    let data = t.storage().data().to_device(t.layout(), device)?;
+    Ok(Tensor::from_data(data, t.shape()))
 }

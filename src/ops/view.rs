@@ -32,7 +32,7 @@ impl Narrow {
 
     /// Zeros of `shape` with `g` written into this view: the adjoint of `apply`.
     pub(crate) fn embed(self, g: &Tensor, shape: &[usize]) -> Result<Tensor> {
-        let out = Tensor::zeros(shape, g.dtype())?;
+        let out = Tensor::full(shape, 0.0, g.dtype(), g.device())?;
         let l = match self {
             Narrow::Select { dim, index } => out.layout().select(dim, index),
             Narrow::Slice { dim, start, len, step } => out.layout().narrow(dim, start, len, step),
@@ -64,6 +64,7 @@ enum ViewBackward {
     Narrow { shape: Dims, narrow: Narrow },
     Identity,
     Cast { dtype: DType },
+    ToDevice { device: crate::Device },
 }
 
 impl Backward for ViewBackward {
@@ -82,6 +83,7 @@ impl Backward for ViewBackward {
             ViewBackward::Narrow { shape, narrow } => narrow.embed(g, shape)?,
             ViewBackward::Identity => g.clone(),
             ViewBackward::Cast { dtype } => g.to_dtype(*dtype)?,
+            ViewBackward::ToDevice { device } => g.to_device(*device)?,
         };
         Ok(vec![Some(gx)])
     }
@@ -105,6 +107,19 @@ impl Tensor {
         let out = self.cast_raw(dtype)?;
         if dtype.is_float() {
             record("ToCopyBackward0", &out, &[self], |_| ViewBackward::Cast { dtype: self.dtype() });
+        }
+        Ok(out)
+    }
+
+    /// Differentiable move to another device (`.to("wgpu")`, `.cpu()`): a contiguous copy there.
+    pub fn to_device(&self, device: crate::Device) -> Result<Tensor> {
+        if self.device() == device {
+            return Ok(self.clone());
+        }
+        let data = self.storage().data().to_device(self.layout(), device)?;
+        let out = Tensor::from_data(data, self.shape());
+        if self.dtype().is_float() {
+            record("ToCopyBackward0", &out, &[self], |_| ViewBackward::ToDevice { device: self.device() });
         }
         Ok(out)
     }

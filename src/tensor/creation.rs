@@ -3,6 +3,7 @@
 use super::rng::with_rng;
 use super::Tensor;
 use crate::backend::cpu::{try_alloc, try_with_capacity, CpuStorage, IntoCpuStorage};
+use crate::backend::BackendStorage;
 use crate::device::Device;
 use crate::dtype::DType;
 use crate::error::{bail, Result};
@@ -77,8 +78,13 @@ impl Tensor {
         t
     }
 
-    pub fn full(shape: &[usize], value: f64, dtype: DType, _device: Device) -> Result<Tensor> {
+    pub fn full(shape: &[usize], value: f64, dtype: DType, device: Device) -> Result<Tensor> {
         let n = checked_numel("full", shape)?;
+        if device != Device::Cpu {
+            let data = crate::storage::StorageData::empty(device, dtype, n)?;
+            data.fill(&crate::layout::Layout::contiguous(&[n]), value)?;
+            return Ok(Tensor::from_data(data, shape));
+        }
         let data = match dtype {
             DType::F32 => f32::into_storage(try_alloc(n, value as f32)?),
             DType::F64 => f64::into_storage(try_alloc(n, value)?),

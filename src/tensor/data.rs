@@ -11,7 +11,8 @@ impl Tensor {
     /// The elements in row-major order, converted to `T`.
     pub fn to_vec<T: IntoCpuStorage>(&self) -> Result<Vec<T>> {
         let l = self.layout();
-        let s = self.storage().cpu_data();
+        let host = self.storage().data().host()?;
+        let s: &CpuStorage = &host;
         let cast;
         let (src, l): (&CpuStorage, &Layout) = if s.dtype() == T::DTYPE {
             (s, l)
@@ -64,7 +65,9 @@ impl Tensor {
         self.dtype().size_in_bytes()
     }
 
-    pub fn data_ptr(&self) -> usize {
-        self.storage().cpu_data().data_ptr() + self.layout().offset * self.elem_size()
+    /// Address of the first element in host memory; None for a tensor on a GPU.
+    pub fn data_ptr(&self) -> Option<usize> {
+        let base = self.storage().cpu_data()?.data_ptr();
+        Some(base + self.layout().offset * self.elem_size())
     }
 }

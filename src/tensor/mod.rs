@@ -48,6 +48,12 @@ pub struct TensorImpl {
     /// Bumped by every in-place write. Views and `detach()` share it with their source (so
     /// autograd sees writes through them); `.data` gets its own, as in torch.
     pub(crate) version: Arc<VersionCounter>,
+    /// The Python object of this tensor while one is alive, so that every conversion to Python
+    /// gives the same object (`x.grad is x.grad`). Non-owning: a strong reference would keep the
+    /// object alive as long as the tensor, and the object already owns the tensor. Only the
+    /// bindings touch it, under the GIL; the object clears it when it dies (bindings::identity).
+    #[cfg(feature = "python")]
+    pub(crate) py_object: std::sync::atomic::AtomicPtr<std::ffi::c_void>,
 }
 
 /// Shared by a tensor, its views and detach(): the count of in-place writes, and which op made
@@ -55,7 +61,7 @@ pub struct TensorImpl {
 #[derive(Default)]
 pub struct VersionCounter {
     n: AtomicU64,
-    last_write: Mutex<Option<String>>,
+    last_write: Mutex<Option<(String, Option<crate::autograd::callsite::CallSite>)>>,
 }
 
 #[derive(Clone)]
@@ -77,6 +83,8 @@ impl Tensor {
             base: None,
             wrapped_number: false,
             version: Arc::new(VersionCounter::default()),
+            #[cfg(feature = "python")]
+            py_object: Default::default(),
         }))
     }
 
@@ -145,14 +153,21 @@ impl Tensor {
 
     /// Marks an in-place write by `op`; the place is kept for version-mismatch errors.
     pub(crate) fn bump_version_by(&self, op: &str) {
-        self.0.version.n.fetch_add(1, Ordering::AcqRel);
-        let place = crate::autograd::anomaly::caller().map(|p| format!(" at {p}")).unwrap_or_default();
-        *self.0.version.last_write.lock() = Some(format!("{op}{place}"));
+        self.bump_version_at(op, crate::autograd::callsite::capture());
     }
 
-    /// The last in-place write (op and place), if any.
+    /// Marks an in-place write by `op` at `place` (None: not made by the user's code, as the
+    /// engine's gradient accumulation).
+    pub(crate) fn bump_version_at(&self, op: &str, place: Option<crate::autograd::callsite::CallSite>) {
+        self.0.version.n.fetch_add(1, Ordering::AcqRel);
+        *self.0.version.last_write.lock() = Some((op.to_string(), place));
+    }
+
+    /// The last in-place write ("op at file:line"), if any.
     pub fn last_write(&self) -> Option<String> {
-        self.0.version.last_write.lock().clone()
+        let (op, place) = self.0.version.last_write.lock().clone()?;
+        let place = place.and_then(|p| p.describe()).map(|p| format!(" at {p}")).unwrap_or_default();
+        Some(format!("{op}{place}"))
     }
     pub fn same_tensor(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
@@ -328,6 +343,8 @@ impl Tensor {
             base: v.0.base.clone(),
             wrapped_number: false,
             version: self.0.version.clone(),
+            #[cfg(feature = "python")]
+            py_object: Default::default(),
         })))
     }
 
@@ -377,7 +394,7 @@ impl Tensor {
         } else {
             return None;
         };
-        Some(Edge { node, shape: self.dims(), dtype: self.dtype() })
+        Some(Edge { node, shape: self.dims(), dtype: self.dtype(), device: self.device() })
     }
 
     /// Runs backward from this tensor (see autograd::engine).

@@ -122,7 +122,9 @@ class Function:
                 )
             return tuple(result[i] for i in tensor_pos)
 
-        attached = _core._function_apply(name, backward, tensor_args, [outs[i] for i in diff])
+        # ctx._saved lives as long as the node (through backward's closure): its bytes are the
+        # node's saved_bytes in graph.memory_report / to_dot.
+        attached = _core._function_apply(name, backward, tensor_args, [outs[i] for i in diff], ctx._saved)
         # Saved outputs become SavedOutput: node -> backward -> ctx -> output -> node would
         # otherwise be a cycle that Python's GC cannot see through the Rust graph.
         # An output that is one of the inputs stays the input in ctx (it is saved as an input).

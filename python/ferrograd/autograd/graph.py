@@ -173,10 +173,10 @@ class _ParamNames:
                 names.append(str(name))
 
     def lookup(self, leaf):
-        for t, name in self.tensors:
-            if t is leaf:
-                return name
-        names = self.by_key.get(_tensor_key(leaf))
+        names = list(dict.fromkeys(name for t, name in self.tensors if t is leaf))
+        if not names:
+            # Another tensor over the same data (e.g. ``p.data`` given as the parameter).
+            names = self.by_key.get(_tensor_key(leaf))
         return " / ".join(names) if names else None
 
 

@@ -1,0 +1,81 @@
+// Elementwise family: out[i] = EXPR(x, y, z) for unary, binary, comparison and where ops, over
+// strided and broadcast inputs (stride 0), writing a fresh contiguous output.
+// Substituted by kernels.rs: the binding element types OUT_T, A_T, B_T, C_T, and BODY, which
+// loads each input the way its layout allows (contiguous, one broadcast scalar, or strided)
+// and stores EXPR (in x, y, z, p0, p1). When every input is contiguous or a scalar and the
+// offsets are multiples of four, BODY does four neighbouring elements per thread with 16-byte
+// vector loads and stores (the bindings are then vec4 types). "//B " and "//C " prefixes are
+// removed for two and three inputs.
+
+@group(0) @binding(0) var<storage, read_write> out: array<{{OUT_T}}>;
+@group(0) @binding(1) var<storage, read> prm: array<u32>;
+@group(0) @binding(2) var<storage, read> a: array<{{A_T}}>;
+//B @group(0) @binding(3) var<storage, read> b: array<{{B_T}}>;
+//C @group(0) @binding(4) var<storage, read> c: array<{{C_T}}>;
+
+// pow for any sign of x, exact for small integer exponents (x**2, x**3 are common).
+fn powf(x: f32, y: f32) -> f32 {
+    if (y == 0.0) {
+        return 1.0;
+    }
+    if (y == trunc(y) && abs(y) <= 16.0) {
+        var n = u32(abs(y));
+        var base = x;
+        var r = 1.0;
+        loop {
+            if ((n & 1u) == 1u) {
+                r = r * base;
+            }
+            n = n >> 1u;
+            if (n == 0u) {
+                break;
+            }
+            base = base * base;
+        }
+        return select(r, 1.0 / r, y < 0.0);
+    }
+    if (x < 0.0) {
+        if (y != trunc(y)) {
+            return f32_nan();
+        }
+        let m = exp2(y * log2(-x));
+        return select(m, -m, (abs(y) % 2.0) == 1.0);
+    }
+    if (x == 0.0) {
+        return select(0.0, f32_inf(), y < 0.0);
+    }
+    return exp2(y * log2(x));
+}
+
+fn tanh_f(x: f32) -> f32 {
+    // Some drivers evaluate tanh as a ratio of exponentials, which is NaN for large |x|.
+    return select(tanh(x), sign(x), abs(x) > 10.0);
+}
+
+fn maximum_f(x: f32, y: f32) -> f32 {
+    return select(select(max(x, y), y, is_nan_f(y)), x, is_nan_f(x));
+}
+
+fn minimum_f(x: f32, y: f32) -> f32 {
+    return select(select(min(x, y), y, is_nan_f(y)), x, is_nan_f(x));
+}
+
+// A missing bound is passed as an infinity; NaN stays NaN, and lo > hi gives hi (as torch).
+fn clamp_f(x: f32, lo: f32, hi: f32) -> f32 {
+    var r = x;
+    if (r < lo) {
+        r = lo;
+    }
+    if (r > hi) {
+        r = hi;
+    }
+    return r;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i0 = linear_id(gid);
+    let p0 = bitcast<f32>(prm[3]);
+    let p1 = bitcast<f32>(prm[4]);
+    {{BODY}}
+}
