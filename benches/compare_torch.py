@@ -433,7 +433,12 @@ def _mlp_label(sizes, batch) -> str:
     return f"MLP {'-'.join(map(str, sizes))}, batch {batch}"
 
 
-def gpu_workloads(sz: GpuSizes) -> list[Workload]:
+def gpu_workloads(sz: GpuSizes, cuda: bool) -> list[Workload]:
+    """The GPU set; the issue's targets apply against torch on CUDA only."""
+
+    def target(value):
+        return value if cuda else None
+
     out = [
         Workload(
             name=f"matmul_{n}_f32",
@@ -441,7 +446,7 @@ def gpu_workloads(sz: GpuSizes) -> list[Workload]:
             setup=matmul_setup(n, np.float32),
             run=matmul,
             check=_result,
-            target=None,
+            target=target(0.5) if n >= 4096 else None,
             work=2.0 * n**3 / 1e9,
             unit="GFLOP/s",
             # float32 accumulation error grows like sqrt(n); TF32 inputs would be off by ~1e-3.
@@ -457,7 +462,7 @@ def gpu_workloads(sz: GpuSizes) -> list[Workload]:
             big_setup(2, e),
             big_add,
             _result,
-            None,
+            target(0.7),
             work=3 * 4 * e / 1e9,
             unit="GB/s",
             tol=1e-6,  # exactly rounded in both
@@ -468,7 +473,7 @@ def gpu_workloads(sz: GpuSizes) -> list[Workload]:
             big_setup(1, e),
             big_sum,
             _result,
-            None,
+            target(0.7),
             work=4 * e / 1e9,
             unit="GB/s",
             # error in units of sqrt(N), the spread of a sum of N standard normals (the sum itself
@@ -497,7 +502,7 @@ def gpu_workloads(sz: GpuSizes) -> list[Workload]:
             make_mlp_setup(sz.mlp, sz.mlp_batch),
             mlp_step,
             mlp_check,
-            None,
+            target(2.0) if sz.mlp_batch >= 1024 else None,
             tol=1e-4,
         )
     )
@@ -524,7 +529,9 @@ def gpu_quick_note() -> str:
 def workloads_for(device: str, quick: bool) -> list[Workload]:
     if device == "cpu":
         return list(WORKLOADS)
-    return gpu_workloads(GPU_QUICK if quick else GPU_FULL)
+    import torch
+
+    return gpu_workloads(GPU_QUICK if quick else GPU_FULL, torch.cuda.is_available())
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,10 @@ use wgpu::util::DeviceExt;
 
 /// Submit after this many dispatches even if nobody reads: keeps the GPU busy while the host
 /// records more, and bounds what an encoder holds.
-const BATCH: usize = 64;
+const BATCH: usize = 32;
+/// ... or as soon as the batch holds this many workgroups: a big kernel should start now, not
+/// wait behind the host recording the next ones.
+const BATCH_WORKGROUPS: u64 = 1024;
 /// Most bytes kept in the pool of free buffers.
 const POOL_BYTES: u64 = 2 << 30;
 /// The parameter buffer of one batch; a batch whose parameters would not fit is split.
@@ -28,6 +31,8 @@ struct Pending {
     /// The compute pass dispatches go into; ended before any copy is recorded.
     pass: Option<wgpu::ComputePass<'static>>,
     dispatches: usize,
+    /// Workgroups dispatched in this batch.
+    workgroups: u64,
     /// This batch's kernel parameters, each at an offset aligned for binding.
     params: Vec<u32>,
 }
@@ -49,7 +54,13 @@ fn runtime() -> &'static Runtime {
     RT.get_or_init(|| Runtime {
         pipelines: Mutex::new(HashMap::new()),
         pool: Mutex::new((HashMap::new(), 0)),
-        pending: Mutex::new(Pending { encoder: None, pass: None, dispatches: 0, params: Vec::new() }),
+        pending: Mutex::new(Pending {
+            encoder: None,
+            pass: None,
+            dispatches: 0,
+            workgroups: 0,
+            params: Vec::new(),
+        }),
         params: OnceLock::new(),
     })
 }
@@ -244,6 +255,7 @@ pub fn flush() -> Result<()> {
 fn submit_locked(ctx: &Context, p: &mut Pending) {
     p.pass = None;
     p.dispatches = 0;
+    p.workgroups = 0;
     if !p.params.is_empty() {
         ctx.queue.write_buffer(params_buffer(ctx), 0, as_bytes(&p.params));
         p.params.clear();
@@ -388,5 +400,9 @@ pub fn launch(l: Launch<'_>) -> Result<()> {
     pass.set_bind_group(0, &bind, &[]);
     pass.dispatch_workgroups(l.groups[0], l.groups[1], l.groups[2]);
     pend.dispatches += 1;
+    pend.workgroups += l.groups.iter().map(|&g| g as u64).product::<u64>();
+    if pend.workgroups >= BATCH_WORKGROUPS {
+        submit_locked(ctx, pend);
+    }
     Ok(())
 }

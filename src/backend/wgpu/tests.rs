@@ -84,6 +84,10 @@ fn matmul_batched_transposed_and_ragged() {
         let want = a.matmul(&b.t().unwrap()).unwrap();
         close(&on_gpu(&a).matmul(&on_gpu(&b).t().unwrap()).unwrap(), &want, 1e-4);
     }
+    // Enough 128 x 128 tiles for the big-tile kernel, ragged at both edges.
+    let a = Tensor::randn(&[64, 129, 20], DType::F32).unwrap();
+    let b = Tensor::randn(&[64, 20, 131], DType::F32).unwrap();
+    close(&on_gpu(&a).matmul(&on_gpu(&b)).unwrap(), &a.matmul(&b).unwrap(), 1e-4);
     let a = Tensor::randn(&[3, 1, 9, 4], DType::F32).unwrap();
     let b = Tensor::randn(&[2, 4, 6], DType::F32).unwrap();
     close(&on_gpu(&a).matmul(&on_gpu(&b)).unwrap(), &a.matmul(&b).unwrap(), 1e-5);
