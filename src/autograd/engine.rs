@@ -93,7 +93,7 @@ impl Arena {
 fn add_in_place(prev: &Tensor, g: &Tensor) -> Result<()> {
     let sum = prev.add(g)?;
     prev.storage().write(prev.layout(), sum.storage(), sum.layout())?;
-    prev.bump_version_at("gradient accumulation (backward)", None);
+    prev.bump_version_at("gradient accumulation (backward)".into(), None);
     Ok(())
 }
 

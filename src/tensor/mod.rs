@@ -61,7 +61,7 @@ pub struct TensorImpl {
 #[derive(Default)]
 pub struct VersionCounter {
     n: AtomicU64,
-    last_write: Mutex<Option<(String, Option<crate::autograd::callsite::CallSite>)>>,
+    last_write: Mutex<Option<(std::borrow::Cow<'static, str>, Option<crate::autograd::callsite::CallSite>)>>,
 }
 
 #[derive(Clone)]
@@ -153,14 +153,18 @@ impl Tensor {
 
     /// Marks an in-place write by `op`; the place is kept for version-mismatch errors.
     pub(crate) fn bump_version_by(&self, op: &str) {
-        self.bump_version_at(op, crate::autograd::callsite::capture());
+        self.bump_version_at(op.to_string().into(), crate::autograd::callsite::capture());
     }
 
     /// Marks an in-place write by `op` at `place` (None: not made by the user's code, as the
     /// engine's gradient accumulation).
-    pub(crate) fn bump_version_at(&self, op: &str, place: Option<crate::autograd::callsite::CallSite>) {
+    pub(crate) fn bump_version_at(
+        &self,
+        op: std::borrow::Cow<'static, str>,
+        place: Option<crate::autograd::callsite::CallSite>,
+    ) {
         self.0.version.n.fetch_add(1, Ordering::AcqRel);
-        *self.0.version.last_write.lock() = Some((op.to_string(), place));
+        *self.0.version.last_write.lock() = Some((op, place));
     }
 
     /// The last in-place write ("op at file:line"), if any.
