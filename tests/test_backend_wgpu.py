@@ -201,3 +201,61 @@ def test_repeated_indices_accumulate_their_gradients():
     (xt[torch.tensor(idx)] * torch.tensor(w)).sum().backward()
     assert x.grad.device.type == "wgpu"
     np.testing.assert_array_equal(x.grad.cpu().numpy(), xt.grad.numpy())
+
+
+# Cases of the parity suite that are not float32 (so not in its "float32-wgpu" runs): integer
+# and bool data, views and in-place writes, run with ferrograd's tensors on the GPU.
+_I = np.array([[3, -1, 4], [1, -5, 9]], dtype=np.int64)
+_F = np.array([[0.5, -1.5, 2.0], [2.0, -0.25, 2.0]], dtype=np.float32)
+_B = np.array([[True, False, True], [False, False, True]])
+
+INT_BOOL_VIEW_CASES = {
+    "int_arith": lambda m, i, f, b: (i + i * 3 - 2, i - i.sum(1, keepdim=True), -i, i.abs()),
+    "int_true_div": lambda m, i, f, b: i / 2,
+    "int_compare_and_where": lambda m, i, f, b: (i > 1, i == 4, m.where(b, i, -i)),
+    "bool_logic": lambda m, i, f, b: (b & (i > 0), b | ~b, b.sum(), (i > 0).sum(1)),
+    "int_reductions": lambda m, i, f, b: (i.sum(), i.sum(0), i.max(), i.min(1).values, i.argmax(1)),
+    "float_ties_first_index": lambda m, i, f, b: (f.argmax(1), f.max(1).indices, f.argmin()),
+    "casts": lambda m, i, f, b: (i.float(), f.long(), b.float(), f.bool(), i.bool(), b.long()),
+    "int_matmul": lambda m, i, f, b: i @ i.t(),
+    "int_cat_stack": lambda m, i, f, b: (m.cat([i, i]), m.stack([b, b], 1)),
+    "bool_mask_index": lambda m, i, f, b: (f[b], i[b], f[i > 0]),
+    "int_index": lambda m, i, f, b: (f[m.tensor([1, 0, 1], device=f.device)], f[:, i[0].clamp(0, 2)]),
+    "views": lambda m, i, f, b: (f.t().reshape(6), f[:, ::2], f.unsqueeze(0).expand(2, 2, 3), i.view(3, 2)),
+}
+
+
+def _on(module, device):
+    def make(a):
+        t = module.tensor(a)
+        return t.to(device) if module is fg else t
+
+    return make
+
+
+@pytest.mark.parametrize("name", sorted(INT_BOOL_VIEW_CASES))
+def test_int_bool_and_view_ops_on_the_device(name):
+    fn = INT_BOOL_VIEW_CASES[name]
+    got = fn(fg, *map(_on(fg, "wgpu"), (_I, _F, _B)))
+    want = fn(torch, *map(_on(torch, "cpu"), (_I, _F, _B)))
+    got, want = (got, want) if isinstance(got, tuple) else ((got,), (want,))
+    for g, w in zip(got, want):
+        assert g.device.type == "wgpu", name
+        assert str(g.dtype).split(".")[-1] == str(w.dtype).split(".")[-1], name
+        np.testing.assert_array_equal(g.cpu().numpy(), w.numpy(), err_msg=name)
+
+
+def test_views_share_storage_and_writes_show_through_on_the_device():
+    base = fg.zeros(2, 3, device="wgpu")
+    view = base.t()[1:]
+    view[0, 1] = 7.0  # writes base[1, 1]
+    base[0] += 1
+    view2 = base[:, 1]
+    view2.mul_(2)
+    t = torch.zeros(2, 3)
+    tv = t.t()[1:]
+    tv[0, 1] = 7.0
+    t[0] += 1
+    t[:, 1].mul_(2)
+    np.testing.assert_array_equal(base.cpu().numpy(), t.numpy())
+    np.testing.assert_array_equal(view.cpu().numpy(), tv.numpy())
