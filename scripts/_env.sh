@@ -27,7 +27,7 @@ build_extension() {
 # The GPU tests run everywhere: without a GPU, on Mesa's software Vulkan driver (lavapipe).
 # Installs it (Debian/Ubuntu) when no Vulkan driver is registered; elsewhere says what to do.
 ensure_vulkan() {
-  if ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1 \
+  if ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json 2>/dev/null | grep -q . \
     && ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
     return
   fi

@@ -153,6 +153,88 @@ fn elementwise(
     if count == 0 {
         return Ok(out);
     }
+    let bufs: Vec<&GpuBuffer> = inputs.iter().map(|i| i.0).collect();
+    let layouts: Vec<&Layout> = inputs.iter().map(|i| i.1).collect();
+    let words = vec![1; inputs.len()];
+    match split_windows(&out, count, 1, &bufs, &layouts, &words)? {
+        None => elementwise_launch(name, expr, out_kind, inputs, p, &out, &[])?,
+        Some(chunks) => {
+            for c in chunks {
+                let chunk: Vec<(&GpuBuffer, &Layout, Kind)> =
+                    inputs.iter().zip(&c.layouts).map(|(i, l)| (i.0, l, i.2)).collect();
+                elementwise_launch(name, expr, out_kind, &chunk, p, &out, &c.windows)?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One part of a tensor too large for one binding: word windows of the output and the inputs,
+/// and the inputs' layouts relative to their windows (flat: contiguous or one scalar).
+struct Chunk {
+    windows: Vec<Option<(u64, u64)>>,
+    layouts: Vec<Layout>,
+}
+
+/// None when every buffer fits one binding; otherwise the parts, each within the adapter's
+/// binding limit, of an op over `count` elements whose output is contiguous and whose inputs
+/// are contiguous or broadcast scalars (anything else is refused by the binding check).
+/// `out_words` and `words` are the words per element of the output and of each input.
+fn split_windows(
+    out: &GpuBuffer,
+    count: usize,
+    out_words: usize,
+    bufs: &[&GpuBuffer],
+    layouts: &[&Layout],
+    words: &[usize],
+) -> Result<Option<Vec<Chunk>>> {
+    let ctx = super::context::get()?;
+    let max_words = (ctx.limits.max_storage_buffer_binding_size / 4) as usize;
+    if out.words() <= max_words && bufs.iter().all(|b| b.words() <= max_words) {
+        return Ok(None);
+    }
+    let scalar = |l: &Layout| l.strides.iter().all(|&s| s == 0);
+    if layouts.iter().any(|l| !l.is_contiguous() && !scalar(l)) {
+        return Ok(None); // strided: the binding check names the limit
+    }
+    let align = (ctx.limits.min_storage_buffer_offset_alignment.max(4) / 4) as usize;
+    let widest = words.iter().copied().chain([out_words]).max().unwrap_or(1);
+    // Elements per part: leaves room for realigning each window, a multiple of the alignment.
+    let per = ((max_words - 2 * align) / widest) / align * align;
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    while start < count {
+        let n = per.min(count - start);
+        let mut windows = vec![Some(((start * out_words) as u64, (n * out_words) as u64))];
+        let mut ls = Vec::new();
+        for (l, &w) in layouts.iter().zip(words) {
+            let (first, len, stride) = if scalar(l) { (l.offset, 1, 0) } else { (l.offset + start, n, 1) };
+            let at = first * w;
+            let aligned = at / align * align;
+            windows.push(Some((aligned as u64, (at - aligned + len * w) as u64)));
+            ls.push(Layout {
+                shape: [n].as_slice().into(),
+                strides: [stride].as_slice().into(),
+                offset: (at - aligned) / w,
+            });
+        }
+        chunks.push(Chunk { windows, layouts: ls });
+        start += n;
+    }
+    Ok(Some(chunks))
+}
+
+/// One elementwise dispatch over `inputs` (all of `out`, or the parts `windows` name).
+fn elementwise_launch(
+    name: &str,
+    expr: &str,
+    out_kind: Kind,
+    inputs: &[(&GpuBuffer, &Layout, Kind)],
+    p: [u32; 2],
+    out: &GpuBuffer,
+    windows: &[Option<(u64, u64)>],
+) -> Result<()> {
+    let count = inputs[0].1.numel();
     let layouts: Vec<&Layout> = inputs.iter().map(|i| i.1).collect();
     let acc: Vec<Access> = layouts.iter().map(|l| access(l)).collect();
     let kinds: Vec<Kind> = inputs.iter().map(|i| i.2).collect();
@@ -194,8 +276,7 @@ fn elementwise(
         s
     };
     let bufs: Vec<&GpuBuffer> = inputs.iter().map(|i| i.0).collect();
-    launch(Launch { key, source: &src, out: &out, params: &params, inputs: &bufs, groups })?;
-    Ok(out)
+    launch(Launch { key, source: &src, out, params: &params, inputs: &bufs, groups, windows })
 }
 
 pub fn unary(buf: &GpuBuffer, layout: &Layout, op: UnaryOp) -> Result<GpuBuffer> {
@@ -296,6 +377,40 @@ pub fn copy(dst: &GpuBuffer, ld: &Layout, to: Kind, src: &GpuBuffer, ls: &Layout
     if count == 0 {
         return Ok(());
     }
+    if ld.is_contiguous() {
+        let ws = [from.words()];
+        if let Some(chunks) = split_windows(dst, count, to.words(), &[src], &[ls], &ws)? {
+            let align = (super::context::get()?.limits.min_storage_buffer_offset_alignment.max(4) / 4) as u64;
+            for c in chunks {
+                // The destination part starts at the tensor's own offset: realign it too.
+                let (at, len) = c.windows[0].expect("output window");
+                let at = at + (ld.offset * to.words()) as u64;
+                let aligned = at / align * align;
+                let n = len as usize / to.words();
+                let d = Layout {
+                    shape: [n].as_slice().into(),
+                    strides: [1].as_slice().into(),
+                    offset: ((at - aligned) as usize) / to.words(),
+                };
+                let windows = [Some((aligned, at - aligned + len)), c.windows[1]];
+                copy_launch(dst, &d, to, src, &c.layouts[0], from, &windows)?;
+            }
+            return Ok(());
+        }
+    }
+    copy_launch(dst, ld, to, src, ls, from, &[])
+}
+
+fn copy_launch(
+    dst: &GpuBuffer,
+    ld: &Layout,
+    to: Kind,
+    src: &GpuBuffer,
+    ls: &Layout,
+    from: Kind,
+    windows: &[Option<(u64, u64)>],
+) -> Result<()> {
+    let count = ld.numel();
     let layouts = [ld, ls];
     let contig = all_contiguous(&layouts);
     let (groups, row) = grid_1d(count)?;
@@ -303,7 +418,7 @@ pub fn copy(dst: &GpuBuffer, ld: &Layout, to: Kind, src: &GpuBuffer, ls: &Layout
     let stmt = store(from, to);
     let key = format!("copy:{from:?}:{to:?}:{contig}");
     let src_fn = || source(COPY, contig, &[("{{STORE}}", stmt.into())]);
-    launch(Launch { key, source: &src_fn, out: dst, params: &params, inputs: &[src], groups })
+    launch(Launch { key, source: &src_fn, out: dst, params: &params, inputs: &[src], groups, windows })
 }
 
 pub fn fill(dst: &GpuBuffer, layout: &Layout, kind: Kind, words: [u32; 2]) -> Result<()> {
@@ -311,13 +426,44 @@ pub fn fill(dst: &GpuBuffer, layout: &Layout, kind: Kind, words: [u32; 2]) -> Re
     if count == 0 {
         return Ok(());
     }
+    if layout.is_contiguous() {
+        // A fill reads nothing: its parts are copies' parts with no input.
+        let w = kind.words();
+        let align = (super::context::get()?.limits.min_storage_buffer_offset_alignment.max(4) / 4) as usize;
+        if let Some(chunks) = split_windows(dst, count, w, &[], &[], &[])? {
+            for c in chunks {
+                let (at, len) = c.windows[0].expect("output window");
+                let at = at as usize + layout.offset * w;
+                let aligned = at / align * align;
+                let n = len as usize / w;
+                let l = Layout {
+                    shape: [n].as_slice().into(),
+                    strides: [1].as_slice().into(),
+                    offset: (at - aligned) / w,
+                };
+                fill_launch(dst, &l, kind, words, &[Some((aligned as u64, (at - aligned) as u64 + len))])?;
+            }
+            return Ok(());
+        }
+    }
+    fill_launch(dst, layout, kind, words, &[])
+}
+
+fn fill_launch(
+    dst: &GpuBuffer,
+    layout: &Layout,
+    kind: Kind,
+    words: [u32; 2],
+    windows: &[Option<(u64, u64)>],
+) -> Result<()> {
+    let count = layout.numel();
     let contig = layout.is_contiguous();
     let (groups, row) = grid_1d(count)?;
     let params = strided_params(count, row, words, &[layout])?;
     let w = kind.words();
     let key = format!("fill:{w}:{contig}");
     let src = || source(FILL, contig, &[("{{WORDS}}", w.to_string())]);
-    launch(Launch { key, source: &src, out: dst, params: &params, inputs: &[], groups })
+    launch(Launch { key, source: &src, out: dst, params: &params, inputs: &[], groups, windows })
 }
 
 fn index_launch(mode: u32, kind: Kind, dst: &GpuBuffer, src: &GpuBuffer, offsets: &[usize]) -> Result<()> {
@@ -336,7 +482,15 @@ fn index_launch(mode: u32, kind: Kind, dst: &GpuBuffer, src: &GpuBuffer, offsets
         s.push('\n');
         s
     };
-    launch(Launch { key, source: &src_fn, out: dst, params: &params, inputs: &[src, &offs], groups })
+    launch(Launch {
+        key,
+        source: &src_fn,
+        out: dst,
+        params: &params,
+        inputs: &[src, &offs],
+        groups,
+        windows: &[],
+    })
 }
 
 /// out[i] = src[offsets[i]].
@@ -358,10 +512,76 @@ pub fn scatter(
 }
 
 /// Rows of `reduced` elements (the trailing dims of `layout`), reduced to `rows` results:
-/// float32 values, or int64 indices for argmax/argmin.
+/// float32 values, or int64 indices for argmax/argmin. A contiguous input larger than one
+/// binding is reduced in parts (groups of rows, or segments of a row and then their results).
 pub fn reduce(
     buf: &GpuBuffer,
     layout: &Layout,
+    rows: usize,
+    reduced: usize,
+    op: ReduceOp,
+) -> Result<GpuBuffer> {
+    let ctx = super::context::get()?;
+    let max_words = (ctx.limits.max_storage_buffer_binding_size / 4) as usize;
+    if buf.words() <= max_words || !layout.is_contiguous() || rows == 0 || reduced == 0 {
+        return reduce_part(buf, layout, None, rows, reduced, op);
+    }
+    let align = (ctx.limits.min_storage_buffer_offset_alignment.max(4) / 4) as usize;
+    let room = max_words - 2 * align;
+    let arg = matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin);
+    let ow = if arg { 2 } else { 1 };
+    let window = |first: usize, n: usize| {
+        let aligned = first / align * align;
+        (Some((aligned as u64, (first - aligned + n) as u64)), first - aligned)
+    };
+    let out = GpuBuffer::new(rows * ow)?;
+    if reduced <= room {
+        // Groups of whole rows.
+        let per = room / reduced;
+        let mut r0 = 0;
+        while r0 < rows {
+            let n = per.min(rows - r0);
+            let (w, off) = window(layout.offset + r0 * reduced, n * reduced);
+            let l = Layout {
+                shape: [n, reduced].as_slice().into(),
+                strides: [reduced, 1].as_slice().into(),
+                offset: off,
+            };
+            let part = reduce_part(buf, &l, w, n, reduced, op)?;
+            super::runtime::copy_words(&part, 0, &out, r0 * ow, n * ow)?;
+            r0 += n;
+        }
+        return Ok(out);
+    }
+    if arg {
+        return Err(Error::Backend(format!(
+            "wgpu: argmax/argmin over rows of {reduced} elements, more than one buffer binding of {} holds",
+            ctx.describe()
+        )));
+    }
+    // Segments of each row, then the segments' results.
+    let segs = reduced.div_ceil(room);
+    let partial = GpuBuffer::new(rows * segs)?;
+    for r in 0..rows {
+        for g in 0..segs {
+            let start = g * room;
+            let n = room.min(reduced - start);
+            let (w, off) = window(layout.offset + r * reduced + start, n);
+            let l =
+                Layout { shape: [1, n].as_slice().into(), strides: [n, 1].as_slice().into(), offset: off };
+            let part = reduce_part(buf, &l, w, 1, n, op)?;
+            super::runtime::copy_words(&part, 0, &partial, r * segs + g, 1)?;
+        }
+    }
+    reduce_part(&partial, &Layout::contiguous(&[rows, segs]), None, rows, segs, op)
+}
+
+/// A reduction within one binding: all of `buf`, or the part `window` names (with `layout`
+/// relative to it).
+fn reduce_part(
+    buf: &GpuBuffer,
+    layout: &Layout,
+    window: Option<(u64, u64)>,
     rows: usize,
     reduced: usize,
     op: ReduceOp,
@@ -412,6 +632,8 @@ pub fn reduce(
                 }
             };
             let inputs: &[&GpuBuffer] = if vec4 { &[input, input] } else { &[input] };
+            // Pass 1 reads the caller's window of the input; pass 2 the whole partials buffer.
+            let w = if pass2 { None } else { window };
             launch(Launch {
                 key,
                 source: &src,
@@ -419,6 +641,7 @@ pub fn reduce(
                 params: &params,
                 inputs,
                 groups: [u32_of(x, "workgroups")?, u32_of(y, "workgroups")?, 1],
+                windows: &[None, w, w],
             })
         };
     let mut params = strided_params(rows, 0, [u32_of(reduced, "row length")?, splits as u32], &[layout])?;
@@ -524,6 +747,7 @@ pub fn matmul(a: &GpuBuffer, la: &Layout, b: &GpuBuffer, lb: &Layout) -> Result<
             params: &params,
             inputs: &[a, b],
             groups: [gx, gy, nz as u32],
+            windows: &[],
         })?;
         b0 += nz;
     }

@@ -92,6 +92,8 @@ fn size_class(bytes: u64) -> u64 {
 pub struct GpuBuffer {
     buf: Option<wgpu::Buffer>,
     class: u64,
+    /// Words requested (the buffer may be larger: its size class).
+    words: usize,
 }
 
 impl std::fmt::Debug for GpuBuffer {
@@ -105,15 +107,32 @@ impl GpuBuffer {
         self.buf.as_ref().expect("live buffer")
     }
 
-    /// The binding of this buffer: all of it, up to the adapter's binding limit (a pooled
-    /// buffer may be larger than the tensor it holds, which always fits the limit).
-    fn binding(&self, max: u64) -> wgpu::BindingResource<'_> {
-        let size = self.class.min(max / 4 * 4);
-        wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+    /// Words this buffer was asked for.
+    pub fn words(&self) -> usize {
+        self.words
+    }
+
+    /// The binding of `window` (word offset, words) of this buffer, or of all of it. A window
+    /// must be aligned by the caller; a whole buffer must fit the adapter's binding limit
+    /// (a pooled buffer may be larger than its tensor, so only the tensor's words count).
+    fn binding(&self, window: Option<(u64, u64)>, max: u64) -> Result<wgpu::BindingResource<'_>> {
+        let (offset, size) = match window {
+            Some((off, len)) => (off * 4, len.max(1) * 4),
+            None => (0, self.class.min(max / 4 * 4)),
+        };
+        if window.is_none() && (self.words as u64) * 4 > max || size > max {
+            return Err(Error::Backend(format!(
+                "wgpu: a tensor of {} bytes, read in a way this kernel cannot split, exceeds the largest \
+                 buffer binding of {} ({max} bytes)",
+                self.words * 4,
+                context::get()?.describe()
+            )));
+        }
+        Ok(wgpu::BindingResource::Buffer(wgpu::BufferBinding {
             buffer: self.raw(),
-            offset: 0,
+            offset,
             size: wgpu::BufferSize::new(size),
-        })
+        }))
     }
 
     /// A buffer of at least `words` u32 words (contents unspecified).
@@ -121,15 +140,6 @@ impl GpuBuffer {
         let ctx = context::get()?;
         let bytes = (words.max(1) as u64).checked_mul(4).ok_or_else(too_big(words))?;
         let class = size_class(bytes);
-        // Kernels bind a tensor's buffer whole and index it with 32 bits.
-        let max_binding = ctx.limits.max_storage_buffer_binding_size.min(u32::MAX as u64 * 4);
-        if bytes > max_binding {
-            return Err(Error::Backend(format!(
-                "wgpu: a tensor of {bytes} bytes exceeds the largest buffer a kernel can bind on {} \
-                 ({max_binding} bytes); split it, or keep it on the CPU",
-                ctx.describe()
-            )));
-        }
         if class > ctx.limits.max_buffer_size {
             return Err(Error::Backend(format!(
                 "wgpu: a buffer of {bytes} bytes exceeds the adapter's maximum buffer size ({} bytes, {})",
@@ -145,7 +155,7 @@ impl GpuBuffer {
             }
             b
         } {
-            return Ok(GpuBuffer { buf: Some(buf), class });
+            return Ok(GpuBuffer { buf: Some(buf), class, words });
         }
         let buf = ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: None,
@@ -154,7 +164,7 @@ impl GpuBuffer {
             mapped_at_creation: false,
         });
         ctx.check()?;
-        Ok(GpuBuffer { buf: Some(buf), class })
+        Ok(GpuBuffer { buf: Some(buf), class, words })
     }
 
     /// A buffer holding `words`, uploaded in stream order.
@@ -243,6 +253,19 @@ fn with_encoder<R>(f: impl FnOnce(&mut wgpu::CommandEncoder) -> R) -> Result<R> 
     Ok(f(enc))
 }
 
+/// Copies `words` words from `src` at word `from` to `dst` at word `to`, in stream order.
+pub fn copy_words(src: &GpuBuffer, from: usize, dst: &GpuBuffer, to: usize, words: usize) -> Result<()> {
+    with_encoder(|enc| {
+        enc.copy_buffer_to_buffer(
+            src.raw(),
+            (from * 4) as u64,
+            dst.raw(),
+            (to * 4) as u64,
+            (words * 4) as u64,
+        )
+    })
+}
+
 /// Submits everything recorded so far.
 pub fn flush() -> Result<()> {
     let ctx = context::get()?;
@@ -309,6 +332,8 @@ pub struct Launch<'a> {
     pub params: &'a [u32],
     pub inputs: &'a [&'a GpuBuffer],
     pub groups: [u32; 3],
+    /// Word windows of the output and the inputs, in that order (empty: whole buffers).
+    pub windows: &'a [Option<(u64, u64)>],
 }
 
 /// Workgroups for `threads` threads of a 1-D kernel, folded into 2-D past the per-dimension
@@ -366,8 +391,9 @@ pub fn launch(l: Launch<'_>) -> Result<()> {
     }
     pend.params.resize(at, 0);
     pend.params.extend_from_slice(params);
+    let window = |i: usize| l.windows.get(i).copied().flatten();
     let mut entries = vec![
-        wgpu::BindGroupEntry { binding: 0, resource: l.out.binding(max_binding) },
+        wgpu::BindGroupEntry { binding: 0, resource: l.out.binding(window(0), max_binding)? },
         wgpu::BindGroupEntry {
             binding: 1,
             resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -378,7 +404,10 @@ pub fn launch(l: Launch<'_>) -> Result<()> {
         },
     ];
     for (i, b) in inputs.iter().enumerate() {
-        entries.push(wgpu::BindGroupEntry { binding: 2 + i as u32, resource: b.binding(max_binding) });
+        entries.push(wgpu::BindGroupEntry {
+            binding: 2 + i as u32,
+            resource: b.binding(window(i + 1), max_binding)?,
+        });
     }
     let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: None,

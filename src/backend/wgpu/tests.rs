@@ -132,3 +132,38 @@ fn float64_is_refused_clearly() {
     let e = x.to_device(Device::Wgpu).unwrap_err().to_string();
     assert!(e.contains("float64") && e.contains("wgpu"), "{e}");
 }
+
+#[test]
+fn tensors_larger_than_one_binding_are_split() {
+    if !gpu() {
+        return;
+    }
+    let max = super::context::get().unwrap().limits.max_storage_buffer_binding_size as usize / 4;
+    if max > 200 << 20 {
+        eprintln!("skipping: this adapter binds {max} floats at once, too many to exceed here");
+        return;
+    }
+    // A little over one binding, and not a multiple of anything convenient.
+    let n = max + 3 * 1024 * 1024 + 13;
+    crate::tensor::rng::manual_seed(5);
+    let x = Tensor::rand(&[n], DType::F32).unwrap();
+    let g = on_gpu(&x);
+    let one = Tensor::full(&[n], 1.0, DType::F32, Device::Wgpu).unwrap();
+    let y = g.add(&one).unwrap().mul(&g).unwrap();
+    let want = x.add(&Tensor::full(&[n], 1.0, DType::F32, Device::Cpu).unwrap()).unwrap().mul(&x).unwrap();
+    assert_eq!(y.to_vec::<f32>().unwrap(), want.to_vec::<f32>().unwrap());
+    // Sums of one giant row (segments), and of rows in groups; a cast (copy) of it all.
+    close(&g.sum(&[0], false).unwrap(), &x.sum(&[0], false).unwrap(), 1e-5);
+    let rows = g.narrow(0, 0, 2 * (n / 2) as i64).unwrap().reshape(&[2, (n / 2) as i64]).unwrap();
+    let rows_cpu = x.narrow(0, 0, 2 * (n / 2) as i64).unwrap().reshape(&[2, (n / 2) as i64]).unwrap();
+    close(&rows.sum(&[1], false).unwrap(), &rows_cpu.sum(&[1], false).unwrap(), 1e-5);
+    close(&rows.max_dim(1, false).unwrap().0, &rows_cpu.max_dim(1, false).unwrap().0, 0.0);
+    let b = g.gt_scalar(0.5).unwrap();
+    assert_eq!(b.to_vec::<bool>().unwrap(), x.gt_scalar(0.5).unwrap().to_vec::<bool>().unwrap());
+    // A strided read of a too-large tensor cannot be split: a clear error, not a crash.
+    let e =
+        g.narrow(0, 0, 2 * (n / 2) as i64).unwrap().reshape(&[(n / 2) as i64, 2]).unwrap().t().unwrap().contiguous();
+    if let Err(e) = e {
+        assert!(e.to_string().contains("binding"), "{e}");
+    }
+}
