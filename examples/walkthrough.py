@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 import ferrograd as torch
+import numpy as np
 
 
 def walkthrough() -> None:

@@ -10,7 +10,8 @@ ensure_venv() {
     echo "==> creating $VENV"
     "$PY" -m venv "$VENV"
   fi
-  local pkgs=(maturin numpy)
+  # safetensors: ferrograd.save/load; scikit-learn, tqdm, matplotlib: the main example.
+  local pkgs=(maturin numpy safetensors scikit-learn tqdm matplotlib)
   if [ "$profile" = test ]; then
     # torch is a test dependency only (parity checks); it runs on the CPU.
     pkgs+=(pytest hypothesis torch mypy ruff)

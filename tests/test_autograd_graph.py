@@ -558,3 +558,13 @@ def test_memory_report_example_and_after_backward():
     assert graph.memory_report(y).splitlines()[-1].split()[-1] == "0"
     assert graph.memory_report(x, as_dict=True) == []
     assert graph.memory_report(x).splitlines()[-1].split() == ["total", "(0", "nodes)", "0", "B", "0"]
+
+
+def test_to_dot_names_parameters_on_the_gpu():
+    # regression: to_dot(params=...) called data_ptr(), which a wgpu tensor does not have
+    if not torch.wgpu.is_available():
+        pytest.skip("no wgpu adapter")
+    w = torch.ones(2, 2, device="wgpu", requires_grad=True)
+    loss = (w * 3).sum()
+    dot = torch.autograd.graph.to_dot(loss, params={"layer.w": w})
+    assert "layer.w" in dot

@@ -75,3 +75,25 @@ def test_huge_expanded_views_raise_memory_error_instead_of_aborting():
             [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
         )
         assert r.returncode == 0 and r.stdout.strip() == "MemoryError", (call, r.returncode, r.stderr[-300:])
+
+
+def test_assigning_a_tensor_its_own_data_is_a_no_op():
+    # regression: `x.data = x` raised a PanicException (a failed RefCell borrow in the bindings)
+    x = fg.tensor([1.0, 2.0], requires_grad=True)
+    x.data = x
+    assert x.tolist() == [1.0, 2.0] and x.requires_grad and x.is_leaf
+    y = fg.ones(2)
+    y.data = y
+    assert y.tolist() == [1.0, 1.0]
+
+
+def test_detach_in_place_changes_the_tensor_itself():
+    # regression: detach_() made a new tensor behind the same Python object, so another handle to
+    # it (here the .grad slot) kept the old grad_fn
+    x = fg.tensor([1.0, 2.0], requires_grad=True)
+    (x**2).sum().backward(create_graph=True)
+    g = x.grad
+    assert g.grad_fn is not None
+    g.detach_()
+    assert x.grad is g and x.grad.grad_fn is None and not x.grad.requires_grad
+    assert x.grad.tolist() == [2.0, 4.0]

@@ -187,7 +187,8 @@ def BoolTensor(*args):
     return _core._legacy(bool, *args)
 
 
-from . import autograd, utils, wgpu
+from . import autograd, nn, optim, utils, wgpu
+from .serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -242,6 +243,7 @@ __all__ = [
     "is_tensor",
     "le",
     "linspace",
+    "load",
     "log",
     "log_softmax",
     "logical_and",
@@ -265,10 +267,12 @@ __all__ = [
     "ne",
     "neg",
     "negative",
+    "nn",
     "no_grad",
     "numel",
     "ones",
     "ones_like",
+    "optim",
     "permute",
     "pow",
     "prod",
@@ -280,6 +284,7 @@ __all__ = [
     "reciprocal",
     "relu",
     "reshape",
+    "save",
     "select",
     "set_grad_enabled",
     "set_num_threads",

@@ -48,10 +48,18 @@ pub fn operand_or_err(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
 }
 
 pub fn tensor_arg(op: &str, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
-    obj.cast::<PyTensor>().map(|t| t.borrow().t.clone()).map_err(|_| {
+    let t = obj.cast::<PyTensor>().map_err(|_| {
         let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
         PyTypeError::new_err(format!("{op}(): argument '{name}' must be Tensor, not {ty}"))
-    })
+    })?;
+    // A tensor being modified by the method that receives it as an argument: an error, not the
+    // panic of a failed borrow.
+    let r = t.try_borrow().map_err(|_| {
+        pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "{op}(): argument '{name}' is the tensor being modified"
+        ))
+    })?;
+    Ok(r.t.clone())
 }
 
 fn int_of(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {

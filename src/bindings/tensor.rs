@@ -222,6 +222,9 @@ impl PyTensor {
     }
     #[setter]
     fn set_data(mut slf: PyRefMut<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        if value.as_ptr() == slf.as_ptr() {
+            return Ok(()); // `x.data = x`: already its own data (and borrowed mutably here)
+        }
         let v = tensor_arg("data", "data", value)?;
         let t = slf.t.with_data_of(&v)?;
         super::identity::retarget(&mut slf, t);
@@ -296,9 +299,8 @@ impl PyTensor {
     fn detach(&self) -> TensorObj {
         PyTensor::wrap(self.t.detach())
     }
-    fn detach_(mut slf: PyRefMut<'_, Self>) -> PyRefMut<'_, Self> {
-        let d = slf.t.detach();
-        super::identity::retarget(&mut slf, d);
+    fn detach_(slf: PyRefMut<'_, Self>) -> PyRefMut<'_, Self> {
+        slf.t.detach_in_place();
         slf
     }
 

@@ -321,6 +321,14 @@ impl Tensor {
         self.0.meta.lock().retains_grad
     }
 
+    /// detach_(): this very tensor leaves the graph, a leaf that does not require grad (every
+    /// handle to it, `.grad` slots included, sees the change).
+    pub fn detach_in_place(&self) {
+        let mut m = self.0.meta.lock();
+        m.grad_fn = None;
+        m.requires_grad = false;
+    }
+
     /// A new tensor sharing storage (and the version counter), with no history.
     pub fn detach(&self) -> Tensor {
         let mut t = self.data_alias();

@@ -143,6 +143,9 @@ def _attrs(**attrs) -> str:
 
 
 def _tensor_key(t):
+    if t.device.type != "cpu":
+        # GPU memory has no host address; such tensors are found by identity only.
+        return ("object", id(t))
     return (t.data_ptr(), tuple(t.shape), tuple(t.stride()), str(t.dtype))
 
 

@@ -1,10 +1,11 @@
 """``ferrograd.utils``: helpers outside the core tensor API (``torch.utils``).
 
-Only ``ferrograd.utils.checkpoint`` (activation checkpointing) exists so far.
+``ferrograd.utils.checkpoint`` (activation checkpointing) and ``ferrograd.utils.data``
+(datasets and ``DataLoader``).
 """
 
 from __future__ import annotations
 
-from . import checkpoint
+from . import checkpoint, data
 
-__all__ = ["checkpoint"]
+__all__ = ["checkpoint", "data"]

@@ -1,0 +1,930 @@
+"""``ferrograd.nn.functional``: layers and losses as functions (``torch.nn.functional``).
+
+Everything here is composed of ferrograd's differentiable tensor ops, so gradients (of any order)
+and the wgpu device come for free. ``conv2d`` and the pooling functions use im2col: the input is
+padded with ``cat``, each kernel offset is a strided slice, the slices are stacked and the
+convolution is one batched matmul (memory grows with the kernel area; correctness first).
+``gelu(approximate='none')`` uses :func:`erf`, a custom Function whose forward evaluates ``erf`` on
+the host (ferrograd has no erf kernel) and whose backward is differentiable.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Union
+
+import numpy as np
+
+from .. import _core
+from .._core import Tensor
+from ..autograd.function import Function
+from ..grad_mode import no_grad
+
+__all__ = [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "batch_norm",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "conv2d",
+    "cross_entropy",
+    "dropout",
+    "elu",
+    "embedding",
+    "erf",
+    "gelu",
+    "huber_loss",
+    "l1_loss",
+    "layer_norm",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "max_pool2d",
+    "mse_loss",
+    "nll_loss",
+    "normalize",
+    "one_hot",
+    "pad",
+    "relu",
+    "sigmoid",
+    "silu",
+    "smooth_l1_loss",
+    "softmax",
+    "softplus",
+    "tanh",
+    "unfold",
+]
+
+_IntOrPair = Union[int, Sequence[int]]
+
+
+def _pair(x, name: str = "argument") -> tuple:
+    if isinstance(x, int):
+        return (x, x)
+    x = tuple(x)
+    if len(x) == 1:
+        return (x[0], x[0])
+    if len(x) != 2:
+        raise RuntimeError(
+            f"expected {name} to be a single integer value or a list of 2 values, got {list(x)}"
+        )
+    return x
+
+
+def _check_tensor(x, name: str, fn: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+
+
+def _full(shape, value, like: Tensor) -> Tensor:
+    return _core.full(tuple(shape), value, dtype=like.dtype, device=like.device)
+
+
+# ---- linear and activations ----------------------------------------------------------------------
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias``."""
+    _check_tensor(input, "input", "linear")
+    _check_tensor(weight, "weight", "linear")
+    if weight.dim() == 1:
+        out = input.matmul(weight)
+    else:
+        if input.dim() == 0 or input.shape[-1] != weight.shape[-1]:
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({_mat_str(input)} and "
+                f"{weight.shape[1]}x{weight.shape[0]})"
+            )
+        out = input.matmul(weight.t())
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def _mat_str(x: Tensor) -> str:
+    if x.dim() == 1:
+        return f"1x{x.shape[0]}"
+    rows = 1
+    for s in x.shape[:-1]:
+        rows *= s
+    return f"{rows}x{x.shape[-1]}"
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``max(input, 0)``."""
+    return input.relu_() if inplace else input.relu()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """``input`` where positive, else ``negative_slope * input``."""
+    out = _core.where(input > 0, input, input * negative_slope)
+    if inplace:
+        input.copy_(out)
+        return input
+    return out
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``input`` where positive, else ``alpha * (exp(input) - 1)``."""
+    out = _core.where(input > 0, input, (input.clamp(max=0).exp() - 1) * alpha)
+    if inplace:
+        input.copy_(out)
+        return input
+    return out
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``input * sigmoid(input)``."""
+    out = input * input.sigmoid()
+    if inplace:
+        input.copy_(out)
+        return input
+    return out
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * input)) / beta``, linear above ``threshold``."""
+    z = input * beta
+    soft = (z.clamp(max=threshold).exp() + 1).log() / beta
+    return _core.where(z > threshold, input, soft)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """``1 / (1 + exp(-input))``."""
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    return input.tanh()
+
+
+_np_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+class _Erf(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        host = x.detach().cpu().numpy()
+        values = _np_erf(host).astype(host.dtype) if host.size else host.copy()
+        return _core.from_numpy(np.ascontiguousarray(values)).to(x.device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * ((x * x).neg().exp() * (2.0 / math.sqrt(math.pi)))
+
+
+def erf(input: Tensor) -> Tensor:
+    """The error function (forward on the host; differentiable backward ``2/sqrt(pi) exp(-x^2)``)."""
+    _check_tensor(input, "input", "erf")
+    if not input.is_floating_point():
+        input = input.float()
+    return _Erf.apply(input)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """``x * Phi(x)``: exact (``'none'``, via :func:`erf`) or the ``'tanh'`` approximation."""
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
+        return input * 0.5 * (inner.tanh() + 1)
+    if approximate == "none":
+        return input * 0.5 * (erf(input * (1.0 / math.sqrt(2.0))) + 1)
+    raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+
+
+def _get_softmax_dim(name: str, ndim: int) -> int:
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        stacklevel=3,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``exp(x) / exp(x).sum(dim)``, computed stably."""
+    if dim is None:
+        dim = _get_softmax_dim("softmax", input.dim())
+    return input.softmax(dim, dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``log(softmax(x))``, computed stably."""
+    if dim is None:
+        dim = _get_softmax_dim("log_softmax", input.dim())
+    return input.log_softmax(dim, dtype=dtype)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zeroes each element with probability ``p`` (from ``ferrograd.rand``) and scales the rest by
+    ``1 / (1 - p)``; the identity when not ``training``."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        out = input * 0.0
+    else:
+        keep = (_core.rand(tuple(input.shape), dtype=input.dtype, device=input.device) >= p).to(input.dtype)
+        out = input * (keep * (1.0 / (1.0 - p)))
+    if inplace:
+        input.copy_(out)
+        return input
+    return out
+
+
+# ---- embedding and normalisation -----------------------------------------------------------------
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Rows of ``weight`` at the (int64) indices ``input``; ``padding_idx``'s row gets no gradient."""
+    _check_tensor(input, "indices", "embedding")
+    if input.dtype != _core.int64:
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "
+            f"but got {input.dtype} instead (while checking arguments for embedding)"
+        )
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, max_norm, norm_type)
+    if padding_idx is not None:
+        n = weight.shape[0]
+        if not -n <= padding_idx < n:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        if padding_idx < 0:
+            padding_idx += n
+    out = weight[input]
+    if padding_idx is not None and weight.requires_grad:
+        mask = (input == padding_idx).unsqueeze(-1)
+        out = _core.where(mask, out.detach(), out)
+    return out
+
+
+def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    """Rescales, in place and without recording, the rows of ``weight`` that ``input`` uses whose
+    ``norm_type`` norm exceeds ``max_norm`` (torch's ``embedding_renorm_``)."""
+    rows = np.unique(input.detach().cpu().numpy().reshape(-1))
+    if rows.size == 0:
+        return
+    with no_grad():
+        idx = _core.from_numpy(rows.astype(np.int64)).to(weight.device)
+        sel = weight[idx]
+        if norm_type == math.inf:
+            norms = sel.abs().amax(1, keepdim=True)
+        else:
+            norms = (sel.abs() ** norm_type).sum(1, keepdim=True) ** (1.0 / norm_type)
+        scale = _core.where(norms > max_norm, (norms + 1e-7).reciprocal() * max_norm, 1.0)
+        weight[idx] = sel * scale
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalises over the trailing ``normalized_shape`` dims (biased variance), then scales and shifts."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    if k == 0 or tuple(input.shape[input.dim() - k :]) != normalized_shape or input.dim() < k:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{list(input.shape)}"
+        )
+    dims = tuple(range(input.dim() - k, input.dim()))
+    mean = input.mean(dims, keepdim=True)
+    centered = input - mean
+    var = (centered * centered).mean(dims, keepdim=True)
+    out = centered * (var + eps).sqrt().reciprocal()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalises each channel (dim 1) with batch statistics (``training``, updating the running ones
+    in place with ``momentum`` and the unbiased variance) or with the running statistics."""
+    if input.dim() < 2:
+        raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+    c = input.shape[1]
+    dims = (0,) + tuple(range(2, input.dim()))
+    shape = (1, c) + (1,) * (input.dim() - 2)
+    if training:
+        count = input.numel() // c
+        if count <= 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {input.shape}"
+            )
+        mean = input.mean(dims, keepdim=True)
+        centered = input - mean
+        var = (centered * centered).mean(dims, keepdim=True)
+        with no_grad():
+            if running_mean is not None:
+                running_mean.mul_(1 - momentum).add_(mean.detach().reshape(c) * momentum)
+            if running_var is not None:
+                unbiased = var.detach().reshape(c) * (count / (count - 1))
+                running_var.mul_(1 - momentum).add_(unbiased * momentum)
+        out = centered * (var + eps).sqrt().reciprocal()
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+        out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).sqrt().reciprocal()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+# ---- padding, convolution, pooling ---------------------------------------------------------------
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pads (or, with negative amounts, crops) the last ``len(pad) // 2`` dims:
+    ``pad = (last_left, last_right, second_last_left, ...)``; only ``mode='constant'``."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 != 0:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError("Padding length should be less than or equal to two times the input dimension")
+    fill = 0.0 if value is None else value
+    out = input
+    for i in range(len(pad) // 2):
+        dim = input.dim() - 1 - i
+        left, right = pad[2 * i], pad[2 * i + 1]
+        if left < 0:
+            out = out.narrow(dim, -left, out.shape[dim] + left)
+            left = 0
+        if right < 0:
+            out = out.narrow(dim, 0, out.shape[dim] + right)
+            right = 0
+        parts = []
+        if left:
+            shape = list(out.shape)
+            shape[dim] = left
+            parts.append(_full(shape, fill, out))
+        parts.append(out)
+        if right:
+            shape = list(out.shape)
+            shape[dim] = right
+            parts.append(_full(shape, fill, out))
+        if len(parts) > 1:
+            out = _core.cat(parts, dim)
+    return out
+
+
+def _windows(x: Tensor, kernel, stride, dilation, out_hw) -> Tensor:
+    """(N, C, KH*KW, OH, OW): the input value under each kernel offset for each output position."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    cols = []
+    for i in range(kh):
+        for j in range(kw):
+            r0, c0 = i * dh, j * dw
+            cols.append(x[:, :, r0 : r0 + sh * (oh - 1) + 1 : sh, c0 : c0 + sw * (ow - 1) + 1 : sw])
+    return _core.stack(cols, 2)
+
+
+def _out_size(size, k, s, p_total, d, ceil_mode=False, p_left=0):
+    eff = d * (k - 1) + 1
+    num = size + p_total - eff
+    if ceil_mode:
+        out = -(-num // s) + 1
+        if (out - 1) * s >= size + p_left:
+            out -= 1
+    else:
+        out = num // s + 1
+    return out
+
+
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: _IntOrPair = 1,
+    padding: _IntOrPair | str = 0,
+    dilation: _IntOrPair = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D cross-correlation of ``input`` (N, C, H, W) or (C, H, W) with ``weight`` (OC, C/groups, KH, KW)."""
+    _check_tensor(input, "input", "conv2d")
+    _check_tensor(weight, "weight", "conv2d")
+    unbatched = input.dim() == 3
+    if input.dim() not in (3, 4):
+        raise RuntimeError(
+            f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: {list(input.shape)}"
+        )
+    if unbatched:
+        input = input.unsqueeze(0)
+    if weight.dim() != 4:
+        raise RuntimeError(f"weight should have 4 dimensions for conv2d, got {weight.dim()}")
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    n, c, h, w = input.shape
+    oc, cg, kh, kw = weight.shape
+    if c != cg * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{list(input.shape)} "
+            f"to have {cg * groups} channels, but got {c} channels instead"
+        )
+    if oc % groups != 0:
+        raise RuntimeError(
+            "Given groups={groups}, expected weight to be divisible by {groups} at dimension 0"
+        )
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = (0, 0, 0, 0)
+        elif padding == "same":
+            if stride != (1, 1):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            th, tw = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
+            pads = (tw // 2, tw - tw // 2, th // 2, th - th // 2)
+        else:
+            raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+    else:
+        ph, pw = _pair(padding, "padding")
+        if ph < 0 or pw < 0:
+            raise RuntimeError("negative padding is not supported")
+        pads = (pw, pw, ph, ph)
+    oh = _out_size(h, kh, stride[0], pads[2] + pads[3], dilation[0])
+    ow = _out_size(w, kw, stride[1], pads[0] + pads[1], dilation[1])
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({h + pads[2] + pads[3]} x {w + pads[0] + pads[1]}). "
+            f"Kernel size: ({dilation[0] * (kh - 1) + 1} x {dilation[1] * (kw - 1) + 1}). "
+            "Kernel size can't be greater than actual input size"
+        )
+    x = pad(input, pads) if any(pads) else input
+    cols = _windows(x, (kh, kw), stride, dilation, (oh, ow))  # (N, C, KH*KW, OH, OW)
+    cols = cols.reshape(n, groups, cg * kh * kw, oh * ow)
+    wmat = weight.reshape(groups, oc // groups, cg * kh * kw)
+    out = wmat.matmul(cols).reshape(n, oc, oh, ow)
+    if bias is not None:
+        out = out + bias.reshape(1, oc, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def unfold(
+    input: Tensor,
+    kernel_size: _IntOrPair,
+    dilation: _IntOrPair = 1,
+    padding: _IntOrPair = 0,
+    stride: _IntOrPair = 1,
+) -> Tensor:
+    """im2col: (N, C, H, W) -> (N, C * KH * KW, L), each column one (dilated) window, as ``torch.nn.functional.unfold``."""
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
+    unbatched = input.dim() == 3
+    x = input.unsqueeze(0) if unbatched else input
+    k, d, p, st = _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
+    n, c, h, w = x.shape
+    oh = _out_size(h, k[0], st[0], 2 * p[0], d[0])
+    ow = _out_size(w, k[1], st[1], 2 * p[1], d[1])
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(
+            f"Given input with spatial size ({h}, {w}), kernel_size={k}, dilation={d}, padding={p}, "
+            f"calculated shape of the array of sliding blocks as ({oh}, {ow}), but its components must be at least one."
+        )
+    if any(p):
+        x = pad(x, (p[1], p[1], p[0], p[0]))
+    cols = _windows(x, k, st, d, (oh, ow)).reshape(n, c * k[0] * k[1], oh * ow)
+    return cols.squeeze(0) if unbatched else cols
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
+    """``input / max(||input||_p along dim, eps)``."""
+    if out is not None:
+        raise TypeError("normalize(): out= is not supported")
+    if p == math.inf:
+        norm = input.abs().amax(dim, keepdim=True)
+    elif p == 2:
+        norm = (input * input).sum(dim, keepdim=True).sqrt()
+    else:
+        norm = (input.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
+    return input / norm.clamp(min=eps)
+
+
+def _pool_args(input, kernel_size, stride, padding, dilation, name):
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"{name}: Expected 3D or 4D tensor, but got {list(input.shape)}")
+    k = _pair(kernel_size, "kernel_size")
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _pair(stride, "stride")
+    p = _pair(padding, "padding")
+    d = _pair(dilation, "dilation")
+    if any(v <= 0 for v in k):
+        raise RuntimeError(f"{name}: kernel_size must be greater than zero")
+    if any(v <= 0 for v in s):
+        raise RuntimeError(f"{name}: stride must be greater than zero")
+    if any(v <= 0 for v in d):
+        raise RuntimeError(f"{name}: dilation must be greater than zero")
+    if p[0] > (d[0] * (k[0] - 1) + 1) // 2 or p[1] > (d[1] * (k[1] - 1) + 1) // 2 or p[0] < 0 or p[1] < 0:
+        raise RuntimeError(f"{name}: pad should be at most half of effective kernel size")
+    return k, s, p, d
+
+
+def max_pool2d(
+    input: Tensor,
+    kernel_size: _IntOrPair,
+    stride: _IntOrPair | None = None,
+    padding: _IntOrPair = 0,
+    dilation: _IntOrPair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """Maximum over each (dilated) window; the gradient goes to the first maximum, as in torch.
+    ``return_indices`` also gives the flat ``h * W + w`` index of each maximum."""
+    k, s, p, d = _pool_args(input, kernel_size, stride, padding, dilation, "max_pool2d")
+    unbatched = input.dim() == 3
+    x = input.unsqueeze(0) if unbatched else input
+    n, c, h, w = x.shape
+    oh = _out_size(h, k[0], s[0], 2 * p[0], d[0], ceil_mode, p[0])
+    ow = _out_size(w, k[1], s[1], 2 * p[1], d[1], ceil_mode, p[1])
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(f"max_pool2d: Given input size: ({c}x{h}x{w}). Output size is too small")
+    # extra right/bottom padding that ceil_mode's last window may need
+    extra_h = max(0, (oh - 1) * s[0] + d[0] * (k[0] - 1) + 1 - (h + 2 * p[0]))
+    extra_w = max(0, (ow - 1) * s[1] + d[1] * (k[1] - 1) + 1 - (w + 2 * p[1]))
+    pads = (p[1], p[1] + extra_w, p[0], p[0] + extra_h)
+    xp = pad(x, pads, value=-math.inf) if any(pads) else x
+    win = _windows(xp, k, s, d, (oh, ow))  # (N, C, K, OH, OW)
+    kk = k[0] * k[1]
+    flat = win.permute(0, 1, 3, 4, 2).reshape(-1, kk)
+    arg = flat.argmax(1)
+    out = flat[_core.arange(flat.shape[0], device=flat.device), arg].reshape(n, c, oh, ow)
+    if unbatched:
+        out = out.squeeze(0)
+    if not return_indices:
+        return out
+    a = arg.cpu().numpy().reshape(n, c, oh, ow)
+    ki, kj = a // k[1], a % k[1]
+    rows = np.arange(oh).reshape(oh, 1) * s[0] - p[0] + ki * d[0]
+    cols = np.arange(ow).reshape(1, ow) * s[1] - p[1] + kj * d[1]
+    idx = _core.from_numpy(np.ascontiguousarray(rows * w + cols, dtype=np.int64)).to(input.device)
+    return out, (idx.squeeze(0) if unbatched else idx)
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: _IntOrPair,
+    stride: _IntOrPair | None = None,
+    padding: _IntOrPair = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over each window (zero padding counted unless ``count_include_pad=False``)."""
+    k, s, p, _ = _pool_args(input, kernel_size, stride, padding, 1, "avg_pool2d")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    unbatched = input.dim() == 3
+    x = input.unsqueeze(0) if unbatched else input
+    _, c, h, w = x.shape
+    oh = _out_size(h, k[0], s[0], 2 * p[0], 1, ceil_mode, p[0])
+    ow = _out_size(w, k[1], s[1], 2 * p[1], 1, ceil_mode, p[1])
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(f"avg_pool2d: Given input size: ({c}x{h}x{w}). Output size is too small")
+    extra_h = max(0, (oh - 1) * s[0] + k[0] - (h + 2 * p[0]))
+    extra_w = max(0, (ow - 1) * s[1] + k[1] - (w + 2 * p[1]))
+    pads = (p[1], p[1] + extra_w, p[0], p[0] + extra_h)
+    xp = pad(x, pads) if any(pads) else x
+    total = _windows(xp, k, s, (1, 1), (oh, ow)).sum(2)  # (N, C, OH, OW)
+    if divisor_override is not None:
+        return (total / divisor_override).squeeze(0) if unbatched else total / divisor_override
+    # torch's divisor: the window clipped to the padded input, or to the input itself
+    div = np.empty((oh, ow), dtype=np.float64)
+    for i in range(oh):
+        hs = i * s[0] - p[0]
+        he = min(hs + k[0], h + p[0])
+        for j in range(ow):
+            ws = j * s[1] - p[1]
+            we = min(ws + k[1], w + p[1])
+            if count_include_pad:
+                div[i, j] = (he - hs) * (we - ws)
+            else:
+                div[i, j] = (min(he, h) - max(hs, 0)) * (min(we, w) - max(ws, 0))
+    divisor = _core.tensor(div.tolist(), dtype=input.dtype, device=input.device)
+    out = total / divisor
+    return out.squeeze(0) if unbatched else out
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: _IntOrPair) -> Tensor:
+    """Mean over the adaptive windows ``[floor(i*H/OH), ceil((i+1)*H/OH))``."""
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d: Expected 3D or 4D tensor, but got {list(input.shape)}")
+    h, w = input.shape[-2], input.shape[-1]
+    if isinstance(output_size, int):
+        output_size = (output_size, output_size)
+    oh, ow = (
+        (h if output_size[0] is None else output_size[0]),
+        (w if output_size[1] is None else output_size[1]),
+    )
+    rows = []
+    for i in range(oh):
+        hs, he = (i * h) // oh, -((-(i + 1) * h) // oh)
+        row = []
+        for j in range(ow):
+            ws, we = (j * w) // ow, -((-(j + 1) * w) // ow)
+            row.append(input[..., hs:he, ws:we].mean((-2, -1)))
+        rows.append(_core.stack(row, -1))
+    return _core.stack(rows, -2)
+
+
+# ---- losses --------------------------------------------------------------------------------------
+
+
+def _reduction(size_average, reduce, reduction: str) -> str:
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn(
+        "size_average and reduce args will be deprecated, please use reduction instead.", stacklevel=3
+    )
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        return "mean"
+    if reduce:
+        return "sum"
+    return "none"
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _warn_size(input: Tensor, target: Tensor) -> None:
+    if tuple(input.shape) != tuple(target.shape):
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+            "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            stacklevel=3,
+        )
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
+    """Mean squared error."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _warn_size(input, target)
+    diff = input - target
+    loss = diff * diff
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
+    """Mean absolute error."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _warn_size(input, target)
+    loss = (input - target).abs()
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(
+    input, target, size_average=None, reduce=None, reduction="mean", beta: float = 1.0
+) -> Tensor:
+    """Huber-like: ``0.5 d^2 / beta`` below ``beta``, ``|d| - 0.5 beta`` above."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    d = (input - target).abs()
+    if beta == 0:
+        return _reduce(d, reduction)
+    loss = _core.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
+    """``0.5 d^2`` below ``delta``, ``delta (|d| - 0.5 delta)`` above."""
+    _check_reduction(reduction)
+    d = (input - target).abs()
+    loss = _core.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def _class_last(input: Tensor, target: Tensor, fn: str):
+    """(M, C) log-probabilities and (M,) targets from (N, C, d1...) / (N, d1...) or (C,) / ()."""
+    if input.dim() == 0:
+        raise ValueError(f"{fn}: input tensor should be 1D or more, got 0D")
+    if input.dim() == 1:
+        if target.dim() != 0:
+            raise RuntimeError(f"{fn}: 1D target tensor expected for 1D input, got {target.dim()}D target")
+        return input.unsqueeze(0), target.reshape(1), ()
+    n = input.shape[0]
+    if target.dim() == 0 or target.shape[0] != n:
+        raise ValueError(
+            f"Expected input batch_size ({n}) to match target batch_size ({target.shape[0] if target.dim() else 0})."
+        )
+    if tuple(target.shape[1:]) != tuple(input.shape[2:]):
+        raise RuntimeError(
+            f"{fn}: expected target of size {[n] + list(input.shape[2:])}, got {list(target.shape)}"
+        )
+    c = input.shape[1]
+    if input.dim() > 2:
+        perm = (0,) + tuple(range(2, input.dim())) + (1,)
+        input = input.permute(perm)
+    return input.reshape(-1, c), target.reshape(-1), tuple(target.shape)
+
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of class indices ``target`` under log-probabilities ``input``."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _check_tensor(input, "input", "nll_loss")
+    _check_tensor(target, "target", "nll_loss")
+    if target.dtype != _core.int64:
+        raise RuntimeError(
+            f"expected scalar type Long but found {str(target.dtype).split('.')[-1].capitalize()}"
+        )
+    logp, tgt, out_shape = _class_last(input, target, "nll_loss")
+    c = logp.shape[1]
+    if weight is not None and (weight.dim() != 1 or weight.shape[0] != c):
+        raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no classes")
+    ignored = tgt == ignore_index
+    bad = ((tgt < 0) | (tgt >= c)).logical_and(ignored.logical_not())
+    if tgt.numel() and bool(bad.sum().item()):
+        first = tgt[bad][0].item()
+        raise IndexError(f"Target {first} is out of bounds.")
+    safe = tgt.masked_fill(ignored, 0)
+    picked = logp[_core.arange(logp.shape[0], device=logp.device), safe]
+    keep = ignored.logical_not().to(logp.dtype)
+    w = keep if weight is None else weight[safe] * keep
+    loss = picked.neg() * w
+    if reduction == "none":
+        return loss.reshape(out_shape)
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / w.sum()
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """``nll_loss(log_softmax(input, 1), target)`` for class indices, or the soft-label form for a
+    float ``target`` of ``input``'s shape; ``label_smoothing`` mixes in the uniform distribution."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _check_tensor(input, "input", "cross_entropy")
+    _check_tensor(target, "target", "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    class_dim = 0 if input.dim() == 1 else 1
+    logp = input.log_softmax(class_dim)
+    c = input.shape[class_dim]
+    wshape = [1] * input.dim()
+    wshape[class_dim] = c
+    if target.is_floating_point():
+        if tuple(target.shape) != tuple(input.shape):
+            raise RuntimeError(f"Expected target size {list(input.shape)}, got {list(target.shape)}")
+        if label_smoothing > 0:
+            target = target * (1 - label_smoothing) + label_smoothing / c
+        prod = logp * target
+        if weight is not None:
+            prod = prod * weight.reshape(wshape)
+        loss = prod.sum(class_dim).neg()
+        if reduction == "mean":
+            return loss.sum() / (input.numel() // c) if input.dim() > 1 else loss.sum()
+        return _reduce(loss, reduction)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing == 0.0:
+        return nll
+    ignore_mask = target == ignore_index
+    if weight is not None:
+        smooth = (logp * weight.reshape(wshape)).sum(class_dim).neg()
+    else:
+        smooth = logp.sum(class_dim).neg()
+    smooth = smooth.masked_fill(ignore_mask, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            safe = target.masked_fill(ignore_mask, 0)
+            denom = (weight[safe] * ignore_mask.logical_not().to(weight.dtype)).sum()
+        else:
+            denom = ignore_mask.logical_not().sum().to(smooth.dtype)
+        ret = smooth.sum() / denom
+    elif reduction == "sum":
+        ret = smooth.sum()
+    else:
+        ret = smooth
+    return nll * (1 - label_smoothing) + ret * (label_smoothing / c)
+
+
+def binary_cross_entropy(
+    input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None, reduction: str = "mean"
+) -> Tensor:
+    """``-(t log x + (1 - t) log(1 - x))`` with the logs clamped at -100, as torch does."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
+            "deprecated. Please ensure they have the same size."
+        )
+    if input.numel() and bool(((input < 0) | (input > 1)).sum().item()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    loss = (target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100)).neg()
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    pos_weight=None,
+) -> Tensor:
+    """``binary_cross_entropy(sigmoid(input), target)`` computed stably; ``pos_weight`` weights positives."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    softplus_neg = ((input.abs().neg()).exp() + 1).log() + input.neg().clamp(min=0)  # log(1 + exp(-x))
+    if pos_weight is not None:
+        log_weight = (pos_weight - 1) * target + 1
+        loss = (1 - target) * input + log_weight * softplus_neg
+    else:
+        loss = (1 - target) * input + softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 one-hot encoding along a new last dim (``num_classes`` defaults to ``max + 1``)."""
+    if tensor.dtype != _core.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        if tensor.numel() == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(tensor.max().item()) + 1
+    if tensor.numel() and (int(tensor.min().item()) < 0 or int(tensor.max().item()) >= num_classes):
+        raise RuntimeError("Class values must be smaller than num_classes." if tensor.numel() else "")
+    classes = _core.arange(num_classes, device=tensor.device)
+    return (tensor.unsqueeze(-1) == classes).long()
