@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: build the extension in release mode into .venv, replay the autograd walk-through,
 # then run the main example: an MLP and a CNN trained on scikit-learn's bundled digits, with
-# progress bars, test accuracies, the loss curves (out/loss.png) and a training step's graph.
+# progress bars, test accuracies, the loss curves (out/loss_curves.png) and a training step's graph.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_env.sh
