@@ -28,8 +28,12 @@ build_extension() {
 # The GPU tests run everywhere: without a GPU, on Mesa's software Vulkan driver (lavapipe).
 # Installs it (Debian/Ubuntu) when no Vulkan driver is registered; elsewhere says what to do.
 ensure_vulkan() {
-  if ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json 2>/dev/null | grep -q . \
-    && ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
+  # Captured first: in a pipeline under pipefail, ls (one folder empty) or ldconfig (cut off
+  # by grep -q) would fail the test although the driver is there.
+  local icds libs
+  icds=$(ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json 2>/dev/null || true)
+  libs=$(ldconfig -p 2>/dev/null || true)
+  if [ -n "$icds" ] && [[ "$libs" == *libvulkan.so.1* ]]; then
     return
   fi
   local sudo=""
