@@ -161,8 +161,14 @@ fn tensors_larger_than_one_binding_are_split() {
     let b = g.gt_scalar(0.5).unwrap();
     assert_eq!(b.to_vec::<bool>().unwrap(), x.gt_scalar(0.5).unwrap().to_vec::<bool>().unwrap());
     // A strided read of a too-large tensor cannot be split: a clear error, not a crash.
-    let e =
-        g.narrow(0, 0, 2 * (n / 2) as i64).unwrap().reshape(&[(n / 2) as i64, 2]).unwrap().t().unwrap().contiguous();
+    let e = g
+        .narrow(0, 0, 2 * (n / 2) as i64)
+        .unwrap()
+        .reshape(&[(n / 2) as i64, 2])
+        .unwrap()
+        .t()
+        .unwrap()
+        .contiguous();
     if let Err(e) = e {
         assert!(e.to_string().contains("binding"), "{e}");
     }
