@@ -36,6 +36,7 @@ __all__ = [
     "_unpack_dual",
     "_wgpu_device_name",
     "_wgpu_is_available",
+    "_wgpu_shutdown",
     "_wgpu_synchronize",
     "arange",
     "as_tensor",
@@ -1656,3 +1657,6 @@ def _wgpu_device_name() -> str:
 
 def _wgpu_synchronize() -> None:
     """Waits for all queued GPU work."""
+
+def _wgpu_shutdown() -> None:
+    """At exit: waits for GPU work in flight, if the GPU was used."""

@@ -16,7 +16,13 @@ device(type='wgpu', index=0)
 
 from __future__ import annotations
 
+import atexit
+
 from . import _core
+
+# Exiting while the driver still runs queued kernels can crash inside the driver (Mesa's
+# lavapipe does): wait for them first. Nothing is created if the GPU was never used.
+atexit.register(_core._wgpu_shutdown)
 
 __all__ = ["device_count", "get_device_name", "is_available", "synchronize"]
 

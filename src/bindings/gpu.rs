@@ -30,6 +30,16 @@ pub fn _wgpu_device_name(py: Python<'_>) -> PyResult<String> {
     }
 }
 
+/// Waits for the GPU's work in flight at interpreter exit (registered with atexit); creates
+/// nothing if the GPU was never used.
+#[pyfunction]
+pub fn _wgpu_shutdown(py: Python<'_>) {
+    #[cfg(feature = "wgpu")]
+    py.detach(crate::backend::wgpu::shutdown);
+    #[cfg(not(feature = "wgpu"))]
+    let _ = py;
+}
+
 /// Waits until the GPU has finished all work queued so far.
 #[pyfunction]
 pub fn _wgpu_synchronize(py: Python<'_>) -> PyResult<()> {

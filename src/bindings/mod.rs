@@ -76,5 +76,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gpu::_wgpu_is_available, m)?)?;
     m.add_function(wrap_pyfunction!(gpu::_wgpu_device_name, m)?)?;
     m.add_function(wrap_pyfunction!(gpu::_wgpu_synchronize, m)?)?;
+    m.add_function(wrap_pyfunction!(gpu::_wgpu_shutdown, m)?)?;
     Ok(())
 }

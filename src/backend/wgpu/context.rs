@@ -26,6 +26,11 @@ pub fn get() -> Result<&'static Context> {
     CONTEXT.get_or_init(Context::create).as_ref().map_err(|e| Error::Backend(e.clone()))
 }
 
+/// The device if something already created it (never creates one).
+pub fn started() -> Option<&'static Context> {
+    CONTEXT.get().and_then(|c| c.as_ref().ok())
+}
+
 /// Whether an adapter can be created (creates it on first call).
 pub fn is_available() -> bool {
     get().is_ok()

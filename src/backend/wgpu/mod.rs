@@ -17,7 +17,7 @@ use crate::layout::Layout;
 use kernels::Kind;
 use runtime::GpuBuffer;
 
-pub use runtime::synchronize;
+pub use runtime::{shutdown, synchronize};
 
 /// A tensor's elements in a device buffer (see `Kind` for the word layout of each dtype).
 #[derive(Debug)]

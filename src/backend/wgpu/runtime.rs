@@ -288,6 +288,15 @@ fn submit_locked(ctx: &Context, p: &mut Pending) {
     }
 }
 
+/// At interpreter exit: waits for the work in flight, if a device was ever made. A process that
+/// exits while a driver still runs its work can crash in the driver's own teardown (seen with
+/// Mesa's lavapipe), so the last queued kernels must finish first.
+pub fn shutdown() {
+    if context::started().is_some() {
+        let _ = synchronize();
+    }
+}
+
 /// Waits until the device has finished all submitted work (ferrograd.wgpu.synchronize()).
 pub fn synchronize() -> Result<()> {
     flush()?;
