@@ -156,7 +156,7 @@ fn elementwise(
     let bufs: Vec<&GpuBuffer> = inputs.iter().map(|i| i.0).collect();
     let layouts: Vec<&Layout> = inputs.iter().map(|i| i.1).collect();
     let words = vec![1; inputs.len()];
-    match split_windows(&out, count, 1, &bufs, &layouts, &words)? {
+    match split_windows(&out, 0, count, 1, &bufs, &layouts, &words)? {
         None => elementwise_launch(name, expr, out_kind, inputs, p, &out, &[])?,
         Some(chunks) => {
             for c in chunks {
@@ -174,14 +174,30 @@ fn elementwise(
 struct Chunk {
     windows: Vec<Option<(u64, u64)>>,
     layouts: Vec<Layout>,
+    /// The output's elements of this part, relative to its window.
+    out_layout: Layout,
+}
+
+/// The binding window of `words` words from word `first`, its start aligned down to `align`
+/// words as bindings require, and where `first` falls in it.
+fn realign(first: usize, words: usize, align: usize) -> (Option<(u64, u64)>, usize) {
+    let aligned = first / align * align;
+    (Some((aligned as u64, (first - aligned + words) as u64)), first - aligned)
+}
+
+/// A flat layout of `n` elements (stride 1, or 0 for a scalar) at word `residual` of a window.
+fn flat(n: usize, stride: usize, residual: usize, words: usize) -> Layout {
+    Layout { shape: [n].as_slice().into(), strides: [stride].as_slice().into(), offset: residual / words }
 }
 
 /// None when every buffer fits one binding; otherwise the parts, each within the adapter's
 /// binding limit, of an op over `count` elements whose output is contiguous and whose inputs
 /// are contiguous or broadcast scalars (anything else is refused by the binding check).
-/// `out_words` and `words` are the words per element of the output and of each input.
+/// `out_words` and `words` are the words per element of the output and of each input;
+/// `out_offset` is the output's first element in its buffer.
 fn split_windows(
     out: &GpuBuffer,
+    out_offset: usize,
     count: usize,
     out_words: usize,
     bufs: &[&GpuBuffer],
@@ -205,20 +221,16 @@ fn split_windows(
     let mut start = 0;
     while start < count {
         let n = per.min(count - start);
-        let mut windows = vec![Some(((start * out_words) as u64, (n * out_words) as u64))];
+        let (out_window, out_at) = realign((out_offset + start) * out_words, n * out_words, align);
+        let mut windows = vec![out_window];
         let mut ls = Vec::new();
         for (l, &w) in layouts.iter().zip(words) {
             let (first, len, stride) = if scalar(l) { (l.offset, 1, 0) } else { (l.offset + start, n, 1) };
-            let at = first * w;
-            let aligned = at / align * align;
-            windows.push(Some((aligned as u64, (at - aligned + len * w) as u64)));
-            ls.push(Layout {
-                shape: [n].as_slice().into(),
-                strides: [stride].as_slice().into(),
-                offset: (at - aligned) / w,
-            });
+            let (window, at) = realign(first * w, len * w, align);
+            windows.push(window);
+            ls.push(flat(n, stride, at, w));
         }
-        chunks.push(Chunk { windows, layouts: ls });
+        chunks.push(Chunk { windows, layouts: ls, out_layout: flat(n, 1, out_at, out_words) });
         start += n;
     }
     Ok(Some(chunks))
@@ -379,21 +391,9 @@ pub fn copy(dst: &GpuBuffer, ld: &Layout, to: Kind, src: &GpuBuffer, ls: &Layout
     }
     if ld.is_contiguous() {
         let ws = [from.words()];
-        if let Some(chunks) = split_windows(dst, count, to.words(), &[src], &[ls], &ws)? {
-            let align = (super::context::get()?.limits.min_storage_buffer_offset_alignment.max(4) / 4) as u64;
+        if let Some(chunks) = split_windows(dst, ld.offset, count, to.words(), &[src], &[ls], &ws)? {
             for c in chunks {
-                // The destination part starts at the tensor's own offset: realign it too.
-                let (at, len) = c.windows[0].expect("output window");
-                let at = at + (ld.offset * to.words()) as u64;
-                let aligned = at / align * align;
-                let n = len as usize / to.words();
-                let d = Layout {
-                    shape: [n].as_slice().into(),
-                    strides: [1].as_slice().into(),
-                    offset: ((at - aligned) as usize) / to.words(),
-                };
-                let windows = [Some((aligned, at - aligned + len)), c.windows[1]];
-                copy_launch(dst, &d, to, src, &c.layouts[0], from, &windows)?;
+                copy_launch(dst, &c.out_layout, to, src, &c.layouts[0], from, &c.windows)?;
             }
             return Ok(());
         }
@@ -428,20 +428,9 @@ pub fn fill(dst: &GpuBuffer, layout: &Layout, kind: Kind, words: [u32; 2]) -> Re
     }
     if layout.is_contiguous() {
         // A fill reads nothing: its parts are copies' parts with no input.
-        let w = kind.words();
-        let align = (super::context::get()?.limits.min_storage_buffer_offset_alignment.max(4) / 4) as usize;
-        if let Some(chunks) = split_windows(dst, count, w, &[], &[], &[])? {
+        if let Some(chunks) = split_windows(dst, layout.offset, count, kind.words(), &[], &[], &[])? {
             for c in chunks {
-                let (at, len) = c.windows[0].expect("output window");
-                let at = at as usize + layout.offset * w;
-                let aligned = at / align * align;
-                let n = len as usize / w;
-                let l = Layout {
-                    shape: [n].as_slice().into(),
-                    strides: [1].as_slice().into(),
-                    offset: (at - aligned) / w,
-                };
-                fill_launch(dst, &l, kind, words, &[Some((aligned as u64, (at - aligned) as u64 + len))])?;
+                fill_launch(dst, &c.out_layout, kind, words, &c.windows)?;
             }
             return Ok(());
         }
@@ -530,10 +519,7 @@ pub fn reduce(
     let room = max_words - 2 * align;
     let arg = matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin);
     let ow = if arg { 2 } else { 1 };
-    let window = |first: usize, n: usize| {
-        let aligned = first / align * align;
-        (Some((aligned as u64, (first - aligned + n) as u64)), first - aligned)
-    };
+    let window = |first: usize, n: usize| realign(first, n, align);
     let out = GpuBuffer::new(rows * ow)?;
     if reduced <= room {
         // Groups of whole rows.

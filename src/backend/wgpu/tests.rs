@@ -160,6 +160,14 @@ fn tensors_larger_than_one_binding_are_split() {
     close(&rows.max_dim(1, false).unwrap().0, &rows_cpu.max_dim(1, false).unwrap().0, 0.0);
     let b = g.gt_scalar(0.5).unwrap();
     assert_eq!(b.to_vec::<bool>().unwrap(), x.gt_scalar(0.5).unwrap().to_vec::<bool>().unwrap());
+    // A copy into a too-large destination at an unaligned offset (the parts realign it).
+    use crate::backend::BackendStorage;
+    let dst = Tensor::full(&[n + 7], -1.0, DType::F32, Device::Wgpu).unwrap();
+    let at = crate::layout::Layout { offset: 7, ..crate::layout::Layout::contiguous(&[n]) };
+    dst.storage().data().copy_into(&at, g.storage().data(), g.layout()).unwrap();
+    let back = dst.to_vec::<f32>().unwrap();
+    assert_eq!(&back[..7], &[-1.0; 7]);
+    assert!(back[7..] == x.to_vec::<f32>().unwrap()[..], "copy at offset 7 differs");
     // A strided read of a too-large tensor cannot be split: a clear error, not a crash.
     let e = g
         .narrow(0, 0, 2 * (n / 2) as i64)
