@@ -9,6 +9,16 @@ use crate::tensor::Tensor;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
+/// How the host interrupts a long backward (Python: a pending Ctrl-C becomes KeyboardInterrupt).
+/// Asked between nodes at most every `INTERRUPT_EVERY`, so it costs nothing measurable.
+static INTERRUPT_CHECK: std::sync::OnceLock<fn() -> Result<()>> = std::sync::OnceLock::new();
+const INTERRUPT_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Installs the host's interrupt check (once per process; later calls are ignored).
+pub fn set_interrupt_check(check: fn() -> Result<()>) {
+    let _ = INTERRUPT_CHECK.set(check);
+}
+
 /// A node waiting in the ready queue: later-created nodes run first, as in torch, which keeps
 /// the order (and so the float summation order) deterministic.
 struct Ready {
@@ -219,7 +229,15 @@ fn run(
     }
 
     let pool = crate::backend::cpu::parallel::pool();
+    let interrupt = INTERRUPT_CHECK.get();
+    let mut last_check = std::time::Instant::now();
     while let Some(first) = ready.pop() {
+        if let Some(check) = interrupt {
+            if last_check.elapsed() >= INTERRUPT_EVERY {
+                check()?;
+                last_check = std::time::Instant::now();
+            }
+        }
         // Cheap ready nodes run first, here, one by one (a thread wake-up would cost more than
         // they do); that exposes the expensive ones of independent branches, which then run
         // together on the pool. Values do not depend on this order: each node sums its

@@ -1,15 +1,21 @@
 //! Gradient hooks: user functions (Python callables, through the bindings) that see, and may
 //! replace, gradients as the engine runs. The core knows them only through these traits.
 
+use super::gc::{Foreign, Visit};
 use crate::error::Result;
 use crate::tensor::Tensor;
 use parking_lot::Mutex;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Called with a gradient; returning Some replaces it.
 pub trait GradHook: Send + Sync {
     fn call(&self, grad: &Tensor) -> Result<Option<Tensor>>;
+    /// Its foreign references, for the host's cycle collector (see `gc`).
+    fn visit_foreign(&self, _visit: &mut Visit<'_>) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
 }
 
 /// Called with a node's incoming gradient and (for post-hooks) the gradients it produced;
@@ -21,11 +27,19 @@ pub trait NodeHook: Send + Sync {
         grad_inputs: &[Option<Tensor>],
         grad_output: &Tensor,
     ) -> Result<Option<Vec<Option<Tensor>>>>;
+    /// Its foreign references, for the host's cycle collector (see `gc`).
+    fn visit_foreign(&self, _visit: &mut Visit<'_>) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
 }
 
 /// Called with a leaf after its `.grad` was updated.
 pub trait PostAccumulateHook: Send + Sync {
     fn call(&self, leaf: &Tensor) -> Result<()>;
+    /// Its foreign references, for the host's cycle collector (see `gc`).
+    fn visit_foreign(&self, _visit: &mut Visit<'_>) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -62,6 +76,29 @@ impl<H: ?Sized> HookList<H> {
 
     pub fn is_empty(&self) -> bool {
         self.hooks.lock().is_empty()
+    }
+}
+
+macro_rules! foreign_via_trait {
+    ($($t:ty),*) => {$(
+        impl Foreign for $t {
+            fn visit_foreign(&self, visit: &mut Visit<'_>) -> ControlFlow<()> {
+                <$t>::visit_foreign(self, visit)
+            }
+        }
+    )*};
+}
+foreign_via_trait!(dyn GradHook, dyn NodeHook, dyn PostAccumulateHook);
+
+impl<H: ?Sized + Foreign> HookList<H> {
+    /// The foreign references of the hooks only this list holds (see `gc`). A locked list is
+    /// skipped: the collector must not wait.
+    pub(crate) fn visit_owned(&self, visit: &mut Visit<'_>) -> ControlFlow<()> {
+        let Some(hooks) = self.hooks.try_lock() else { return ControlFlow::Continue(()) };
+        for (_, h) in hooks.iter().filter(|(_, h)| Arc::strong_count(h) == 1) {
+            h.visit_foreign(visit)?;
+        }
+        ControlFlow::Continue(())
     }
 }
 

@@ -4,6 +4,7 @@ pub mod anomaly;
 pub mod callsite;
 pub mod engine;
 pub mod forward;
+pub mod gc;
 pub mod grad_mode;
 pub mod hooks;
 pub mod node;

@@ -21,6 +21,10 @@ pub trait Backward: Send + Sync {
     fn saves_tensors(&self) -> bool {
         true
     }
+    /// Its foreign references (a Python Function's backward), for the host's cycle collector.
+    fn visit_foreign(&self, _visit: &mut super::gc::Visit<'_>) -> std::ops::ControlFlow<()> {
+        std::ops::ControlFlow::Continue(())
+    }
 }
 
 /// An edge to the node that produced one input, with that input's metadata so the engine can

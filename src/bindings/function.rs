@@ -30,6 +30,9 @@ struct PyBackward {
 }
 
 impl CustomBackward for PyBackward {
+    fn visit_foreign(&self, visit: &mut crate::autograd::gc::Visit<'_>) -> std::ops::ControlFlow<()> {
+        visit(&self.f)
+    }
     fn backward(&self, grads: Vec<Tensor>) -> Result<Vec<Option<Tensor>>> {
         Python::attach(|py| {
             let args = PyTuple::new(py, grads.into_iter().map(PyTensor::wrap)).map_err(keep)?;

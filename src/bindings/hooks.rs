@@ -3,12 +3,14 @@
 //! when backward returns to Python.
 
 use super::tensor::PyTensor;
+use crate::autograd::gc::Visit;
 use crate::autograd::hooks::{GradHook, NodeHook, PostAccumulateHook};
 use crate::error::{fmt_shape, Error, Result};
 use crate::tensor::Tensor;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
+use std::ops::ControlFlow;
 
 /// The first Python exception raised by a hook during the current backward.
 static PENDING: Mutex<Option<PyErr>> = Mutex::new(None);
@@ -53,7 +55,46 @@ fn tensor_result(py: Python<'_>, r: Bound<'_, PyAny>, like: &Tensor, what: &str)
 
 pub struct PyGradHook(pub Py<PyAny>);
 
+/// Python's main thread, if the module was imported on it. Python runs signal handlers only
+/// there, so only a backward called from it checks for them (other threads would just contend
+/// for the GIL). Imported elsewhere, every thread checks.
+static MAIN_THREAD: std::sync::OnceLock<std::thread::ThreadId> = std::sync::OnceLock::new();
+
+/// Lets Ctrl-C stop a long backward: the engine asks between nodes, and a KeyboardInterrupt (or
+/// whatever a signal handler raised) is re-raised when backward returns to Python.
+pub(crate) fn install_interrupt_check(py: Python<'_>) -> PyResult<()> {
+    let threading = py.import("threading")?;
+    if threading.call_method0("current_thread")?.is(&threading.call_method0("main_thread")?) {
+        let _ = MAIN_THREAD.set(std::thread::current().id());
+    }
+    crate::autograd::engine::set_interrupt_check(|| {
+        if MAIN_THREAD.get().is_some_and(|t| *t != std::thread::current().id()) {
+            return Ok(());
+        }
+        Python::attach(|py| py.check_signals()).map_err(keep)
+    });
+    Ok(())
+}
+
+/// Reports a Rust-held Python reference to the collector's `visit` (see `autograd::gc`); the
+/// first failing visit's error is kept to be returned from `__traverse__`.
+pub(crate) fn gc_visitor<'a>(
+    visit: &'a pyo3::gc::PyVisit<'_>,
+    failed: &'a mut Option<pyo3::PyTraverseError>,
+) -> impl FnMut(&dyn std::any::Any) -> ControlFlow<()> + 'a {
+    move |obj| match obj.downcast_ref::<Py<PyAny>>().map(|p| visit.call(p)) {
+        Some(Err(e)) => {
+            *failed = Some(e);
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    }
+}
+
 impl GradHook for PyGradHook {
+    fn visit_foreign(&self, visit: &mut Visit<'_>) -> ControlFlow<()> {
+        visit(&self.0)
+    }
     fn call(&self, grad: &Tensor) -> Result<Option<Tensor>> {
         Python::attach(|py| {
             let r = self.0.bind(py).call1((PyTensor::wrap(grad.clone()),)).map_err(keep)?;
@@ -65,6 +106,9 @@ impl GradHook for PyGradHook {
 pub struct PyPostAccumulateHook(pub Py<PyAny>);
 
 impl PostAccumulateHook for PyPostAccumulateHook {
+    fn visit_foreign(&self, visit: &mut Visit<'_>) -> ControlFlow<()> {
+        visit(&self.0)
+    }
     fn call(&self, leaf: &Tensor) -> Result<()> {
         Python::attach(|py| {
             self.0.bind(py).call1((PyTensor::wrap(leaf.clone()),)).map_err(keep)?;
@@ -84,6 +128,12 @@ fn opt_tuple<'py>(py: Python<'py>, ts: &[Option<Tensor>]) -> PyResult<Bound<'py,
 }
 
 impl NodeHook for PyNodeHook {
+    fn visit_foreign(&self, visit: &mut Visit<'_>) -> ControlFlow<()> {
+        for f in self.pre.iter().chain(&self.post) {
+            visit(f)?;
+        }
+        ControlFlow::Continue(())
+    }
     fn pre(&self, grad_output: &Tensor) -> Result<Option<Tensor>> {
         let Some(f) = &self.pre else { return Ok(None) };
         Python::attach(|py| {

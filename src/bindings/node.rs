@@ -34,6 +34,16 @@ impl PyNode {
 
 #[pymethods]
 impl PyNode {
+    /// As `Tensor.__traverse__`, for a node this object alone holds.
+    fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        let mut failed = None;
+        let _ = crate::autograd::gc::visit_owned_graph(
+            &self.node,
+            &mut super::hooks::gc_visitor(&visit, &mut failed),
+        );
+        failed.map_or(Ok(()), Err)
+    }
+
     fn name(&self) -> &'static str {
         self.node.name
     }

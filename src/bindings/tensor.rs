@@ -108,6 +108,17 @@ fn correction_of(
 
 #[pymethods]
 impl PyTensor {
+    /// Reports the Python objects this tensor owns through Rust (its hooks, and the hooks and
+    /// Function backwards of graph parts only it holds), so cycles through them are collected.
+    fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        let mut failed = None;
+        let _ = crate::autograd::gc::visit_owned_by_tensor(
+            &self.t,
+            &mut super::hooks::gc_visitor(&visit, &mut failed),
+        );
+        failed.map_or(Ok(()), Err)
+    }
+
     /// `Tensor(data)` / `Tensor(*sizes)` as the legacy constructor does (float32).
     #[new]
     #[pyo3(signature = (*args))]

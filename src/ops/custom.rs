@@ -12,6 +12,10 @@ use std::sync::Arc;
 /// The user's backward: output gradients in, one optional gradient per input out.
 pub trait CustomBackward: Send + Sync {
     fn backward(&self, grads: Vec<Tensor>) -> Result<Vec<Option<Tensor>>>;
+    /// Its foreign references, for the host's cycle collector (see `autograd::gc`).
+    fn visit_foreign(&self, _visit: &mut crate::autograd::gc::Visit<'_>) -> std::ops::ControlFlow<()> {
+        std::ops::ControlFlow::Continue(())
+    }
 }
 
 /// The node of a function with several outputs differentiates their concatenation (flattened):
@@ -24,6 +28,9 @@ struct CustomNode {
 }
 
 impl Backward for CustomNode {
+    fn visit_foreign(&self, visit: &mut crate::autograd::gc::Visit<'_>) -> std::ops::ControlFlow<()> {
+        self.rule.visit_foreign(visit)
+    }
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let grads = if self.shapes.len() == 1 {
             vec![g.clone()]

@@ -103,14 +103,18 @@ class Function:
             if isinstance(o, Tensor) and id(o) not in ctx._non_differentiable and o.is_floating_point()
         ]
 
+        # The closure keeps what zeros_like needs, never the outputs: the node holds it, and an
+        # output in it would be a cycle node -> backward -> output -> node.
+        like = [(o.shape, o.dtype, o.device) if isinstance(o, Tensor) else None for o in outs]
+
         def backward(*grads: Tensor) -> tuple:
-            full: list = [None] * len(outs)
+            full: list = [None] * len(like)
             for k, i in enumerate(diff):
                 full[i] = grads[k]
             if ctx.materialize_grads:
                 full = [
-                    _core.zeros_like(o) if g is None and isinstance(o, Tensor) else g
-                    for g, o in zip(full, outs)
+                    _core.zeros(o[0], dtype=o[1], device=o[2]) if g is None and o is not None else g
+                    for g, o in zip(full, like)
                 ]
             result = cls.backward(ctx, *full)
             if not isinstance(result, tuple):
