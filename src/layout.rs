@@ -92,6 +92,8 @@ impl Layout {
                 )
             }
         }
+        // Stretching size-1 dims can make a shape whose element count overflows.
+        crate::shape::check_extent(op, shape)?;
         Ok(Layout { shape: shape.into(), strides, offset: self.offset })
     }
 
@@ -115,7 +117,9 @@ impl Layout {
 
     pub fn unsqueeze(&self, dim: usize) -> Layout {
         let mut l = self.clone();
-        let stride = if dim < self.ndim() { self.strides[dim] * self.shape[dim] } else { 1 };
+        // The stride of a size-1 dim is never applied; saturating keeps a huge empty or
+        // expanded neighbour from overflowing it.
+        let stride = if dim < self.ndim() { self.strides[dim].saturating_mul(self.shape[dim]) } else { 1 };
         l.shape.insert(dim, 1);
         l.strides.insert(dim, stride);
         l
@@ -270,6 +274,20 @@ mod tests {
         // that divided by the zero row length.
         assert!(Layout::contiguous(&[2, 0]).is_contiguous());
         assert!(Layout::contiguous(&[2, 0]).transpose(0, 1).is_contiguous());
+    }
+
+    #[test]
+    fn expanding_to_an_overflowing_shape_is_an_error() {
+        // Found by fuzz/layout_math: the element count of [2^40, 2^40] wrapped (release) or
+        // panicked (debug) in every later numel().
+        let l = Layout::contiguous(&[1, 1]);
+        assert!(l.broadcast_to("expand", &[1 << 40, 1 << 40]).is_err());
+        assert!(l.broadcast_to("expand", &[1 << 40, 4]).is_ok());
+        let empty = Layout::contiguous(&[0, 1]);
+        assert!(empty.broadcast_to("expand", &[usize::MAX, 0, usize::MAX]).is_err());
+        // unsqueeze next to a huge expanded dim of an empty view must not overflow its stride.
+        let e = Layout::contiguous(&[0, 1]).broadcast_to("expand", &[0, 1 << 62]).unwrap();
+        assert_eq!(e.unsqueeze(1).shape.len(), 3);
     }
 
     #[test]

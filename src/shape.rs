@@ -6,20 +6,37 @@ use smallvec::SmallVec;
 /// Shapes and strides are short: six dims stay on the stack.
 pub type Dims = SmallVec<[usize; 6]>;
 
+/// Element count. Shapes are checked with [`check_extent`] when they are made, so the product
+/// fits; a zero anywhere gives 0 whatever comes before it (a plain left-to-right product of
+/// [2^40, 2^40, 0] would overflow first).
 pub fn numel(shape: &[usize]) -> usize {
+    if shape.contains(&0) {
+        return 0;
+    }
     shape.iter().product()
 }
 
-/// Element count with overflow turned into an error instead of a wrapped size.
-pub fn checked_numel(op: &str, shape: &[usize]) -> Result<usize> {
-    let mut n: usize = 1;
-    for &d in shape {
-        n = match n.checked_mul(d) {
-            Some(v) => v,
-            None => bail!(OutOfMemory, "{op}: shape {} has too many elements", fmt_shape(shape)),
-        };
+/// Refuses a shape no layout can have: the product of its dims, zeros counted as one (what the
+/// contiguous strides multiply up to), must stay within isize::MAX, the limit NumPy and Rust's
+/// allocator share. Without it, an empty tensor of [0, 2^40, 2^40] or a broadcast of [2^40, 1]
+/// with [1, 2^40] would overflow the stride and element-count arithmetic.
+pub fn check_extent(op: &str, shape: &[usize]) -> Result<()> {
+    let extent = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1)));
+    if extent.is_none_or(|n| n > isize::MAX as usize) {
+        bail!(Shape, "{op}: shape {} is too large (its size overflows)", fmt_shape(shape))
     }
-    Ok(n)
+    Ok(())
+}
+
+/// Element count of a shape a new tensor is made with, with overflow turned into an error
+/// instead of a wrapped size: MemoryError for too many elements, and (see [`check_extent`]) a
+/// shape error for an empty shape whose other dims overflow, which no layout can describe.
+pub fn checked_numel(op: &str, shape: &[usize]) -> Result<usize> {
+    if check_extent(op, shape).is_err() && !shape.contains(&0) {
+        bail!(OutOfMemory, "{op}: shape {} has too many elements", fmt_shape(shape))
+    }
+    check_extent(op, shape)?;
+    Ok(numel(shape))
 }
 
 pub fn contiguous_strides(shape: &[usize]) -> Dims {
@@ -27,7 +44,9 @@ pub fn contiguous_strides(shape: &[usize]) -> Dims {
     let mut acc = 1usize;
     for i in (0..shape.len()).rev() {
         strides[i] = acc;
-        acc *= shape[i].max(1);
+        // Saturating: only an empty tensor of a shape check_extent refuses can get here with
+        // an overflow, and its strides address nothing.
+        acc = acc.saturating_mul(shape[i].max(1));
     }
     strides
 }
@@ -52,6 +71,7 @@ pub fn broadcast_shapes(op: &str, a: &[usize], b: &[usize]) -> Result<Dims> {
             )
         };
     }
+    check_extent(op, &out)?;
     Ok(out)
 }
 
@@ -125,6 +145,9 @@ pub fn infer_shape(op: &str, target: &[i64], numel: usize, from: &[usize]) -> Re
         None if known != numel => return Err(bad()),
         None => {}
     }
+    // An empty input takes any target with a zero in it, and an inferred 0 lets the others be
+    // huge: [0, 2^40, 2^40] has the right element count but no layout.
+    check_extent(op, &out)?;
     Ok(out)
 }
 
@@ -159,5 +182,25 @@ mod tests {
         assert!(infer_shape("v", &[-1, 4], 6, &[6]).is_err());
         assert!(infer_shape("v", &[5], 6, &[6]).is_err());
         assert_eq!(&infer_shape("v", &[0, -1], 0, &[0]).is_err(), &true);
+    }
+
+    #[test]
+    fn overflowing_shapes_are_errors_not_wrapped_sizes() {
+        // Found by fuzz/layout_math and fuzz/shape_ops: each of these used to panic on an
+        // overflow in debug builds and wrap to a wrong element count in release builds.
+        let big = 1usize << 40;
+        assert!(broadcast_shapes("t", &[big, 1], &[1, big]).is_err());
+        assert_eq!(&broadcast_shapes("t", &[big, 1], &[1, 4]).unwrap()[..], &[big, 4]);
+        assert!(infer_shape("v", &[0, 1 << 40, 1 << 40], 0, &[0]).is_err());
+        assert!(infer_shape("v", &[-1, 1 << 40, 1 << 40], 0, &[0]).is_err());
+        assert_eq!(&infer_shape("v", &[2, 1 << 20, -1], 0, &[0]).unwrap()[..], &[2, 1 << 20, 0]);
+        // A zero anywhere makes an empty shape, whatever overflow comes before it...
+        assert_eq!(numel(&[big, big, 0]), 0);
+        assert_eq!(contiguous_strides(&[0, big, big]).len(), 3);
+        // ...but no layout can hold [3, usize::MAX, 0] (its strides overflow): an error, as
+        // is a non-empty count past usize (a MemoryError in Python, as before).
+        assert!(matches!(checked_numel("t", &[3, usize::MAX, 0]), Err(crate::Error::Shape(_))));
+        assert!(matches!(checked_numel("t", &[big, big]), Err(crate::Error::OutOfMemory(_))));
+        assert_eq!(checked_numel("t", &[0, big]).unwrap(), 0);
     }
 }

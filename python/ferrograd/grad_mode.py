@@ -74,7 +74,11 @@ class set_grad_enabled(_GradMode):
     """Sets grad mode to ``mode``; takes effect at once, and as a context manager restores it."""
 
     def __init__(self, mode: bool) -> None:
-        self._enabled = bool(mode)
+        if not isinstance(mode, bool):
+            raise TypeError(
+                f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {type(mode).__name__}"
+            )
+        self._enabled = mode
         self._prev = is_grad_enabled()
         _set_grad_enabled(self._enabled)
 

@@ -90,7 +90,13 @@ pub fn dims_of(op: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<
 }
 
 /// Shapes given as varargs (`view(2, 3)`) or as one sequence (`view((2, 3))`).
+/// No arguments at all is torch's TypeError (a 0-d shape is spelled `()`).
 pub fn shape_of(op: &str, args: &Bound<'_, PyTuple>) -> PyResult<Vec<i64>> {
+    if args.is_empty() {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "{op}() missing 1 required positional arguments: \"size\""
+        )));
+    }
     if args.len() == 1 {
         let a = args.get_item(0)?;
         if a.is_instance_of::<PyTuple>() || a.is_instance_of::<PyList>() {

@@ -400,6 +400,10 @@ pub fn from_numpy(arr: &Bound<'_, PyAny>) -> R {
 
 /// Legacy constructors: FloatTensor([1., 2.]), FloatTensor(2, 3), DoubleTensor(...), LongTensor(...).
 pub fn legacy_new(args: &Bound<'_, PyTuple>, dtype: DType) -> R {
+    if args.is_empty() {
+        // torch.Tensor() is an empty 1-d tensor
+        return Ok(PyTensor::wrap(Tensor::full(&[0], 0.0, dtype, crate::Device::Cpu)?));
+    }
     if args.len() == 1 {
         let a = args.get_item(0)?;
         if a.is_instance_of::<PyList>() || a.is_instance_of::<PyTuple>() || a.cast::<PyTensor>().is_ok() {
@@ -451,8 +455,16 @@ pub fn stack(tensors: &Bound<'_, PyAny>, dim: i64) -> R {
 #[pyo3(name = "where")]
 pub fn where_(condition: &Bound<'_, PyAny>, input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>) -> R {
     let c = tensor_arg("where", "condition", condition)?;
-    let a = super::convert::operand_or_err("where", input)?;
+    let mut a = super::convert::operand_or_err("where", input)?;
     let b = super::convert::operand_or_err("where", other)?;
+    if a.is_wrapped_number() && b.is_wrapped_number() {
+        // Two Python numbers: a float among them gives the default dtype, as in torch. (Inside
+        // the engine, number-with-number arithmetic stays in double precision.)
+        let dt = DType::promote(a.dtype(), b.dtype());
+        if dt.is_float() {
+            a = Tensor::scalar(a.item()?, DType::F32);
+        }
+    }
     Ok(PyTensor::wrap(Tensor::where_(&c, &a, &b)?))
 }
 

@@ -129,6 +129,13 @@ pub fn parse_index<'py>(t: &Tensor, index: &Bound<'py, PyAny>) -> PyResult<Index
                 dim += skip;
                 src += skip;
             }
+            Item::Tensor(ix) if ix.dtype() == DType::Bool && ix.ndim() == 0 => {
+                // A 0-d mask adds a dim, as None does, that keeps everything (true) or nothing.
+                let keep = usize::from(ix.item()?.to_f64() != 0.0);
+                spec.basic.push(BasicIndex::NewAxis { dim });
+                spec.basic.push(BasicIndex::Slice { dim, start: 0, stop: keep, step: 1 });
+                dim += 1;
+            }
             Item::Tensor(ix) if ix.dtype() == DType::Bool => {
                 let k = ix.ndim();
                 if ix.shape() != &shape[src..src + k] {

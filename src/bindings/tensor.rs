@@ -38,6 +38,16 @@ impl Drop for PyTensor {
 
 type R = PyResult<TensorObj>;
 
+/// torch's NotImplementedError (a RuntimeError) for bitwise ops on non-bool dtypes.
+fn require_bool_dtype(op: &str, dt: DType) -> PyResult<()> {
+    if dt != DType::Bool {
+        return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+            "\"{op}\" is not implemented for '{dt}' in ferrograd (bool tensors only; integer bitwise ops are not implemented)"
+        )));
+    }
+    Ok(())
+}
+
 fn ok(t: crate::Result<Tensor>) -> R {
     Ok(PyTensor::wrap(t?))
 }
@@ -60,6 +70,15 @@ fn alpha_scaled(other: Tensor, alpha: Option<&Bound<'_, PyAny>>) -> PyResult<Ten
         Some(a) => {
             let s =
                 super::convert::scalar_of(a).ok_or_else(|| PyTypeError::new_err("alpha must be a number"))?;
+            // A Python number times alpha is still a Python number for type promotion (and is
+            // computed in Python's precision, not the default dtype's).
+            if other.is_wrapped_number() {
+                let prod = match (other.item()?, s) {
+                    (Scalar::Int(x), Scalar::Int(y)) if x.checked_mul(y).is_some() => Scalar::Int(x * y),
+                    (x, y) => Scalar::Float(x.to_f64() * y.to_f64()),
+                };
+                return Ok(Tensor::wrapped_scalar(prod));
+            }
             Ok(other.mul(&Tensor::wrapped_scalar(s))?)
         }
     }
@@ -247,7 +266,11 @@ impl PyTensor {
         self.t.requires_grad()
     }
     #[setter]
-    fn set_requires_grad(slf: PyRef<'_, Self>, v: bool) -> PyResult<()> {
+    fn set_requires_grad(slf: PyRef<'_, Self>, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        // torch's setter takes a bool only, and says so with a RuntimeError
+        let Ok(v) = v.cast::<pyo3::types::PyBool>().map(|b| b.is_true()) else {
+            return Err(PyRuntimeError::new_err("requires_grad must be a bool"));
+        };
         super::identity::adopt_ref(&slf);
         Ok(slf.t.set_requires_grad(v)?)
     }
@@ -403,9 +426,11 @@ impl PyTensor {
         Ok(self.t.item_f64()? != 0.0)
     }
     fn __float__(&self) -> PyResult<f64> {
+        self.require_one_element()?;
         Ok(self.t.item_f64()?)
     }
     fn __int__(&self) -> PyResult<i64> {
+        self.require_one_element()?;
         Ok(match self.t.item()? {
             Scalar::Float(f) => f as i64,
             Scalar::Int(i) => i,
@@ -448,7 +473,8 @@ impl PyTensor {
         binop(py, o, |o| self.t.div(o))
     }
     fn __rtruediv__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| o.div(&self.t))
+        // number / x is x.reciprocal() * number in torch: the same graph and saved tensors
+        binop(py, o, |o| if o.is_wrapped_number() { self.t.reciprocal()?.mul(o) } else { o.div(&self.t) })
     }
     fn __pow__<'py>(
         &self,
@@ -502,12 +528,10 @@ impl PyTensor {
         ok(self.t.logical_not())
     }
     fn __and__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.require_bool("&")?;
-        binop(py, o, |o| self.t.logical_and(o))
+        self.bool_binop(py, o, "bitwise_and", Tensor::logical_and)
     }
     fn __or__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.require_bool("|")?;
-        binop(py, o, |o| self.t.logical_or(o))
+        self.bool_binop(py, o, "bitwise_or", Tensor::logical_or)
     }
 
     fn __iadd__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -722,7 +746,7 @@ impl PyTensor {
         ok(self.t.mul(&self.t))
     }
     fn reciprocal(&self) -> R {
-        ok(Tensor::wrapped_scalar(Scalar::Int(1)).div(&self.t))
+        ok(self.t.reciprocal())
     }
     #[pyo3(signature = (min=None, max=None))]
     fn clamp(&self, min: Option<f64>, max: Option<f64>) -> R {
@@ -1083,14 +1107,37 @@ impl PyTensor {
     }
 
     /// `&` and `|` are bitwise in torch; ferrograd has them for bool tensors only.
-    fn require_bool(&self, op: &str) -> PyResult<()> {
-        if self.t.dtype() != DType::Bool {
-            return Err(PyTypeError::new_err(format!(
-                "{op} is only supported for bool tensors in ferrograd (got {}); bitwise ops on integers are not implemented",
-                self.t.dtype()
+    /// float(x), int(x): torch's ValueError for more than one element (`item()` is a RuntimeError).
+    fn require_one_element(&self) -> PyResult<()> {
+        if self.t.numel() != 1 {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "only one element tensors can be converted to Python scalars (shape {})",
+                crate::error::fmt_shape(self.t.shape())
             )));
         }
         Ok(())
+    }
+
+    fn require_bool(&self, op: &str) -> PyResult<()> {
+        require_bool_dtype(op, self.t.dtype())
+    }
+
+    /// `x & o`, `x | o`: logical on bool operands (ferrograd has no integer bitwise kernels).
+    fn bool_binop<'py>(
+        &self,
+        py: Python<'py>,
+        o: &Bound<'py, PyAny>,
+        op: &str,
+        f: fn(&Tensor, &Tensor) -> crate::Result<Tensor>,
+    ) -> PyResult<Py<PyAny>> {
+        self.require_bool(op)?;
+        match operand(o) {
+            Some(o) => {
+                require_bool_dtype(op, o.dtype())?;
+                PyTensor::wrap(f(&self.t, &o)?).into_py_any(py)
+            }
+            None => Ok(py.NotImplemented()),
+        }
     }
 
     fn extreme<'py>(

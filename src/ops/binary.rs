@@ -167,6 +167,33 @@ impl Backward for DivBackward {
     }
 }
 
+/// 1 / x, saving its output as torch does (so `c / x`, torch's `x.reciprocal() * c`, leaves
+/// `x` free to be modified in place, and modifying the result is the error).
+pub fn reciprocal(x: &Tensor) -> Result<Tensor> {
+    let out = {
+        let _g = crate::autograd::GradModeGuard::new(false);
+        div(&Tensor::wrapped_scalar(Scalar::Int(1)), x)?
+    };
+    record("ReciprocalBackward0", &out, &[x], |_| ReciprocalBackward {
+        out: SavedTensor::output(&out, "ReciprocalBackward0"),
+    });
+    Ok(out)
+}
+
+struct ReciprocalBackward {
+    out: SavedTensor,
+}
+impl Backward for ReciprocalBackward {
+    fn bind_outputs(&mut self, node: &std::sync::Weak<crate::autograd::Node>) {
+        self.out.bind_output(node);
+    }
+    fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        // d(1/x)/dx = -1/x^2 = -y^2
+        let y = self.out.unpack()?;
+        Ok(vec![Some(g.neg()?.mul(&y.mul(&y)?)?)])
+    }
+}
+
 pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dt = result_type(a, b);
     if !dt.is_float() && b.is_wrapped_number() && b.item_f64()? < 0.0 {
@@ -292,6 +319,9 @@ impl Tensor {
     }
     pub fn pow(&self, o: &Tensor) -> Result<Tensor> {
         pow(self, o)
+    }
+    pub fn reciprocal(&self) -> Result<Tensor> {
+        reciprocal(self)
     }
     pub fn maximum(&self, o: &Tensor) -> Result<Tensor> {
         maximum(self, o)

@@ -21,6 +21,19 @@ pub struct AdvancedIndex {
 
 impl AdvancedIndex {
     pub fn new(op: &str, shape: &[usize], dims: Vec<usize>, indices: Vec<Tensor>) -> Result<AdvancedIndex> {
+        // One index tensor per dim, each dim present and indexed once: `offsets` adds one
+        // stride term per pair, so a repeated or missing dim would address outside the tensor.
+        if dims.len() != indices.len() {
+            bail!(Index, "{op}: {} dims given for {} index tensors", dims.len(), indices.len())
+        }
+        for (i, &d) in dims.iter().enumerate() {
+            if d >= shape.len() {
+                bail!(Index, "too many indices for tensor of dimension {} (dim {d} indexed)", shape.len())
+            }
+            if dims[..i].contains(&d) {
+                bail!(Index, "{op}: dim {d} is indexed twice")
+            }
+        }
         let mut b: Dims = Dims::new();
         for t in &indices {
             if t.dtype() != DType::I64 {
@@ -61,7 +74,14 @@ impl AdvancedIndex {
     /// Storage offsets, in front-shape order, of the elements picked from `layout`.
     fn offsets(&self, layout: &Layout) -> Result<Vec<usize>> {
         let b = self.batch_shape()?;
-        let nb: usize = b.iter().product();
+        let nb: usize = crate::shape::numel(&b);
+        let rest_dims: Dims =
+            (0..layout.ndim()).filter(|d| !self.dims.contains(d)).map(|d| layout.shape[d]).collect();
+        let rest_n = crate::shape::numel(&rest_dims);
+        if nb == 0 || rest_n == 0 {
+            // Nothing is picked: no per-row table (the rest of an expanded view can be huge).
+            return Ok(Vec::new());
+        }
         let mut base = crate::backend::cpu::try_alloc(nb, 0usize)?;
         for (&d, t) in self.dims.iter().zip(&self.indices) {
             let idx = t.expand_to(&b)?.to_vec::<i64>()?;
@@ -325,5 +345,54 @@ impl Backward for IndexPutBackward {
         // The value's gradient is the written region (summed back to the value's shape by the engine).
         let gv = if needs[1] { Some(self.spec.get(g)?) } else { None };
         Ok(vec![gx, gv])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn idx(v: Vec<i64>) -> Tensor {
+        let n = v.len();
+        Tensor::from_vec(v, &[n]).unwrap()
+    }
+
+    #[test]
+    fn advanced_index_dims_are_checked() {
+        // A dim past the last panicked (`shape[d]`); a repeated dim or a dims/indices length
+        // mismatch built offsets outside the tensor (a panic in the gather kernel).
+        let shape = [2usize, 3];
+        assert!(AdvancedIndex::new("index", &shape, vec![2], vec![idx(vec![0])]).is_err());
+        assert!(AdvancedIndex::new("index", &shape, vec![1, 1], vec![idx(vec![2]), idx(vec![2])]).is_err());
+        assert!(AdvancedIndex::new("index", &shape, vec![0, 1], vec![idx(vec![1])]).is_err());
+        assert!(AdvancedIndex::new("index", &shape, vec![0], vec![idx(vec![1]), idx(vec![1])]).is_err());
+        let t = Tensor::from_vec((0..6).map(|i| i as f64).collect::<Vec<_>>(), &[2, 3]).unwrap();
+        let ok =
+            AdvancedIndex::new("index", &shape, vec![1, 0], vec![idx(vec![2, 0]), idx(vec![1, -2])]).unwrap();
+        assert_eq!(ok.gather(&t).unwrap().to_vec::<f64>().unwrap(), vec![5.0, 0.0]);
+    }
+
+    #[test]
+    fn empty_index_of_a_huge_view_allocates_nothing() {
+        // Found by fuzz/shape_ops: an empty index list still built the table of the other
+        // dims' offsets, 2^40 of them for this expanded view, and failed with MemoryError
+        // instead of returning an empty result.
+        let t = Tensor::from_vec(vec![1.0f64], &[1, 1]).unwrap().expand(&[4, 1 << 40]).unwrap();
+        let spec = IndexSpec { basic: vec![], adv_dims: vec![0], adv: vec![idx(vec![])] };
+        let r = spec.get(&t).unwrap();
+        assert_eq!(r.shape(), &[0, 1 << 40]);
+        spec.set_raw(&t, &Tensor::scalar(crate::Scalar::Float(2.0), DType::F64)).unwrap();
+        assert_eq!(t.storage().cpu_data().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn slicing_a_missing_dim_in_an_index_is_an_error() {
+        // Found by fuzz/shape_ops through IndexSpec (BasicIndex::Slice on dim 2 of a 2-d tensor).
+        let t = Tensor::from_vec((0..6).map(|i| i as f64).collect::<Vec<_>>(), &[2, 3]).unwrap();
+        let spec = IndexSpec {
+            basic: vec![BasicIndex::Slice { dim: 2, start: 0, stop: 1, step: 1 }],
+            ..Default::default()
+        };
+        assert!(spec.get(&t).is_err());
     }
 }

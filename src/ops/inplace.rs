@@ -95,7 +95,9 @@ impl Tensor {
         self.apply_inplace("copy_", &[src], |_| {
             let s = src.expand_to(&shape)?;
             let s = if s.dtype() == dtype { s } else { s.to_dtype(dtype)? };
-            Ok(s)
+            // self takes the result's history: src itself would make self share src's node
+            // (and its hooks), and a leaf src has none to take.
+            Ok(if s.same_tensor(src) { s.identity_step("torch::autograd::CopyBackwards") } else { s })
         })
     }
 
@@ -156,7 +158,28 @@ impl Tensor {
             region,
             base_shape: base.dims(),
         });
+        self.mark_view_current();
         Ok(())
+    }
+
+    /// A view's history, rebuilt as "this region of the base" after the base was written in
+    /// place (torch's view regeneration). Only when the base has history to read from.
+    pub(crate) fn regenerate_view_history(&self) {
+        let Some(base) = self.base() else { return };
+        self.mark_view_current();
+        if !base.requires_grad() {
+            return;
+        }
+        let region = Layout {
+            shape: self.dims(),
+            strides: self.strides().into(),
+            offset: self.layout().offset - base.layout().offset,
+        };
+        let _rec = crate::autograd::GradModeGuard::new(true);
+        record("AsStridedBackward0", self, &[base], |_| AsStridedBackward {
+            region,
+            base_shape: base.dims(),
+        });
     }
 }
 

@@ -106,6 +106,17 @@ impl Tensor {
                 other.shape()[0]
             )
         }
+        if self.dtype() != other.dtype() {
+            // torch promotes nothing here (its mm kernels take one dtype)
+            bail!(
+                DType,
+                "matmul: expected both operands to have the same dtype, but got {} and {} (shapes {} and {})",
+                self.dtype(),
+                other.dtype(),
+                fmt_shape(self.shape()),
+                fmt_shape(other.shape())
+            )
+        }
         let out = {
             let _g = GradModeGuard::new(false);
             let (a2, b2) = as_matrices(&self.detach(), &other.detach())?;

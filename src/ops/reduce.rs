@@ -5,7 +5,7 @@ use super::record;
 use crate::autograd::{Backward, GradModeGuard, Node, SavedTensor};
 use crate::backend::{BackendStorage, ReduceOp};
 use crate::dtype::DType;
-use crate::error::{bail, Result};
+use crate::error::{bail, fmt_shape, Result};
 use crate::shape::{normalize_dims, Dims};
 use crate::tensor::{Scalar, Tensor};
 use std::sync::Weak;
@@ -247,9 +247,17 @@ impl Tensor {
     ) -> Result<Tensor> {
         let p = plan(op, self, dims, keepdim)?;
         if p.count == 0 {
+            // torch: a RuntimeError for the whole-tensor form, an IndexError for an empty dim
+            if dims.is_empty() {
+                bail!(
+                    Shape,
+                    "{op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
+                )
+            }
             bail!(
                 Index,
-                "{op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
+                "{op}(): Expected reduction dim to have non-zero size (input of shape {}).",
+                fmt_shape(self.shape())
             )
         }
         let out = reduce_raw(self, &p, if max { ReduceOp::Max } else { ReduceOp::Min })?;
@@ -303,7 +311,12 @@ impl Tensor {
             let all: Vec<i64> = p.dims.iter().map(|&d| d as i64).collect();
             // Shift by the max so exp cannot overflow; an infinite max is replaced by 0 so that
             // inf - inf does not turn into NaN.
-            let m = x.amax(&all, true)?;
+            // Over nothing, the sum of exp is 0 and the result -inf, as in torch.
+            let m = if p.count == 0 {
+                Tensor::full(&p.keep_shape, 0.0, x.dtype(), x.device())?
+            } else {
+                x.amax(&all, true)?
+            };
             let finite = m.abs()?.lt(&Tensor::wrapped_scalar(Scalar::Float(f64::INFINITY)))?;
             let m = Tensor::where_(&finite, &m, &m.zeros_like()?)?;
             let s = x.sub(&m)?.exp()?.sum(&all, true)?.log()?.add(&m)?;
@@ -375,8 +388,13 @@ impl Backward for MomentBackward {
         let gk = g.reshape_to(&self.keep_shape)?;
         let d = Tensor::wrapped_scalar(Scalar::Float(self.denom));
         let gx = match &self.out {
-            // d std = (x - mean) / (denom * std)
-            Some(out) => gk.mul(&dev)?.div(&out.unpack()?.reshape_to(&self.keep_shape)?.mul(&d)?)?,
+            // d std = (x - mean) / (denom * std), and 0 where std == 0 (constant input): torch's
+            // limit, where the formula would poison every gradient with NaN
+            Some(out) => {
+                let s = out.unpack()?.reshape_to(&self.keep_shape)?;
+                let q = gk.div(&s.mul(&d)?)?;
+                Tensor::where_(&s.eq_scalar(0.0)?, &q.zeros_like()?, &q)?.mul(&dev)?
+            }
             // d var = 2 (x - mean) / denom
             None => gk.mul(&dev)?.mul_scalar(2.0)?.div(&d)?,
         };

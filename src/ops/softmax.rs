@@ -44,10 +44,12 @@ impl Tensor {
         let out = {
             let _g = GradModeGuard::new(false);
             if x.ndim() == 0 {
+                // x - x: 0 (log) or exp(0) = 1, and NaN for a NaN or infinite x, as in torch
+                let z = x.sub(&x)?;
                 if log {
-                    x.zeros_like()?
+                    z
                 } else {
-                    x.ones_like()?
+                    z.exp()?
                 }
             } else {
                 // Subtracting the max keeps exp in range.

@@ -58,10 +58,7 @@ impl Backward for UnaryBackward {
                 let y = v();
                 g.mul(&y.mul(&one().sub(&y)?)?)?
             }
-            UnaryOp::Relu => {
-                let mask = v().gt_scalar(0.0)?;
-                Tensor::where_(&mask, g, &g.zeros_like()?)?
-            }
+            UnaryOp::Relu => threshold_backward(g, &v())?,
             UnaryOp::Abs => g.mul(&v().sign()?)?,
             UnaryOp::Sign => g.zeros_like()?,
             UnaryOp::Clamp { min, max } => {
@@ -78,6 +75,33 @@ impl Backward for UnaryBackward {
             }
         };
         Ok(vec![Some(gx)])
+    }
+}
+
+/// relu's gradient, `where(y > 0, g, 0)`, recorded as one op of `g` and the saved output `y`.
+/// Its derivative in `y` is zero, but recording it keeps `y`'s history: a relu gradient taken with
+/// create_graph then requires grad, as torch's ThresholdBackwardBackward0 does, and
+/// differentiating it again gives zeros instead of an error.
+fn threshold_backward(g: &Tensor, y: &Tensor) -> Result<Tensor> {
+    // `!(y <= 0)`, not `y > 0`: a NaN passes its gradient, as torch's threshold_backward does
+    let mask = y.detach().le_scalar(0.0)?.logical_not()?;
+    let out = {
+        let _off = crate::autograd::GradModeGuard::new(false);
+        Tensor::where_(&mask, &g.detach(), &g.zeros_like()?)?
+    };
+    record("ThresholdBackwardBackward0", &out, &[g, y], |_| ThresholdGrad { mask });
+    Ok(out)
+}
+
+struct ThresholdGrad {
+    mask: Tensor,
+}
+
+impl Backward for ThresholdGrad {
+    fn backward(&self, gg: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let dg = if needs[0] { Some(Tensor::where_(&self.mask, gg, &gg.zeros_like()?)?) } else { None };
+        let dy = if needs[1] { Some(gg.zeros_like()?) } else { None };
+        Ok(vec![dg, dy])
     }
 }
 

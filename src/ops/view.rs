@@ -19,6 +19,7 @@ pub enum Narrow {
 
 impl Narrow {
     pub fn apply(self, t: &Tensor) -> Result<Tensor> {
+        self.check(t.shape())?;
         let (layout, name) = match self {
             Narrow::Select { dim, index } => (t.layout().select(dim, index), "SelectBackward0"),
             Narrow::Slice { dim, start, len, step } => {
@@ -32,6 +33,7 @@ impl Narrow {
 
     /// Zeros of `shape` with `g` written into this view: the adjoint of `apply`.
     pub(crate) fn embed(self, g: &Tensor, shape: &[usize]) -> Result<Tensor> {
+        self.check(shape)?;
         let out = Tensor::full(shape, 0.0, g.dtype(), g.device())?;
         let l = match self {
             Narrow::Select { dim, index } => out.layout().select(dim, index),
@@ -41,6 +43,49 @@ impl Narrow {
         out.storage().data().copy_into(&l, g.storage().data(), &gl)?;
         record("NarrowBackwardBackward0", &out, &[g], |_| EmbedBackward { narrow: self });
         Ok(out)
+    }
+}
+
+impl Narrow {
+    /// Refuses a sub-view that would leave a tensor of `shape`: the layout arithmetic does not
+    /// check, and a view past its storage would be read out of bounds later (the public
+    /// constructors check too; this guards direct users of `Narrow`).
+    fn check(self, shape: &[usize]) -> Result<()> {
+        let (dim, last) = match self {
+            Narrow::Select { dim, index } => (dim, Some(index)),
+            Narrow::Slice { dim, start, len, step } => {
+                if step == 0 {
+                    bail!(Value, "slice step cannot be zero")
+                }
+                // The last element taken, or None for an empty slice (any start up to size).
+                let last = match len {
+                    0 => None,
+                    n => (n - 1).checked_mul(step).and_then(|x| x.checked_add(start)).or(Some(usize::MAX)),
+                };
+                if len == 0 && shape.get(dim).is_some_and(|&size| start > size) {
+                    bail!(
+                        Index,
+                        "slice start {start} is out of bounds for dimension {dim} with size {}",
+                        shape[dim]
+                    )
+                }
+                (dim, last)
+            }
+        };
+        let Some(&size) = shape.get(dim) else {
+            bail!(
+                Index,
+                "Dimension out of range (expected to be in range of [{}, {}], but got {dim})",
+                -(shape.len().max(1) as i64),
+                shape.len().max(1) as i64 - 1
+            )
+        };
+        if let Some(i) = last {
+            if i >= size {
+                bail!(Index, "index {i} is out of bounds for dimension {dim} with size {size}")
+            }
+        }
+        Ok(())
     }
 }
 
@@ -161,6 +206,10 @@ impl Tensor {
         if target == self.shape() {
             return Ok(self.clone());
         }
+        // Callers pass shapes of the same size; a mismatch would make a view past the data.
+        if crate::shape::numel(target) != self.numel() {
+            bail!(Shape, "shape '{}' is invalid for input of size {}", fmt_shape(target), self.numel())
+        }
         match self.layout().reshape_view(target) {
             Some(l) => Ok(self.reshape_record(l, "ViewBackward0")),
             None => {
@@ -184,7 +233,7 @@ impl Tensor {
         let s = normalize_dim("flatten", start, self.ndim())?;
         let e = normalize_dim("flatten", end, self.ndim())?;
         if s > e {
-            bail!(Value, "flatten() has invalid args: start_dim cannot come after end_dim")
+            bail!(Shape, "flatten() has invalid args: start_dim cannot come after end_dim")
         }
         let mut shape: Vec<i64> = self.shape()[..s].iter().map(|&d| d as i64).collect();
         shape.push(self.shape()[s..=e].iter().product::<usize>() as i64);
@@ -305,8 +354,13 @@ impl Tensor {
 
     /// A view of the whole tensor that keeps its history (an identity step in the graph).
     pub fn alias_view(&self) -> Tensor {
+        self.identity_step("AliasBackward0")
+    }
+
+    /// A same-layout view whose node, named `name`, passes the gradient through unchanged.
+    pub(crate) fn identity_step(&self, name: &'static str) -> Tensor {
         let out = self.view_of(self.layout().clone());
-        record("AliasBackward0", &out, &[self], |_| ViewBackward::Identity);
+        record(name, &out, &[self], |_| ViewBackward::Identity);
         out
     }
 
@@ -335,10 +389,22 @@ impl Tensor {
         if step == 0 {
             bail!(Value, "slice step cannot be zero")
         }
-        let size = self.shape()[dim];
+        // A dim past the last (or any dim of a 0-d tensor) is an error, not a panic.
+        let Some(&size) = self.shape().get(dim) else {
+            let n = self.ndim().max(1) as i64;
+            bail!(
+                Index,
+                "Dimension out of range (expected to be in range of [{}, {}], but got {dim})",
+                -n,
+                n - 1
+            )
+        };
         let start = start.min(size);
         let stop = stop.clamp(start, size);
         let len = (stop - start).div_ceil(step);
+        // With at most one element the step is never applied; a huge one would only overflow
+        // the stride (stride * step) it is folded into.
+        let step = if len <= 1 { 1 } else { step };
         Narrow::Slice { dim, start, len, step }.apply(self)
     }
 
@@ -349,9 +415,70 @@ impl Tensor {
         let d = normalize_dim("narrow", dim, self.ndim())?;
         let size = self.shape()[d] as i64;
         let s = if start < 0 { start + size } else { start };
-        if s < 0 || length < 0 || s + length > size {
+        // checked_add: start and length near i64::MAX must be an error, not an overflow.
+        if s < 0 || length < 0 || s.checked_add(length).is_none_or(|end| end > size) {
             bail!(Index, "narrow: start ({start}) + length ({length}) exceeds dimension size ({size}).")
         }
         Narrow::Slice { dim: d, start: s as usize, len: length as usize, step: 1 }.apply(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t23() -> Tensor {
+        Tensor::from_vec((0..6).map(|i| i as f64).collect::<Vec<_>>(), &[2, 3]).unwrap()
+    }
+
+    #[test]
+    fn slice_of_a_missing_dim_is_an_error() {
+        // Found by fuzz/shape_ops: `self.shape()[dim]` panicked (index out of bounds).
+        let t = t23();
+        assert!(matches!(t.slice(2, 0, 1, 1), Err(crate::Error::Index(_))));
+        let s = Tensor::scalar(crate::Scalar::Float(1.0), DType::F64);
+        assert!(matches!(s.slice(0, 0, 1, 1), Err(crate::Error::Index(_))));
+        assert!(matches!(t.slice(0, 0, 1, 0), Err(crate::Error::Value(_))));
+    }
+
+    #[test]
+    fn slice_with_a_huge_step_takes_one_element() {
+        // stride (3) * step (usize::MAX) overflowed; with one element taken the step is moot.
+        let t = t23();
+        let s = t.slice(0, 1, usize::MAX, usize::MAX).unwrap();
+        assert_eq!(s.shape(), &[1, 3]);
+        assert_eq!(s.to_vec::<f64>().unwrap(), vec![3.0, 4.0, 5.0]);
+        assert_eq!(t.slice(1, 0, 3, usize::MAX - 1).unwrap().to_vec::<f64>().unwrap(), vec![0.0, 3.0]);
+    }
+
+    #[test]
+    fn narrow_with_overflowing_bounds_is_an_error() {
+        // start + length overflowed i64 before the bounds check.
+        let t = t23();
+        assert!(t.narrow(1, i64::MAX, i64::MAX).is_err());
+        assert!(t.narrow(1, 1, i64::MAX).is_err());
+        assert_eq!(t.narrow(1, -1, 1).unwrap().to_vec::<f64>().unwrap(), vec![2.0, 5.0]);
+    }
+
+    #[test]
+    fn narrow_views_out_of_range_are_refused() {
+        // `Narrow` is public and fed to the layout arithmetic unchecked: a view past its
+        // storage would be read out of bounds by a later kernel.
+        let t = t23();
+        assert!(Narrow::Select { dim: 0, index: 2 }.apply(&t).is_err());
+        assert!(Narrow::Select { dim: 2, index: 0 }.apply(&t).is_err());
+        assert!(Narrow::Slice { dim: 1, start: 1, len: 2, step: 2 }.apply(&t).is_err());
+        assert!(Narrow::Slice { dim: 1, start: 0, len: 2, step: usize::MAX }.apply(&t).is_err());
+        assert!(Narrow::Slice { dim: 1, start: 0, len: 2, step: 0 }.apply(&t).is_err());
+        let ok = Narrow::Slice { dim: 1, start: 0, len: 2, step: 2 }.apply(&t).unwrap();
+        assert_eq!(ok.to_vec::<f64>().unwrap(), vec![0.0, 2.0, 3.0, 5.0]);
+        assert_eq!(Narrow::Slice { dim: 1, start: 3, len: 0, step: 1 }.apply(&t).unwrap().numel(), 0);
+    }
+
+    #[test]
+    fn expand_to_an_overflowing_shape_is_an_error() {
+        let one = Tensor::from_vec(vec![1.0f64], &[1, 1]).unwrap();
+        assert!(one.expand(&[1 << 40, 1 << 40]).is_err());
+        assert_eq!(one.expand(&[1 << 40, 3]).unwrap().shape(), &[1 << 40, 3]);
     }
 }

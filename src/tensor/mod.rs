@@ -48,6 +48,11 @@ pub struct TensorImpl {
     /// Bumped by every in-place write. Views and `detach()` share it with their source (so
     /// autograd sees writes through them); `.data` gets its own, as in torch.
     pub(crate) version: Arc<VersionCounter>,
+    /// For a view made while recording: the shared version when its history was last set. An
+    /// in-place write to the base (or to another view of it) changes the version, and the view's
+    /// history is then rebuilt from the base's on next use, as torch regenerates a view's
+    /// grad_fn; a stale history would give silently wrong gradients. `NOT_TRACKED` otherwise.
+    pub(crate) view_version: AtomicU64,
     /// The Python object of this tensor while one is alive, so that every conversion to Python
     /// gives the same object (`x.grad is x.grad`). Non-owning: a strong reference would keep the
     /// object alive as long as the tensor, and the object already owns the tensor. Only the
@@ -63,6 +68,9 @@ pub struct VersionCounter {
     n: AtomicU64,
     last_write: Mutex<Option<(std::borrow::Cow<'static, str>, Option<crate::autograd::callsite::CallSite>)>>,
 }
+
+/// `view_version` of a tensor that is not a view made while recording.
+const NOT_TRACKED: u64 = u64::MAX;
 
 #[derive(Clone)]
 pub struct Tensor(pub(crate) Arc<TensorImpl>);
@@ -83,6 +91,7 @@ impl Tensor {
             base: None,
             wrapped_number: false,
             version: Arc::new(VersionCounter::default()),
+            view_version: AtomicU64::new(NOT_TRACKED),
             #[cfg(feature = "python")]
             py_object: Default::default(),
         }))
@@ -105,7 +114,29 @@ impl Tensor {
         let imp = Arc::get_mut(&mut t.0).expect("fresh tensor");
         imp.base = Some(self.0.base.clone().unwrap_or_else(|| self.clone()));
         imp.version = self.0.version.clone();
+        if autograd::is_grad_enabled() {
+            *imp.view_version.get_mut() = self.version();
+        }
         t
+    }
+
+    /// Rebuilds a view's history from its base's if an in-place write changed the base since the
+    /// view's history was set (see `view_version`).
+    #[inline]
+    fn refresh_view(&self) {
+        if self.0.base.is_some() {
+            let seen = self.0.view_version.load(Ordering::Acquire);
+            if seen != NOT_TRACKED && seen != self.version() {
+                self.regenerate_view_history();
+            }
+        }
+    }
+
+    /// Notes that a view's history now matches the base's current version.
+    pub(crate) fn mark_view_current(&self) {
+        if self.0.base.is_some() && self.0.view_version.load(Ordering::Acquire) != NOT_TRACKED {
+            self.0.view_version.store(self.version(), Ordering::Release);
+        }
     }
 
     pub fn shape(&self) -> &[usize] {
@@ -180,15 +211,18 @@ impl Tensor {
     // ---- autograd attributes -------------------------------------------------------------
 
     pub fn requires_grad(&self) -> bool {
+        self.refresh_view();
         let m = self.0.meta.lock();
         m.requires_grad || m.grad_fn.is_some()
     }
 
     pub fn grad_fn(&self) -> Option<Arc<Node>> {
+        self.refresh_view();
         self.0.meta.lock().grad_fn.clone()
     }
 
     pub fn is_leaf(&self) -> bool {
+        self.refresh_view();
         self.0.meta.lock().grad_fn.is_none()
     }
 
@@ -355,6 +389,7 @@ impl Tensor {
             base: v.0.base.clone(),
             wrapped_number: false,
             version: self.0.version.clone(),
+            view_version: AtomicU64::new(NOT_TRACKED),
             #[cfg(feature = "python")]
             py_object: Default::default(),
         })))
@@ -391,6 +426,7 @@ impl Tensor {
 
     /// The edge a consumer of this tensor records: its grad_fn, or its leaf accumulator.
     pub(crate) fn grad_edge(&self) -> Option<Edge> {
+        self.refresh_view();
         let mut m = self.0.meta.lock();
         let node = if let Some(f) = &m.grad_fn {
             f.clone()

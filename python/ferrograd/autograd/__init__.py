@@ -64,6 +64,8 @@ def grad(
         raise NotImplementedError("grad(is_grads_batched=True) is not supported yet")
     single = not isinstance(inputs, (list, tuple))
     ins = (inputs,) if single else tuple(inputs)
+    if not ins:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if allow_unused is None:
         allow_unused = materialize_grads
     got = _core._grad(outputs, ins, grad_outputs, retain_graph, create_graph, allow_unused)

@@ -494,7 +494,7 @@ def _make_grad_output(output, non_contiguous):
     if non_contiguous and output.numel() > 1:
         base = _core.rand(*shape[:-1], 2 * shape[-1], dtype=dtype) * 2 - 1
         return base[..., ::2].requires_grad_(True)
-    return (_core.rand(*shape, dtype=dtype) * 2 - 1).requires_grad_(True)
+    return (_core.rand(shape, dtype=dtype) * 2 - 1).requires_grad_(True)
 
 
 def gradgradcheck(

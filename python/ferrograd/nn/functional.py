@@ -78,6 +78,30 @@ def _check_tensor(x, name: str, fn: str) -> None:
         raise TypeError(f"{fn}(): argument '{name}' must be Tensor, not {type(x).__name__}")
 
 
+def _check_optional_tensor(x, name: str, fn: str) -> None:
+    if x is not None:
+        _check_tensor(x, name, fn)
+
+
+def _check_number(x, name: str, fn: str) -> None:
+    # torch's argument parser takes a Python number here (not a tensor, string or None)
+    if not isinstance(x, (int, float)):
+        raise TypeError(f"{fn}(): argument '{name}' must be Number, not {type(x).__name__}")
+
+
+def _check_bool(x, name: str, fn: str) -> None:
+    if not isinstance(x, bool):
+        raise TypeError(f"{fn}(): argument '{name}' must be bool, not {type(x).__name__}")
+
+
+def _check_int_tuple(x, name: str, fn: str) -> None:
+    items = (x,) if isinstance(x, int) else x
+    if not isinstance(items, (tuple, list)) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in items
+    ):
+        raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not {type(x).__name__}")
+
+
 def _full(shape, value, like: Tensor) -> Tensor:
     return _core.full(tuple(shape), value, dtype=like.dtype, device=like.device)
 
@@ -87,6 +111,7 @@ def _full(shape, value, like: Tensor) -> Tensor:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``."""
+    _check_optional_tensor(bias, "bias", "linear")
     _check_tensor(input, "input", "linear")
     _check_tensor(weight, "weight", "linear")
     if weight.dim() == 1:
@@ -114,12 +139,23 @@ def _mat_str(x: Tensor) -> str:
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(input, 0)``."""
+    _check_tensor(input, "input", "relu")
     return input.relu_() if inplace else input.relu()
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``input`` where positive, else ``negative_slope * input``."""
-    out = _core.where(input > 0, input, input * negative_slope)
+    _check_tensor(input, "input", "leaky_relu")
+    _check_number(negative_slope, "negative_slope", "leaky_relu")
+    if input.requires_grad and _core.is_grad_enabled():
+        # x * w(x), w = 1 above 0 and the slope elsewhere, with w built from sign(x) (whose
+        # derivative is 0): the gradient w * g then depends on x, so a gradient taken with
+        # create_graph requires grad and differentiates to zeros, as torch's does (gradient
+        # penalties through leaky_relu need that). The slope applies at exactly 0, as in torch.
+        w = input.sign().relu() * (1.0 - negative_slope) + negative_slope
+        out = input * w
+    else:
+        out = _core.where(input > 0, input, input * negative_slope)
     if inplace:
         input.copy_(out)
         return input
@@ -128,7 +164,12 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``input`` where positive, else ``alpha * (exp(input) - 1)``."""
-    out = _core.where(input > 0, input, (input.clamp(max=0).exp() - 1) * alpha)
+    _check_tensor(input, "input", "elu")
+    _check_number(alpha, "alpha", "elu")
+    # where(), not clamp(max=0), inside: the gradient at exactly 0 is alpha, as in torch
+    # (clamp passes no gradient at its bound)
+    pos = input > 0
+    out = _core.where(pos, input, (_core.where(pos, 0.0, input).exp() - 1) * alpha)
     if inplace:
         input.copy_(out)
         return input
@@ -137,6 +178,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``input * sigmoid(input)``."""
+    _check_tensor(input, "input", "silu")
     out = input * input.sigmoid()
     if inplace:
         input.copy_(out)
@@ -146,6 +188,9 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * input)) / beta``, linear above ``threshold``."""
+    _check_tensor(input, "input", "softplus")
+    _check_number(beta, "beta", "softplus")
+    _check_number(threshold, "threshold", "softplus")
     z = input * beta
     soft = (z.clamp(max=threshold).exp() + 1).log() / beta
     return _core.where(z > threshold, input, soft)
@@ -153,11 +198,13 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 def sigmoid(input: Tensor) -> Tensor:
     """``1 / (1 + exp(-input))``."""
+    _check_tensor(input, "input", "sigmoid")
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent."""
+    _check_tensor(input, "input", "tanh")
     return input.tanh()
 
 
@@ -169,8 +216,10 @@ class _Erf(Function):
     def forward(ctx, x):
         ctx.save_for_backward(x)
         host = x.detach().cpu().numpy()
-        values = _np_erf(host).astype(host.dtype) if host.size else host.copy()
-        return _core.from_numpy(np.ascontiguousarray(values)).to(x.device)
+        # (frompyfunc returns a bare Python float for a 0-d array)
+        values = np.asarray(_np_erf(host)).astype(host.dtype) if host.size else host.copy()
+        # (astype and copy are contiguous; ascontiguousarray would make a 0-d array 1-d)
+        return _core.from_numpy(values).to(x.device)
 
     @staticmethod
     def backward(ctx, grad):
@@ -188,6 +237,9 @@ def erf(input: Tensor) -> Tensor:
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """``x * Phi(x)``: exact (``'none'``, via :func:`erf`) or the ``'tanh'`` approximation."""
+    _check_tensor(input, "input", "gelu")
+    if not isinstance(approximate, str):
+        raise TypeError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
         return input * 0.5 * (inner.tanh() + 1)
@@ -206,6 +258,7 @@ def _get_softmax_dim(name: str, ndim: int) -> int:
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``exp(x) / exp(x).sum(dim)``, computed stably."""
+    _check_tensor(input, "input", "softmax")
     if dim is None:
         dim = _get_softmax_dim("softmax", input.dim())
     return input.softmax(dim, dtype=dtype)
@@ -213,6 +266,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``log(softmax(x))``, computed stably."""
+    _check_tensor(input, "input", "log_softmax")
     if dim is None:
         dim = _get_softmax_dim("log_softmax", input.dim())
     return input.log_softmax(dim, dtype=dtype)
@@ -221,6 +275,8 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes each element with probability ``p`` (from ``ferrograd.rand``) and scales the rest by
     ``1 / (1 - p)``; the identity when not ``training``."""
+    _check_tensor(input, "input", "dropout")
+    _check_bool(training, "train", "dropout")
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
@@ -297,6 +353,10 @@ def layer_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """Normalises over the trailing ``normalized_shape`` dims (biased variance), then scales and shifts."""
+    _check_tensor(input, "input", "layer_norm")
+    _check_int_tuple(normalized_shape, "normalized_shape", "layer_norm")
+    _check_optional_tensor(weight, "weight", "layer_norm")
+    _check_optional_tensor(bias, "bias", "layer_norm")
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(normalized_shape)
@@ -330,9 +390,27 @@ def batch_norm(
 ) -> Tensor:
     """Normalises each channel (dim 1) with batch statistics (``training``, updating the running ones
     in place with ``momentum`` and the unbiased variance) or with the running statistics."""
+    _check_tensor(input, "input", "batch_norm")
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
+        _check_optional_tensor(t, name, "batch_norm")
+    _check_bool(training, "training", "batch_norm")
     if input.dim() < 2:
         raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
     c = input.shape[1]
+    # checked before training mode updates the running statistics in place
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
     dims = (0,) + tuple(range(2, input.dim()))
     shape = (1, c) + (1,) * (input.dim() - 2)
     if training:
@@ -368,6 +446,7 @@ def batch_norm(
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
     """Pads (or, with negative amounts, crops) the last ``len(pad) // 2`` dims:
     ``pad = (last_left, last_right, second_last_left, ...)``; only ``mode='constant'``."""
+    _check_tensor(input, "input", "pad")
     if mode != "constant":
         raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
     pad = tuple(int(p) for p in pad)
@@ -504,6 +583,7 @@ def unfold(
     stride: _IntOrPair = 1,
 ) -> Tensor:
     """im2col: (N, C, H, W) -> (N, C * KH * KW, L), each column one (dilated) window, as ``torch.nn.functional.unfold``."""
+    _check_tensor(input, "input", "unfold")
     if input.dim() not in (3, 4):
         raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
     unbatched = input.dim() == 3
@@ -525,6 +605,7 @@ def unfold(
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
     """``input / max(||input||_p along dim, eps)``."""
+    _check_tensor(input, "input", "normalize")
     if out is not None:
         raise TypeError("normalize(): out= is not supported")
     if p == math.inf:
@@ -565,6 +646,7 @@ def max_pool2d(
 ):
     """Maximum over each (dilated) window; the gradient goes to the first maximum, as in torch.
     ``return_indices`` also gives the flat ``h * W + w`` index of each maximum."""
+    _check_tensor(input, "input", "max_pool2d")
     k, s, p, d = _pool_args(input, kernel_size, stride, padding, dilation, "max_pool2d")
     unbatched = input.dim() == 3
     x = input.unsqueeze(0) if unbatched else input
@@ -605,6 +687,7 @@ def avg_pool2d(
     divisor_override: int | None = None,
 ) -> Tensor:
     """Mean over each window (zero padding counted unless ``count_include_pad=False``)."""
+    _check_tensor(input, "input", "avg_pool2d")
     k, s, p, _ = _pool_args(input, kernel_size, stride, padding, 1, "avg_pool2d")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
@@ -641,15 +724,27 @@ def avg_pool2d(
 
 def adaptive_avg_pool2d(input: Tensor, output_size: _IntOrPair) -> Tensor:
     """Mean over the adaptive windows ``[floor(i*H/OH), ceil((i+1)*H/OH))``."""
+    _check_tensor(input, "input", "adaptive_avg_pool2d")
     if input.dim() not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d: Expected 3D or 4D tensor, but got {list(input.shape)}")
     h, w = input.shape[-2], input.shape[-1]
     if isinstance(output_size, int):
         output_size = (output_size, output_size)
+    if len(output_size) != 2:
+        raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
     oh, ow = (
         (h if output_size[0] is None else output_size[0]),
         (w if output_size[1] is None else output_size[1]),
     )
+    _check_int_tuple((oh, ow), "output_size", "adaptive_avg_pool2d")
+    if oh < 0 or ow < 0:
+        raise RuntimeError(
+            f"adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {{{oh}, {ow}}}"
+        )
+    # The loop below builds one window per output element: refuse sizes no memory can hold
+    # (torch fails the same way when it sizes the output) instead of looping for hours.
+    if input.numel() // max(1, h * w) * oh * ow >= 2**40:
+        raise RuntimeError("adaptive_avg_pool2d: numel: integer multiplication overflow")
     rows = []
     for i in range(oh):
         hs, he = (i * h) // oh, -((-(i + 1) * h) // oh)
@@ -705,6 +800,8 @@ def _warn_size(input: Tensor, target: Tensor) -> None:
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean squared error."""
+    _check_tensor(input, "input", "mse_loss")
+    _check_tensor(target, "target", "mse_loss")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_size(input, target)
@@ -717,6 +814,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean absolute error."""
+    _check_tensor(input, "input", "l1_loss")
+    _check_tensor(target, "target", "l1_loss")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_size(input, target)
@@ -730,6 +829,8 @@ def smooth_l1_loss(
     input, target, size_average=None, reduce=None, reduction="mean", beta: float = 1.0
 ) -> Tensor:
     """Huber-like: ``0.5 d^2 / beta`` below ``beta``, ``|d| - 0.5 beta`` above."""
+    _check_tensor(input, "input", "smooth_l1_loss")
+    _check_tensor(target, "target", "smooth_l1_loss")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if beta < 0:
@@ -743,6 +844,10 @@ def smooth_l1_loss(
 
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
     """``0.5 d^2`` below ``delta``, ``delta (|d| - 0.5 delta)`` above."""
+    _check_tensor(input, "input", "huber_loss")
+    _check_tensor(target, "target", "huber_loss")
+    if not delta > 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _check_reduction(reduction)
     d = (input - target).abs()
     loss = _core.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
@@ -876,6 +981,8 @@ def binary_cross_entropy(
     input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None, reduction: str = "mean"
 ) -> Tensor:
     """``-(t log x + (1 - t) log(1 - x))`` with the logs clamped at -100, as torch does."""
+    _check_tensor(input, "input", "binary_cross_entropy")
+    _check_tensor(target, "target", "binary_cross_entropy")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
@@ -901,6 +1008,8 @@ def binary_cross_entropy_with_logits(
     pos_weight=None,
 ) -> Tensor:
     """``binary_cross_entropy(sigmoid(input), target)`` computed stably; ``pos_weight`` weights positives."""
+    _check_tensor(input, "input", "binary_cross_entropy_with_logits")
+    _check_tensor(target, "target", "binary_cross_entropy_with_logits")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
@@ -918,6 +1027,7 @@ def binary_cross_entropy_with_logits(
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding along a new last dim (``num_classes`` defaults to ``max + 1``)."""
+    _check_tensor(tensor, "input", "one_hot")
     if tensor.dtype != _core.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._core import Tensor
 from ..grad_mode import no_grad
 from .optimizer import Optimizer
 
@@ -38,6 +39,8 @@ class SGD(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:

@@ -100,14 +100,14 @@ class Tanh(Module):
     """Hyperbolic tangent."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return input.tanh()
+        return F.tanh(input)  # F checks that input is a Tensor
 
 
 class Sigmoid(Module):
     """Logistic sigmoid."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return input.sigmoid()
+        return F.sigmoid(input)  # F checks that input is a Tensor
 
 
 class Softmax(Module):

@@ -1,0 +1,161 @@
+"""Programs found by the differential fuzzer (fuzz_programs.py), replayed by test_fuzz_programs.py.
+
+Each entry is ``(name, program)``; paste a failing program printed by Hypothesis as a new entry,
+with a comment naming the bug. Entries for open bugs fail until the bug is fixed (the generator
+avoids them meanwhile through ``fuzz_programs.KNOWN_BUGS``).
+"""
+
+REGRESSIONS = [
+    # F.gelu on a 0-d tensor: AttributeError in erf (np.frompyfunc returns a Python float).
+    ("gelu_0d", {"order2": False, "ops": [("leaf", (), "float32", 0, False, "uniform"), ("gelu", 0)]}),
+    # matmul of float32 and float64 computes; torch raises RuntimeError (no type promotion).
+    (
+        "matmul_mixed_dtypes",
+        {
+            "order2": True,
+            "ops": [
+                ("leaf", (1,), "float32", 0, False, "uniform"),
+                ("leaf", (1,), "float64", 0, False, "uniform"),
+                ("matmul", 0, 1),
+            ],
+        },
+    ),
+    # relu / leaky_relu: the grad made with create_graph=True does not require grad (torch's does,
+    # and differentiates to zeros).
+    (
+        "relu_create_graph_grad",
+        {"order2": True, "ops": [("leaf", (), "float32", 0, True, "uniform"), ("relu", 0)]},
+    ),
+    (
+        "leaky_relu_create_graph_grad",
+        {"order2": True, "ops": [("leaf", (), "float32", 0, True, "uniform"), ("leaky_relu", 0)]},
+    ),
+    # logsumexp over an empty dim raises IndexError; torch returns -inf.
+    (
+        "logsumexp_empty_dim",
+        {
+            "order2": False,
+            "ops": [("leaf", (0,), "float32", 0, False, "uniform"), ("logsumexp", 0, (0,), True)],
+        },
+    ),
+    # max() of an empty tensor raises IndexError; torch raises RuntimeError.
+    ("max_empty", {"order2": False, "ops": [("leaf", (0,), "float32", 0, False, "uniform"), ("max", 0)]}),
+    # 0-d float32 .add(scalar, alpha=0.5) returns float64.
+    (
+        "add_alpha_scalar_0d_dtype",
+        {"order2": False, "ops": [("leaf", (), "float32", 0, False, "uniform"), ("add_alpha", 0, 2.0)]},
+    ),
+    # x.expand() with no size arguments works; torch raises TypeError (same for view, permute).
+    (
+        "expand_no_args",
+        {"order2": False, "ops": [("leaf", (), "float32", 0, False, "uniform"), ("expand", 0, ())]},
+    ),
+    # where(cond, scalar, scalar) is float64; torch gives float32 (the default dtype).
+    (
+        "where_two_scalars_dtype",
+        {
+            "order2": False,
+            "ops": [("leaf", (1,), "float32", 0, False, "uniform"), ("eq", 0, 2.0), ("where", 1, 2.0, 2.0)],
+        },
+    ),
+    # x[mask] with a 0-d bool mask returns x; torch returns shape (0, *x.shape) (or (1, ...)).
+    (
+        "index_0d_bool_mask",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (1,), "float32", 0, False, "uniform"),
+                ("sum", 0, None, True),
+                ("eq", 1, 2.0),
+                ("index_value", 0, 2, 0),
+            ],
+        },
+    ),
+    # The output of reciprocal modified in place: torch raises at backward (it saved the output).
+    (
+        "reciprocal_output_modified_in_place",
+        {
+            "order2": False,
+            "ops": [("leaf", (), "float32", 0, True, "uniform"), ("reciprocal", 0), ("neg_", 1)],
+        },
+    ),
+    # a.copy_(b) with b a leaf requiring grad: a should require grad (CopyBackwards); the gradient is lost.
+    (
+        "copy_into_tensor_not_requiring_grad",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (1,), "float32", 0, False, "uniform"),
+                ("leaf", (1,), "float32", 0, True, "uniform"),
+                ("copy_", 0, 1),
+            ],
+        },
+    ),
+    # c / x then x modified in place: ferrograd raises at backward, torch does not (it saved 1/x).
+    (
+        "rdiv_input_modified_in_place",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (), "float32", 0, True, "uniform"),
+                ("neg", 0),
+                ("rdiv", 1, 2.0),
+                ("detach", 1),
+                ("neg_", 3),
+            ],
+        },
+    ),
+    # std where it is 0: the gradient is NaN; torch defines it as 0.
+    (
+        "std_zero_gradient",
+        {"order2": False, "ops": [("leaf", (), "float32", 0, True, "uniform"), ("std0", 0, None, True)]},
+    ),
+    # softmax of a 0-d NaN gives 1; torch gives NaN.
+    (
+        "softmax_0d_nan",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (), "float32", 0, False, "uniform"),
+                ("var", 0, None, True),
+                ("softmax", 1, 0, True),
+            ],
+        },
+    ),
+    # flatten(1, 0) raises ValueError; torch raises RuntimeError.
+    (
+        "flatten_reversed_dims",
+        {"order2": False, "ops": [("leaf", (2, 3), "float32", 0, False, "uniform"), ("flatten", 0, 1, 0)]},
+    ),
+    # In place on a base after a view of it was taken: the view keeps the old history (torch gives
+    # x.grad == 3 through the view after the base's neg_; ferrograd -3), and its requires_grad.
+    (
+        "view_of_base_modified_in_place",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (1, 1), "float32", 0, True, "uniform"),
+                ("neg", 0),
+                ("t", 1),
+                ("neg_", 1),
+            ],
+        },
+    ),
+    (
+        "view_requires_grad_after_base_add_",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (), "float32", 0, True, "uniform"),
+                ("leaf", (1, 1), "float32", 0, False, "uniform"),
+                ("transpose", 1, 0, 0),
+                ("add_", 1, 0),
+            ],
+        },
+    ),
+    # F.elu's gradient at exactly 0 is 0; torch gives 1.
+    (
+        "elu_gradient_at_zero",
+        {"order2": False, "ops": [("leaf", (5,), "float32", 0, True, "int"), ("elu", 0)]},
+    ),
+]

@@ -1,0 +1,221 @@
+"""Regression tests for the Rust-side bugs the differential fuzzer (tests/test_fuzz_programs.py) and
+the hostile-input sweep (tests/test_hostile_inputs.py) found, each checked against torch."""
+
+from __future__ import annotations
+
+import ferrograd as fg
+import numpy as np
+import pytest
+from helpers import assert_raises_like_torch, torch_module
+
+
+def both():
+    return [fg, torch_module()]
+
+
+def test_matmul_of_mixed_float_dtypes_is_an_error_as_in_torch():
+    for shapes in [((2, 2), (2, 2)), ((3,), (3,)), ((2, 3), (3,)), ((2, 2, 3), (3, 4))]:
+        assert_raises_like_torch(lambda m, s=shapes: m.ones(*s[0]) @ m.ones(*s[1], dtype=m.float64))
+        assert_raises_like_torch(lambda m, s=shapes: m.matmul(m.ones(*s[0], dtype=m.float64), m.ones(*s[1])))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_gradient_with_create_graph_requires_grad_and_differentiates_to_zero(dtype):
+    got = []
+    for m in both():
+        x = m.tensor([0.5, -1.0, 2.0], dtype=getattr(m, dtype), requires_grad=True)
+        (g,) = m.autograd.grad((x.relu() * x).sum(), x, create_graph=True)
+        (gg,) = m.autograd.grad(g.sum(), x)
+        (g1,) = m.autograd.grad(x.relu().sum(), x, create_graph=True)
+        got.append((g.tolist(), gg.tolist(), g1.requires_grad, m.autograd.grad(g1.sum(), x)[0].tolist()))
+    assert got[0] == got[1]
+
+
+def test_relu_gradient_passes_through_nan_as_torch_does():
+    got = []
+    for m in both():
+        x = m.tensor([float("nan"), -1.0, 1.0], requires_grad=True)
+        x.relu().sum().backward()
+        got.append(np.array(x.grad.tolist()))
+    np.testing.assert_array_equal(got[0], got[1])
+
+
+@pytest.mark.parametrize("shape,dim", [((0, 2), 0), ((0,), 0), ((2, 0, 3), 1), ((2, 0), (0, 1))])
+def test_logsumexp_over_an_empty_dim_is_minus_inf(shape, dim):
+    got = []
+    for m in both():
+        x = m.zeros(*shape, requires_grad=True)
+        y = x.logsumexp(dim)
+        y.sum().backward()
+        got.append((y.tolist(), tuple(x.grad.shape)))
+    assert got[0] == got[1]
+
+
+def test_whole_tensor_max_of_an_empty_tensor_is_a_runtime_error():
+    for f in ("max", "min", "amax", "amin"):
+        assert_raises_like_torch(lambda m, f=f: getattr(m.zeros(0), f)())
+        assert_raises_like_torch(lambda m, f=f: getattr(m.zeros(2, 0), f)())
+    assert_raises_like_torch(lambda m: m.zeros(0).argmax())
+    assert_raises_like_torch(lambda m: m.zeros(2, 0).amax(1))
+
+
+@pytest.mark.parametrize("op", ["add", "sub"])
+def test_alpha_with_a_number_keeps_the_tensor_dtype(op):
+    for dtype in ("float32", "float64"):
+        got = [
+            (str(r.dtype).split(".")[-1], r.item())
+            for m in both()
+            for r in [getattr(m.tensor(1.0, dtype=getattr(m, dtype)), op)(0.1, alpha=3)]
+        ]
+        assert got[0][0] == got[1][0] == dtype
+        assert got[0][1] == pytest.approx(got[1][1], rel=1e-7 if dtype == "float32" else 1e-15)
+
+
+@pytest.mark.parametrize("method", ["expand", "view", "permute", "reshape"])
+def test_shape_methods_without_arguments_are_type_errors(method):
+    assert_raises_like_torch(lambda m: getattr(m.tensor(1.0), method)())
+    # the empty shape itself is valid
+    assert getattr(fg.tensor(1.0), method)(()).shape == ()
+
+
+def test_legacy_constructor_without_arguments_is_empty():
+    t = torch_module()
+    assert fg.Tensor().shape == t.Tensor().shape == (0,)
+
+
+def test_where_of_two_numbers_is_the_default_dtype():
+    for a, b in [(2.0, 3.0), (2, 3.5), (2, 3), (True, 1)]:
+        got = [str(m.where(m.tensor([True, False]), a, b).dtype).split(".")[-1] for m in both()]
+        assert got[0] == got[1], (a, b, got)
+
+
+def test_indexing_with_a_0d_bool_tensor_adds_a_dim():
+    for idx in (True, False):
+        got = []
+        for m in both():
+            x = m.arange(6.0).reshape(2, 3).requires_grad_()
+            y = x[m.tensor(idx)]
+            (y * 2).sum().backward()
+            got.append((tuple(y.shape), y.tolist(), x.grad.tolist()))
+        assert got[0] == got[1]
+    for m in both():
+        x = m.zeros(2, 3)
+        x[m.tensor(True)] = 1.0
+        assert x.sum().item() == 6
+
+
+def test_copy_from_a_tensor_that_requires_grad_records_the_copy():
+    got = []
+    for m in both():
+        a = m.zeros(2)
+        b = m.tensor([1.0, 2.0], requires_grad=True)
+        a.copy_(b)
+        flags = (a.requires_grad, a.is_leaf, a.grad_fn.name())
+        (a * 3).sum().backward()
+        got.append((flags, b.grad.tolist()))
+    assert got[0] == got[1]
+
+
+def test_copy_from_a_non_leaf_does_not_share_its_node():
+    a = fg.zeros(2)
+    b = fg.tensor([1.0, 2.0], requires_grad=True) * 1
+    a.copy_(b)
+    seen = []
+    a.register_hook(lambda g: seen.append("a"))
+    b.register_hook(lambda g: seen.append("b"))
+    (a * 3).sum().backward()
+    assert seen == ["a", "b"]
+
+
+def test_std_of_constant_input_has_zero_gradient():
+    got = []
+    for m in both():
+        x = m.tensor([[1.0, 1.0, 1.0], [1.0, 2.0, 3.0]], dtype=m.float64, requires_grad=True)
+        x.std(1).sum().backward()
+        y = m.tensor([2.0], requires_grad=True)
+        y.std(correction=0).backward()
+        got.append((x.grad.tolist(), y.grad.tolist()))
+    assert got[0] == got[1]
+
+
+def test_softmax_of_a_0d_nan_or_inf_is_nan():
+    for v in (float("nan"), float("inf"), 2.0):
+        got = [
+            (np.array(m.tensor(v).softmax(0).tolist()), np.array(m.tensor(v).log_softmax(0).tolist()))
+            for m in both()
+        ]
+        np.testing.assert_array_equal(got[0][0], got[1][0])
+        np.testing.assert_array_equal(got[0][1], got[1][1])
+
+
+def test_flatten_with_start_after_end_is_a_runtime_error():
+    assert_raises_like_torch(lambda m: m.zeros(2, 3).flatten(1, 0))
+
+
+def test_number_divided_by_a_tensor_saves_what_torch_saves():
+    # torch computes c / x as x.reciprocal() * c: x may then change in place, the result may not
+    got = []
+    for m in both():
+        res = []
+        for modify in ("input", "output"):
+            x = m.tensor([1.0, 2.0], requires_grad=True)
+            h = x * 1
+            y = 3.0 / h
+            (h if modify == "input" else y).detach().mul_(1)
+            try:
+                y.sum().backward()
+                res.append(x.grad.tolist())
+            except RuntimeError:
+                res.append("RuntimeError")
+        got.append((res, (3.0 / x).grad_fn.name(), x.reciprocal().grad_fn.name()))
+    assert got[0] == got[1]
+
+
+def test_views_follow_an_in_place_write_to_their_base():
+    # a view taken before its base is written in place must see the base's new history; it
+    # kept the old one, which gave a silently wrong gradient
+    got = []
+    for m in both():
+        x = m.tensor([[0.5, 2.0]], requires_grad=True)
+        y = x.neg()
+        v = y.t()
+        y.neg_()
+        (v * m.tensor([[3.0], [5.0]])).sum().backward()
+        b = m.zeros(1, 2)
+        w = b.t()
+        b.add_(x)
+        flags = (w.requires_grad, w.is_leaf)
+        x.grad = None
+        (w * 2).sum().backward()
+        got.append((v.tolist(), flags, x.grad.tolist()))
+    assert got[0] == got[1]
+
+
+def test_sibling_view_after_a_write_through_another_view():
+    got = []
+    for m in both():
+        x = m.arange(4.0, requires_grad=True)
+        base = x * 1
+        a, b = base[:2], base[1:]
+        a.mul_(10)  # writes base[0:2], which b overlaps at base[1]
+        (b * m.tensor([1.0, 2.0, 3.0])).sum().backward()
+        got.append((b.tolist(), x.grad.tolist()))
+    assert got[0] == got[1]
+
+
+@pytest.mark.parametrize(
+    "op",
+    [lambda t: t.prod(), lambda t: t ** (t.detach() + 1), lambda t: t.neg().exp_()],
+    ids=["prod", "pow_tensor", "exp_"],
+)
+def test_output_modified_in_place_keeps_the_gradient_right(op):
+    # torch saves these outputs and refuses the backward once one is modified; ferrograd does
+    # not need them (or kept its own copy), so it runs and gives the unmodified gradient
+    t = torch_module()
+    x = fg.tensor([0.5, 2.0, 1.5], requires_grad=True)
+    y = op(x)
+    y.detach().mul_(3)
+    y.sum().backward()
+    xt = t.tensor([0.5, 2.0, 1.5], requires_grad=True)
+    op(xt).sum().backward()
+    np.testing.assert_allclose(x.grad.tolist(), xt.grad.tolist(), rtol=1e-6)
