@@ -201,6 +201,11 @@ pub struct StorageInner {
 pub struct Storage(Arc<StorageInner>);
 
 impl Storage {
+    /// Whether both are the same buffer (views of one tensor share it).
+    pub fn same_as(&self, other: &Storage) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     pub fn cpu(data: CpuStorage) -> Storage {
         Storage(Arc::new(StorageInner { data: StorageData::Cpu(data) }))
     }

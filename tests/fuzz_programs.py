@@ -42,8 +42,9 @@ KNOWN_BUGS: set[str] = set()  # open bugs the generator avoids until fixed (none
 # Not bugs: ferrograd saves other tensors than torch for these ops, so modifying one of their
 # outputs in place is caught by torch at backward and not by ferrograd, whose gradient stays
 # right (it keeps its own copy, or never needed the output). Kept out of in-place programs;
-# tests/test_reliability_regressions.py checks the gradients there.
-DIFFERENCES: set[str] = {"prod@inplace", "pow_tensor@inplace", "exp_@inplace"}
+# tests/test_reliability_regressions.py checks the gradients there. "setitem@overlap": torch
+# refuses `x[i] = v` when v reads memory the write changes; ferrograd copies v first, as NumPy.
+DIFFERENCES: set[str] = {"prod@inplace", "pow_tensor@inplace", "exp_@inplace", "setitem@overlap"}
 AVOID = KNOWN_BUGS | DIFFERENCES
 
 
@@ -370,7 +371,11 @@ def _compare_tensor(f, t, what, scale, tol_dtype, loose_nonfinite=False, check_r
 
 
 def _compare_grads(fs, ts, what, scale, tol_dtype, order2=False, strict=False):
-    relaxed = not strict and "create_graph_requires_grad" in KNOWN_BUGS
+    # Not a bug: whether a gradient that is identically zero has a graph (requires grad, or
+    # exists at all for a second derivative) depends on how each library writes its backward
+    # formulas (ferrograd keeps one through prod of a 0-d tensor and an overwritten region,
+    # torch through relu); the values must still be zeros. Regression replays stay strict.
+    relaxed = not strict
     if relaxed and order2 and (fs is None) != (ts is None):
         fs, ts = fs or [None] * len(ts), ts or [None] * len(fs)
     assert (fs is None) == (ts is None), f"{what}: ferrograd {fs is not None}, torch {ts is not None}"
@@ -389,7 +394,7 @@ def _compare_grads(fs, ts, what, scale, tol_dtype, order2=False, strict=False):
                 scale,
                 tol_dtype,
                 loose_nonfinite=order2,
-                check_requires_grad=not relaxed,
+                check_requires_grad=not (relaxed and not np.any(_np(t)) and not np.any(_np(f))),
             )
 
 
@@ -884,6 +889,12 @@ class _Builder:
             if advanced and value is not None and self.vals[value].dtype != self.vals[x].dtype:
                 # torch's index_put requires equal dtypes (a torch restriction that basic-index
                 # writes do not have); ferrograd casts, as it does for basic indices. Not compared.
+                return None
+            if (
+                value is not None
+                and "setitem@overlap" in AVOID
+                and self.vals[value].untyped_storage().data_ptr() == self.vals[x].untyped_storage().data_ptr()
+            ):
                 return None
         return self.emit(("setitem", x, index, value))
 

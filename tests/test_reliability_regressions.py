@@ -219,3 +219,23 @@ def test_output_modified_in_place_keeps_the_gradient_right(op):
     xt = t.tensor([0.5, 2.0, 1.5], requires_grad=True)
     op(xt).sum().backward()
     np.testing.assert_allclose(x.grad.tolist(), xt.grad.tolist(), rtol=1e-6)
+
+
+def test_setitem_from_an_overlapping_view_reads_the_old_values():
+    # it read its own earlier writes: x[1:] = x[:-1] gave all zeros (NumPy's result is the
+    # shifted copy; torch refuses the partial overlap)
+    x = fg.arange(5.0)
+    x[1:] = x[:-1]
+    assert x.tolist() == [0.0, 0.0, 1.0, 2.0, 3.0]
+    y = fg.arange(5.0)
+    y[:-1] = y[1:]
+    assert y.tolist() == [1.0, 2.0, 3.0, 4.0, 4.0]
+
+
+def test_from_numpy_of_a_misaligned_array_copies():
+    # a misaligned pointer under a Rust slice is undefined behaviour: it is copied instead
+    raw = bytearray(8 * 4 + 1)
+    a = np.frombuffer(raw, np.float64, count=4, offset=1)
+    t = fg.from_numpy(a)
+    assert t.tolist() == a.tolist()
+    assert t.data_ptr() % 8 == 0

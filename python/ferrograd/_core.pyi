@@ -10,7 +10,7 @@ from typing import Any, SupportsIndex, final, overload
 
 import numpy as np
 from numpy.typing import NDArray
-from typing_extensions import Never, Self, TypeAlias, disjoint_base
+from typing_extensions import Self, TypeAlias, disjoint_base
 
 from ferrograd import return_types
 from ferrograd._size import Size
@@ -500,7 +500,7 @@ class Tensor:
         self,
         gradient: Tensor | None = None,
         retain_graph: builtins.bool | None = None,
-        create_graph: builtins.bool = False,
+        create_graph: builtins.bool | None = None,
         inputs: Tensor | Iterable[Tensor] | None = None,
     ) -> None:
         """Computes the gradient of this tensor w.r.t. the graph leaves, accumulating into ``.grad``.
@@ -580,13 +580,11 @@ class Tensor:
     def __or__(self, other: _Operand, /) -> Tensor:
         """``x | y``: elementwise logical or (see :meth:`logical_or`)."""
 
-    # pyo3 exposes the reflected slots of `&` and `|`, but they always return NotImplemented:
-    # `True & x` is a TypeError. `Never` makes type checkers reject those calls too.
-    def __rand__(self, other: Never, /) -> Any:
-        """Not supported: ``n & x`` with a non-tensor ``n`` raises ``TypeError``."""
+    def __rand__(self, other: _Operand, /) -> Tensor:
+        """``y & x``: as ``x & y``."""
 
-    def __ror__(self, other: Never, /) -> Any:
-        """Not supported: ``n | x`` with a non-tensor ``n`` raises ``TypeError``."""
+    def __ror__(self, other: _Operand, /) -> Tensor:
+        """``y | x``: as ``x | y``."""
 
     def __iadd__(self, other: _Operand, /) -> Self: ...
     def __isub__(self, other: _Operand, /) -> Self: ...

@@ -89,6 +89,20 @@ pub fn dims_of(op: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<
     Ok(Some(vec![int_of(op, obj)?]))
 }
 
+/// A bool flag that, as torch's parser does, also takes an int (`retain_graph=0`).
+pub fn flag_of(op: &str, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(b.is_true());
+    }
+    match obj.extract::<i64>() {
+        Ok(i) if !obj.is_instance_of::<PyFloat>() => Ok(i != 0),
+        _ => {
+            let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+            Err(PyTypeError::new_err(format!("{op}(): argument '{name}' must be bool, not {ty}")))
+        }
+    }
+}
+
 /// Shapes given as varargs (`view(2, 3)`) or as one sequence (`view((2, 3))`).
 /// No arguments at all is torch's TypeError (a 0-d shape is spelled `()`).
 pub fn shape_of(op: &str, args: &Bound<'_, PyTuple>) -> PyResult<Vec<i64>> {

@@ -43,6 +43,17 @@ impl PyDevice {
         if let Ok(d) = spec.cast::<PyDevice>() {
             return Ok(*d.get());
         }
+        // An int is a CUDA ordinal in torch (`x.to(0)`): refused as CUDA is, clearly.
+        if !spec.is_instance_of::<pyo3::types::PyBool>() {
+            if let Ok(i) = spec.extract::<i64>() {
+                if i < 0 {
+                    return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                        "Device index must not be negative, got {i}"
+                    )));
+                }
+                return Ok(PyDevice { d: Device::parse(&format!("cuda:{i}"))? });
+            }
+        }
         let s: String = spec.extract()?;
         Ok(PyDevice { d: Device::parse(&s)? })
     }

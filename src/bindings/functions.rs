@@ -494,8 +494,18 @@ pub fn get_num_threads() -> usize {
 }
 
 #[pyfunction]
-pub fn manual_seed(seed: i64) {
-    crate::tensor::rng::manual_seed(seed as u64)
+pub fn manual_seed(seed: &Bound<'_, PyAny>) -> PyResult<()> {
+    // torch takes int(seed) (so "12" and 1.5 work), as a signed or unsigned 64-bit value
+    let n: i128 = seed.py().import("builtins")?.getattr("int")?.call1((seed,))?.extract().map_err(|_| {
+        PyValueError::new_err("manual_seed: Overflow when unpacking long long (the seed must fit 64 bits)")
+    })?;
+    if n < i64::MIN as i128 || n > u64::MAX as i128 {
+        return Err(PyValueError::new_err(
+            "manual_seed: Overflow when unpacking long long (the seed must fit 64 bits)",
+        ));
+    }
+    crate::tensor::rng::manual_seed(n as u64);
+    Ok(())
 }
 
 fn tensor_list(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {

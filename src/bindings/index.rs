@@ -56,8 +56,10 @@ fn item_of<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Item<'py>> {
         }
         return Ok(Item::Tensor(super::convert::tensor_from_values(&n.values, &n.shape, dt)?));
     }
-    if obj.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err("indexing with a Python bool is not supported"));
+    if let Ok(b) = obj.cast::<PyBool>() {
+        // x[True] / x[False]: a 0-d mask, as in torch (a new dim of size 1 or 0)
+        let v = crate::tensor::Scalar::Bool(b.is_true());
+        return Ok(Item::Tensor(crate::tensor::Tensor::scalar(v, DType::Bool)));
     }
     if let Ok(i) = obj.extract::<i64>() {
         return Ok(Item::Int(i));

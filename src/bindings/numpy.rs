@@ -67,6 +67,12 @@ pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
         return from_numpy(&copy);
     }
     let item = dtype.size_in_bytes();
+    if !ptr.is_multiple_of(item) {
+        // Rust slices over a misaligned pointer are undefined behaviour (np.frombuffer with an
+        // offset makes such arrays): copy into aligned memory instead of sharing.
+        let copy = arr.call_method0("copy")?;
+        return from_numpy(&copy);
+    }
     let strides: Vec<usize> = match ai.get_item("strides")? {
         Some(s) if !s.is_none() => {
             let bytes: Vec<isize> = s.extract()?;

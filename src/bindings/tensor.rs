@@ -338,15 +338,21 @@ impl PyTensor {
         slf
     }
 
-    #[pyo3(signature = (gradient=None, retain_graph=None, create_graph=false, inputs=None))]
+    #[pyo3(signature = (gradient=None, retain_graph=None, create_graph=None, inputs=None))]
     fn backward(
         &self,
         py: Python<'_>,
         gradient: Option<&Bound<'_, PyAny>>,
-        retain_graph: Option<bool>,
-        create_graph: bool,
+        retain_graph: Option<&Bound<'_, PyAny>>,
+        create_graph: Option<&Bound<'_, PyAny>>,
         inputs: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let flag = |o: Option<&Bound<'_, PyAny>>, name| match o.filter(|o| !o.is_none()) {
+            Some(o) => super::convert::flag_of("backward", name, o).map(Some),
+            None => Ok(None),
+        };
+        let retain_graph = flag(retain_graph, "retain_graph")?;
+        let create_graph = flag(create_graph, "create_graph")?.unwrap_or(false);
         let g = match gradient {
             None => None,
             Some(o) if o.is_none() => None,
@@ -533,6 +539,13 @@ impl PyTensor {
     fn __or__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
         self.bool_binop(py, o, "bitwise_or", Tensor::logical_or)
     }
+    // (and and or are symmetric: `True & x` is `x & True`)
+    fn __rand__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        self.bool_binop(py, o, "bitwise_and", Tensor::logical_and)
+    }
+    fn __ror__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        self.bool_binop(py, o, "bitwise_or", Tensor::logical_or)
+    }
 
     fn __iadd__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
         slf.inplace_binary("add_", operand_or_err("add_", o)?, Tensor::add)
@@ -595,11 +608,12 @@ impl PyTensor {
     fn logical_not(&self) -> R {
         ok(self.t.logical_not())
     }
+    // `other` must be a tensor here, as in torch (the operators take numbers)
     fn logical_and(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.logical_and(&operand_or_err("logical_and", other)?))
+        ok(self.t.logical_and(&tensor_arg("logical_and", "other", other)?))
     }
     fn logical_or(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.logical_or(&operand_or_err("logical_or", other)?))
+        ok(self.t.logical_or(&tensor_arg("logical_or", "other", other)?))
     }
 
     // ---- named arithmetic ----------------------------------------------------------------------
@@ -1130,9 +1144,9 @@ impl PyTensor {
         op: &str,
         f: fn(&Tensor, &Tensor) -> crate::Result<Tensor>,
     ) -> PyResult<Py<PyAny>> {
-        self.require_bool(op)?;
         match operand(o) {
             Some(o) => {
+                self.require_bool(op)?;
                 require_bool_dtype(op, o.dtype())?;
                 PyTensor::wrap(f(&self.t, &o)?).into_py_any(py)
             }

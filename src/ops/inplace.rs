@@ -114,6 +114,10 @@ impl Tensor {
     pub fn index_put_(&self, spec: &IndexSpec, value: &Tensor) -> Result<()> {
         let recording = self.check_inplace_autograd("index_put_", &[value])?;
         if !recording {
+            // A value that reads the memory being written (`x[1:] = x[:-1]`) would see its own
+            // earlier writes: copy it first, as NumPy does (torch refuses partial overlap).
+            let value =
+                if value.storage().same_as(self.storage()) { &value.contiguous_copy()? } else { value };
             spec.set_raw(self, value)?;
             self.bump_version_by("index_put_ (x[...] = value)");
             return Ok(());

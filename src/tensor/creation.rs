@@ -104,13 +104,13 @@ impl Tensor {
 
     pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
         if step == 0.0 {
-            bail!(Value, "arange: step must be nonzero")
+            bail!(Shape, "arange: step must be nonzero")
         }
         if !(start.is_finite() && end.is_finite()) {
-            bail!(Value, "arange: unsupported range: {start} -> {end}")
+            bail!(Shape, "arange: unsupported range: {start} -> {end}")
         }
         if (step > 0.0 && end < start) || (step < 0.0 && end > start) {
-            bail!(Value, "arange: upper bound and larger bound inconsistent with step sign")
+            bail!(Shape, "arange: upper bound and lower bound inconsistent with step sign")
         }
         let n = ((end - start) / step).ceil().max(0.0);
         if n > (isize::MAX as f64) {
@@ -179,7 +179,7 @@ impl Tensor {
     pub fn randint(low: i64, high: i64, shape: &[usize], dtype: DType) -> Result<Tensor> {
         if high <= low {
             bail!(
-                Value,
+                Shape,
                 "randint: random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
             )
         }

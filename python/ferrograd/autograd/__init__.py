@@ -30,11 +30,22 @@ __all__ = [
 ]
 
 
+def _flag(value, name: str, fn: str):
+    """A bool argument that, as torch's parser does, also takes an int (``retain_graph=0``)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return bool(value)
+    raise TypeError(f"{fn}(): argument '{name}' must be bool, not {type(value).__name__}")
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Computes the sum of gradients of ``tensors`` w.r.t. graph leaves (torch.autograd.backward).
 
     With ``inputs``, only those tensors' ``.grad`` are accumulated into.
     """
+    retain_graph = _flag(retain_graph, "retain_graph", "backward")
+    create_graph = _flag(create_graph, "create_graph", "backward")
     _core._backward(tensors, grad_tensors, retain_graph, create_graph, inputs)
 
 
@@ -68,6 +79,9 @@ def grad(
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if allow_unused is None:
         allow_unused = materialize_grads
+    retain_graph = _flag(retain_graph, "retain_graph", "grad")
+    create_graph = _flag(create_graph, "create_graph", "grad")
+    allow_unused = _flag(allow_unused, "allow_unused", "grad")
     got = _core._grad(outputs, ins, grad_outputs, retain_graph, create_graph, allow_unused)
     if materialize_grads:
         got = tuple(g if g is not None else _core.zeros_like(x) for g, x in zip(got, ins))

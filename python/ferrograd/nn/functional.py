@@ -60,9 +60,15 @@ __all__ = [
 _IntOrPair = Union[int, Sequence[int]]
 
 
-def _pair(x, name: str = "argument") -> tuple:
-    if isinstance(x, int):
+def _pair(x, name: str = "argument", fn: str = "") -> tuple:
+    # torch's argument parser: a TypeError for anything but an int or a sequence of ints, a
+    # RuntimeError for a sequence of the wrong length
+    if isinstance(x, int) and not isinstance(x, bool):
         return (x, x)
+    if not isinstance(x, (tuple, list)) or not all(isinstance(v, int) and not isinstance(v, bool) for v in x):
+        raise TypeError(
+            f"{fn or 'function'}(): argument '{name}' must be tuple of ints, not {type(x).__name__}"
+        )
     x = tuple(x)
     if len(x) == 1:
         return (x[0], x[0])
