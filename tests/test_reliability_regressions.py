@@ -102,6 +102,14 @@ def test_indexing_with_a_0d_bool_tensor_adds_a_dim():
         x = m.zeros(2, 3)
         x[m.tensor(True)] = 1.0
         assert x.sum().item() == 6
+        # an advanced index: a copy, not a view (it was a view, which a later write changed)
+        y = x[m.tensor(True)]
+        x.neg_()
+        assert y.sum().item() == 6
+        w = m.ones(2, requires_grad=True)
+        z = w[True]
+        z.neg_()  # allowed: z is not a view of the leaf
+        assert w.tolist() == [1.0, 1.0]
 
 
 def test_copy_from_a_tensor_that_requires_grad_records_the_copy():
@@ -205,8 +213,13 @@ def test_sibling_view_after_a_write_through_another_view():
 
 @pytest.mark.parametrize(
     "op",
-    [lambda t: t.prod(), lambda t: t ** (t.detach() + 1), lambda t: t.neg().exp_()],
-    ids=["prod", "pow_tensor", "exp_"],
+    [
+        lambda t: t.prod(),
+        lambda t: t ** (t.detach() + 1),
+        lambda t: t.neg().exp_(),
+        lambda t: (t * 1).neg().exp_(),
+    ],
+    ids=["prod", "pow_tensor", "exp_", "exp_ of a non-leaf"],
 )
 def test_output_modified_in_place_keeps_the_gradient_right(op):
     # torch saves these outputs and refuses the backward once one is modified; ferrograd does
@@ -239,3 +252,58 @@ def test_from_numpy_of_a_misaligned_array_copies():
     t = fg.from_numpy(a)
     assert t.tolist() == a.tolist()
     assert t.data_ptr() % 8 == 0
+
+
+def test_regenerated_expanded_view_sums_its_gradient():
+    # after the base changed in place, an expanded view's rebuilt history must add up the
+    # gradients of the elements it repeats (it kept only one of them)
+    got = []
+    for m in both():
+        x = m.tensor([[[0.5, -1.0]]], requires_grad=True)
+        e = x.expand(2, 2, -1)
+        x.detach().neg_()
+        (e * m.arange(8.0).reshape(2, 2, 2)).sum().backward()
+        got.append((e.tolist(), x.grad.tolist()))
+    assert got[0] == got[1]
+
+
+def test_a_0d_integer_tensor_index_is_a_view_as_in_torch():
+    got = []
+    for m in both():
+        x = m.tensor([[0.5], [2.0]])
+        y = x[m.tensor(1)]
+        x.neg_()
+        got.append((y.tolist(), tuple(y.shape)))
+    assert got[0] == got[1]
+
+
+@pytest.mark.parametrize("shape,dim", [((0,), 0), ((2, 0), 1), ((0, 3), 1)])
+def test_softmax_of_an_empty_tensor_is_empty(shape, dim):
+    got = []
+    for m in both():
+        x = m.zeros(*shape, requires_grad=True)
+        y, z = x.softmax(dim), x.log_softmax(dim)
+        (y.sum() + z.sum()).backward()
+        got.append((tuple(y.shape), tuple(z.shape), tuple(x.grad.shape)))
+    assert got[0] == got[1]
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_maximum_with_nan_gives_both_sides_the_gradient(op):
+    got = []
+    for m in both():
+        a = m.tensor([float("nan"), 1.0, 2.0, 3.0], requires_grad=True)
+        b = m.tensor([1.0, float("nan"), 2.0, 0.0], requires_grad=True)
+        getattr(m, op)(a, b).sum().backward()
+        got.append((a.grad.tolist(), b.grad.tolist()))
+    assert got[0] == got[1]
+
+
+def test_leaky_relu_at_nan_and_inf():
+    got = []
+    for m in both():
+        x = m.tensor([float("nan"), -1.0, 0.0, 2.0, float("inf"), -float("inf")], requires_grad=True)
+        y = m.nn.functional.leaky_relu(x, 0.2)
+        y.sum().backward()
+        got.append(y.tolist() + x.grad.tolist())
+    np.testing.assert_allclose(got[0], got[1])

@@ -40,6 +40,12 @@ fn item_of<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Item<'py>> {
     if let Ok(t) = obj.cast::<PyTensor>() {
         let t = t.borrow().t.clone();
         return match t.dtype() {
+            // torch indexes with a 0-d integer tensor as with an int: a view (a 0-d bool
+            // tensor stays a mask, which copies)
+            DType::I64 if t.ndim() == 0 => match t.item()? {
+                crate::tensor::Scalar::Int(i) => Ok(Item::Int(i)),
+                _ => Ok(Item::Tensor(t)),
+            },
             DType::I64 | DType::Bool => Ok(Item::Tensor(t)),
             _ => {
                 Err(PyIndexError::new_err("tensors used as indices must be long, int, byte or bool tensors"))
@@ -133,9 +139,11 @@ pub fn parse_index<'py>(t: &Tensor, index: &Bound<'py, PyAny>) -> PyResult<Index
             }
             Item::Tensor(ix) if ix.dtype() == DType::Bool && ix.ndim() == 0 => {
                 // A 0-d mask adds a dim, as None does, that keeps everything (true) or nothing.
-                let keep = usize::from(ix.item()?.to_f64() != 0.0);
+                // It is an advanced index in torch: the result is a copy, never a view.
+                let keep = if ix.item()?.to_f64() != 0.0 { 1.0 } else { 0.0 };
                 spec.basic.push(BasicIndex::NewAxis { dim });
-                spec.basic.push(BasicIndex::Slice { dim, start: 0, stop: keep, step: 1 });
+                spec.adv_dims.push(dim);
+                spec.adv.push(Tensor::arange(0.0, keep, 1.0, DType::I64)?);
                 dim += 1;
             }
             Item::Tensor(ix) if ix.dtype() == DType::Bool => {

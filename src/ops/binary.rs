@@ -284,19 +284,20 @@ struct ExtremeBackward {
 impl Backward for ExtremeBackward {
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let (a, b) = (self.a.unpack()?, self.b.unpack()?);
-        // The winner takes the gradient; ties split it evenly (torch's rule).
-        let a_wins = if self.max { a.gt(&b)? } else { a.lt(&b)? };
+        // torch's rule: ties split the gradient evenly, and a side gets it unless it lost, so
+        // where a NaN makes every comparison false both sides get it.
         let tie = a.eq(&b)?;
         let half = g.mul(&Tensor::wrapped_scalar(Scalar::Float(0.5)))?;
         let zero = g.zeros_like()?;
         let ga = if needs[0] {
-            Some(Tensor::where_(&tie, &half, &Tensor::where_(&a_wins, g, &zero)?)?)
+            let a_loses = if self.max { a.lt(&b)? } else { a.gt(&b)? };
+            Some(Tensor::where_(&tie, &half, &Tensor::where_(&a_loses, &zero, g)?)?)
         } else {
             None
         };
         let gb = if needs[1] {
-            let b_wins = if self.max { b.gt(&a)? } else { b.lt(&a)? };
-            Some(Tensor::where_(&tie, &half, &Tensor::where_(&b_wins, g, &zero)?)?)
+            let b_loses = if self.max { b.lt(&a)? } else { b.gt(&a)? };
+            Some(Tensor::where_(&tie, &half, &Tensor::where_(&b_loses, &zero, g)?)?)
         } else {
             None
         };

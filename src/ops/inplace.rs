@@ -246,7 +246,16 @@ impl Tensor {
     /// zeros(base_shape) with this tensor written at `region`, differentiable.
     pub(crate) fn embed_region(&self, region: &Layout, base_shape: &[usize]) -> Result<Tensor> {
         let out = Tensor::full(base_shape, 0.0, self.dtype(), self.device())?;
-        out.storage().write(region, self.storage(), self.layout())?;
+        if region.shape.iter().zip(&region.strides).any(|(&n, &s)| s == 0 && n > 1) {
+            // An expanded region reads base elements several times: their gradients add up
+            // (a plain write would keep only the last one).
+            use crate::backend::BackendStorage;
+            let mut offs = crate::backend::cpu::try_vec(region.numel())?;
+            crate::layout::for_each_offset(&region.shape.clone(), [region], |[o]| offs.push(o));
+            out.storage().data().scatter(&offs, self.storage().data(), self.layout(), true)?;
+        } else {
+            out.storage().write(region, self.storage(), self.layout())?;
+        }
         record("AsStridedScatterBackward0", &out, &[self], |_| EmbedRegionBackward {
             region: region.clone(),
         });

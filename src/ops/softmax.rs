@@ -43,7 +43,10 @@ impl Tensor {
         let x = if self.dtype().is_float() { self.clone() } else { self.cast_raw(crate::dtype::DType::F32)? };
         let out = {
             let _g = GradModeGuard::new(false);
-            if x.ndim() == 0 {
+            if x.numel() == 0 {
+                // nothing to normalise (torch returns the empty tensor; amax would refuse it)
+                x.zeros_like()?
+            } else if x.ndim() == 0 {
                 // x - x: 0 (log) or exp(0) = 1, and NaN for a NaN or infinite x, as in torch
                 let z = x.sub(&x)?;
                 if log {

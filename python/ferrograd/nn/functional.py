@@ -153,15 +153,13 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     """``input`` where positive, else ``negative_slope * input``."""
     _check_tensor(input, "input", "leaky_relu")
     _check_number(negative_slope, "negative_slope", "leaky_relu")
+    out = _core.where(input > 0, input, input * negative_slope)
     if input.requires_grad and _core.is_grad_enabled():
-        # x * w(x), w = 1 above 0 and the slope elsewhere, with w built from sign(x) (whose
-        # derivative is 0): the gradient w * g then depends on x, so a gradient taken with
+        # + relu(x).clamp(max=0), zeros (NaN stays NaN, inf gives 0): the same values, but the
+        # gradient then goes through relu's, which keeps x's history, so a gradient taken with
         # create_graph requires grad and differentiates to zeros, as torch's does (gradient
-        # penalties through leaky_relu need that). The slope applies at exactly 0, as in torch.
-        w = input.sign().relu() * (1.0 - negative_slope) + negative_slope
-        out = input * w
-    else:
-        out = _core.where(input > 0, input, input * negative_slope)
+        # penalties through leaky_relu need that)
+        out = out + input.relu().clamp(max=0.0)
     if inplace:
         input.copy_(out)
         return input
