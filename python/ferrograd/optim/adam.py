@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _core
-from .._core import Tensor
 from ..grad_mode import no_grad
 from ._functional import addcdiv_, addcmul_, lerp_, new_step, step_to_tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_lr
 
 __all__ = ["Adam"]
 
@@ -45,10 +44,7 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(lr)
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
         if not 0.0 <= betas[0] < 1.0:

@@ -73,6 +73,14 @@ def _process_value(param: Tensor, value: Tensor, key: Any) -> Tensor:
     return value.to(device=param.device).clone()
 
 
+def _check_lr(lr) -> None:
+    """torch's checks of a learning rate: a tensor one must hold one element; none may be < 0."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
 class Optimizer:
     """Base class of all optimizers (``torch.optim.Optimizer``).
 
