@@ -39,7 +39,7 @@ CASE_TIMEOUT_S = 10.0  # a case that takes longer is recorded as a hang
 STRIDE = 3
 
 
-def _run_shard(cases: list[dict], records: dict, tmpdir: str, shard: int, retry: bool = True) -> None:
+def _run_shard(cases: list[dict], records: dict, tmpdir: str, shard: int | str, retry: bool = True) -> None:
     """Runs ``cases`` through worker processes, restarting after a crash; fills ``records``. A
     case that killed or hung its worker runs once more alone, in a fresh worker (a busy machine
     can stall a worker past the timeout): only a second failure is a crash."""

@@ -1132,10 +1132,6 @@ impl PyTensor {
         Ok(())
     }
 
-    fn require_bool(&self, op: &str) -> PyResult<()> {
-        require_bool_dtype(op, self.t.dtype())
-    }
-
     /// `x & o`, `x | o`: logical on bool operands (ferrograd has no integer bitwise kernels).
     fn bool_binop<'py>(
         &self,
@@ -1146,7 +1142,7 @@ impl PyTensor {
     ) -> PyResult<Py<PyAny>> {
         match operand(o) {
             Some(o) => {
-                self.require_bool(op)?;
+                require_bool_dtype(op, self.t.dtype())?;
                 require_bool_dtype(op, o.dtype())?;
                 PyTensor::wrap(f(&self.t, &o)?).into_py_any(py)
             }
