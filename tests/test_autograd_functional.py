@@ -676,3 +676,13 @@ def test_max_memory_bounds_hessian_rows(monkeypatch):
     assert spy.peak["products"] <= 5
     t_h = TF.hessian(f, torch.tensor(x.numpy(), dtype=torch.float64))
     np.testing.assert_allclose(got.numpy(), t_h.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (0, 3), (3,)])
+def test_jacobian_vectorize_needs_a_truth_value_as_torch(shape):
+    from helpers import assert_raises_like_torch
+
+    assert_raises_like_torch(
+        lambda m: m.autograd.functional.jacobian(lambda x: x * 2, m.ones(2), vectorize=m.ones(*shape)),
+        match="ambiguous",
+    )

@@ -7,6 +7,7 @@ import gc
 import ferrograd as fg
 import numpy as np
 import pytest
+from helpers import assert_raises_like_torch
 
 torch = pytest.importorskip("torch")
 
@@ -102,3 +103,88 @@ def test_create_graph_on_a_leaf_does_not_keep_the_leaf_alive():
     gc.collect()
     with pytest.raises(AttributeError):
         _ = accs[0].variable
+
+
+# --- hostile arguments: torch's exception types (tests/hostile_cases.py) ---------------------
+
+
+def _loss(m):
+    x = m.ones(2, 3, requires_grad=True)
+    return x, (x * x).sum()
+
+
+@pytest.mark.parametrize("outputs", [[1, 2], (2, -2), "abc", ["a", "b"]], ids=repr)
+@pytest.mark.parametrize("fn", ["grad", "backward"])
+def test_non_tensor_outputs_raise_torchs_assertion(fn, outputs):
+    def call(m):
+        x, _ = _loss(m)
+        return m.autograd.grad(outputs, x) if fn == "grad" else m.autograd.backward(outputs)
+
+    f_exc, _ = assert_raises_like_torch(call, match="Tensor")
+    assert isinstance(f_exc, TypeError)  # a wrong type is a TypeError as well
+
+
+@pytest.mark.parametrize("inputs", [[1, 2], (2, -2), "abc", ["a", "b"]], ids=repr)
+def test_non_tensor_inputs_raise_runtime_error(inputs):
+    f_exc, _ = assert_raises_like_torch(lambda m: m.autograd.grad(_loss(m)[1], inputs), match="Tensors")
+    assert isinstance(f_exc, TypeError)
+
+
+@pytest.mark.parametrize("value", [-1, 256, 2**40, -(2**62), 1.5, "a", None, [1, 2]], ids=repr)
+@pytest.mark.parametrize("name", ["create_graph", "retain_graph", "allow_unused", "materialize_grads"])
+def test_flags_take_a_bool_or_a_byte_as_torch(name, value):
+    if value is None and name in ("retain_graph", "allow_unused"):
+        pytest.skip("None is these flags' default")
+
+    def call(m):
+        x, loss = _loss(m)
+        return m.autograd.grad(loss, x, **{name: value})
+
+    assert_raises_like_torch(call, match=name)
+
+
+@pytest.mark.parametrize("fn", ["grad", "backward"])
+@pytest.mark.parametrize("value", [0, 1, 2, 255, True], ids=repr)
+def test_flags_take_ints_in_byte_range(fn, value):
+    for m in (fg, torch):
+        x, loss = _loss(m)
+        if fn == "grad":
+            (g,) = m.autograd.grad(loss, x, create_graph=value)
+            assert g.requires_grad == bool(value)
+        else:
+            m.autograd.backward(loss, retain_graph=value)
+            assert x.grad is not None
+
+
+def test_one_element_integer_tensor_flag_is_read_by_index():
+    for m in (fg, torch):
+        x, loss = _loss(m)
+        (g,) = m.autograd.grad(loss, x, create_graph=m.tensor(1))
+        assert g.requires_grad
+
+
+def test_backward_of_nothing_is_a_no_op_as_torch():
+    for m in (fg, torch):
+        x = m.ones(2, 3, requires_grad=True)
+        assert m.autograd.backward((), grad_tensors=[m.ones(2, 3)]) is None
+        assert x.grad is None
+
+
+def test_backward_with_empty_inputs_raises():
+    assert_raises_like_torch(lambda m: m.autograd.backward(_loss(m)[1], inputs=()), match="empty")
+
+
+def test_grad_with_dict_inputs_returns_a_dict():
+    res = {}
+    for m in (fg, torch):
+        x, loss = _loss(m)
+        res[m] = m.autograd.grad(loss, {"x": x})
+    assert list(res[fg]) == ["x"]
+    np.testing.assert_allclose(res[fg]["x"].numpy(), res[torch]["x"].numpy())
+
+
+def test_materialize_grads_refuses_allow_unused_false():
+    assert_raises_like_torch(
+        lambda m: m.autograd.grad(_loss(m)[1], _loss(m)[0], materialize_grads=True, allow_unused=False),
+        match="allow_unused",
+    )

@@ -433,3 +433,14 @@ def test_custom_function_backward_is_checked_like_torch():
         gradcheck(_square_function(fg, 1.0), x)
     assert gradcheck(_square_function(fg, 1.0), x, raise_exception=False) is False
     assert torch.autograd.gradcheck(_square_function(torch, 1.0), tx, raise_exception=False) is False
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (0, 3), (3,)])
+def test_raise_exception_needs_a_truth_value_as_torch(shape):
+    from helpers import assert_raises_like_torch
+
+    def call(m):
+        x = m.ones(2, dtype=m.float64, requires_grad=True)
+        return m.autograd.gradcheck(lambda t: t * 2, (x,), raise_exception=m.ones(*shape))
+
+    assert_raises_like_torch(call, match="ambiguous")

@@ -269,3 +269,235 @@ def test_unfold(kwargs, dtype):
 @pytest.mark.parametrize("p,dim", [(2.0, 1), (1.0, -1), (3.0, 0)])
 def test_normalize(p, dim, dtype):
     check(lambda m, x: F(m).normalize(x, p=p, dim=dim), (3, 4), dtype=dtype)
+
+
+# ---- hostile arguments: torch's exception type, or torch's result ----------------------------------
+
+
+def _img(m):
+    return m.ones(1, 2, 4, 4)
+
+
+def _ker(m):
+    return m.ones(3, 2, 2, 2)
+
+
+def _ints(m):
+    return m.tensor([[1, 2, 3], [4, 5, 6]])
+
+
+def _bools(m):
+    return m.tensor([[True, False, True], [False, False, True]])
+
+
+HOSTILE_RAISES = {
+    # floating-point kernels are not implemented for integer or bool tensors
+    "elu_long": lambda m: F(m).elu(_ints(m)),
+    "leaky_relu_bool": lambda m: F(m).leaky_relu(_bools(m)),
+    "silu_long": lambda m: F(m).silu(_ints(m)),
+    "softplus_bool": lambda m: F(m).softplus(_bools(m)),
+    "gelu_long": lambda m: F(m).gelu(_ints(m)),
+    "softmax_long": lambda m: F(m).softmax(_ints(m), 1),
+    "log_softmax_bool": lambda m: F(m).log_softmax(_bools(m), 0),
+    "normalize_long": lambda m: F(m).normalize(_ints(m)),
+    "layer_norm_long": lambda m: F(m).layer_norm(_ints(m), (3,)),
+    "batch_norm_long": lambda m: F(m).batch_norm(_ints(m), None, None, training=True),
+    "dropout_long_training": lambda m: F(m).dropout(_ints(m), 0.5),
+    # the dim is checked before the dtype
+    "softmax_long_bad_dim": lambda m: F(m).softmax(m.tensor([1, 2]), 1),
+    # int and float arguments: no bools for ints, no tensors but 0-d ones
+    "softmax_bool_dim": lambda m: F(m).softmax(m.ones(2, 3), True),
+    "one_hot_float_classes": lambda m: F(m).one_hot(m.tensor([0, 1]), 1.5),
+    "one_hot_tensor_classes": lambda m: F(m).one_hot(m.tensor([0, 1]), m.ones(2, 3)),
+    "one_hot_float_0d_classes": lambda m: F(m).one_hot(m.tensor([0, 1]), m.tensor(3.0)),
+    "embedding_bool_padding_idx": lambda m: F(m).embedding(m.tensor([0, 1]), m.ones(5, 3), padding_idx=True),
+    "embedding_nan_padding_idx": lambda m: F(m).embedding(
+        m.tensor([0, 1]), m.ones(5, 3), padding_idx=float("nan")
+    ),
+    "elu_tensor_alpha": lambda m: F(m).elu(m.ones(2), alpha=m.ones(3)),
+    "elu_grad_0d_alpha": lambda m: F(m).elu(m.ones(2), alpha=m.tensor(1.0, requires_grad=True)),
+    "layer_norm_tensor_eps": lambda m: F(m).layer_norm(m.ones(2, 3), (3,), eps=m.ones(2, 3)),
+    "layer_norm_int_shape": lambda m: F(m).layer_norm(m.ones(2, 3), 3),
+    "pad_tensor": lambda m: F(m).pad(m.ones(2, 3), m.tensor([1, 1])),
+    "pad_str": lambda m: F(m).pad(m.ones(2, 3), "ab"),
+    "pad_bool_first": lambda m: F(m).pad(m.ones(2, 3), (True, 1)),
+    "pad_float_element": lambda m: F(m).pad(m.ones(2, 3), (1, 1.0)),
+    "pad_negative_size": lambda m: F(m).pad(m.ones(2, 3), (-2, -2)),
+    "avg_pool2d_tensor_stride": lambda m: F(m).avg_pool2d(_img(m), 2, stride=m.zeros(0)),
+    "avg_pool2d_int32_overflow": lambda m: F(m).avg_pool2d(_img(m), 2, stride=2**40),
+    "max_pool2d_int32_overflow": lambda m: F(m).max_pool2d(_img(m), 2, stride=2**31),
+    "conv2d_int_bias": lambda m: F(m).conv2d(_img(m), _ker(m), 3),
+    "conv2d_str_bias": lambda m: F(m).conv2d(_img(m), _ker(m), "stray"),
+    "conv2d_bool_stride": lambda m: F(m).conv2d(_img(m), _ker(m), stride=True),
+    "conv2d_bool_groups": lambda m: F(m).conv2d(_img(m), _ker(m), groups=True),
+    "conv2d_bad_padding_string": lambda m: F(m).conv2d(_img(m), _ker(m), padding="abc"),
+    "conv2d_padding_beyond_int64": lambda m: F(m).conv2d(_img(m), _ker(m), padding=2**62),
+    "conv2d_three_strides": lambda m: F(m).conv2d(_img(m), _ker(m), stride=(1, 1, 1)),
+    "unfold_empty_kernel": lambda m: F(m).unfold(_img(m), m.zeros(0, dtype=m.int64)),
+    "unfold_negative_kernel": lambda m: F(m).unfold(_img(m), m.tensor([5, -7])),
+    "unfold_three_kernel": lambda m: F(m).unfold(_img(m), (2, 2, 2)),
+    "adaptive_avg_pool2d_negative": lambda m: F(m).adaptive_avg_pool2d(_img(m), m.tensor([5, -7])),
+    "adaptive_avg_pool2d_str": lambda m: F(m).adaptive_avg_pool2d(_img(m), "abc"),
+    "adaptive_avg_pool2d_tensor_elements": lambda m: F(m).adaptive_avg_pool2d(_img(m), m.ones(3)),
+    # torch's rank errors: IndexError where it reads a dim the input lacks
+    "avg_pool2d_2d_input": lambda m: F(m).avg_pool2d(m.ones(4, 3), 2),
+    "avg_pool2d_0d_input": lambda m: F(m).avg_pool2d(m.tensor(1.0), 2),
+    "unfold_2d_input": lambda m: F(m).unfold(m.ones(4, 3), 2),
+    "unfold_0d_input": lambda m: F(m).unfold(m.tensor(1.0), 2),
+    "adaptive_avg_pool2d_2d_input_pair": lambda m: F(m).adaptive_avg_pool2d(m.ones(4, 3), (2, 2)),
+    "adaptive_avg_pool2d_too_long": lambda m: F(m).adaptive_avg_pool2d(_img(m), m.ones(4, 3)),
+    "linear_0d_input": lambda m: F(m).linear(m.tensor(1.0), m.ones(4, 3)),
+    "linear_0d_weight": lambda m: F(m).linear(m.ones(3), m.tensor(1.0)),
+    "embedding_1d_weight": lambda m: F(m).embedding(m.tensor([0, 1]), m.ones(3)),
+    "embedding_empty_weight": lambda m: F(m).embedding(m.tensor([0, 1]), m.zeros(0, 3)),
+    # normalisation: shapes and dtypes of the parameters
+    "layer_norm_weight_shape": lambda m: F(m).layer_norm(m.ones(2, 3), (3,), m.ones(2, 3)),
+    "layer_norm_bias_0d": lambda m: F(m).layer_norm(m.ones(2, 3), (3,), None, m.tensor(1.0)),
+    "layer_norm_mixed_dtype": lambda m: F(m).layer_norm(m.ones(2, 3, dtype=m.float64), (3,), m.ones(3)),
+    "layer_norm_empty_shape": lambda m: F(m).layer_norm(m.ones(2, 3), ()),
+    "batch_norm_mixed_dtype": lambda m: F(m).batch_norm(m.ones(2, 3, dtype=m.float64), m.zeros(3), m.ones(3)),
+    "batch_norm_1d_input": lambda m: F(m).batch_norm(m.ones(3), m.zeros(3), m.ones(3)),
+    "batch_norm_1d_input_training": lambda m: F(m).batch_norm(m.ones(3), None, None, training=True),
+    "batch_norm_0d_input_training": lambda m: F(m).batch_norm(m.tensor(1.0), None, None, training=True),
+    "batch_norm_one_running_stat": lambda m: F(m).batch_norm(m.ones(2, 3), m.zeros(3), None, training=True),
+    "batch_norm_tensor_training": lambda m: F(m).batch_norm(m.ones(2, 3), None, None, training=m.ones(2, 3)),
+    "batch_norm_tensor_momentum": lambda m: F(m).batch_norm(
+        m.ones(2, 3), None, None, training=True, momentum=m.ones(3)
+    ),
+    "batch_norm_2d_running_mean": lambda m: F(m).batch_norm(
+        m.ones(2, 2, 3), m.zeros(1, 2), m.ones(1, 2), training=True
+    ),
+    # dropout: NaN passes torch's Python range check and fails its native one
+    "dropout_nan": lambda m: F(m).dropout(m.ones(2, 3), float("nan"), training=False),
+    # gelu's approximate is keyword-only
+    "gelu_positional_approximate": lambda m: F(m).gelu(m.ones(2), "tanh"),
+    "normalize_str_order": lambda m: F(m).normalize(m.ones(2, 3), "stray"),
+    "normalize_tensor_order": lambda m: F(m).normalize(m.ones(2, 3), m.ones(2, 3)),
+    "normalize_none_eps": lambda m: F(m).normalize(m.ones(2, 3), eps=None),
+    # bool and optional-int arguments of the pooling functions
+    "max_pool2d_int_ceil_mode": lambda m: F(m).max_pool2d(_img(m), 2, ceil_mode=1),
+    "avg_pool2d_none_ceil_mode": lambda m: F(m).avg_pool2d(_img(m), 2, ceil_mode=None),
+    "avg_pool2d_int_count_include_pad": lambda m: F(m).avg_pool2d(_img(m), 2, count_include_pad=0),
+    "avg_pool2d_bool_divisor": lambda m: F(m).avg_pool2d(_img(m), 2, divisor_override=True),
+    "avg_pool2d_tensor_divisor": lambda m: F(m).avg_pool2d(_img(m), 2, divisor_override=m.ones(2, 3)),
+    "avg_pool2d_zero_divisor": lambda m: F(m).avg_pool2d(_img(m), 2, divisor_override=0),
+    "unfold_padding_beyond_int64": lambda m: F(m).unfold(_img(m), 2, padding=2**62),
+    "embedding_tensor_max_norm": lambda m: F(m).embedding(
+        m.tensor([0, 1]), m.ones(5, 3), max_norm=m.ones(2, 3)
+    ),
+    "embedding_tensor_norm_type": lambda m: F(m).embedding(
+        m.tensor([0, 1]), m.ones(5, 3), max_norm=1.0, norm_type=m.ones(2, 3)
+    ),
+    "dropout_ambiguous_inplace": lambda m: F(m).dropout(
+        m.ones(2, 3), 0.5, training=False, inplace=m.ones(2, 3)
+    ),
+    # torch's Python checks of batch_norm's eps
+    "batch_norm_negative_eps": lambda m: F(m).batch_norm(m.ones(2, 3), m.zeros(3), m.ones(3), eps=-1.0),
+    "batch_norm_zero_eps_training": lambda m: F(m).batch_norm(
+        m.ones(2, 3), None, None, training=True, eps=0.0
+    ),
+    "batch_norm_ambiguous_eps": lambda m: F(m).batch_norm(
+        m.ones(2, 3), m.zeros(3), m.ones(3), eps=m.ones(2, 3)
+    ),
+}
+
+
+def assert_raises_like_torch_hostile(fn):
+    """``assert_raises_like_torch`` as the hostile-input sweep compares: torch's NotImplementedError
+    (a RuntimeError subclass raised by its kernels) may be any RuntimeError, and where torch's
+    Python wrapper fails by accident calling a method of a non-tensor (AttributeError), the
+    TypeError of its argument parser is right."""
+    import torch
+
+    try:
+        fn(torch)
+        torch_exc = None
+    except Exception as e:  # noqa: BLE001 (assert_raises_like_torch compares it)
+        torch_exc = e
+    expected = None
+    if isinstance(torch_exc, NotImplementedError):
+        expected = RuntimeError
+    elif isinstance(torch_exc, AttributeError) and "has no attribute" in str(torch_exc):
+        expected = TypeError
+    assert_raises_like_torch(fn, expected=expected)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_RAISES))
+def test_hostile_arguments_raise_like_torch(name):
+    assert_raises_like_torch_hostile(HOSTILE_RAISES[name])
+
+
+def assert_same_result_as_torch(fn):
+    """``fn(module)`` returns a tensor in torch and the same one (dtype, shape, requires_grad,
+    values) in ferrograd."""
+    import torch
+
+    want, got = fn(torch), fn(fg)
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1], (got.dtype, want.dtype)
+    assert tuple(got.shape) == tuple(want.shape), (got.shape, want.shape)
+    assert got.requires_grad == want.requires_grad
+    np.testing.assert_allclose(
+        to_numpy(got).astype(np.float64), want.detach().numpy().astype(np.float64), rtol=1e-5, atol=1e-6
+    )
+
+
+HOSTILE_RESULTS = {
+    # 0-d tensors are numbers to torch's parser
+    "elu_0d_alpha": lambda m: F(m).elu(_x23(m), alpha=m.tensor(0.5)),
+    "leaky_relu_0d_slope": lambda m: F(m).leaky_relu(_x23(m), m.tensor(0.2)),
+    "softplus_0d_beta": lambda m: F(m).softplus(_x23(m), beta=m.tensor(2.0), threshold=m.tensor(1.0)),
+    "layer_norm_0d_eps": lambda m: F(m).layer_norm(_x23(m), (3,), eps=m.tensor(0.5)),
+    "softmax_0d_int_dim": lambda m: F(m).softmax(_x23(m), m.tensor(1)),
+    "one_hot_0d_int_classes": lambda m: F(m).one_hot(m.tensor([0, 2]), m.tensor(4)),
+    "pad_0d_int_elements": lambda m: F(m).pad(_x23(m), (m.tensor(1), 2), value=m.tensor(3.0)),
+    "pad_bool_after_first": lambda m: F(m).pad(_x23(m), (1, True)),
+    "layer_norm_0d_int_shape": lambda m: F(m).layer_norm(_x23(m), [m.tensor(3)]),
+    "conv2d_0d_int_stride": lambda m: F(m).conv2d(_img(m), _ker(m), stride=m.tensor(1)),
+    "avg_pool2d_empty_stride": lambda m: F(m).avg_pool2d(_img(m), 2, stride=()),
+    "softmax_long_with_dtype": lambda m: F(m).softmax(_ints(m), 1, dtype=m.float64),
+    # dropout with p=1 multiplies by a zero of the input's dtype
+    "dropout_p1_long": lambda m: F(m).dropout(_ints(m), 1.0),
+    "dropout_p1_bool": lambda m: F(m).dropout(_bools(m), 1.0),
+    "dropout_eval_long": lambda m: F(m).dropout(_ints(m), 0.5, training=False),
+    # empty outputs and inputs
+    "adaptive_avg_pool2d_zero": lambda m: F(m).adaptive_avg_pool2d(_img(m), 0),
+    "adaptive_avg_pool2d_none": lambda m: F(m).adaptive_avg_pool2d(_img(m), (None, 3)),
+    "batch_norm_empty_batch": lambda m: F(m).batch_norm(m.ones(0, 3), None, None, training=True),
+    "batch_norm_empty_1d": lambda m: F(m).batch_norm(m.ones(0), m.zeros(3), m.ones(3)),
+    "batch_norm_empty_grad_weight": lambda m: F(m).batch_norm(
+        m.ones(0, 3), m.zeros(3), m.ones(3), m.ones(3, requires_grad=True)
+    ),
+    "batch_norm_empty_spatial": lambda m: F(m).batch_norm(
+        m.ones(2, 3, 0), m.zeros(3), m.ones(3), training=True
+    ),
+    # softplus: a NaN threshold takes the soft branch everywhere
+    "softplus_nan_threshold": lambda m: F(m).softplus(_x23(m), threshold=float("nan")),
+    # normalize: torch's orders None ('fro'), 0 (count of nonzeros), -inf, a 0-d tensor; a tensor eps
+    "normalize_none_order": lambda m: F(m).normalize(_x23(m), None),
+    "normalize_zero_order": lambda m: F(m).normalize(_x23(m), 0),
+    "normalize_minus_inf_order": lambda m: F(m).normalize(_x23(m), float("-inf")),
+    "normalize_0d_order": lambda m: F(m).normalize(_x23(m), m.tensor(3.0)),
+    "normalize_vector_eps": lambda m: F(m).normalize(_x23(m), eps=m.tensor([5.0, 0.5, 1.0])),
+    "embedding_zero_norm_type": lambda m: F(m).embedding(
+        m.tensor([0, 1]), _x23(m), max_norm=1.0, norm_type=0
+    ),
+    "dropout_truthy_inplace_eval": lambda m: F(m).dropout(_x23(m), 0.5, training=False, inplace="abc"),
+}
+
+
+def _x23(m):
+    return m.tensor([[1.0, -2.0, 3.0], [0.5, 0.0, -1.0]])
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_RESULTS))
+def test_hostile_arguments_give_torch_result(name):
+    assert_same_result_as_torch(HOSTILE_RESULTS[name])
+
+
+def test_failed_batch_norm_leaves_running_stats():
+    # every check comes before training mode updates the running statistics in place
+    mean, var = fg.zeros(3), fg.ones(3)
+    with pytest.raises(RuntimeError):
+        F(fg).batch_norm(fg.ones(2, 3, dtype=fg.float64), mean, var, training=True)
+    np.testing.assert_array_equal(to_numpy(mean), np.zeros(3))
+    np.testing.assert_array_equal(to_numpy(var), np.ones(3))

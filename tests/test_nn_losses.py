@@ -5,6 +5,7 @@ import ferrograd as fg
 import numpy as np
 import pytest
 from helpers import Arg, assert_raises_like_torch, check
+from test_nn_functional import assert_raises_like_torch_hostile, assert_same_result_as_torch
 
 pytest.importorskip("torch")
 
@@ -194,3 +195,123 @@ def test_loss_module_reprs():
     assert repr(fg.nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
     assert fg.nn.CrossEntropyLoss().reduction == "mean"
     assert fg.nn.MSELoss(reduction="sum").reduction == "sum"
+
+
+# ---- hostile arguments: torch's exception type, or torch's result ----------------------------------
+
+
+def _x(m):
+    return m.tensor([[1.0, -2.0, 3.0], [0.5, 0.0, -1.0]])
+
+
+def _p(m, dtype=None):
+    return m.tensor([[0.2, 0.4, 0.6], [0.8, 1.0, 0.1]], dtype=dtype)
+
+
+def _idx(m):
+    return m.tensor([0, 1])
+
+
+def _ints(m):
+    return m.tensor([[1, 2, 3], [4, 5, 6]])
+
+
+def _bools(m):
+    return m.tensor([[True, False, True], [False, False, True]])
+
+
+HOSTILE_RAISES = {
+    # class losses: batch sizes first (ValueError), then ranks and dtypes (RuntimeError)
+    "nll_float_target_wrong_batch": lambda m: F(m).nll_loss(_x(m), m.ones(3)),
+    "nll_0d_target": lambda m: F(m).nll_loss(_x(m), m.tensor(1.0)),
+    "nll_1d_input_long_target": lambda m: F(m).nll_loss(m.ones(3), _idx(m)),
+    "nll_2d_target": lambda m: F(m).nll_loss(_x(m), m.zeros(2, 1, dtype=m.int64)),
+    "nll_long_input": lambda m: F(m).nll_loss(_ints(m), _idx(m)),
+    "nll_weight_dtype": lambda m: F(m).nll_loss(_x(m), _idx(m), weight=m.ones(3, dtype=m.float64)),
+    "nll_str_weight": lambda m: F(m).nll_loss(_x(m), _idx(m), "stray"),
+    "nll_float_ignore_index": lambda m: F(m).nll_loss(_x(m), _idx(m), ignore_index=1.5),
+    "cross_entropy_float_target_other_batch": lambda m: F(m).cross_entropy(m.ones(4, 3), _p(m)),
+    "cross_entropy_1d_input": lambda m: F(m).cross_entropy(m.ones(3), _idx(m)),
+    "cross_entropy_vec_target": lambda m: F(m).cross_entropy(_x(m), m.ones(3)),
+    "cross_entropy_bool_input": lambda m: F(m).cross_entropy(_bools(m), _idx(m)),
+    "cross_entropy_long_probabilities": lambda m: F(m).cross_entropy(_x(m), _ints(m)),
+    "cross_entropy_str_weight": lambda m: F(m).cross_entropy(_x(m), _idx(m), "stray"),
+    "cross_entropy_tensor_smoothing": lambda m: F(m).cross_entropy(_x(m), _idx(m), label_smoothing=m.ones(3)),
+    "cross_entropy_smoothing_above_1": lambda m: F(m).cross_entropy(_x(m), _idx(m), label_smoothing=1.5),
+    "cross_entropy_probs_weight_shape": lambda m: F(m).cross_entropy(_x(m), _p(m), weight=m.ones(2)),
+    # binary cross-entropy: same dtypes, values in [0, 1] (NaN is not)
+    "bce_bool_input": lambda m: F(m).binary_cross_entropy(_bools(m), _p(m)),
+    "bce_double_target": lambda m: F(m).binary_cross_entropy(_p(m), _p(m, m.float64)),
+    "bce_target_out_of_range": lambda m: F(m).binary_cross_entropy(_p(m), _x(m)),
+    "bce_nan_target": lambda m: F(m).binary_cross_entropy(_p(m), m.full((2, 3), float("nan"))),
+    "bce_nan_input": lambda m: F(m).binary_cross_entropy(m.full((2, 3), float("nan")), _p(m)),
+    "bce_logits_long_input": lambda m: F(m).binary_cross_entropy_with_logits(_ints(m), _p(m)),
+    "bce_logits_long_target": lambda m: F(m).binary_cross_entropy_with_logits(_x(m), _ints(m)),
+    "bce_logits_bool_target": lambda m: F(m).binary_cross_entropy_with_logits(_x(m), _bools(m)),
+    # regression losses
+    "huber_long_input": lambda m: F(m).huber_loss(_ints(m), _x(m)),
+    "huber_bool_input": lambda m: F(m).huber_loss(_bools(m), _x(m)),
+    "huber_tensor_delta": lambda m: F(m).huber_loss(_x(m), _x(m), delta=m.ones(3)),
+    "huber_nan_delta": lambda m: F(m).huber_loss(_x(m), _x(m), delta=float("nan")),
+    "smooth_l1_nan_beta": lambda m: F(m).smooth_l1_loss(_x(m), _x(m), beta=float("nan")),
+    "smooth_l1_tensor_beta": lambda m: F(m).smooth_l1_loss(_x(m), _x(m), beta=m.ones(3)),
+    "mse_two_longs": lambda m: F(m).mse_loss(_ints(m), _ints(m)),
+    "l1_bool_input": lambda m: F(m).l1_loss(_bools(m), _x(m)),
+    # binary cross-entropies: weights are tensors, and not differentiated
+    "bce_int_weight": lambda m: F(m).binary_cross_entropy(_p(m), _p(m), weight=3),
+    "bce_grad_weight": lambda m: F(m).binary_cross_entropy(
+        _p(m), _p(m), weight=m.ones(3, requires_grad=True)
+    ),
+    "bce_logits_str_pos_weight": lambda m: F(m).binary_cross_entropy_with_logits(
+        _x(m), _p(m), pos_weight="a"
+    ),
+    "bce_logits_grad_weight": lambda m: F(m).binary_cross_entropy_with_logits(
+        _x(m), _p(m), weight=m.ones(3, requires_grad=True)
+    ),
+    "bce_logits_grad_pos_weight": lambda m: F(m).binary_cross_entropy_with_logits(
+        _x(m), _p(m), pos_weight=m.ones(3, requires_grad=True)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_RAISES))
+def test_hostile_loss_arguments_raise_like_torch(name):
+    assert_raises_like_torch_hostile(HOSTILE_RAISES[name])
+
+
+HOSTILE_RESULTS = {
+    # the result's dtype: huber's is the input's, bce_with_logits' the target's
+    "huber_double_target": lambda m: F(m).huber_loss(_x(m), _x(m).double() * 2),
+    "huber_bool_target": lambda m: F(m).huber_loss(_x(m), _bools(m)),
+    "bce_logits_double_input": lambda m: F(m).binary_cross_entropy_with_logits(_x(m).double(), _p(m)),
+    "bce_logits_double_target": lambda m: F(m).binary_cross_entropy_with_logits(_x(m), _p(m, m.float64)),
+    # mse and smooth_l1 take a bool or integer operand beside a float one
+    "mse_bool_input": lambda m: F(m).mse_loss(_bools(m), _x(m)),
+    "mse_long_target": lambda m: F(m).mse_loss(_x(m), _ints(m)),
+    "smooth_l1_bool_target": lambda m: F(m).smooth_l1_loss(_x(m), _bools(m)),
+    "smooth_l1_zero_beta": lambda m: F(m).smooth_l1_loss(_x(m), _x(m) * 2, beta=0.0),
+    # label smoothing applies only when positive (negative and NaN are none)
+    "cross_entropy_negative_smoothing": lambda m: F(m).cross_entropy(_x(m), _idx(m), label_smoothing=-99),
+    "cross_entropy_nan_smoothing": lambda m: F(m).cross_entropy(_x(m), _idx(m), label_smoothing=float("nan")),
+    "cross_entropy_0d_smoothing": lambda m: F(m).cross_entropy(
+        _x(m), _idx(m), label_smoothing=m.tensor(0.25)
+    ),
+    "cross_entropy_probs_double_target": lambda m: F(m).cross_entropy(_x(m), _p(m, m.float64)),
+    # an unbatched input with a one-element target is one sample
+    "nll_1d_input_one_target": lambda m: F(m).nll_loss(
+        m.tensor([0.1, 0.2, 0.7]), m.tensor([1]), reduction="none"
+    ),
+    "cross_entropy_1d_input_smoothed": lambda m: F(m).cross_entropy(
+        m.tensor([0.1, 0.2, 0.7]), m.tensor(2), label_smoothing=0.2, reduction="none"
+    ),
+    "nll_0d_int_ignore_index": lambda m: F(m).nll_loss(_x(m), _idx(m), ignore_index=m.tensor(1)),
+    "bce_double_weight": lambda m: F(m).binary_cross_entropy(_p(m), _p(m), weight=m.ones(3, dtype=m.float64)),
+    "bce_logits_double_weights": lambda m: F(m).binary_cross_entropy_with_logits(
+        _x(m), _p(m), weight=m.ones(3, dtype=m.float64), pos_weight=m.full((3,), 2.0, dtype=m.float64)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_RESULTS))
+def test_hostile_loss_arguments_give_torch_result(name):
+    assert_same_result_as_torch(HOSTILE_RESULTS[name])

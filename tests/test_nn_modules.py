@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from ferrograd import nn
 from helpers import TOLS, assert_raises_like_torch, to_numpy
+from test_nn_functional import assert_raises_like_torch_hostile, assert_same_result_as_torch
 
 torch = pytest.importorskip("torch")
 
@@ -466,6 +467,85 @@ def test_bad_input_errors_like_torch():
     assert_raises_like_torch(lambda m: m.nn.Conv2d(2, 2, 3, stride=2, padding="same"))
     assert_raises_like_torch(lambda m: m.nn.LayerNorm(4)(m.ones(2, 3)))
     assert_raises_like_torch(lambda m: m.nn.Embedding(3, 2)(m.tensor([3])))
+
+
+def _img(m):
+    return m.ones(1, 2, 4, 4)
+
+
+# Modules built with hostile arguments or called with hostile inputs (as the hostile-input sweep
+# does): torch's exception type.
+MODULE_HOSTILE_RAISES = {
+    # a channel count that is a tensor: torch's ``if in_channels % groups != 0`` needs its truth value
+    "conv2d_tensor_in_channels": lambda m: m.nn.Conv2d(m.ones(2, 3), 3, 2),
+    "conv2d_empty_tensor_out_channels": lambda m: m.nn.Conv2d(2, m.zeros(0), 2),
+    "conv2d_0d_float_in_channels": lambda m: m.nn.Conv2d(m.tensor(-1.25), 3, 2),
+    # sizes that are tensors go through torch's _pair as their elements
+    "conv2d_tensor_padding": lambda m: m.nn.Conv2d(2, 3, 2, padding=m.tensor([5, -7]))(_img(m)),
+    "conv2d_tensor_stride": lambda m: m.nn.Conv2d(2, 3, 2, stride=m.tensor([5, -7]))(_img(m)),
+    "conv2d_huge_padding": lambda m: m.nn.Conv2d(2, 3, 2, padding=2**62)(_img(m)),
+    "layer_norm_tensor_shape": lambda m: m.nn.LayerNorm(m.tensor([5, -7]), elementwise_affine=False)(
+        m.ones(2, 3)
+    ),
+    "layer_norm_double_input": lambda m: m.nn.LayerNorm(3)(m.ones(2, 3, dtype=m.float64)),
+    "batch_norm1d_tuple_features": lambda m: m.nn.BatchNorm1d((1, 2))(m.ones(2, 3)),
+    "batch_norm1d_negative_tuple_features": lambda m: m.nn.BatchNorm1d((2, -2)),
+    "batch_norm2d_list_features": lambda m: m.nn.BatchNorm2d([1, 2])(_img(m)),
+    "batch_norm2d_tensor_momentum": lambda m: m.nn.BatchNorm2d(2, momentum=m.ones(2, 3))(_img(m)),
+    "batch_norm1d_double_input": lambda m: m.nn.BatchNorm1d(3)(m.ones(2, 3, dtype=m.float64)),
+    "avg_pool2d_tensor_stride": lambda m: m.nn.AvgPool2d(2, stride=m.zeros(0))(_img(m)),
+    "avg_pool2d_2d_input": lambda m: m.nn.AvgPool2d(2)(m.ones(4, 3)),
+    "adaptive_avg_pool2d_2d_input": lambda m: m.nn.AdaptiveAvgPool2d((2, 2))(m.ones(4, 3)),
+    "adaptive_avg_pool2d_matrix_size": lambda m: m.nn.AdaptiveAvgPool2d(m.ones(4, 3))(_img(m)),
+    "embedding_bool_padding_idx": lambda m: m.nn.Embedding(5, 3, padding_idx=True)(m.tensor([0, 1])),
+    "linear_0d_input": lambda m: m.nn.Linear(3, 4)(m.tensor(1.0)),
+    "softmax_bool_dim": lambda m: m.nn.Softmax(dim=True)(m.ones(2, 3)),
+    "log_softmax_long_input": lambda m: m.nn.LogSoftmax(1)(m.ones(2, 3, dtype=m.int64)),
+    "gelu_bool_input": lambda m: m.nn.GELU()(m.ones(2, 3, dtype=m.bool)),
+    "dropout_nan": lambda m: m.nn.Dropout(float("nan"))(m.ones(2, 3)),
+    "cross_entropy_tensor_smoothing": lambda m: m.nn.CrossEntropyLoss(label_smoothing=m.ones(3))(
+        m.ones(2, 3), m.tensor([0, 1])
+    ),
+    "nll_loss_target_batch": lambda m: m.nn.NLLLoss()(m.ones(2, 3), m.ones(3)),
+    "parameter_str_requires_grad": lambda m: m.nn.Parameter(m.ones(2), requires_grad="abc"),
+    "parameter_long_requires_grad": lambda m: m.nn.Parameter(m.ones(2, dtype=m.int64)),
+    "conv2d_list_padding_mode": lambda m: m.nn.Conv2d(2, 3, 2, padding_mode=[1, 2]),
+    "huber_loss_tensor_delta": lambda m: m.nn.HuberLoss(delta=m.tensor(0.5)),
+    "bce_loss_double_target": lambda m: m.nn.BCELoss()(m.full((2,), 0.5), m.full((2,), 0.5, dtype=m.float64)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULE_HOSTILE_RAISES))
+def test_module_hostile_arguments_raise_like_torch(name):
+    assert_raises_like_torch_hostile(MODULE_HOSTILE_RAISES[name])
+
+
+MODULE_HOSTILE_RESULTS = {
+    "elu_0d_alpha": lambda m: m.nn.ELU(alpha=m.tensor(0.5))(m.tensor([-1.0, 2.0])),
+    "leaky_relu_0d_slope": lambda m: m.nn.LeakyReLU(m.tensor(0.2))(m.tensor([-1.0, 2.0])),
+    "softplus_0d_beta": lambda m: m.nn.Softplus(beta=m.tensor(2.0))(m.tensor([-1.0, 2.0])),
+    "adaptive_avg_pool2d_zero": lambda m: m.nn.AdaptiveAvgPool2d(0)(_img(m)),
+    "cross_entropy_negative_smoothing": lambda m: m.nn.CrossEntropyLoss(label_smoothing=-1)(
+        m.tensor([[1.0, 2.0, 0.5], [0.1, 0.2, 0.3]]), m.tensor([0, 1])
+    ),
+    "huber_double_target": lambda m: m.nn.HuberLoss()(m.ones(2, 3), m.zeros(2, 3, dtype=m.float64)),
+    "bce_with_logits_double_input": lambda m: m.nn.BCEWithLogitsLoss()(
+        m.ones(2, 3, dtype=m.float64), m.full((2, 3), 0.5)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULE_HOSTILE_RESULTS))
+def test_module_hostile_arguments_give_torch_result(name):
+    assert_same_result_as_torch(MODULE_HOSTILE_RESULTS[name])
+
+
+def test_batch_norm_module_empty_batch_like_torch():
+    # an empty batch is no error in torch (its running statistics stay as they are)
+    fm, tm = nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3)
+    out, want = fm(fg.ones(0, 3)), tm(torch.ones(0, 3))
+    assert tuple(out.shape) == tuple(want.shape) and out.requires_grad == want.requires_grad
+    np.testing.assert_array_equal(to_numpy(fm.running_mean), tm.running_mean.numpy())
 
 
 # ---- init ------------------------------------------------------------------------------------------

@@ -161,3 +161,49 @@ def test_training_loop_with_scheduler_matches_torch():
             opt.step()
             s.step()
     assert fw.tolist() == pytest.approx(tw.tolist(), rel=1e-10, abs=1e-12)
+
+
+# --- tensor learning rates and hyperparameters (tests/hostile_cases.py) ------------------------
+
+
+def _run_step_lr(m, steps=3, lr=0.1, **kwargs):
+    p = m.zeros(2, requires_grad=True)  # no gradient: the optimizer's steps change nothing
+    opt = m.optim.SGD([p], lr=lr)
+    sched = m.optim.lr_scheduler.StepLR(opt, **kwargs)
+    lrs = []
+    for _ in range(steps):
+        opt.step()
+        sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    return opt, sched, lrs
+
+
+@pytest.mark.parametrize(
+    "gamma", [lambda m: m.ones(4, 3), lambda m: m.ones(3), lambda m: m.zeros(0, 3), lambda m: m.zeros(0)]
+)
+def test_step_lr_gamma_of_several_values_fails_when_filling_a_tensor_lr(gamma):
+    from helpers import assert_raises_like_torch
+
+    # step 2 makes the lr a tensor; step 3 fills that tensor in place, which needs one value
+    assert_raises_like_torch(lambda m: _run_step_lr(m, step_size=2, gamma=gamma(m)), match="0-dimension")
+
+
+def test_tensor_lr_is_filled_in_place_as_torch():
+    res = {}
+    for m in (fg, torch):
+        lr = m.tensor(0.1)
+        opt, sched, _ = _run_step_lr(m, steps=2, lr=lr, step_size=1, gamma=0.5)
+        assert opt.param_groups[0]["lr"] is lr  # the same tensor object, filled
+        assert sched.base_lrs[0] is not lr and sched.get_last_lr()[0] is not lr  # clones
+        res[m] = (lr.item(), sched.base_lrs[0].item(), sched.get_last_lr()[0].item())
+    assert res[fg] == pytest.approx(res[torch])
+
+
+def test_step_lr_one_element_gamma_keeps_a_tensor_lr_0d():
+    res = {}
+    for m in (fg, torch):
+        lr = m.tensor(0.1)
+        _run_step_lr(m, steps=3, lr=lr, step_size=1, gamma=m.tensor([0.5]))
+        res[m] = (tuple(lr.shape), lr.item())
+    assert res[fg][0] == res[torch][0] == ()
+    assert res[fg][1] == pytest.approx(res[torch][1])

@@ -495,3 +495,117 @@ def test_from_numpy_read_only_array_is_copied_not_shared():
     t += 1.0
     assert a.tolist() == [[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]]
     assert t.tolist() == [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
+
+
+# --- legacy constructors given a tensor, sizes with bools -------------------------------------
+
+LEGACY = ["FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"]
+TENSORS = {
+    "f32": lambda m: m.ones(2, 3),
+    "f64": lambda m: m.ones(2, 3, dtype=m.float64),
+    "i64": lambda m: m.ones(2, 3, dtype=m.int64),
+    "bool": lambda m: m.ones(2, 3, dtype=m.bool),
+    "0d_i64": lambda m: m.tensor(2),
+    "empty": lambda m: m.ones(0, 3),
+}
+LEGACY_DTYPE = {
+    "FloatTensor": "float32",
+    "DoubleTensor": "float64",
+    "LongTensor": "int64",
+    "BoolTensor": "bool",
+}
+
+
+@pytest.mark.parametrize("src", TENSORS)
+@pytest.mark.parametrize("ctor", LEGACY)
+def test_legacy_constructor_of_a_tensor_aliases_or_refuses(ctor, src):
+    t_src = TENSORS[src](torch)
+    if dtype_name(t_src.dtype) != LEGACY_DTYPE[ctor]:
+        assert_raises_like_torch(lambda m: getattr(m, ctor)(TENSORS[src](m)), match="dtype")
+        return
+    f_src = TENSORS[src](fg)
+    f, t = getattr(fg, ctor)(f_src), getattr(torch, ctor)(t_src)
+    assert f.dtype == getattr(fg, LEGACY_DTYPE[ctor]) and tuple(f.shape) == tuple(t.shape)
+    assert f.data_ptr() == f_src.data_ptr()  # an alias, as torch's
+
+
+def test_legacy_constructor_keeps_requires_grad():
+    x = fg.ones(2, 3, requires_grad=True)
+    y = fg.FloatTensor(x)
+    assert y.requires_grad and torch.FloatTensor(torch.ones(2, 3, requires_grad=True)).requires_grad
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("ctor", LEGACY)
+def test_legacy_sizes_after_the_first_may_be_bools(ctor):
+    f, t = run_both(lambda m: getattr(m, ctor)(2, True))
+    assert tuple(f.shape) == tuple(t.shape) == (2, 1)
+    assert_raises_like_torch(lambda m: getattr(m, ctor)(True, 2))
+
+
+# --- manual_seed returns the generator --------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 99, -1, -99, 2**40, 2**62, -(2**62), 1.5, True, "12"], ids=repr)
+def test_manual_seed_returns_a_generator_with_torchs_initial_seed(seed):
+    f, t = run_both(lambda m: m.manual_seed(seed))
+    assert isinstance(f, fg.Generator)
+    assert f is fg.default_generator
+    assert f.initial_seed() == t.initial_seed()
+
+
+def test_manual_seed_of_a_0d_tensor():
+    f, t = run_both(lambda m: m.manual_seed(m.tensor(-1.25)))
+    assert f.initial_seed() == t.initial_seed()
+
+
+@pytest.mark.parametrize("seed", [2**64, -(2**63) - 1], ids=repr)
+def test_manual_seed_out_of_range(seed):
+    assert_raises_like_torch(lambda m: m.manual_seed(seed), match="Overflow")
+
+
+def test_generator_seed_and_initial_seed():
+    g = fg.manual_seed(5)
+    assert g.manual_seed(7) is g and fg.initial_seed() == 7
+    s = fg.seed()
+    assert 0 <= s < 2**64 and g.initial_seed() == s
+    a = fg.rand(3).numpy()
+    g.manual_seed(s)
+    np.testing.assert_array_equal(a, fg.rand(3).numpy())  # seed() really seeded the generator
+    with pytest.raises(NotImplementedError, match="global"):
+        fg.Generator()
+
+
+# --- the package's function forms parse like torch's functions (not like the methods) ----------
+
+FUNCTION_FORM_ERRORS = {
+    "add_list_input": lambda m: m.add([1, 2], m.ones(2, 3)),
+    "sub_none_input": lambda m: m.sub(None, m.ones(2, 3)),
+    "div_object_input": lambda m: m.div(object(), m.ones(2, 3)),
+    "reshape_varargs": lambda m: m.reshape(m.ones(2, 3), 3, 2),
+    "reshape_int_shape": lambda m: m.reshape(m.ones(2, 3), 6),
+    "permute_varargs": lambda m: m.permute(m.ones(2, 3), 1, 0),
+}
+
+
+@pytest.mark.parametrize("call", FUNCTION_FORM_ERRORS.values(), ids=FUNCTION_FORM_ERRORS.keys())
+def test_function_forms_refuse_as_torch(call):
+    assert_raises_like_torch(call)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.mul(3, 2),
+        lambda m: m.sub(2.0, m.ones(2)),
+        lambda m: m.add(m.ones(2), m.ones(2), alpha=2),
+        lambda m: m.reshape(m.arange(6), (3, 2)),
+        lambda m: m.permute(m.ones(2, 3), (1, 0)),
+    ],
+    ids=["mul_numbers", "sub_number_tensor", "add_alpha", "reshape_tuple", "permute_tuple"],
+)
+def test_function_forms_match_torch(call):
+    f, t = run_both(call)
+    assert dtype_name(f.dtype) == dtype_name(t.dtype) and tuple(f.shape) == tuple(t.shape)
+    np.testing.assert_allclose(to_numpy(f), t.numpy())

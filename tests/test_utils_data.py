@@ -256,3 +256,38 @@ def test_training_loop_shape():
             ((bx @ w - by) ** 2).mean().backward()
             opt.step()
     np.testing.assert_allclose(w.detach().numpy(), true_w.numpy(), atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [
+        lambda m: m.ones(4, 3),
+        lambda m: m.ones(2, 3, dtype=m.bool),
+        lambda m: m.ones(3),
+        lambda m: m.ones(2, 3),
+    ],
+)
+def test_default_collate_refuses_a_tensor_as_the_batch(batch):
+    # torch stacks the batch as given, and a tensor is not a sequence of tensors for stack
+    from helpers import assert_raises_like_torch
+
+    assert_raises_like_torch(lambda m: m.utils.data.default_collate(batch(m)), match="Tensor")
+
+
+def test_default_collate_takes_a_tuple_of_tensors():
+    out = fg.utils.data.default_collate((fg.ones(2), fg.zeros(2)))
+    np.testing.assert_array_equal(out.numpy(), [[1.0, 1.0], [0.0, 0.0]])
+
+
+def test_the_global_generator_object_is_the_global_generator():
+    # manual_seed returns ferrograd.default_generator; passing it means the global generator
+    ds = TensorDataset(fg.arange(20))
+
+    def order(**kw):
+        return [b[0].tolist() for b in DataLoader(ds, batch_size=5, shuffle=True, **kw)]
+
+    g = fg.manual_seed(11)
+    a = order(generator=g)
+    fg.manual_seed(11)
+    assert order() == a
+    assert sorted(i for batch in a for i in batch) == list(range(20))

@@ -34,7 +34,6 @@ from ._core import (
     int64,
     is_grad_enabled,
     linspace,
-    manual_seed,
     ones,
     ones_like,
     rand,
@@ -98,12 +97,12 @@ softmax = Tensor.softmax
 log_softmax = Tensor.log_softmax
 matmul = Tensor.matmul
 mm = Tensor.mm
-reshape = Tensor.reshape
+reshape = _core.reshape
 flatten = Tensor.flatten
 transpose = Tensor.transpose
 swapaxes = Tensor.swapaxes
 t = Tensor.t
-permute = Tensor.permute
+permute = _core.permute
 squeeze = Tensor.squeeze
 unsqueeze = Tensor.unsqueeze
 clone = Tensor.clone
@@ -123,32 +122,14 @@ detach = Tensor.detach
 numel = Tensor.numel
 
 
-def _binary(name: str):
-    method = getattr(Tensor, name)
-
-    def fn(input, other, *, alpha=None, out=None):
-        if out is not None:
-            raise TypeError(f"{name}(): out= is not supported")
-        if not isinstance(input, Tensor):
-            if isinstance(other, Tensor):
-                input = other.new_tensor(input) if name != "pow" else tensor(input, dtype=other.dtype)
-            else:
-                raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
-        if alpha is not None:
-            return method(input, other, alpha=alpha)
-        return method(input, other)
-
-    fn.__name__ = name
-    fn.__doc__ = f"torch.{name}(input, other): see Tensor.{name}."
-    return fn
-
-
-add = _binary("add")
-sub = _binary("sub")
+# torch.add/sub/mul/div (and reshape/permute above) parse their arguments as torch's functions do
+# (a number as input, one shape sequence): Rust functions of their own, not the methods.
+add = _core.add
+sub = _core.sub
 subtract = sub
-mul = _binary("mul")
+mul = _core.mul
 multiply = mul
-div = _binary("div")
+div = _core.div
 divide = div
 true_divide = div
 
@@ -167,28 +148,53 @@ def is_tensor(obj) -> builtins.bool:
     return isinstance(obj, Tensor)
 
 
+def _legacy_alias(name: str, dtype: dtype, t: Tensor) -> Tensor:
+    """``FloatTensor(t)`` as torch: a view of ``t`` (same storage, ``requires_grad`` kept) when it
+    is a CPU tensor of the constructor's dtype; no conversion otherwise."""
+    if t.dtype != dtype or t.device.type != "cpu":
+        raise TypeError(
+            f"{name}(): expected a cpu tensor of dtype {dtype} (legacy constructors alias a tensor, "
+            f"they do not convert it), got a {t.device.type} tensor of dtype {t.dtype}; "
+            f"use .to({dtype}) to convert"
+        )
+    return t.view_as(t)
+
+
+def _legacy(name: str, dtype: dtype, args: tuple) -> Tensor:
+    """The legacy constructors: ``X(tensor)`` aliases, ``X(*sizes)`` is uninitialised memory and
+    ``X(sequence)`` copies the data."""
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        return _legacy_alias(name, dtype, args[0])
+    if len(args) > 1:
+        # torch picks the sizes overload by the first argument, a non-bool int; the sizes after it
+        # are read as ints, bools included (`LongTensor(2, True)` is 2x1, `LongTensor(True, 2)` fails)
+        args = (args[0], *(builtins.int(a) if isinstance(a, builtins.bool) else a for a in args[1:]))
+    return _core._legacy(dtype, *args)
+
+
 def FloatTensor(*args):
     """Legacy constructor: ``FloatTensor([1.0, 2.0])`` or ``FloatTensor(2, 3)`` (float32)."""
-    return _core._legacy(float32, *args)
+    return _legacy("FloatTensor", float32, args)
 
 
 def DoubleTensor(*args):
     """Legacy constructor for float64 tensors."""
-    return _core._legacy(float64, *args)
+    return _legacy("DoubleTensor", float64, args)
 
 
 def LongTensor(*args):
     """Legacy constructor for int64 tensors."""
-    return _core._legacy(int64, *args)
+    return _legacy("LongTensor", int64, args)
 
 
 def BoolTensor(*args):
     """Legacy constructor for bool tensors."""
-    return _core._legacy(bool, *args)
+    return _legacy("BoolTensor", bool, args)
 
 
 from . import autograd, nn, optim, utils, wgpu
 from .serialization import load, save
+from .utils._random import Generator, default_generator, initial_seed, manual_seed, seed
 
 __version__ = "0.1.0"
 
@@ -196,6 +202,7 @@ __all__ = [
     "BoolTensor",
     "DoubleTensor",
     "FloatTensor",
+    "Generator",
     "LongTensor",
     "Size",
     "Tensor",
@@ -214,6 +221,7 @@ __all__ = [
     "clip",
     "clone",
     "cos",
+    "default_generator",
     "detach",
     "device",
     "div",
@@ -237,6 +245,7 @@ __all__ = [
     "get_num_threads",
     "gt",
     "inference_mode",
+    "initial_seed",
     "int64",
     "is_grad_enabled",
     "is_inference_mode_enabled",
@@ -285,6 +294,7 @@ __all__ = [
     "relu",
     "reshape",
     "save",
+    "seed",
     "select",
     "set_grad_enabled",
     "set_num_threads",

@@ -38,11 +38,13 @@ __all__ = [
     "_wgpu_is_available",
     "_wgpu_shutdown",
     "_wgpu_synchronize",
+    "add",
     "arange",
     "as_tensor",
     "bool",
     "cat",
     "device",
+    "div",
     "dtype",
     "empty",
     "empty_like",
@@ -58,15 +60,19 @@ __all__ = [
     "is_grad_enabled",
     "linspace",
     "manual_seed",
+    "mul",
     "ones",
     "ones_like",
+    "permute",
     "rand",
     "rand_like",
     "randint",
     "randn",
     "randn_like",
+    "reshape",
     "set_num_threads",
     "stack",
+    "sub",
     "tensor",
     "where",
     "zeros",
@@ -498,7 +504,7 @@ class Tensor:
 
     def backward(
         self,
-        gradient: Tensor | None = None,
+        gradient: Tensor | Sequence[Tensor | None] | None = None,
         retain_graph: builtins.bool | None = None,
         create_graph: builtins.bool | None = None,
         inputs: Tensor | Iterable[Tensor] | None = None,
@@ -642,14 +648,14 @@ class Tensor:
 
     # ---- arithmetic ----------------------------------------------------------------------------
 
-    def add(self, other: _Operand, *, alpha: _Number | None = None) -> Tensor:
+    def add(self, other: _Operand, *, alpha: _Number = ...) -> Tensor:
         """``self + alpha * other``, broadcasting.
 
         >>> torch.tensor([1.0, 2.0]).add(torch.ones(2), alpha=10)
         tensor([11., 12.])
         """
 
-    def sub(self, other: _Operand, *, alpha: _Number | None = None) -> Tensor:
+    def sub(self, other: _Operand, *, alpha: _Number = ...) -> Tensor:
         """``self - alpha * other``, broadcasting."""
 
     def mul(self, other: _Operand) -> Tensor:
@@ -696,7 +702,7 @@ class Tensor:
 
     # ---- in-place ------------------------------------------------------------------------------
 
-    def add_(self, other: _Operand, *, alpha: _Number | None = None) -> Self:
+    def add_(self, other: _Operand, *, alpha: _Number = ...) -> Self:
         """In-place :meth:`add`; returns self.
 
         >>> x = torch.zeros(2)
@@ -704,7 +710,7 @@ class Tensor:
         tensor([1., 1.])
         """
 
-    def sub_(self, other: _Operand, *, alpha: _Number | None = None) -> Self:
+    def sub_(self, other: _Operand, *, alpha: _Number = ...) -> Self:
         """In-place :meth:`sub`; returns self."""
 
     def mul_(self, other: _Operand) -> Self:
@@ -716,8 +722,8 @@ class Tensor:
     def pow_(self, other: _Operand) -> Self:
         """In-place :meth:`pow`; returns self."""
 
-    def clamp_(self, min: builtins.float | None = None, max: builtins.float | None = None) -> Self:
-        """In-place :meth:`clamp`; returns self."""
+    def clamp_(self, min: _Number | Tensor | None = None, max: _Number | Tensor | None = None) -> Self:
+        """In-place :meth:`clamp`; returns self (a result type wider than self's is an error)."""
 
     def neg_(self) -> Self:
         """In-place :meth:`neg`; returns self."""
@@ -732,13 +738,13 @@ class Tensor:
         """Fills self with zeros; returns self."""
 
     def fill_(self, value: _Operand) -> Self:
-        """Fills self with ``value`` (a number or a one-element tensor); returns self.
+        """Fills self with ``value`` (a number or a 0-d tensor); returns self.
 
         >>> torch.zeros(3).fill_(7)
         tensor([7., 7., 7.])
         """
 
-    def copy_(self, src: Tensor) -> Self:
+    def copy_(self, src: _Operand) -> Self:
         """Copies ``src`` (broadcast to self's shape, cast to self's dtype) into self; returns self."""
 
     # ---- unary math ----------------------------------------------------------------------------
@@ -809,20 +815,23 @@ class Tensor:
     def reciprocal(self) -> Tensor:
         """Elementwise ``1 / self``."""
 
-    def clamp(self, min: builtins.float | None = None, max: builtins.float | None = None) -> Tensor:
+    def clamp(self, min: _Number | Tensor | None = None, max: _Number | Tensor | None = None) -> Tensor:
         """Clamps every element into ``[min, max]``; either bound may be omitted.
+
+        The bounds are both numbers or both tensors (broadcast against self); the result has
+        torch's promoted dtype (an int tensor clamped by a float is float), and a NaN bound gives NaN.
 
         >>> torch.tensor([-1.0, 0.5, 2.0]).clamp(0, 1)
         tensor([0.0000, 0.5000, 1.0000])
         """
 
-    def clip(self, min: builtins.float | None = None, max: builtins.float | None = None) -> Tensor:
+    def clip(self, min: _Number | Tensor | None = None, max: _Number | Tensor | None = None) -> Tensor:
         """Alias for :meth:`clamp`."""
 
-    def clamp_min(self, min: builtins.float) -> Tensor:
+    def clamp_min(self, min: _Number | Tensor) -> Tensor:
         """``clamp(min=min)``."""
 
-    def clamp_max(self, max: builtins.float) -> Tensor:
+    def clamp_max(self, max: _Number | Tensor) -> Tensor:
         """``clamp(max=max)``."""
 
     # ---- reductions ----------------------------------------------------------------------------
@@ -851,7 +860,7 @@ class Tensor:
         """
 
     def prod(
-        self, dim: int | None = None, keepdim: builtins.bool = False, *, dtype: _DTypeLike | None = None
+        self, dim: int = ..., keepdim: builtins.bool = False, *, dtype: _DTypeLike | None = None
     ) -> Tensor:
         """Product over one dimension ``dim``, or over all elements.
 
@@ -865,7 +874,7 @@ class Tensor:
         unbiased: builtins.bool | None = None,
         keepdim: builtins.bool = False,
         *,
-        correction: builtins.float | None = None,
+        correction: _Number | None = None,
     ) -> Tensor:
         """Variance over ``dim``, or over all elements.
 
@@ -884,15 +893,14 @@ class Tensor:
         unbiased: builtins.bool | None = None,
         keepdim: builtins.bool = False,
         *,
-        correction: builtins.float | None = None,
+        correction: _Number | None = None,
     ) -> Tensor:
         """Standard deviation over ``dim``, or over all elements; arguments as in :meth:`var`."""
 
     @overload
-    def max(self, dim: None = None, keepdim: builtins.bool = False) -> Tensor:
+    def max(self) -> Tensor:
         """``max()``: the largest element. ``max(dim)``: a ``(values, indices)`` named tuple.
-        ``max(other)``: the elementwise maximum with a tensor (see :meth:`maximum`; ``keepdim`` is
-        ignored).
+        ``max(other)``: the elementwise maximum with a tensor (see :meth:`maximum`; no ``keepdim``).
 
         >>> x = torch.tensor([[1.0, 5.0], [4.0, 2.0]])
         >>> x.max()
@@ -902,14 +910,13 @@ class Tensor:
         """
 
     @overload
-    def max(self, dim: int, keepdim: builtins.bool = False) -> return_types.max: ...
+    def max(self, dim: int, keepdim: builtins.bool = ...) -> return_types.max: ...
     @overload
-    def max(self, dim: Tensor, keepdim: builtins.bool = False) -> Tensor: ...
+    def max(self, dim: Tensor) -> Tensor: ...
     @overload
-    def min(self, dim: None = None, keepdim: builtins.bool = False) -> Tensor:
+    def min(self) -> Tensor:
         """``min()``: the smallest element. ``min(dim)``: a ``(values, indices)`` named tuple.
-        ``min(other)``: the elementwise minimum with a tensor (see :meth:`minimum`; ``keepdim`` is
-        ignored).
+        ``min(other)``: the elementwise minimum with a tensor (see :meth:`minimum`; no ``keepdim``).
 
         >>> x = torch.tensor([[1.0, 5.0], [4.0, 2.0]])
         >>> x.min()
@@ -920,9 +927,9 @@ class Tensor:
         """
 
     @overload
-    def min(self, dim: int, keepdim: builtins.bool = False) -> return_types.min: ...
+    def min(self, dim: int, keepdim: builtins.bool = ...) -> return_types.min: ...
     @overload
-    def min(self, dim: Tensor, keepdim: builtins.bool = False) -> Tensor: ...
+    def min(self, dim: Tensor) -> Tensor: ...
     def amax(self, dim: _Dims | None = None, keepdim: builtins.bool = False) -> Tensor:
         """Maximum over ``dim`` (an int or a tuple of ints), or over all elements; values only.
 
@@ -1004,7 +1011,7 @@ class Tensor:
         ferrograd.Size([3, 2])
         """
 
-    def swapaxes(self, dim0: int, dim1: int) -> Tensor:
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
         """Alias for :meth:`transpose`."""
 
     def t(self) -> Tensor:
@@ -1016,7 +1023,7 @@ class Tensor:
 
     @property
     def mT(self) -> Tensor:
-        """The last two dims swapped (a batch of transposed matrices)."""
+        """The last two dims swapped (a batch of transposed matrices); a 0-d tensor itself."""
 
     @overload
     def permute(self, *dims: int) -> Tensor:
@@ -1042,8 +1049,8 @@ class Tensor:
     def expand_as(self, other: Tensor) -> Tensor:
         """``expand(other.shape)``."""
 
-    def squeeze(self, dim: _Dims | None = None) -> Tensor:
-        """Removes size-1 dims: all of them, or those among ``dim``.
+    def squeeze(self, dim: _Dims = ...) -> Tensor:
+        """Removes size-1 dims: all of them, or those among ``dim`` (each named once).
 
         >>> torch.zeros(1, 2, 1).squeeze().shape
         ferrograd.Size([2])
@@ -1056,13 +1063,13 @@ class Tensor:
         ferrograd.Size([1, 2])
         """
 
-    def contiguous(self, memory_format: object = None) -> Tensor:
+    def contiguous(self, *, memory_format: object = None) -> Tensor:
         """A row-major copy, or self (the same object) when already contiguous.
 
         ``memory_format`` is accepted for compatibility and ignored.
         """
 
-    def clone(self, memory_format: object = None) -> Tensor:
+    def clone(self, *, memory_format: object = None) -> Tensor:
         """A copy with its own memory, recorded in the graph.
 
         ``memory_format`` is accepted for compatibility and ignored.
@@ -1075,8 +1082,8 @@ class Tensor:
         tensor([1, 3])
         """
 
-    def narrow(self, dim: int, start: int, length: int) -> Tensor:
-        """A view of ``length`` elements from ``start`` along ``dim``.
+    def narrow(self, dim: int, start: int | Tensor, length: int) -> Tensor:
+        """A view of ``length`` elements from ``start`` (an int or a 0-d int tensor) along ``dim``.
 
         >>> torch.arange(5).narrow(0, 1, 3)
         tensor([1, 2, 3])
@@ -1289,7 +1296,7 @@ def empty(
     requires_grad: builtins.bool = False,
 ) -> Tensor: ...
 def full(
-    size: int | _ShapeSeq,
+    size: _ShapeSeq,
     fill_value: _Number,
     *,
     dtype: _DTypeLike | None = None,
@@ -1335,7 +1342,7 @@ def empty_like(
 
 def full_like(
     input: Tensor,
-    fill_value: builtins.float,
+    fill_value: _Number | Tensor,
     *,
     dtype: _DTypeLike | None = None,
     device: _DeviceLike = None,
@@ -1443,8 +1450,8 @@ def randint(
 ) -> Tensor: ...
 def arange(
     start: _Number,
-    end: _Number | None = None,
-    step: _Number | None = None,
+    end: _Number = ...,
+    step: _Number = ...,
     *,
     dtype: _DTypeLike | None = None,
     device: _DeviceLike = None,
@@ -1462,8 +1469,8 @@ def arange(
     """
 
 def linspace(
-    start: builtins.float,
-    end: builtins.float,
+    start: builtins.float | Tensor,
+    end: builtins.float | Tensor,
     steps: int,
     *,
     dtype: _DTypeLike | None = None,
@@ -1478,7 +1485,7 @@ def linspace(
 
 def eye(
     n: int,
-    m: int | None = None,
+    m: int = ...,
     *,
     dtype: _DTypeLike | None = None,
     device: _DeviceLike = None,
@@ -1528,6 +1535,24 @@ def stack(tensors: list[Tensor] | tuple[Tensor, ...], dim: int = 0) -> Tensor:
     >>> torch.stack([x, x], dim=1).shape
     ferrograd.Size([2, 2, 3])
     """
+
+def reshape(input: Tensor, shape: _ShapeSeq) -> Tensor:
+    """``input.reshape(shape)``; the shape is one sequence (``torch.reshape(x, (3, 2))``)."""
+
+def permute(input: Tensor, dims: _ShapeSeq) -> Tensor:
+    """``input.permute(dims)``; the dims are one sequence (``torch.permute(x, (1, 0))``)."""
+
+def add(input: _Operand, other: _Operand, *, alpha: _Number = ..., out: None = None) -> Tensor:
+    """``input + alpha * other``; ``input`` may be a number (two numbers give a 0-d tensor)."""
+
+def sub(input: _Operand, other: _Operand, *, alpha: _Number = ..., out: None = None) -> Tensor:
+    """``input - alpha * other``; ``input`` may be a number (two numbers give a 0-d tensor)."""
+
+def mul(input: _Operand, other: _Operand, *, out: None = None) -> Tensor:
+    """``input * other``; ``input`` may be a number (two numbers give a 0-d tensor)."""
+
+def div(input: _Operand, other: _Operand, *, out: None = None) -> Tensor:
+    """``input / other`` (true division); ``input`` may be a number."""
 
 def where(condition: Tensor, input: _Operand, other: _Operand) -> Tensor:
     """``input`` where ``condition`` holds, else ``other``; broadcasting; either may be a number.

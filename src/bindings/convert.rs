@@ -19,8 +19,12 @@ pub fn scalar_of(obj: &Bound<'_, PyAny>) -> Option<Scalar> {
     if let Ok(i) = obj.extract::<i64>() {
         return Some(Scalar::Int(i));
     }
-    // NumPy scalars and other objects with __float__ (but not strings or sequences).
-    if obj.hasattr("__float__").unwrap_or(false) && !obj.is_instance_of::<PySequence>() {
+    // NumPy scalars and other objects with __float__ (but not strings, sequences or tensors: a
+    // tensor is not a Number to torch's parser, and its __float__ fails for many elements).
+    if obj.hasattr("__float__").unwrap_or(false)
+        && !obj.is_instance_of::<PySequence>()
+        && !obj.is_instance_of::<PyTensor>()
+    {
         if let Ok(name) = obj.get_type().name() {
             if name.to_string().starts_with("bool") {
                 return obj.extract::<bool>().ok().map(Scalar::Bool);
@@ -60,6 +64,143 @@ pub fn tensor_arg(op: &str, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Tens
         ))
     })?;
     Ok(r.t.clone())
+}
+
+/// The Python type name of `obj`, for error messages ("Tensor", "bool", ...).
+pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    if obj.is_instance_of::<PyTensor>() {
+        return "Tensor".into();
+    }
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+}
+
+/// A 0-d integer tensor without grad as an int (torch's parser takes one wherever an int goes).
+fn int_of_tensor(obj: &Bound<'_, PyAny>) -> Option<i64> {
+    match scalar_tensor(obj)?.item().ok()? {
+        Scalar::Int(i) => Some(i),
+        _ => None,
+    }
+}
+
+/// An `int` argument as torch's parser takes it: a Python int (not a bool, which torch refuses
+/// with a TypeError), a NumPy integer, or a 0-d integer tensor. Use it as a pyfunction argument
+/// type (`dim: Int`); `i64` would silently take `True` and, through `__index__`, tensors.
+#[derive(Clone, Copy, Debug)]
+pub struct Int(pub i64);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Int {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let obj = obj.to_owned();
+        strict_int(&obj)
+            .map(Int)
+            .ok_or_else(|| PyTypeError::new_err(format!("must be int, not {}", type_name(&obj))))
+    }
+}
+
+/// A Python int, a NumPy integer or a 0-d integer tensor; None for anything else (bools too).
+pub fn strict_int(obj: &Bound<'_, PyAny>) -> Option<i64> {
+    if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyFloat>() {
+        return None;
+    }
+    if obj.is_instance_of::<PyTensor>() {
+        return int_of_tensor(obj);
+    }
+    obj.extract::<i64>().ok()
+}
+
+/// An int argument checked by name: `{op}(): argument 'name' must be int, not bool`.
+pub fn int_arg(op: &str, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    strict_int(obj).ok_or_else(|| {
+        PyTypeError::new_err(format!("{op}(): argument '{name}' must be int, not {}", type_name(obj)))
+    })
+}
+
+/// An optional argument that tells "not given" from an explicit None: torch refuses `dim=None`
+/// in several signatures (`max(None)`, `squeeze(None)`, `eye(2, None)`) where the argument may
+/// be left out. Give it the default `Arg::Absent` in the pyo3 signature.
+pub enum Arg<'py> {
+    Absent,
+    Given(Bound<'py, PyAny>),
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Arg::Given(obj.to_owned()))
+    }
+}
+
+impl<'py> Arg<'py> {
+    /// The argument, refusing an explicit None with torch's TypeError.
+    pub fn not_none(&self, op: &str, name: &str) -> PyResult<Option<&Bound<'py, PyAny>>> {
+        match self {
+            Arg::Absent => Ok(None),
+            Arg::Given(o) if o.is_none() => Err(PyTypeError::new_err(format!(
+                "{op}(): argument '{name}' must not be None (leave it out instead)"
+            ))),
+            Arg::Given(o) => Ok(Some(o)),
+        }
+    }
+    pub fn is_given(&self) -> bool {
+        matches!(self, Arg::Given(_))
+    }
+}
+
+/// A Number argument as torch's parser takes a Scalar: a Python bool/int/float, a NumPy scalar,
+/// or a 0-d tensor that does not require grad (its value). Other tensors are its TypeError.
+pub fn number_arg(op: &str, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Scalar> {
+    if let Some(s) = scalar_of(obj) {
+        return Ok(s);
+    }
+    if let Some(t) = scalar_tensor(obj) {
+        return Ok(t.item()?);
+    }
+    Err(PyTypeError::new_err(format!("{op}(): argument '{name}' must be Number, not {}", type_name(obj))))
+}
+
+/// A 0-d tensor without grad: what torch's parser accepts where a Number is expected.
+pub fn scalar_tensor(obj: &Bound<'_, PyAny>) -> Option<Tensor> {
+    let t = obj.cast::<PyTensor>().ok()?.try_borrow().ok()?.t.clone();
+    (t.ndim() == 0 && !t.requires_grad()).then_some(t)
+}
+
+/// A size that must be one sequence (`full(size, v)`, `torch.reshape(x, shape)`): a bare int is
+/// torch's TypeError (only the varargs forms, `zeros(2, 3)`, take ints).
+pub fn size_seq_of(op: &str, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
+    if !(obj.is_instance_of::<PyTuple>() || obj.is_instance_of::<PyList>()) {
+        return Err(PyTypeError::new_err(format!(
+            "{op}(): argument '{name}' must be tuple of ints, not {}",
+            type_name(obj)
+        )));
+    }
+    let items: Vec<Bound<'_, PyAny>> = obj.try_iter()?.collect::<PyResult<_>>()?;
+    int_list_of(op, name, &items)
+}
+
+/// An int list (a shape, a permutation) as torch's IntArrayRef parser reads it: it picks the
+/// overload by the first element, which must be an int, and then takes later bools as 0/1
+/// (`zeros(2, True)` is 2x1, `zeros(True, 2)` and `empty((True, 2))` are TypeErrors).
+fn int_list_of(op: &str, name: &str, items: &[Bound<'_, PyAny>]) -> PyResult<Vec<i64>> {
+    if items.first().is_some_and(|o| o.is_instance_of::<PyBool>()) {
+        return Err(PyTypeError::new_err(format!(
+            "{op}(): argument '{name}' must be tuple of ints, but found element of type bool at pos 0"
+        )));
+    }
+    items.iter().map(|x| list_int_of(op, x)).collect()
+}
+
+/// An element of an int list after the first: a bool is 0 or 1 here, unlike single int arguments.
+fn list_int_of(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(b.is_true() as i64);
+    }
+    if obj.is_instance_of::<PyTensor>() {
+        return int_of_tensor(obj).ok_or_else(|| {
+            PyTypeError::new_err(format!("{op}(): expected an int, but got {}", type_name(obj)))
+        });
+    }
+    int_of(op, obj)
 }
 
 fn int_of(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
@@ -114,10 +255,11 @@ pub fn shape_of(op: &str, args: &Bound<'_, PyTuple>) -> PyResult<Vec<i64>> {
     if args.len() == 1 {
         let a = args.get_item(0)?;
         if a.is_instance_of::<PyTuple>() || a.is_instance_of::<PyList>() {
-            return a.try_iter()?.map(|x| int_of(op, &x?)).collect();
+            return size_seq_of(op, "size", &a);
         }
     }
-    args.iter().map(|x| int_of(op, &x)).collect()
+    let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
+    int_list_of(op, "size", &items)
 }
 
 /// A shape of non-negative sizes (creation functions).
@@ -169,6 +311,13 @@ pub struct Nested {
 }
 
 pub fn nested(obj: &Bound<'_, PyAny>) -> PyResult<Nested> {
+    nested_as(obj, false)
+}
+
+/// `nested` for a caller that already knows the dtype (`tensor(data, dtype=...)`,
+/// `x.new_tensor(data)`): an element that is no number is then torch's TypeError ("must be real
+/// number"), not its RuntimeError for a dtype it cannot infer.
+pub fn nested_as(obj: &Bound<'_, PyAny>, dtype_known: bool) -> PyResult<Nested> {
     let mut shape = Vec::new();
     // The shape comes from the first element at each depth; every other element must match.
     let mut probe = obj.clone();
@@ -191,8 +340,21 @@ pub fn nested(obj: &Bound<'_, PyAny>) -> PyResult<Nested> {
             probe = first;
             continue;
         }
-        let ty = probe.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-        return Err(PyTypeError::new_err(format!("tensor(): could not infer dtype of {ty}")));
+        // torch's errors: a str inside a sequence is "too many dimensions" (a str is a
+        // sequence to it), anything else a RuntimeError.
+        if probe.is_instance_of::<pyo3::types::PyString>() {
+            if shape.is_empty() {
+                return Err(PyTypeError::new_err("tensor(): invalid data type 'str'"));
+            }
+            return Err(PyValueError::new_err(format!("too many dimensions '{}'", type_name(&probe))));
+        }
+        if dtype_known {
+            return Err(PyTypeError::new_err(format!("must be real number, not {}", type_name(&probe))));
+        }
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "Could not infer dtype of {}",
+            type_name(&probe)
+        )));
     }
     let mut values = Vec::new();
     walk(obj, 0, &shape, &mut values)?;

@@ -1,6 +1,7 @@
 //! Module-level functions: creation, joining, grad mode, seeding.
 
-use super::convert::{dtype_of, nested, scalar_of, sizes_of, tensor_arg, tensor_from_values};
+use super::convert::{dtype_of, int_arg, number_arg, scalar_of, sizes_of, tensor_arg, tensor_from_values};
+use super::convert::{size_seq_of, Arg, Int};
 use super::dtype::device_of;
 use super::identity::TensorObj;
 use super::tensor::PyTensor;
@@ -45,7 +46,7 @@ pub fn tensor_impl(data: &Bound<'_, PyAny>, dtype: Option<DType>, requires_grad:
             None => t,
         }
     } else {
-        let n = nested(data)?;
+        let n = super::convert::nested_as(data, dtype.is_some())?;
         tensor_from_values(&n.values, &n.shape, dtype.unwrap_or(n.dtype))?
     };
     finish(t, requires_grad)
@@ -158,9 +159,9 @@ pub fn full(
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
-    let s =
-        scalar_of(fill_value).ok_or_else(|| PyTypeError::new_err("full(): fill_value must be a number"))?;
-    let size = PyTuple::new(size.py(), [size])?;
+    let s = number_arg("full", "fill_value", fill_value)?;
+    // `size` is one sequence: `full(3, v)` is torch's TypeError.
+    let size = PyTuple::new(size.py(), [PyTuple::new(size.py(), size_seq_of("full", "size", size)?)?])?;
     let dt = dtype_of(dtype)?.unwrap_or(match s {
         Scalar::Float(_) => DType::F32,
         Scalar::Int(_) => DType::I64,
@@ -224,11 +225,12 @@ pub fn empty_like(
 #[pyo3(signature = (input, fill_value, *, dtype=None, device=None, requires_grad=false))]
 pub fn full_like(
     input: &Bound<'_, PyAny>,
-    fill_value: f64,
+    fill_value: &Bound<'_, PyAny>,
     dtype: Option<&Bound<'_, PyAny>>,
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
+    let fill_value = number_arg("full_like", "fill_value", fill_value)?.to_f64();
     let (s, d, dev) = like(input, dtype, device, "full_like")?;
     finish(Tensor::full(&s, fill_value, d, dev)?, requires_grad)
 }
@@ -303,16 +305,18 @@ pub fn randint(
 ) -> R {
     let dev = device_of(device)?;
     // randint(high, size) or randint(low, high, size)
+    let int = |i: usize, name: &str| int_arg("randint", name, &args.get_item(i)?);
     let (low, high, size) = match args.len() {
-        2 => (0i64, args.get_item(0)?.extract::<i64>()?, args.get_item(1)?),
-        3 => (args.get_item(0)?.extract::<i64>()?, args.get_item(1)?.extract::<i64>()?, args.get_item(2)?),
+        2 => (0i64, int(0, "high")?, args.get_item(1)?),
+        3 => (int(0, "low")?, int(1, "high")?, args.get_item(2)?),
         _ => {
             return Err(PyTypeError::new_err(
                 "randint(low=0, high, size): expected 2 or 3 positional arguments",
             ))
         }
     };
-    let size = PyTuple::new(args.py(), [size])?;
+    // `size` is one sequence: `randint(0, 5, 3)` is torch's TypeError.
+    let size = PyTuple::new(args.py(), [PyTuple::new(args.py(), size_seq_of("randint", "size", &size)?)?])?;
     finish_on(
         dev,
         Tensor::randint(low, high, &sizes_of("randint", &size)?, dtype_of(dtype)?.unwrap_or(DType::I64))?,
@@ -321,27 +325,32 @@ pub fn randint(
 }
 
 #[pyfunction]
-#[pyo3(signature = (start, end=None, step=None, *, dtype=None, device=None, requires_grad=false))]
+#[pyo3(signature = (start, end=Arg::Absent, step=Arg::Absent, *, dtype=None, device=None, requires_grad=false))]
 pub fn arange(
     start: &Bound<'_, PyAny>,
-    end: Option<&Bound<'_, PyAny>>,
-    step: Option<&Bound<'_, PyAny>>,
+    end: Arg<'_>,
+    step: Arg<'_>,
     dtype: Option<&Bound<'_, PyAny>>,
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
     let dev = device_of(device)?;
-    let num = |o: &Bound<'_, PyAny>| {
-        scalar_of(o).ok_or_else(|| PyTypeError::new_err("arange(): arguments must be numbers"))
-    };
-    let (s, e) = match end {
+    let num = |o: &Bound<'_, PyAny>| number_arg("arange", "start, end and step", o);
+    // An explicit None for end or step is torch's TypeError (leaving them out is fine).
+    let (s, e) = match end.not_none("arange", "end")? {
         Some(e) => (num(start)?, num(e)?),
         None => (Scalar::Int(0), num(start)?),
     };
-    let st = match step {
+    let st = match step.not_none("arange", "step")? {
         Some(x) => num(x)?,
         None => Scalar::Int(1),
     };
+    if !st.to_f64().is_finite() {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "arange: step must be finite but got {}",
+            st.to_f64()
+        )));
+    }
     let any_float = [s, e, st].iter().any(|v| matches!(v, Scalar::Float(_)));
     let dt = dtype_of(dtype)?.unwrap_or(if any_float { DType::F32 } else { DType::I64 });
     finish_on(dev, Tensor::arange(s.to_f64(), e.to_f64(), st.to_f64(), dt)?, requires_grad)
@@ -350,14 +359,15 @@ pub fn arange(
 #[pyfunction]
 #[pyo3(signature = (start, end, steps, *, dtype=None, device=None, requires_grad=false))]
 pub fn linspace(
-    start: f64,
-    end: f64,
-    steps: i64,
+    start: &Bound<'_, PyAny>,
+    end: &Bound<'_, PyAny>,
+    steps: Int,
     dtype: Option<&Bound<'_, PyAny>>,
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
     let dev = device_of(device)?;
+    let (start, end, Int(steps)) = (linspace_end("start", start)?, linspace_end("end", end)?, steps);
     if steps < 0 {
         return Err(pyo3::exceptions::PyRuntimeError::new_err(
             "linspace: number of steps must be non-negative",
@@ -370,17 +380,36 @@ pub fn linspace(
     )
 }
 
+/// A linspace end point: a Number or a 0-d tensor (torch's RuntimeError for other tensors).
+fn linspace_end(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
+    if let Ok(t) = obj.cast::<PyTensor>() {
+        let t = t.borrow().t.clone();
+        if t.ndim() != 0 {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "linspace only supports 0-dimensional start and end tensors, but got {name} with {} dimension(s).",
+                t.ndim()
+            )));
+        }
+        return Ok(t.item()?.to_f64());
+    }
+    Ok(number_arg("linspace", name, obj)?.to_f64())
+}
+
 #[pyfunction]
-#[pyo3(signature = (n, m=None, *, dtype=None, device=None, requires_grad=false))]
+#[pyo3(signature = (n, m=Arg::Absent, *, dtype=None, device=None, requires_grad=false))]
 pub fn eye(
-    n: i64,
-    m: Option<i64>,
+    n: Int,
+    m: Arg<'_>,
     dtype: Option<&Bound<'_, PyAny>>,
     device: Option<&Bound<'_, PyAny>>,
     requires_grad: bool,
 ) -> R {
     let dev = device_of(device)?;
-    let m = m.unwrap_or(n);
+    let Int(n) = n;
+    let m = match m.not_none("eye", "m")? {
+        Some(m) => int_arg("eye", "m", m)?,
+        None => n,
+    };
     if n < 0 || m < 0 {
         return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
             "eye: n and m must be non-negative, got {n} and {m}"
@@ -440,15 +469,30 @@ fn tensors_of(op: &str, seq: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
 }
 
 #[pyfunction]
-#[pyo3(signature = (tensors, dim=0))]
-pub fn cat(tensors: &Bound<'_, PyAny>, dim: i64) -> R {
-    Ok(PyTensor::wrap(Tensor::cat(&tensors_of("cat", tensors)?, dim)?))
+#[pyo3(signature = (tensors, dim=Int(0)), text_signature = "(tensors, dim=0)")]
+pub fn cat(tensors: &Bound<'_, PyAny>, dim: Int) -> R {
+    Ok(PyTensor::wrap(Tensor::cat(&tensors_of("cat", tensors)?, dim.0)?))
 }
 
 #[pyfunction]
-#[pyo3(signature = (tensors, dim=0))]
-pub fn stack(tensors: &Bound<'_, PyAny>, dim: i64) -> R {
-    Ok(PyTensor::wrap(Tensor::stack(&tensors_of("stack", tensors)?, dim)?))
+#[pyo3(signature = (tensors, dim=Int(0)), text_signature = "(tensors, dim=0)")]
+pub fn stack(tensors: &Bound<'_, PyAny>, dim: Int) -> R {
+    Ok(PyTensor::wrap(Tensor::stack(&tensors_of("stack", tensors)?, dim.0)?))
+}
+
+/// `torch.reshape(input, shape)`: unlike the method, the shape is one sequence (torch's
+/// TypeError for `torch.reshape(x, 3, 2)` or `torch.reshape(x, 6)`).
+#[pyfunction]
+pub fn reshape(input: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> R {
+    let t = tensor_arg("reshape", "input", input)?;
+    Ok(PyTensor::wrap(t.reshape(&size_seq_of("reshape", "shape", shape)?)?))
+}
+
+/// `torch.permute(input, dims)`: the dims are one sequence, as in torch.
+#[pyfunction]
+pub fn permute(input: &Bound<'_, PyAny>, dims: &Bound<'_, PyAny>) -> R {
+    let t = tensor_arg("permute", "input", input)?;
+    Ok(PyTensor::wrap(t.permute(&size_seq_of("permute", "dims", dims)?)?))
 }
 
 #[pyfunction]
@@ -669,4 +713,75 @@ pub fn _make_dual(primal: &Bound<'_, PyAny>, tangent: &Bound<'_, PyAny>) -> R {
 pub fn _unpack_dual(t: &Bound<'_, PyAny>) -> PyResult<(TensorObj, Option<TensorObj>)> {
     let (p, tan) = tensor_arg("unpack_dual", "tensor", t)?.unpack_dual();
     Ok((PyTensor::wrap(p), tan.map(PyTensor::wrap)))
+}
+
+/// The `input` of torch.add/sub/mul/div: a tensor, or a Python number (torch's parser wraps
+/// one, so `torch.mul(2, 3)` is a tensor); anything else (a tuple, a list) is its TypeError.
+fn binary_input(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
+    if obj.is_instance_of::<PyTensor>() {
+        return tensor_arg(op, "input", obj);
+    }
+    scalar_of(obj).map(Tensor::wrapped_scalar).ok_or_else(|| {
+        PyTypeError::new_err(format!(
+            "{op}(): argument 'input' (position 1) must be Tensor, not {}",
+            super::convert::type_name(obj)
+        ))
+    })
+}
+
+/// torch.add/sub/mul/div(input, other, *, alpha): the method's rules, with a Python number
+/// allowed for `input` too.
+fn binary_fn(
+    op: &str,
+    input: &Bound<'_, PyAny>,
+    other: &Bound<'_, PyAny>,
+    alpha: &Arg<'_>,
+    out: Option<&Bound<'_, PyAny>>,
+    f: fn(&Tensor, &Tensor) -> crate::Result<Tensor>,
+) -> R {
+    if out.is_some_and(|o| !o.is_none()) {
+        return Err(PyTypeError::new_err(format!("{op}(): out= is not supported")));
+    }
+    let a = binary_input(op, input)?;
+    let b = super::convert::operand_or_err(op, other)?;
+    let both_numbers = a.is_wrapped_number() && b.is_wrapped_number();
+    let b = super::tensor::alpha_scaled(op, &a, b, alpha)?;
+    let r = f(&a, &b)?;
+    // Two Python numbers give a 0-d tensor of torch's default dtypes (a float is float32).
+    let r = if both_numbers && r.dtype() == DType::F64 { r.to_dtype(DType::F32)? } else { r };
+    Ok(PyTensor::wrap(r))
+}
+
+#[pyfunction]
+#[pyo3(signature = (input, other, *, alpha=Arg::Absent, out=None))]
+pub fn add(
+    input: &Bound<'_, PyAny>,
+    other: &Bound<'_, PyAny>,
+    alpha: Arg<'_>,
+    out: Option<&Bound<'_, PyAny>>,
+) -> R {
+    binary_fn("add", input, other, &alpha, out, Tensor::add)
+}
+
+#[pyfunction]
+#[pyo3(signature = (input, other, *, alpha=Arg::Absent, out=None))]
+pub fn sub(
+    input: &Bound<'_, PyAny>,
+    other: &Bound<'_, PyAny>,
+    alpha: Arg<'_>,
+    out: Option<&Bound<'_, PyAny>>,
+) -> R {
+    binary_fn("sub", input, other, &alpha, out, Tensor::sub)
+}
+
+#[pyfunction]
+#[pyo3(signature = (input, other, *, out=None))]
+pub fn mul(input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>, out: Option<&Bound<'_, PyAny>>) -> R {
+    binary_fn("mul", input, other, &Arg::Absent, out, Tensor::mul)
+}
+
+#[pyfunction]
+#[pyo3(signature = (input, other, *, out=None))]
+pub fn div(input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>, out: Option<&Bound<'_, PyAny>>) -> R {
+    binary_fn("div", input, other, &Arg::Absent, out, Tensor::div)
 }

@@ -53,6 +53,10 @@ fn item_of<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Item<'py>> {
         };
     }
     if obj.is_instance_of::<PyList>() {
+        // A list index becomes a tensor; torch names a str in it an invalid data type (TypeError).
+        if contains_str(obj) {
+            return Err(PyTypeError::new_err("index list: invalid data type 'str'"));
+        }
         let n = super::convert::nested(obj)?;
         let dt = if n.values.is_empty() { DType::I64 } else { n.dtype };
         if dt == DType::F32 {
@@ -71,15 +75,26 @@ fn item_of<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Item<'py>> {
         return Ok(Item::Int(i));
     }
     let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-    // torch: a float index is an IndexError, other types a TypeError.
-    let err = if obj.is_instance_of::<pyo3::types::PyFloat>() {
-        PyIndexError::new_err
-    } else {
+    // torch: a str is a TypeError (it tries to read it as data), any other type an IndexError.
+    let err = if obj.is_instance_of::<pyo3::types::PyString>() {
         PyTypeError::new_err
+    } else {
+        PyIndexError::new_err
     };
     Err(err(format!(
         "only integers, slices (`:`), ellipsis (`...`), None and long or bool tensors are valid indices (got {ty})"
     )))
+}
+
+/// Whether a (nested) list or tuple holds a str anywhere.
+fn contains_str(obj: &Bound<'_, PyAny>) -> bool {
+    if obj.is_instance_of::<pyo3::types::PyString>() {
+        return true;
+    }
+    if !(obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>()) {
+        return false;
+    }
+    obj.try_iter().is_ok_and(|it| it.flatten().any(|o| contains_str(&o)))
 }
 
 pub fn parse_index<'py>(t: &Tensor, index: &Bound<'py, PyAny>) -> PyResult<IndexSpec> {

@@ -53,6 +53,16 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::from_numpy, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_legacy, m)?)?;
     m.add_function(wrap_pyfunction!(functions::cat, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::reshape, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::permute, m)?)?;
+    for f in [
+        wrap_pyfunction!(functions::add, m)?,
+        wrap_pyfunction!(functions::sub, m)?,
+        wrap_pyfunction!(functions::mul, m)?,
+        wrap_pyfunction!(functions::div, m)?,
+    ] {
+        m.add_function(f)?;
+    }
     m.add_function(wrap_pyfunction!(functions::stack, m)?)?;
     m.add_function(wrap_pyfunction!(functions::where_, m)?)?;
     m.add_function(wrap_pyfunction!(functions::is_grad_enabled, m)?)?;

@@ -1,7 +1,8 @@
 //! The Python `Tensor`: every method converts its arguments, calls the Rust API, and wraps the
 //! result. No math lives here.
 
-use super::convert::{dims_of, dtype_of, operand, operand_or_err, shape_of, tensor_arg};
+use super::convert::{dims_of, dtype_of, int_arg, operand, operand_or_err, shape_of, tensor_arg, type_name};
+use super::convert::{number_arg, Arg, Int};
 use super::dtype::{PyDType, PyDevice};
 use super::identity::TensorObj;
 use super::index::{parse_index, value_tensor};
@@ -64,17 +65,33 @@ fn binop<'py>(
     }
 }
 
-fn alpha_scaled(other: Tensor, alpha: Option<&Bound<'_, PyAny>>) -> PyResult<Tensor> {
+/// `other * alpha` for add/sub. An explicit `alpha=None` is torch's TypeError, and a bool alpha
+/// is only allowed when the result is bool.
+pub(crate) fn alpha_scaled(op: &str, this: &Tensor, other: Tensor, alpha: &Arg<'_>) -> PyResult<Tensor> {
     match alpha {
-        None => Ok(other),
-        Some(a) => {
-            let s =
-                super::convert::scalar_of(a).ok_or_else(|| PyTypeError::new_err("alpha must be a number"))?;
+        Arg::Absent => Ok(other),
+        Arg::Given(a) => {
+            let s = number_arg(op, "alpha", a)?;
+            if matches!(s, Scalar::Bool(_)) && crate::ops::binary::result_type(this, &other) != DType::Bool {
+                return Err(PyRuntimeError::new_err(format!(
+                    "{op}: Boolean alpha only supported for Boolean results (got {} and {})",
+                    this.dtype(),
+                    other.dtype()
+                )));
+            }
             // A Python number times alpha is still a Python number for type promotion (and is
             // computed in Python's precision, not the default dtype's).
             if other.is_wrapped_number() {
                 let prod = match (other.item()?, s) {
-                    (Scalar::Int(x), Scalar::Int(y)) if x.checked_mul(y).is_some() => Scalar::Int(x * y),
+                    (Scalar::Bool(x), Scalar::Bool(y)) => Scalar::Bool(x && y),
+                    // Ints and bools multiply as ints (a bool is 0 or 1).
+                    (x, y) if !matches!(x, Scalar::Float(_)) && !matches!(y, Scalar::Float(_)) => {
+                        let int = |v: Scalar| if let Scalar::Int(i) = v { i } else { v.to_f64() as i64 };
+                        match int(x).checked_mul(int(y)) {
+                            Some(p) => Scalar::Int(p),
+                            None => Scalar::Float(x.to_f64() * y.to_f64()),
+                        }
+                    }
                     (x, y) => Scalar::Float(x.to_f64() * y.to_f64()),
                 };
                 return Ok(Tensor::wrapped_scalar(prod));
@@ -108,14 +125,28 @@ pub fn scalars_of(t: &Tensor) -> crate::Result<Vec<Scalar>> {
 }
 
 /// var/std arguments in both torch spellings: (dim, unbiased, keepdim) and correction=.
+/// `correction` is a Number (a tensor is torch's TypeError), and the `var(unbiased)` spelling
+/// takes no correction.
 fn correction_of(
+    op: &str,
     dim: Option<&Bound<'_, PyAny>>,
     unbiased: Option<bool>,
-    correction: Option<f64>,
+    correction: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(Option<Vec<i64>>, f64)> {
+    let correction = match correction.filter(|c| !c.is_none()) {
+        Some(c) => Some(number_arg(op, "correction", c)?.to_f64()),
+        None => None,
+    };
     let (dim, unbiased) = match dim {
-        Some(d) if d.is_instance_of::<pyo3::types::PyBool>() => (None, Some(d.extract::<bool>()?)),
-        d => (dims_of("var", d)?, unbiased),
+        Some(d) if d.is_instance_of::<pyo3::types::PyBool>() => {
+            if correction.is_some() {
+                return Err(PyTypeError::new_err(format!(
+                    "{op}(): the (unbiased: bool) form takes no correction= (got both)"
+                )));
+            }
+            (None, Some(d.extract::<bool>()?))
+        }
+        d => (dims_of(op, d)?, unbiased),
     };
     let c = match (correction, unbiased) {
         (Some(c), _) => c,
@@ -164,10 +195,10 @@ impl PyTensor {
     }
 
     #[pyo3(signature = (dim=None))]
-    fn size<'py>(&self, py: Python<'py>, dim: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+    fn size<'py>(&self, py: Python<'py>, dim: Option<Int>) -> PyResult<Bound<'py, PyAny>> {
         match dim {
             None => self.shape(py),
-            Some(d) => {
+            Some(Int(d)) => {
                 let d = crate::shape::normalize_dim("size", d, self.t.ndim())?;
                 if self.t.ndim() == 0 {
                     return Err(pyo3::exceptions::PyIndexError::new_err(
@@ -180,10 +211,10 @@ impl PyTensor {
     }
 
     #[pyo3(signature = (dim=None))]
-    fn stride<'py>(&self, py: Python<'py>, dim: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+    fn stride<'py>(&self, py: Python<'py>, dim: Option<Int>) -> PyResult<Bound<'py, PyAny>> {
         match dim {
             None => Ok(PyTuple::new(py, self.t.strides())?.into_any()),
-            Some(d) => {
+            Some(Int(d)) => {
                 let d = crate::shape::normalize_dim("stride", d, self.t.ndim())?;
                 match self.t.strides().get(d) {
                     Some(s) => s.into_bound_py_any(py),
@@ -271,6 +302,13 @@ impl PyTensor {
         let Ok(v) = v.cast::<pyo3::types::PyBool>().map(|b| b.is_true()) else {
             return Err(PyRuntimeError::new_err("requires_grad must be a bool"));
         };
+        // torch's setter refuses any change on a non-leaf, even to True (requires_grad_(True)
+        // is the spelling that accepts one).
+        if !slf.t.is_leaf() {
+            return Err(PyRuntimeError::new_err(
+                "you can only change requires_grad flags of leaf variables (this tensor has a grad_fn).",
+            ));
+        }
         super::identity::adopt_ref(&slf);
         Ok(slf.t.set_requires_grad(v)?)
     }
@@ -347,25 +385,13 @@ impl PyTensor {
         create_graph: Option<&Bound<'_, PyAny>>,
         inputs: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let flag = |o: Option<&Bound<'_, PyAny>>, name| match o.filter(|o| !o.is_none()) {
-            Some(o) => super::convert::flag_of("backward", name, o).map(Some),
-            None => Ok(None),
-        };
-        let retain_graph = flag(retain_graph, "retain_graph")?;
-        let create_graph = flag(create_graph, "create_graph")?.unwrap_or(false);
-        let g = match gradient {
-            None => None,
-            Some(o) if o.is_none() => None,
-            Some(o) => Some(tensor_arg("backward", "gradient", o)?),
-        };
+        let retain_graph = backward_flag(retain_graph, "retain_graph")?;
+        let create_graph = backward_flag(create_graph, "create_graph")?.unwrap_or(false);
+        let g = backward_gradient(gradient)?;
         let t = self.t.clone();
         let retain = retain_graph.unwrap_or(create_graph);
         if let Some(i) = inputs.filter(|i| !i.is_none()) {
-            let ins = if i.cast::<PyTensor>().is_ok() {
-                vec![tensor_arg("backward", "inputs", i)?]
-            } else {
-                i.try_iter()?.map(|o| tensor_arg("backward", "inputs", &o?)).collect::<PyResult<_>>()?
-            };
+            let ins = backward_inputs(i)?;
             return super::functions::backward_into(py, vec![t], vec![g], ins, retain, create_graph);
         }
         // The whole backward runs without the GIL: other Python threads keep going.
@@ -519,8 +545,13 @@ impl PyTensor {
     fn __neg__(&self) -> R {
         ok(self.t.neg())
     }
-    fn __pos__(&self) -> TensorObj {
-        PyTensor::wrap(self.t.clone())
+    fn __pos__(&self) -> R {
+        if self.t.dtype() == DType::Bool {
+            return Err(pyo3::exceptions::PyNotImplementedError::new_err(
+                "The `+` operator, on a bool tensor is not supported.",
+            ));
+        }
+        Ok(PyTensor::wrap(self.t.clone()))
     }
     fn __abs__(&self) -> R {
         ok(self.t.abs())
@@ -618,13 +649,13 @@ impl PyTensor {
 
     // ---- named arithmetic ----------------------------------------------------------------------
 
-    #[pyo3(signature = (other, *, alpha=None))]
-    fn add(&self, other: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> R {
-        ok(self.t.add(&alpha_scaled(operand_or_err("add", other)?, alpha)?))
+    #[pyo3(signature = (other, *, alpha=Arg::Absent))]
+    fn add(&self, other: &Bound<'_, PyAny>, alpha: Arg<'_>) -> R {
+        ok(self.t.add(&alpha_scaled("add", &self.t, operand_or_err("add", other)?, &alpha)?))
     }
-    #[pyo3(signature = (other, *, alpha=None))]
-    fn sub(&self, other: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> R {
-        ok(self.t.sub(&alpha_scaled(operand_or_err("sub", other)?, alpha)?))
+    #[pyo3(signature = (other, *, alpha=Arg::Absent))]
+    fn sub(&self, other: &Bound<'_, PyAny>, alpha: Arg<'_>) -> R {
+        ok(self.t.sub(&alpha_scaled("sub", &self.t, operand_or_err("sub", other)?, &alpha)?))
     }
     fn mul(&self, other: &Bound<'_, PyAny>) -> R {
         ok(self.t.mul(&operand_or_err("mul", other)?))
@@ -654,22 +685,25 @@ impl PyTensor {
         ok(self.t.matmul(&o))
     }
 
-    #[pyo3(signature = (other, *, alpha=None))]
-    fn add_<'a>(
-        slf: PyRef<'a, Self>,
-        other: &Bound<'_, PyAny>,
-        alpha: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyRef<'a, Self>> {
-        slf.inplace_binary("add_", alpha_scaled(operand_or_err("add_", other)?, alpha)?, Tensor::add)?;
+    #[pyo3(signature = (other, *, alpha=Arg::Absent))]
+    fn add_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>, alpha: Arg<'_>) -> PyResult<PyRef<'a, Self>> {
+        let o = alpha_scaled("add_", &slf.t, operand_or_err("add_", other)?, &alpha)?;
+        slf.inplace_binary("add_", o, Tensor::add)?;
         Ok(slf)
     }
-    #[pyo3(signature = (other, *, alpha=None))]
-    fn sub_<'a>(
-        slf: PyRef<'a, Self>,
-        other: &Bound<'_, PyAny>,
-        alpha: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyRef<'a, Self>> {
-        slf.inplace_binary("sub_", alpha_scaled(operand_or_err("sub_", other)?, alpha)?, Tensor::sub)?;
+    #[pyo3(signature = (other, *, alpha=Arg::Absent))]
+    fn sub_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>, alpha: Arg<'_>) -> PyResult<PyRef<'a, Self>> {
+        let o = operand_or_err("sub_", other)?;
+        // sub's bool check runs on the operand before alpha turns it into a number.
+        if o.dtype() == DType::Bool || slf.t.dtype() == DType::Bool {
+            return Err(PyRuntimeError::new_err(format!(
+                "sub_: Subtraction, the `-` operator, with a bool tensor is not supported ({} - {}). If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+                slf.t.dtype(),
+                o.dtype()
+            )));
+        }
+        let o = alpha_scaled("sub_", &slf.t, o, &alpha)?;
+        slf.inplace_binary("sub_", o, Tensor::sub)?;
         Ok(slf)
     }
     fn mul_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
@@ -685,8 +719,15 @@ impl PyTensor {
         Ok(slf)
     }
     #[pyo3(signature = (min=None, max=None))]
-    fn clamp_(slf: PyRef<'_, Self>, min: Option<f64>, max: Option<f64>) -> PyResult<PyRef<'_, Self>> {
-        slf.t.apply_inplace("clamp_", &[], |s| s.clamp(min, max))?;
+    fn clamp_<'a>(
+        slf: PyRef<'a, Self>,
+        min: Option<&Bound<'_, PyAny>>,
+        max: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyRef<'a, Self>> {
+        let (mut lo, mut hi) = (ClampBound::of("clamp_", "min", min)?, ClampBound::of("clamp_", "max", max)?);
+        check_clamp_kinds("clamp_", &mut lo, &mut hi)?;
+        let others: Vec<&Tensor> = [&lo, &hi].into_iter().filter_map(ClampBound::tensor).collect();
+        slf.t.apply_inplace("clamp_", &others, |s| clamp_impl(s, &lo, &hi))?;
         Ok(slf)
     }
     fn neg_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
@@ -706,13 +747,16 @@ impl PyTensor {
         Ok(slf)
     }
     fn fill_<'a>(slf: PyRef<'a, Self>, value: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
-        let v = super::convert::scalar_of(value)
-            .or_else(|| value.cast::<PyTensor>().ok().and_then(|t| t.borrow().t.item().ok()))
-            .ok_or_else(|| PyTypeError::new_err("fill_(): argument 'value' must be a number"))?;
+        let v = value_scalar("fill_", value)?;
         slf.t.fill_(v)?;
         Ok(slf)
     }
+    /// `copy_(src)`: a tensor, or (as torch's parser wraps one) a Python number.
     fn copy_<'a>(slf: PyRef<'a, Self>, src: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
+        if let Some(v) = super::convert::scalar_of(src) {
+            slf.t.copy_(&Tensor::wrapped_scalar(v))?;
+            return Ok(slf);
+        }
         let s = tensor_arg("copy_", "src", src)?;
         slf.t.copy_(&s)?;
         Ok(slf)
@@ -756,25 +800,27 @@ impl PyTensor {
     fn sign(&self) -> R {
         ok(self.t.sign())
     }
+    /// torch computes square as pow(x, 2): a bool input gives int64, not bool.
     fn square(&self) -> R {
-        ok(self.t.mul(&self.t))
+        let x = if self.t.dtype() == DType::Bool { self.t.to_dtype(DType::I64)? } else { self.t.clone() };
+        ok(x.mul(&x))
     }
     fn reciprocal(&self) -> R {
         ok(self.t.reciprocal())
     }
     #[pyo3(signature = (min=None, max=None))]
-    fn clamp(&self, min: Option<f64>, max: Option<f64>) -> R {
-        ok(self.t.clamp(min, max))
+    fn clamp(&self, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>) -> R {
+        clamp_op("clamp", &self.t, min, max)
     }
     #[pyo3(signature = (min=None, max=None))]
-    fn clip(&self, min: Option<f64>, max: Option<f64>) -> R {
-        ok(self.t.clamp(min, max))
+    fn clip(&self, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>) -> R {
+        clamp_op("clip", &self.t, min, max)
     }
-    fn clamp_min(&self, min: f64) -> R {
-        ok(self.t.clamp(Some(min), None))
+    fn clamp_min(&self, min: &Bound<'_, PyAny>) -> R {
+        clamp_op("clamp_min", &self.t, Some(not_none("clamp_min", "min", min)?), None)
     }
-    fn clamp_max(&self, max: f64) -> R {
-        ok(self.t.clamp(None, Some(max)))
+    fn clamp_max(&self, max: &Bound<'_, PyAny>) -> R {
+        clamp_op("clamp_max", &self.t, None, Some(not_none("clamp_max", "max", max)?))
     }
 
     // ---- reductions ----------------------------------------------------------------------------
@@ -797,13 +843,12 @@ impl PyTensor {
         };
         ok(src.mean(&d, keepdim))
     }
-    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn prod(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> R {
-        let d = match dim {
-            Some(o) if !o.is_none() => vec![o.extract::<i64>().map_err(|_| {
-                PyTypeError::new_err("prod(): argument 'dim' must be int (prod reduces one dim at a time)")
-            })?],
-            _ => Vec::new(),
+    #[pyo3(signature = (dim=Arg::Absent, keepdim=false, *, dtype=None))]
+    fn prod(&self, dim: Arg<'_>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> R {
+        // One int dim (prod reduces one dim at a time); an explicit None is torch's TypeError.
+        let d = match dim.not_none("prod", "dim")? {
+            Some(o) => vec![int_arg("prod", "dim", o)?],
+            None => Vec::new(),
         };
         let src = match dtype_of(dtype)? {
             Some(dt) => self.t.to_dtype(dt)?,
@@ -817,9 +862,9 @@ impl PyTensor {
         dim: Option<&Bound<'_, PyAny>>,
         unbiased: Option<bool>,
         keepdim: bool,
-        correction: Option<f64>,
+        correction: Option<&Bound<'_, PyAny>>,
     ) -> R {
-        let (d, c) = correction_of(dim, unbiased, correction)?;
+        let (d, c) = correction_of("var", dim, unbiased, correction)?;
         ok(self.t.var(&d.unwrap_or_default(), c, keepdim))
     }
     #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
@@ -828,28 +873,18 @@ impl PyTensor {
         dim: Option<&Bound<'_, PyAny>>,
         unbiased: Option<bool>,
         keepdim: bool,
-        correction: Option<f64>,
+        correction: Option<&Bound<'_, PyAny>>,
     ) -> R {
-        let (d, c) = correction_of(dim, unbiased, correction)?;
+        let (d, c) = correction_of("std", dim, unbiased, correction)?;
         ok(self.t.std(&d.unwrap_or_default(), c, keepdim))
     }
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn max<'py>(
-        &self,
-        py: Python<'py>,
-        dim: Option<&Bound<'py, PyAny>>,
-        keepdim: bool,
-    ) -> PyResult<Py<PyAny>> {
-        self.extreme(py, dim, keepdim, true)
+    #[pyo3(signature = (dim=Arg::Absent, keepdim=Arg::Absent))]
+    fn max<'py>(&self, py: Python<'py>, dim: Arg<'py>, keepdim: Arg<'py>) -> PyResult<Py<PyAny>> {
+        self.extreme(py, "max", dim, keepdim, true)
     }
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn min<'py>(
-        &self,
-        py: Python<'py>,
-        dim: Option<&Bound<'py, PyAny>>,
-        keepdim: bool,
-    ) -> PyResult<Py<PyAny>> {
-        self.extreme(py, dim, keepdim, false)
+    #[pyo3(signature = (dim=Arg::Absent, keepdim=Arg::Absent))]
+    fn min<'py>(&self, py: Python<'py>, dim: Arg<'py>, keepdim: Arg<'py>) -> PyResult<Py<PyAny>> {
+        self.extreme(py, "min", dim, keepdim, false)
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
     fn amax(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> R {
@@ -860,19 +895,25 @@ impl PyTensor {
         ok(self.t.amin(&dims_of("amin", dim)?.unwrap_or_default(), keepdim))
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
-    fn argmax(&self, dim: Option<i64>, keepdim: bool) -> R {
-        ok(self.t.argmax(dim, keepdim))
+    fn argmax(&self, dim: Option<Int>, keepdim: bool) -> R {
+        ok(self.t.argmax(dim.map(|d| d.0), keepdim))
     }
     #[pyo3(signature = (dim=None, keepdim=false))]
-    fn argmin(&self, dim: Option<i64>, keepdim: bool) -> R {
-        ok(self.t.argmin(dim, keepdim))
+    fn argmin(&self, dim: Option<Int>, keepdim: bool) -> R {
+        ok(self.t.argmin(dim.map(|d| d.0), keepdim))
     }
     #[pyo3(signature = (dim, keepdim=false))]
     fn logsumexp(&self, dim: &Bound<'_, PyAny>, keepdim: bool) -> R {
+        if dim.is_none() {
+            return Err(PyTypeError::new_err(
+                "logsumexp(): argument 'dim' must be tuple of ints, not NoneType",
+            ));
+        }
         ok(self.t.logsumexp(&dims_of("logsumexp", Some(dim))?.unwrap_or_default(), keepdim))
     }
     #[pyo3(signature = (dim, dtype=None))]
-    fn softmax(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> R {
+    fn softmax(&self, dim: Int, dtype: Option<&Bound<'_, PyAny>>) -> R {
+        let Int(dim) = dim;
         let src = match dtype_of(dtype)? {
             Some(dt) => self.t.to_dtype(dt)?,
             None => self.t.clone(),
@@ -880,7 +921,8 @@ impl PyTensor {
         ok(src.softmax(dim))
     }
     #[pyo3(signature = (dim, dtype=None))]
-    fn log_softmax(&self, dim: i64, dtype: Option<&Bound<'_, PyAny>>) -> R {
+    fn log_softmax(&self, dim: Int, dtype: Option<&Bound<'_, PyAny>>) -> R {
+        let Int(dim) = dim;
         let src = match dtype_of(dtype)? {
             Some(dt) => self.t.to_dtype(dt)?,
             None => self.t.clone(),
@@ -892,6 +934,13 @@ impl PyTensor {
 
     #[pyo3(signature = (*shape))]
     fn view(&self, shape: &Bound<'_, PyTuple>) -> R {
+        // torch's view(dtype) reinterprets the bytes; ferrograd has no such view.
+        if shape.len() == 1 && shape.get_item(0)?.is_instance_of::<PyDType>() {
+            return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+                "view(dtype): reinterpreting a {} tensor's memory as another dtype is not supported; use .to(dtype) to convert values",
+                self.t.dtype()
+            )));
+        }
         ok(self.t.view(&shape_of("view", shape)?))
     }
     #[pyo3(signature = (*shape))]
@@ -906,15 +955,15 @@ impl PyTensor {
         let o = tensor_arg("reshape_as", "other", other)?;
         ok(self.t.reshape_to(o.shape()))
     }
-    #[pyo3(signature = (start_dim=0, end_dim=-1))]
-    fn flatten(&self, start_dim: i64, end_dim: i64) -> R {
-        ok(self.t.flatten(start_dim, end_dim))
+    #[pyo3(signature = (start_dim=Int(0), end_dim=Int(-1)), text_signature = "($self, start_dim=0, end_dim=-1)")]
+    fn flatten(&self, start_dim: Int, end_dim: Int) -> R {
+        ok(self.t.flatten(start_dim.0, end_dim.0))
     }
-    fn transpose(&self, dim0: i64, dim1: i64) -> R {
-        ok(self.t.transpose(dim0, dim1))
+    fn transpose(&self, dim0: Int, dim1: Int) -> R {
+        ok(self.t.transpose(dim0.0, dim1.0))
     }
-    fn swapaxes(&self, dim0: i64, dim1: i64) -> R {
-        ok(self.t.transpose(dim0, dim1))
+    fn swapaxes(&self, axis0: Int, axis1: Int) -> R {
+        ok(self.t.transpose(axis0.0, axis1.0))
     }
     fn t(&self) -> R {
         ok(self.t.t())
@@ -925,9 +974,16 @@ impl PyTensor {
         let perm: Vec<i64> = (0..n).rev().collect();
         ok(self.t.permute(&perm))
     }
+    /// torch: the identity on a 0-d tensor (deprecated there), an error on a 1-d one.
     #[getter(mT)]
     fn m_t(&self) -> R {
-        ok(self.t.transpose(-2, -1))
+        match self.t.ndim() {
+            0 => Ok(PyTensor::wrap(self.t.alias_view())),
+            1 => Err(PyRuntimeError::new_err(
+                "tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.",
+            )),
+            _ => ok(self.t.transpose(-2, -1)),
+        }
     }
     #[pyo3(signature = (*dims))]
     fn permute(&self, dims: &Bound<'_, PyTuple>) -> R {
@@ -940,16 +996,16 @@ impl PyTensor {
     fn expand_as(&self, other: &Bound<'_, PyAny>) -> R {
         ok(self.t.expand_to(tensor_arg("expand_as", "other", other)?.shape()))
     }
-    #[pyo3(signature = (dim=None))]
-    fn squeeze(&self, dim: Option<&Bound<'_, PyAny>>) -> R {
-        let d = dims_of("squeeze", dim)?;
+    #[pyo3(signature = (dim=Arg::Absent))]
+    fn squeeze(&self, dim: Arg<'_>) -> R {
+        let d = dims_of("squeeze", dim.not_none("squeeze", "dim")?)?;
         ok(self.t.squeeze(d.as_deref()))
     }
-    fn unsqueeze(&self, dim: i64) -> R {
-        ok(self.t.unsqueeze(dim))
+    fn unsqueeze(&self, dim: Int) -> R {
+        ok(self.t.unsqueeze(dim.0))
     }
     /// Returns self when already contiguous (the same Python object, as torch does).
-    #[pyo3(signature = (memory_format=None))]
+    #[pyo3(signature = (*, memory_format=None))]
     fn contiguous<'py>(
         slf: &Bound<'py, Self>,
         memory_format: Option<&Bound<'py, PyAny>>,
@@ -961,16 +1017,23 @@ impl PyTensor {
         }
         Ok(PyTensor::wrap(t.contiguous()?).into_pyobject(slf.py())?.into_any())
     }
-    #[pyo3(signature = (memory_format=None))]
+    #[pyo3(signature = (*, memory_format=None))]
     fn clone(&self, memory_format: Option<&Bound<'_, PyAny>>) -> R {
         let _ = memory_format;
         ok(self.t.clone_tensor())
     }
-    fn select(&self, dim: i64, index: i64) -> R {
-        ok(self.t.select(dim, index))
+    fn select(&self, dim: Int, index: Int) -> R {
+        ok(self.t.select(dim.0, index.0))
     }
-    fn narrow(&self, dim: i64, start: i64, length: i64) -> R {
-        ok(self.t.narrow(dim, start, length))
+    /// `start` may also be a 0-d integer tensor (torch's RuntimeError for any other tensor).
+    fn narrow(&self, dim: Int, start: &Bound<'_, PyAny>, length: Int) -> R {
+        let start = if start.is_instance_of::<PyTensor>() {
+            super::convert::strict_int(start)
+                .ok_or_else(|| PyRuntimeError::new_err("narrow(): start must be an 0-dim integral Tensor."))?
+        } else {
+            int_arg("narrow", "start", start)?
+        };
+        ok(self.t.narrow(dim.0, start, length.0))
     }
 
     // ---- dtype and device -------------------------------------------------------------------------
@@ -1009,12 +1072,22 @@ impl PyTensor {
             Some(d) if !d.is_none() => Some(super::dtype::device_of(Some(d))?),
             _ => None,
         };
+        // torch's spellings: to(device, dtype), to(dtype), to(tensor). A device after a dtype
+        // or a tensor is its TypeError, not a device to parse.
+        let mut dtype_seen = false;
         for a in args.iter() {
             if let Ok(Some(dt)) = dtype_of(Some(&a)) {
                 target = Some(dt);
+                dtype_seen = true;
             } else if let Ok(t) = a.cast::<PyTensor>() {
                 target = Some(t.borrow().t.dtype());
                 dev = Some(t.borrow().t.device());
+                dtype_seen = true;
+            } else if dtype_seen {
+                return Err(PyTypeError::new_err(format!(
+                    "to() received an invalid combination of arguments: a {} after the dtype (expected to(device, dtype), to(dtype) or to(tensor))",
+                    type_name(&a)
+                )));
             } else {
                 dev = Some(super::dtype::device_of(Some(&a))?);
             }
@@ -1078,8 +1151,24 @@ impl PyTensor {
     }
 
     fn __setitem__(&self, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        // torch assigns tensors and numbers only (a list or tuple is its TypeError).
+        if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+            return Err(PyTypeError::new_err(format!(
+                "can't assign a {} to a Tensor (wrap it with torch.tensor first)",
+                type_name(value)
+            )));
+        }
         let spec = parse_index(&self.t, index)?;
         let v = value_tensor(value, self.t.dtype())?;
+        // Advanced indexing writes through index_put, which in torch takes a dimensioned value
+        // of the destination's dtype only (a 0-d one is cast, as is any value for basic indexing).
+        if !spec.adv.is_empty() && v.ndim() > 0 && v.dtype() != self.t.dtype() {
+            return Err(PyRuntimeError::new_err(format!(
+                "Index put requires the source and destination dtypes match, got {} for the destination and {} for the source.",
+                self.t.dtype(),
+                v.dtype()
+            )));
+        }
         Ok(self.t.index_put_(&spec, &v)?)
     }
 
@@ -1102,9 +1191,22 @@ impl PyTensor {
         py.get_type::<pyo3::types::PyString>().call1((r,))?.call_method1("__format__", (spec,))?.extract()
     }
 
+    /// `value` is a Number or a 0-d tensor (which may carry grad), as in torch.
     fn masked_fill(&self, mask: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> R {
         let m = tensor_arg("masked_fill", "mask", mask)?;
-        let v = value_tensor(value, self.t.dtype())?;
+        let v = match value.cast::<PyTensor>() {
+            Ok(t) => {
+                let t = t.borrow().t.clone();
+                if t.ndim() != 0 {
+                    return Err(PyRuntimeError::new_err(format!(
+                        "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).",
+                        t.ndim()
+                    )));
+                }
+                t
+            }
+            Err(_) => Tensor::scalar(number_arg("masked_fill", "value", value)?, self.t.dtype()),
+        };
         ok(Tensor::where_(&m, &v.to_dtype(self.t.dtype())?, &self.t))
     }
 }
@@ -1150,25 +1252,38 @@ impl PyTensor {
         }
     }
 
+    /// max/min in torch's three spellings: `()`, `(other: Tensor)` and `(dim: int, keepdim)`.
+    /// Anything else (`dim=None`, `dim=True`, a tensor with keepdim) is its TypeError.
     fn extreme<'py>(
         &self,
         py: Python<'py>,
-        dim: Option<&Bound<'py, PyAny>>,
-        keepdim: bool,
+        op: &str,
+        dim: Arg<'py>,
+        keepdim: Arg<'py>,
         max: bool,
     ) -> PyResult<Py<PyAny>> {
-        match dim {
-            None => PyTensor::wrap(if max { self.t.max_all()? } else { self.t.min_all()? }).into_py_any(py),
-            Some(d) if d.is_none() => {
-                PyTensor::wrap(if max { self.t.max_all()? } else { self.t.min_all()? }).into_py_any(py)
+        // keepdim is a strict bool here (an int is torch's TypeError).
+        let keep = match &keepdim {
+            Arg::Absent => false,
+            Arg::Given(k) => k.cast::<pyo3::types::PyBool>().map(|b| b.is_true()).map_err(|_| {
+                PyTypeError::new_err(format!("{op}(): argument 'keepdim' must be bool, not {}", type_name(k)))
+            })?,
+        };
+        match dim.not_none(op, "dim")? {
+            None if keepdim.is_given() => {
+                Err(PyTypeError::new_err(format!("{op}(): keepdim= needs a dim (missing argument 'dim')")))
             }
+            None => PyTensor::wrap(if max { self.t.max_all()? } else { self.t.min_all()? }).into_py_any(py),
             Some(d) => {
                 if let Ok(o) = d.cast::<PyTensor>() {
-                    let o = o.borrow().t.clone();
-                    let r = if max { self.t.maximum(&o)? } else { self.t.minimum(&o)? };
-                    return PyTensor::wrap(r).into_py_any(py);
+                    if !keepdim.is_given() {
+                        let o = o.borrow().t.clone();
+                        let r = if max { self.t.maximum(&o)? } else { self.t.minimum(&o)? };
+                        return PyTensor::wrap(r).into_py_any(py);
+                    }
                 }
-                let d: i64 = d.extract()?;
+                let keepdim = keep;
+                let d = int_arg(op, "dim", d)?;
                 let (v, i) = if max { self.t.max_dim(d, keepdim)? } else { self.t.min_dim(d, keepdim)? };
                 let ty = py.import("ferrograd.return_types")?.getattr(if max { "max" } else { "min" })?;
                 Ok(ty.call1((PyTensor::wrap(v), PyTensor::wrap(i)))?.unbind())
@@ -1207,4 +1322,192 @@ fn empty_nested<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, Py
     let items: Vec<Bound<'py, PyAny>> =
         (0..shape[0]).map(|_| empty_nested(py, &shape[1..])).collect::<PyResult<_>>()?;
     Ok(PyList::new(py, items)?.into_any())
+}
+
+/// A clamp bound as torch's two clamp signatures take it: a Number or a tensor.
+enum ClampBound {
+    None,
+    Num(Scalar),
+    Tensor(Tensor),
+}
+
+impl ClampBound {
+    fn of(op: &str, name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<ClampBound> {
+        let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(ClampBound::None) };
+        if obj.is_instance_of::<PyTensor>() {
+            return Ok(ClampBound::Tensor(tensor_arg(op, name, obj)?));
+        }
+        match super::convert::scalar_of(obj) {
+            Some(s) => Ok(ClampBound::Num(s)),
+            None => Err(PyTypeError::new_err(format!(
+                "{op}(): argument '{name}' must be Number or Tensor, not {}",
+                type_name(obj)
+            ))),
+        }
+    }
+
+    fn tensor(&self) -> Option<&Tensor> {
+        match self {
+            ClampBound::Tensor(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The bound as an operand of maximum/minimum (a Number as a wrapped scalar).
+    fn operand(&self) -> Option<Tensor> {
+        match self {
+            ClampBound::None => None,
+            ClampBound::Num(s) => Some(Tensor::wrapped_scalar(*s)),
+            ClampBound::Tensor(t) => Some(t.clone()),
+        }
+    }
+}
+
+/// A required argument that may not be None (torch's TypeError).
+fn not_none<'a, 'py>(op: &str, name: &str, obj: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyAny>> {
+    if obj.is_none() {
+        return Err(PyTypeError::new_err(format!(
+            "{op}(): argument '{name}' must be Number or Tensor, not NoneType"
+        )));
+    }
+    Ok(obj)
+}
+
+/// torch has clamp(Number?, Number?) and clamp(Tensor?, Tensor?): mixing them is its TypeError,
+/// except that its parser takes a 0-d tensor without grad as a Number.
+fn check_clamp_kinds(op: &str, lo: &mut ClampBound, hi: &mut ClampBound) -> PyResult<()> {
+    let as_num = |b: &mut ClampBound| -> PyResult<bool> {
+        if let ClampBound::Tensor(t) = b {
+            if t.ndim() != 0 || t.requires_grad() {
+                return Ok(false);
+            }
+            *b = ClampBound::Num(t.item()?);
+        }
+        Ok(true)
+    };
+    let mixed = |lo: &ClampBound, hi: &ClampBound| {
+        matches!(
+            (lo, hi),
+            (ClampBound::Num(_), ClampBound::Tensor(_)) | (ClampBound::Tensor(_), ClampBound::Num(_))
+        )
+    };
+    if mixed(lo, hi) && !(as_num(lo)? && as_num(hi)?) {
+        return Err(PyTypeError::new_err(format!(
+            "{op}(): min and max must both be Numbers or both be Tensors, not a mix of the two"
+        )));
+    }
+    Ok(())
+}
+
+/// clamp with torch's result type (an int tensor clamped by float bounds is float) and NaN
+/// bounds propagating. Number bounds use the clamp kernel (and its gradient); tensor bounds,
+/// or a NaN, go through maximum/minimum, which broadcast and propagate NaN.
+fn clamp_impl(t: &Tensor, lo: &ClampBound, hi: &ClampBound) -> crate::Result<Tensor> {
+    let num = |b: &ClampBound| match b {
+        ClampBound::Num(s) => Some(*s),
+        _ => None,
+    };
+    let (nlo, nhi) = (num(lo), num(hi));
+    let any_tensor = lo.tensor().is_some() || hi.tensor().is_some();
+    let any_nan = [nlo, nhi].iter().flatten().any(|s| s.to_f64().is_nan());
+    if matches!((lo, hi), (ClampBound::None, ClampBound::None)) || (!any_tensor && !any_nan) {
+        let mut dt = t.dtype();
+        for s in [nlo, nhi].into_iter().flatten() {
+            dt = crate::ops::binary::result_type(
+                &Tensor::scalar(Scalar::Int(0), dt),
+                &Tensor::wrapped_scalar(s),
+            );
+        }
+        let x = if dt == t.dtype() { t.clone() } else { t.to_dtype(dt)? };
+        return x.clamp(nlo.map(|s| s.to_f64()), nhi.map(|s| s.to_f64()));
+    }
+    let mut r = t.clone();
+    if let Some(l) = lo.operand() {
+        r = r.maximum(&l)?;
+    }
+    if let Some(h) = hi.operand() {
+        r = r.minimum(&h)?;
+    }
+    Ok(r)
+}
+
+fn clamp_op(op: &str, t: &Tensor, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>) -> R {
+    let (mut lo, mut hi) = (ClampBound::of(op, "min", min)?, ClampBound::of(op, "max", max)?);
+    check_clamp_kinds(op, &mut lo, &mut hi)?;
+    ok(clamp_impl(t, &lo, &hi))
+}
+
+/// A fill value: a Number, or a 0-d tensor's value (torch's RuntimeError for other tensors).
+fn value_scalar(op: &str, value: &Bound<'_, PyAny>) -> PyResult<Scalar> {
+    if let Ok(t) = value.cast::<PyTensor>() {
+        let t = t.borrow().t.clone();
+        if t.ndim() != 0 {
+            return Err(PyRuntimeError::new_err(format!(
+                "{op} only supports 0-dimension value tensor but got tensor with {} dimensions.",
+                t.ndim()
+            )));
+        }
+        return Ok(t.item()?);
+    }
+    number_arg(op, "value", value)
+}
+
+/// `retain_graph=` / `create_graph=` of `backward()`: torch's engine reads them as unsigned
+/// bytes, so an int outside 0..=255 is its OverflowError, not a truthy value.
+fn backward_flag(o: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<bool>> {
+    let Some(o) = o.filter(|o| !o.is_none()) else { return Ok(None) };
+    if let Ok(i) = o.extract::<i64>() {
+        if !o.is_instance_of::<pyo3::types::PyBool>() && !(0..=255).contains(&i) {
+            return Err(pyo3::exceptions::PyOverflowError::new_err(format!(
+                "backward(): {name}={i} is not a flag (unsigned byte integer out of range)"
+            )));
+        }
+    }
+    super::convert::flag_of("backward", name, o).map(Some)
+}
+
+/// `gradient=` of `backward()`. torch hands it to autograd.backward as grad_tensors, so a
+/// sequence is one gradient (a tensor or None) per tensor, and this call has one tensor.
+fn backward_gradient(o: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Tensor>> {
+    let Some(o) = o.filter(|o| !o.is_none()) else { return Ok(None) };
+    if !(o.is_instance_of::<PyTuple>() || o.is_instance_of::<PyList>()) {
+        return Ok(Some(tensor_arg("backward", "gradient", o)?));
+    }
+    let items: Vec<Bound<'_, PyAny>> = o.try_iter()?.collect::<PyResult<_>>()?;
+    if let Some(bad) = items.iter().find(|g| !g.is_none() && !g.is_instance_of::<PyTensor>()) {
+        return Err(PyTypeError::new_err(format!(
+            "backward(): gradients can be either Tensors or None, but got {}",
+            type_name(bad)
+        )));
+    }
+    match items.as_slice() {
+        [g] if g.is_none() => Ok(None),
+        [g] => Ok(Some(tensor_arg("backward", "gradient", g)?)),
+        _ => Err(PyRuntimeError::new_err(format!("backward(): got 1 tensors and {} gradients", items.len()))),
+    }
+}
+
+/// `inputs=` of `backward()`: a tensor or a non-empty iterable of tensors. torch checks the
+/// items in its engine (RuntimeError); a non-iterable is Python's TypeError.
+fn backward_inputs(i: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
+    if i.cast::<PyTensor>().is_ok() {
+        return Ok(vec![tensor_arg("backward", "inputs", i)?]);
+    }
+    let ins: Vec<Tensor> = i
+        .try_iter()?
+        .map(|o| {
+            let o = o?;
+            if o.cast::<PyTensor>().is_err() {
+                return Err(PyRuntimeError::new_err(format!(
+                    "backward(): all inputs have to be Tensors, but got {}",
+                    type_name(&o)
+                )));
+            }
+            tensor_arg("backward", "inputs", &o)
+        })
+        .collect::<PyResult<_>>()?;
+    if ins.is_empty() {
+        return Err(PyRuntimeError::new_err("`inputs` argument to `backward()` cannot be empty."));
+    }
+    Ok(ins)
 }

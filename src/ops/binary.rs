@@ -83,10 +83,13 @@ pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 }
 
 pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    if a.dtype() == DType::Bool && b.dtype() == DType::Bool {
+    // torch refuses a bool on either side (a Python True included), not only bool - bool.
+    if a.dtype() == DType::Bool || b.dtype() == DType::Bool {
         crate::error::bail!(
             DType,
-            "sub: Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
+            "sub: Subtraction, the `-` operator, with a bool tensor is not supported (shapes {} and {}). If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+            crate::error::fmt_shape(a.shape()),
+            crate::error::fmt_shape(b.shape())
         )
     }
     let out = kernel(BinaryOp::Sub, "sub", a, b, arith_dtype(BinaryOp::Sub, a, b))?;

@@ -279,6 +279,13 @@ impl Tensor {
     }
 
     fn arg_extreme(&self, dim: Option<i64>, keepdim: bool, op: ReduceOp, name: &str) -> Result<Tensor> {
+        if self.dtype() == crate::dtype::DType::Bool {
+            bail!(
+                DType,
+                "{name}(): does not support bool input (shape {})",
+                crate::error::fmt_shape(self.shape())
+            )
+        }
         match dim {
             None => {
                 if self.numel() == 0 {

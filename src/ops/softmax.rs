@@ -39,8 +39,17 @@ impl Tensor {
     }
 
     fn softmax_impl(&self, dim: i64, log: bool) -> Result<Tensor> {
-        let d = normalize_dim(if log { "log_softmax" } else { "softmax" }, dim, self.ndim())? as i64;
-        let x = if self.dtype().is_float() { self.clone() } else { self.cast_raw(crate::dtype::DType::F32)? };
+        let name = if log { "log_softmax" } else { "softmax" };
+        let d = normalize_dim(name, dim, self.ndim())? as i64;
+        // torch has no integer or bool kernels: such input needs `dtype=` (a float).
+        if !self.dtype().is_float() {
+            crate::error::bail!(
+                DType,
+                "{name}: not implemented for '{}' input (pass dtype= a floating point type)",
+                self.dtype()
+            )
+        }
+        let x = self.clone();
         let out = {
             let _g = GradModeGuard::new(false);
             if x.numel() == 0 {

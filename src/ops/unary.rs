@@ -156,9 +156,16 @@ impl Tensor {
         unary(self, UnaryOp::Relu, "ReluBackward0")
     }
     pub fn abs(&self) -> Result<Tensor> {
+        if self.dtype() == crate::dtype::DType::Bool {
+            bail!(DType, "abs: \"abs_cpu\" not implemented for 'Bool'")
+        }
         unary(self, UnaryOp::Abs, "AbsBackward0")
     }
     pub fn sign(&self) -> Result<Tensor> {
+        // The sign of a bool is itself (torch returns a bool copy).
+        if self.dtype() == crate::dtype::DType::Bool {
+            return self.clone_tensor();
+        }
         unary(self, UnaryOp::Sign, "SignBackward0")
     }
     pub fn clamp(&self, min: Option<f64>, max: Option<f64>) -> Result<Tensor> {

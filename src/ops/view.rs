@@ -228,6 +228,9 @@ impl Tensor {
 
     pub fn flatten(&self, start: i64, end: i64) -> Result<Tensor> {
         if self.ndim() == 0 {
+            // A 0-d tensor takes dims -1 and 0 only (torch's IndexError otherwise).
+            normalize_dim("flatten", start, 0)?;
+            normalize_dim("flatten", end, 0)?;
             return self.reshape(&[1]);
         }
         let s = normalize_dim("flatten", start, self.ndim())?;
@@ -335,6 +338,10 @@ impl Tensor {
             None => (0..self.ndim()).collect(),
             Some(d) => d.iter().map(|&d| normalize_dim("squeeze", d, self.ndim())).collect::<Result<_>>()?,
         };
+        // torch refuses a dim named twice (`squeeze((0, 0))`, `squeeze((0, -2))` on 2-d).
+        if let Some(dup) = ds.iter().enumerate().find_map(|(i, d)| ds[..i].contains(d).then_some(*d)) {
+            bail!(Shape, "squeeze: dim {dup} appears multiple times in the list of dims")
+        }
         let l = self.layout().squeeze_dims(&ds);
         if l.shape == self.layout().shape {
             return Ok(self.view_of(self.layout().clone()).with_history_of(self));
@@ -408,16 +415,28 @@ impl Tensor {
         Narrow::Slice { dim, start, len, step }.apply(self)
     }
 
+    /// torch's errors: a bad dim is an IndexError, everything else (0-d input, a negative
+    /// length, a range past the end) a RuntimeError.
     pub fn narrow(&self, dim: i64, start: i64, length: i64) -> Result<Tensor> {
         if self.ndim() == 0 {
-            bail!(Index, "narrow() cannot be applied to a 0-dim tensor.")
+            bail!(Shape, "narrow() cannot be applied to a 0-dim tensor.")
         }
         let d = normalize_dim("narrow", dim, self.ndim())?;
         let size = self.shape()[d] as i64;
+        if start < -size || start > size {
+            bail!(
+                Index,
+                "narrow: start out of range (expected to be in range of [{}, {size}], but got {start})",
+                -size
+            )
+        }
+        if length < 0 {
+            bail!(Shape, "narrow(): length must be non-negative.")
+        }
         let s = if start < 0 { start + size } else { start };
         // checked_add: start and length near i64::MAX must be an error, not an overflow.
-        if s < 0 || length < 0 || s.checked_add(length).is_none_or(|end| end > size) {
-            bail!(Index, "narrow: start ({start}) + length ({length}) exceeds dimension size ({size}).")
+        if s.checked_add(length).is_none_or(|end| end > size) {
+            bail!(Shape, "narrow: start ({s}) + length ({length}) exceeds dimension size ({size}).")
         }
         Narrow::Slice { dim: d, start: s as usize, len: length as usize, step: 1 }.apply(self)
     }

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import operator
+import warnings
+from collections.abc import Mapping
+
 from .. import _core
+from .._core import Tensor
 from ..grad_mode import enable_grad, no_grad, set_grad_enabled
 from . import forward_ad, functional, graph
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
@@ -30,13 +35,70 @@ __all__ = [
 ]
 
 
-def _flag(value, name: str, fn: str):
-    """A bool argument that, as torch's parser does, also takes an int (``retain_graph=0``)."""
-    if value is None or isinstance(value, bool):
+class OutputTypeError(TypeError, AssertionError):
+    """A differentiated output that is not a tensor. torch asserts this (an ``AssertionError``);
+    it is a ``TypeError`` too, so code catching either works."""
+
+
+class InputTypeError(TypeError, RuntimeError):
+    """An ``inputs`` entry that is not a tensor. torch's engine reports this as a
+    ``RuntimeError``; it is a ``TypeError`` too, so code catching either works."""
+
+
+def _flag(value, name: str, fn: str) -> bool:
+    """A bool argument as torch's engine takes it: a C ``unsigned char``, so a bool or anything
+    with ``__index__`` (an int, a one-element integer tensor) in [0, 255]; other ints overflow."""
+    if isinstance(value, bool):
         return value
-    if isinstance(value, int):
-        return bool(value)
-    raise TypeError(f"{fn}(): argument '{name}' must be bool, not {type(value).__name__}")
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{fn}(): argument '{name}' must be bool, not {type(value).__name__}") from None
+    if not 0 <= n <= 255:
+        raise OverflowError(
+            f"{fn}(): argument '{name}' must be a bool or an int in [0, 255] (an unsigned byte), got {n}"
+        )
+    return bool(n)
+
+
+def _as_tuple(value) -> tuple:
+    """A tensor, or an iterable of them, as a tuple (torch's ``(t,) if tensor else tuple(t)``)."""
+    return (value,) if isinstance(value, Tensor) else tuple(value)
+
+
+def _inputs_tuple(inputs, fn: str) -> tuple:
+    """``inputs`` of grad/backward: a tensor, a dict (its values) or an iterable of tensors."""
+    if isinstance(inputs, Tensor):
+        return (inputs,)
+    if type(inputs) is dict:
+        items = tuple(inputs.values())
+    elif isinstance(inputs, Mapping):
+        raise TypeError(
+            f"`inputs` argument to `{fn}()` must be a dict, not {type(inputs).__name__}. "
+            "Other Mapping types are not supported."
+        )
+    else:
+        items = tuple(inputs)
+    if not items:
+        raise RuntimeError(f"`inputs` argument to `{fn}()` cannot be empty.")
+    for i, item in enumerate(items):
+        if not isinstance(item, Tensor):
+            raise InputTypeError(
+                f"{fn}(): all inputs have to be Tensors, but inputs[{i}] is {type(item).__name__}"
+            )
+    return items
+
+
+def _grads_tuple(outputs: tuple, grads, fn: str) -> tuple:
+    """The gradients of ``outputs`` (None: implicit ones), each output checked to be a tensor.
+    As in torch, outputs are checked only up to the number of gradients given."""
+    grads = (None,) * len(outputs) if grads is None else _as_tuple(grads)
+    for i, (out, _g) in enumerate(zip(outputs, grads)):
+        if not isinstance(out, Tensor):
+            raise OutputTypeError(f"{fn}(): expected output {i} to be a Tensor, got {type(out).__name__}")
+    if len(grads) < len(outputs):
+        raise RuntimeError(f"{fn}(): got {len(outputs)} tensors and {len(grads)} gradients")
+    return grads
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -44,9 +106,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
     With ``inputs``, only those tensors' ``.grad`` are accumulated into.
     """
-    retain_graph = _flag(retain_graph, "retain_graph", "backward")
+    ins = None if inputs is None else _inputs_tuple(inputs, "backward")
+    tensors = _as_tuple(tensors)
+    grads = _grads_tuple(tensors, grad_tensors, "backward")
     create_graph = _flag(create_graph, "create_graph", "backward")
-    _core._backward(tensors, grad_tensors, retain_graph, create_graph, inputs)
+    retain_graph = create_graph if retain_graph is None else _flag(retain_graph, "retain_graph", "backward")
+    if not tensors:
+        return  # nothing to differentiate (torch ignores the gradients then)
+    _core._backward(tensors, grads, retain_graph, create_graph, ins)
 
 
 def grad(
@@ -64,6 +131,7 @@ def grad(
 
     Only the part of the graph between them runs, and no ``.grad`` is touched. With
     ``create_graph=True`` the result has a graph of its own, so it can be differentiated again.
+    ``inputs`` may be a dict of tensors: the result is then a dict with the same keys.
 
     >>> import ferrograd as torch
     >>> x = torch.tensor(2.0, requires_grad=True)
@@ -71,20 +139,33 @@ def grad(
     >>> g, torch.autograd.grad(g, x)[0]
     (tensor(12., grad_fn=<MulBackward0>), tensor(12.))
     """
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False."
+        )
+    outputs = _as_tuple(outputs)
+    ins = _inputs_tuple(inputs, "grad")
+    if not only_inputs:
+        warnings.warn(
+            "only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+            "gradient for other parts of the graph, please use torch.autograd.backward.",
+            FutureWarning,
+            stacklevel=2,
+        )
+    grads = _grads_tuple(outputs, grad_outputs, "grad")
     if is_grads_batched:
         raise NotImplementedError("grad(is_grads_batched=True) is not supported yet")
-    single = not isinstance(inputs, (list, tuple))
-    ins = (inputs,) if single else tuple(inputs)
-    if not ins:
-        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
-    if allow_unused is None:
-        allow_unused = materialize_grads
-    retain_graph = _flag(retain_graph, "retain_graph", "grad")
     create_graph = _flag(create_graph, "create_graph", "grad")
+    retain_graph = create_graph if retain_graph is None else _flag(retain_graph, "retain_graph", "grad")
+    if allow_unused is None:
+        allow_unused = _flag(materialize_grads, "materialize_grads", "grad")
     allow_unused = _flag(allow_unused, "allow_unused", "grad")
-    got = _core._grad(outputs, ins, grad_outputs, retain_graph, create_graph, allow_unused)
+    got = _core._grad(outputs, ins, grads, retain_graph, create_graph, allow_unused)
     if materialize_grads:
         got = tuple(g if g is not None else _core.zeros_like(x) for g, x in zip(got, ins))
+    if type(inputs) is dict:
+        return dict(zip(inputs.keys(), got))
     return got
 
 

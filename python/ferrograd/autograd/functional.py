@@ -717,7 +717,9 @@ def jacobian(
             'function has more outputs than inputs, "forward-mode" tends to be more performant. '
             'Otherwise, prefer to use "reverse-mode".'
         )
-    del vectorize  # always one basis vector at a time (see the docstring)
+    # Always one basis vector at a time (see the docstring), but torch branches on the flag, so
+    # a value with no truth value (a tensor of several elements) fails as it does there.
+    _ = bool(vectorize)
     if strategy == "forward-mode":
         return _jacfwd(func, inputs, create_graph, strict, chunk_size, max_memory)
     return _jacrev(func, inputs, create_graph, strict, chunk_size, max_memory)

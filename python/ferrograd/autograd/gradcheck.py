@@ -476,6 +476,8 @@ def gradcheck(
     if check_batched_grad:
         raise NotImplementedError("gradcheck: ferrograd's grad has no batched mode yet (check_batched_grad)")
     del masked
+    # torch branches on the flag before checking anything: an ambiguous tensor fails here
+    raise_exception = bool(raise_exception)
     try:
         return _gradcheck_helper(
             func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad, check_grad_dtypes, fast_mode

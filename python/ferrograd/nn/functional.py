@@ -11,8 +11,9 @@ the host (ferrograd has no erf kernel) and whose backward is differentiable.
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Union
 
 import numpy as np
@@ -60,23 +61,91 @@ __all__ = [
 _IntOrPair = Union[int, Sequence[int]]
 
 
-def _pair(x, name: str = "argument", fn: str = "") -> tuple:
-    # torch's argument parser: a TypeError for anything but an int or a sequence of ints, a
-    # RuntimeError for a sequence of the wrong length
-    if isinstance(x, int) and not isinstance(x, bool):
-        return (x, x)
-    if not isinstance(x, (tuple, list)) or not all(isinstance(v, int) and not isinstance(v, bool) for v in x):
-        raise TypeError(
-            f"{fn or 'function'}(): argument '{name}' must be tuple of ints, not {type(x).__name__}"
-        )
-    x = tuple(x)
+# ---- argument parsing ----------------------------------------------------------------------------
+# torch parses the arguments of its native functions with one set of rules, which these helpers
+# mirror so that a wrong argument gives torch's exception type everywhere: an int argument takes a
+# Python int (not a bool) or a 0-d integer tensor; a float or Number argument takes a Python number
+# or a 0-d tensor that does not require grad; an int list takes a sequence of such ints (or one int
+# where torch expands it to a fixed length). Anything else is a TypeError.
+
+_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+
+
+def _dtype_name(dtype) -> str:
+    """torch's scalar type name ('Float', 'Long', ...) used in its dtype error messages."""
+    short = str(dtype).split(".")[-1]
+    return _DTYPE_NAMES.get(short, short)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _is_int_scalar_tensor(v) -> bool:
+    return isinstance(v, Tensor) and v.dim() == 0 and v.dtype == _core.int64
+
+
+def _int_arg(x, name: str, fn: str) -> int:
+    """An int argument: a Python int or a 0-d integer tensor (bools and floats are TypeErrors)."""
+    if _is_int(x):
+        return int(x)
+    if _is_int_scalar_tensor(x):
+        return int(x.item())
+    raise TypeError(f"{fn}(): argument '{name}' must be int, not {type(x).__name__}")
+
+
+def _float_arg(x, name: str, fn: str, kind: str = "float"):
+    """A float (or Number: ``kind='Number'``) argument: a Python number (bools included) or a 0-d
+    tensor that does not require grad, returned as a Python number."""
+    if isinstance(x, numbers.Real):  # (NumPy scalars too)
+        return x
+    if isinstance(x, Tensor) and x.dim() == 0 and not x.requires_grad:
+        return x.item()
+    raise TypeError(f"{fn}(): argument '{name}' must be {kind}, not {type(x).__name__}")
+
+
+def _int_list_arg(x, name: str, fn: str, size: int | None = None) -> tuple:
+    """An int-list argument (torch's ``IntArrayRef[size]``): a sequence of ints or 0-d integer
+    tensors, or, where ``size`` is given, a single int expanded to ``size`` values. The length is
+    the caller's to check (torch words that error per op)."""
+    if size is not None and (_is_int(x) or _is_int_scalar_tensor(x)):
+        return (_int_arg(x, name, fn),) * size
+    if not isinstance(x, (tuple, list)):
+        raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not {type(x).__name__}")
+    out = []
+    for pos, v in enumerate(x):
+        # torch's parser checks the type of the first element only; it converts the others with
+        # ``__index__``, which takes bools
+        if pos > 0 and isinstance(v, bool):
+            v = int(v)
+        if not (_is_int(v) or _is_int_scalar_tensor(v)):
+            raise TypeError(
+                f"{fn}(): argument '{name}' must be tuple of ints, but found element of type "
+                f"{type(v).__name__} at pos {pos}"
+            )
+        out.append(_int_arg(v, name, fn))
+    return tuple(out)
+
+
+def _pair(x, name: str = "argument", fn: str = "function") -> tuple:
+    """Two ints from an int or a sequence of one or two (torch's ``IntArrayRef[2]`` arguments); a
+    sequence of another length is a RuntimeError, as in torch."""
+    x = _int_list_arg(x, name, fn, size=2)
     if len(x) == 1:
         return (x[0], x[0])
     if len(x) != 2:
         raise RuntimeError(
-            f"expected {name} to be a single integer value or a list of 2 values, got {list(x)}"
+            f"{fn}: expected {name} to be a single integer value or a list of 2 values, got {list(x)}"
         )
     return x
+
+
+def _py_pair(x) -> tuple:
+    """torch.nn.modules.utils._pair: any iterable as a tuple (a tensor gives its rows), anything
+    else twice; the values are parsed later, by the function they are passed to."""
+    if isinstance(x, Iterable):
+        return tuple(x)
+    return (x, x)
 
 
 def _check_tensor(x, name: str, fn: str) -> None:
@@ -89,10 +158,9 @@ def _check_optional_tensor(x, name: str, fn: str) -> None:
         _check_tensor(x, name, fn)
 
 
-def _check_number(x, name: str, fn: str) -> None:
-    # torch's argument parser takes a Python number here (not a tensor, string or None)
-    if not isinstance(x, (int, float)):
-        raise TypeError(f"{fn}(): argument '{name}' must be Number, not {type(x).__name__}")
+def _check_number(x, name: str, fn: str):
+    """A Number argument (a Python number or a 0-d tensor), as a Python number."""
+    return _float_arg(x, name, fn, kind="Number")
 
 
 def _check_bool(x, name: str, fn: str) -> None:
@@ -100,12 +168,27 @@ def _check_bool(x, name: str, fn: str) -> None:
         raise TypeError(f"{fn}(): argument '{name}' must be bool, not {type(x).__name__}")
 
 
-def _check_int_tuple(x, name: str, fn: str) -> None:
-    items = (x,) if isinstance(x, int) else x
-    if not isinstance(items, (tuple, list)) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in items
-    ):
-        raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not {type(x).__name__}")
+def _check_floating(input: Tensor, fn: str) -> None:
+    """torch's floating-point kernels (elu, gelu, softmax, ...) are not implemented for integer
+    and bool tensors: NotImplementedError, a RuntimeError, as there."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"{fn}\" not implemented for '{_dtype_name(input.dtype)}'")
+
+
+def _check_dim(dim: int, ndim: int) -> None:
+    """torch's range check of a dim (a 0-d tensor takes dims -1 and 0)."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise _dim_error(n, dim)
+
+
+def _dim_error(ndim: int, dim: int) -> IndexError:
+    """torch's IndexError for a dim a tensor of ``ndim`` dims does not have."""
+    if ndim == 0:
+        return IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return IndexError(
+        f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})"
+    )
 
 
 def _full(shape, value, like: Tensor) -> Tensor:
@@ -120,10 +203,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     _check_optional_tensor(bias, "bias", "linear")
     _check_tensor(input, "input", "linear")
     _check_tensor(weight, "weight", "linear")
+    if input.dim() == 0 or weight.dim() == 0:
+        raise RuntimeError(
+            f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and {weight.dim()}D"
+        )
     if weight.dim() == 1:
         out = input.matmul(weight)
     else:
-        if input.dim() == 0 or input.shape[-1] != weight.shape[-1]:
+        if input.shape[-1] != weight.shape[-1]:
             raise RuntimeError(
                 f"mat1 and mat2 shapes cannot be multiplied ({_mat_str(input)} and "
                 f"{weight.shape[1]}x{weight.shape[0]})"
@@ -152,7 +239,8 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``input`` where positive, else ``negative_slope * input``."""
     _check_tensor(input, "input", "leaky_relu")
-    _check_number(negative_slope, "negative_slope", "leaky_relu")
+    negative_slope = _check_number(negative_slope, "negative_slope", "leaky_relu")
+    _check_floating(input, "leaky_relu")
     out = _core.where(input > 0, input, input * negative_slope)
     if input.requires_grad and _core.is_grad_enabled():
         # + relu(x).clamp(max=0), zeros (NaN stays NaN, inf gives 0): the same values, but the
@@ -169,7 +257,8 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``input`` where positive, else ``alpha * (exp(input) - 1)``."""
     _check_tensor(input, "input", "elu")
-    _check_number(alpha, "alpha", "elu")
+    alpha = _check_number(alpha, "alpha", "elu")
+    _check_floating(input, "elu")
     # where(), not clamp(max=0), inside: the gradient at exactly 0 is alpha, as in torch
     # (clamp passes no gradient at its bound)
     pos = input > 0
@@ -183,6 +272,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``input * sigmoid(input)``."""
     _check_tensor(input, "input", "silu")
+    _check_floating(input, "silu")
     out = input * input.sigmoid()
     if inplace:
         input.copy_(out)
@@ -193,10 +283,12 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * input)) / beta``, linear above ``threshold``."""
     _check_tensor(input, "input", "softplus")
-    _check_number(beta, "beta", "softplus")
-    _check_number(threshold, "threshold", "softplus")
+    beta = _check_number(beta, "beta", "softplus")
+    threshold = _check_number(threshold, "threshold", "softplus")
+    _check_floating(input, "softplus")
     z = input * beta
-    soft = (z.clamp(max=threshold).exp() + 1).log() / beta
+    # (the clamp keeps exp finite where the linear branch is taken; a NaN threshold takes none)
+    soft = ((z if math.isnan(threshold) else z.clamp(max=threshold)).exp() + 1).log() / beta
     return _core.where(z > threshold, input, soft)
 
 
@@ -239,9 +331,11 @@ def erf(input: Tensor) -> Tensor:
     return _Erf.apply(input)
 
 
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """``x * Phi(x)``: exact (``'none'``, via :func:`erf`) or the ``'tanh'`` approximation."""
+def gelu(input: Tensor, *, approximate: str = "none") -> Tensor:
+    """``x * Phi(x)``: exact (``'none'``, via :func:`erf`) or the ``'tanh'`` approximation
+    (keyword-only, as in torch)."""
     _check_tensor(input, "input", "gelu")
+    _check_floating(input, "gelu")
     if not isinstance(approximate, str):
         raise TypeError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
     if approximate == "tanh":
@@ -255,24 +349,31 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 def _get_softmax_dim(name: str, ndim: int) -> int:
     warnings.warn(
         f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
-        stacklevel=3,
+        stacklevel=4,  # the caller of softmax (softmax -> _softmax_args -> here)
     )
     return 0 if ndim in (0, 1, 3) else 1
 
 
+def _softmax_args(input: Tensor, dim, dtype, fn: str) -> int:
+    """The dim for softmax/log_softmax (torch's implicit choice when None); without a ``dtype`` to
+    cast to, the input must be floating point."""
+    _check_tensor(input, "input", fn)
+    dim = _get_softmax_dim(fn, input.dim()) if dim is None else _int_arg(dim, "dim", fn)
+    _check_dim(dim, input.dim())
+    if dtype is None:
+        _check_floating(input, fn)
+    return dim
+
+
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``exp(x) / exp(x).sum(dim)``, computed stably."""
-    _check_tensor(input, "input", "softmax")
-    if dim is None:
-        dim = _get_softmax_dim("softmax", input.dim())
+    dim = _softmax_args(input, dim, dtype, "softmax")
     return input.softmax(dim, dtype=dtype)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``log(softmax(x))``, computed stably."""
-    _check_tensor(input, "input", "log_softmax")
-    if dim is None:
-        dim = _get_softmax_dim("log_softmax", input.dim())
+    dim = _softmax_args(input, dim, dtype, "log_softmax")
     return input.log_softmax(dim, dtype=dtype)
 
 
@@ -280,14 +381,24 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     """Zeroes each element with probability ``p`` (from ``ferrograd.rand``) and scales the rest by
     ``1 / (1 - p)``; the identity when not ``training``."""
     _check_tensor(input, "input", "dropout")
-    _check_bool(training, "train", "dropout")
+    # torch's Python check (ValueError) lets NaN through to its native one (RuntimeError)
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    p = _float_arg(p, "p", "dropout")
+    inplace = bool(inplace)  # (torch picks dropout_ or dropout by its truth value)
+    _check_bool(training, "train", "dropout")
+    if math.isnan(p):
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        out = input * 0.0
+        # times a zero of input's own dtype, so integer and bool inputs keep their dtype, as in torch
+        out = input * _core.zeros((), dtype=input.dtype, device=input.device)
     else:
+        if not input.is_floating_point():
+            raise RuntimeError(
+                f"dropout: result type Float can't be cast to the desired output type {_dtype_name(input.dtype)}"
+            )
         keep = (_core.rand(tuple(input.shape), dtype=input.dtype, device=input.device) >= p).to(input.dtype)
         out = input * (keep * (1.0 / (1.0 - p)))
     if inplace:
@@ -310,21 +421,33 @@ def embedding(
 ) -> Tensor:
     """Rows of ``weight`` at the (int64) indices ``input``; ``padding_idx``'s row gets no gradient."""
     _check_tensor(input, "indices", "embedding")
+    _check_tensor(weight, "weight", "embedding")
+    # torch's order: the range of padding_idx (asserted in Python, before its type is parsed), then
+    # the weight's rank and the indices' dtype (all before max_norm renormalises weight in place)
+    if padding_idx is not None:
+        n = weight.shape[0]
+        if padding_idx > 0 and not padding_idx < n or padding_idx < 0 and not padding_idx >= -n:
+            raise AssertionError(f"Padding_idx must be within num_embeddings ({n}), got {padding_idx}")
+        padding_idx = _int_arg(padding_idx, "padding_idx", "embedding")
+        if padding_idx < 0:
+            padding_idx += n
+    if weight.dim() != 2:
+        raise RuntimeError(f"embedding: 'weight' must be 2-D, got shape {list(weight.shape)}")
     if input.dtype != _core.int64:
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "
             f"but got {input.dtype} instead (while checking arguments for embedding)"
         )
+    if weight.shape[0] == 0 and input.numel():
+        raise RuntimeError(
+            "embedding: index_select(): self indexing axis dim should be positive (weight has 0 rows)"
+        )
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
     if max_norm is not None:
+        max_norm = _float_arg(max_norm, "max_norm", "embedding_renorm_")
+        norm_type = _float_arg(norm_type, "norm_type", "embedding_renorm_")
         _embedding_renorm_(weight, input, max_norm, norm_type)
-    if padding_idx is not None:
-        n = weight.shape[0]
-        if not -n <= padding_idx < n:
-            raise AssertionError("Padding_idx must be within num_embeddings")
-        if padding_idx < 0:
-            padding_idx += n
     out = weight[input]
     if padding_idx is not None and weight.requires_grad:
         mask = (input == padding_idx).unsqueeze(-1)
@@ -343,10 +466,22 @@ def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type
         sel = weight[idx]
         if norm_type == math.inf:
             norms = sel.abs().amax(1, keepdim=True)
+        elif norm_type == 0:
+            norms = (sel != 0).sum(1, keepdim=True).to(sel.dtype)  # the count of nonzeros
         else:
             norms = (sel.abs() ** norm_type).sum(1, keepdim=True) ** (1.0 / norm_type)
         scale = _core.where(norms > max_norm, (norms + 1e-7).reciprocal() * max_norm, 1.0)
         weight[idx] = sel * scale
+
+
+def _check_same_dtype(input: Tensor, fn: str, **params) -> None:
+    """torch's normalisation kernels take parameters of the input's dtype only ("mixed dtype")."""
+    for name, t in params.items():
+        if t is not None and t.dtype != input.dtype:
+            raise RuntimeError(
+                f"{fn}: mixed dtype (CPU): all inputs must share same datatype; input is "
+                f"{_dtype_name(input.dtype)} but {name} is {_dtype_name(t.dtype)}"
+            )
 
 
 def layer_norm(
@@ -358,18 +493,29 @@ def layer_norm(
 ) -> Tensor:
     """Normalises over the trailing ``normalized_shape`` dims (biased variance), then scales and shifts."""
     _check_tensor(input, "input", "layer_norm")
-    _check_int_tuple(normalized_shape, "normalized_shape", "layer_norm")
+    normalized_shape = _int_list_arg(normalized_shape, "normalized_shape", "layer_norm")
     _check_optional_tensor(weight, "weight", "layer_norm")
     _check_optional_tensor(bias, "bias", "layer_norm")
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
-    normalized_shape = tuple(normalized_shape)
+    eps = _float_arg(eps, "eps", "layer_norm")
     k = len(normalized_shape)
-    if k == 0 or tuple(input.shape[input.dim() - k :]) != normalized_shape or input.dim() < k:
+    if k == 0:
+        raise RuntimeError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, "
+            "but got normalized_shape = []"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                f"{list(t.shape)} and normalized_shape = {list(normalized_shape)}"
+            )
+    if input.dim() < k or tuple(input.shape[input.dim() - k :]) != normalized_shape:
         raise RuntimeError(
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
             f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{list(input.shape)}"
         )
+    _check_floating(input, "layer_norm")
+    _check_same_dtype(input, "layer_norm", weight=weight, bias=bias)
     dims = tuple(range(input.dim() - k, input.dim()))
     mean = input.mean(dims, keepdim=True)
     centered = input - mean
@@ -379,6 +525,26 @@ def layer_norm(
         out = out * weight
     if bias is not None:
         out = out + bias
+    return out
+
+
+def _verify_batch_size(shape) -> None:
+    """torch's check that training sees more than one value per channel (N times the spatial
+    sizes; a 0-d input has no N: IndexError, as there)."""
+    size_prods = shape[0]
+    for s in shape[2:]:
+        size_prods *= s
+    if size_prods == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {shape}")
+
+
+def _batch_norm_empty(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """torch's result for an empty input: a copy (not a view) that stays in the weight's graph."""
+    out = input.clone()
+    if weight is not None:
+        out = out * weight.reshape(-1)[0]
+    if bias is not None:
+        out = out + bias.reshape(-1)[0]
     return out
 
 
@@ -395,34 +561,44 @@ def batch_norm(
     """Normalises each channel (dim 1) with batch statistics (``training``, updating the running ones
     in place with ``momentum`` and the unbiased variance) or with the running statistics."""
     _check_tensor(input, "input", "batch_norm")
-    for name, t in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
+    params = {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias}
+    for name, t in params.items():
         _check_optional_tensor(t, name, "batch_norm")
+    # torch tests ``if training:`` first (a tensor with several values is ambiguous there), then
+    # parses it as a bool
+    if training:
+        _verify_batch_size(input.shape)
+    # (torch's Python checks, before its argument parser: a tensor eps is compared here)
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     _check_bool(training, "training", "batch_norm")
-    if input.dim() < 2:
-        raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
-    c = input.shape[1]
-    # checked before training mode updates the running statistics in place
-    for name, t in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
+    momentum = _float_arg(momentum, "momentum", "batch_norm")
+    eps = _float_arg(eps, "eps", "batch_norm")
+    if input.numel() == 0:
+        return _batch_norm_empty(input, weight, bias)
+    # everything is checked before training mode updates the running statistics in place
+    c = input.shape[1] if input.dim() >= 2 else 0
+    for name, t in params.items():
         if t is not None and t.numel() != c:
-            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+            raise RuntimeError(f"batch_norm: {name} should contain {c} elements not {t.numel()}")
+    for name, t in params.items():
+        # (torch's kernel reads them as 1-D arrays)
+        if t is not None and t.dim() != 1:
+            raise RuntimeError(f"batch_norm: {name} must be 1-D, got shape {list(t.shape)}")
+    if input.dim() < 2:
+        raise _dim_error(input.dim(), 1)
+    if training and (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+    _check_floating(input, "batch_norm")
+    _check_same_dtype(input, "batch_norm", **params)
     dims = (0,) + tuple(range(2, input.dim()))
     shape = (1, c) + (1,) * (input.dim() - 2)
     if training:
         count = input.numel() // c
-        if count <= 1:
-            raise ValueError(
-                f"Expected more than 1 value per channel when training, got input size {input.shape}"
-            )
         mean = input.mean(dims, keepdim=True)
         centered = input - mean
         var = (centered * centered).mean(dims, keepdim=True)
@@ -434,8 +610,6 @@ def batch_norm(
                 running_var.mul_(1 - momentum).add_(unbiased * momentum)
         out = centered * (var + eps).sqrt().reciprocal()
     else:
-        if running_mean is None or running_var is None:
-            raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
         out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).sqrt().reciprocal()
     if weight is not None:
         out = out * weight.reshape(shape)
@@ -451,14 +625,24 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     """Pads (or, with negative amounts, crops) the last ``len(pad) // 2`` dims:
     ``pad = (last_left, last_right, second_last_left, ...)``; only ``mode='constant'``."""
     _check_tensor(input, "input", "pad")
+    pad = _int_list_arg(pad, "pad", "pad")
+    if not isinstance(mode, str):
+        raise TypeError(f"pad(): argument 'mode' must be str, not {type(mode).__name__}")
+    fill = 0.0 if value is None else _float_arg(value, "value", "pad")
     if mode != "constant":
         raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
-    pad = tuple(int(p) for p in pad)
     if len(pad) % 2 != 0:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > input.dim():
         raise RuntimeError("Padding length should be less than or equal to two times the input dimension")
-    fill = 0.0 if value is None else value
+    for i in range(len(pad) // 2):
+        dim = input.dim() - 1 - i
+        if input.shape[dim] + pad[2 * i] + pad[2 * i + 1] < 0:
+            raise RuntimeError(
+                f"pad: the input size {input.shape[dim]}, plus negative padding {pad[2 * i]} and "
+                f"{pad[2 * i + 1]} resulted in a negative output size, which is invalid. Check dimension "
+                f"{dim} of your input."
+            )
     out = input
     for i in range(len(pad) // 2):
         dim = input.dim() - 1 - i
@@ -507,6 +691,9 @@ def _out_size(size, k, s, p_total, d, ceil_mode=False, p_left=0):
     return out
 
 
+_MAX_PADDING = (2**63 - 1) // 2
+
+
 def conv2d(
     input: Tensor,
     weight: Tensor,
@@ -517,8 +704,14 @@ def conv2d(
     groups: int = 1,
 ) -> Tensor:
     """2-D cross-correlation of ``input`` (N, C, H, W) or (C, H, W) with ``weight`` (OC, C/groups, KH, KW)."""
+    # every argument is parsed (TypeError) before any is checked, as torch's argument parser does
     _check_tensor(input, "input", "conv2d")
     _check_tensor(weight, "weight", "conv2d")
+    _check_optional_tensor(bias, "bias", "conv2d")
+    stride, dilation = _pair(stride, "stride", "conv2d"), _pair(dilation, "dilation", "conv2d")
+    if not isinstance(padding, str):
+        padding = _pair(padding, "padding", "conv2d")
+    groups = _int_arg(groups, "groups", "conv2d")
     unbatched = input.dim() == 3
     if input.dim() not in (3, 4):
         raise RuntimeError(
@@ -528,7 +721,6 @@ def conv2d(
         input = input.unsqueeze(0)
     if weight.dim() != 4:
         raise RuntimeError(f"weight should have 4 dimensions for conv2d, got {weight.dim()}")
-    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
     if any(d <= 0 for d in dilation):
@@ -544,7 +736,7 @@ def conv2d(
         )
     if oc % groups != 0:
         raise RuntimeError(
-            "Given groups={groups}, expected weight to be divisible by {groups} at dimension 0"
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0"
         )
     if isinstance(padding, str):
         if padding == "valid":
@@ -555,11 +747,17 @@ def conv2d(
             th, tw = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
             pads = (tw // 2, tw - tw // 2, th // 2, th - th // 2)
         else:
-            raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            raise RuntimeError(f"conv2d: Invalid padding string: {padding!r}")
     else:
-        ph, pw = _pair(padding, "padding")
+        ph, pw = padding
         if ph < 0 or pw < 0:
             raise RuntimeError("negative padding is not supported")
+        for i, p in enumerate(padding):
+            # torch's bound: the padded size (size + 2 * padding) must fit an int64
+            if p > _MAX_PADDING:
+                raise RuntimeError(
+                    f"Given padding={p} at dimension {i} , expected padding to be at most {_MAX_PADDING}"
+                )
         pads = (pw, pw, ph, ph)
     oh = _out_size(h, kh, stride[0], pads[2] + pads[3], dilation[0])
     ow = _out_size(w, kw, stride[1], pads[0] + pads[1], dilation[1])
@@ -579,6 +777,15 @@ def conv2d(
     return out.squeeze(0) if unbatched else out
 
 
+def _unfold_pair(x, name: str) -> tuple:
+    """unfold's arguments go through torch's Python ``_pair`` (a tensor gives its elements) and
+    then must hold exactly 2 ints."""
+    v = _int_list_arg(_py_pair(x), name, "unfold")
+    if len(v) != 2:
+        raise RuntimeError(f"unfold: It is expected {name} equals to 2, but got size {len(v)}")
+    return v
+
+
 def unfold(
     input: Tensor,
     kernel_size: _IntOrPair,
@@ -588,15 +795,30 @@ def unfold(
 ) -> Tensor:
     """im2col: (N, C, H, W) -> (N, C * KH * KW, L), each column one (dilated) window, as ``torch.nn.functional.unfold``."""
     _check_tensor(input, "input", "unfold")
-    if input.dim() not in (3, 4):
+    k, d, p, st = (
+        _unfold_pair(kernel_size, "kernel_size"),
+        _unfold_pair(dilation, "dilation"),
+        _unfold_pair(padding, "padding"),
+        _unfold_pair(stride, "stride"),
+    )
+    if input.dim() < 3:
+        # torch's im2col reads the channel and height sizes (dims 1 and 2) before checking the rank
+        raise _dim_error(input.dim(), max(input.dim(), 1))
+    if input.dim() > 4:
         raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
+    for name, v, least in (("kernel size", k, 1), ("dilation", d, 1), ("padding", p, 0), ("stride", st, 1)):
+        if v[0] < least or v[1] < least:
+            raise RuntimeError(
+                f"unfold: {name} should be {'non-negative' if least == 0 else 'greater than zero'}, "
+                f"but got {list(v)}"
+            )
     unbatched = input.dim() == 3
     x = input.unsqueeze(0) if unbatched else input
-    k, d, p, st = _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
     n, c, h, w = x.shape
     oh = _out_size(h, k[0], st[0], 2 * p[0], d[0])
     ow = _out_size(w, k[1], st[1], 2 * p[1], d[1])
-    if oh <= 0 or ow <= 0:
+    # (torch's sizes are int64: a padded size beyond that wraps to a negative block count)
+    if oh <= 0 or ow <= 0 or max(h + 2 * p[0], w + 2 * p[1]) >= 2**63:
         raise RuntimeError(
             f"Given input with spatial size ({h}, {w}), kernel_size={k}, dilation={d}, padding={p}, "
             f"calculated shape of the array of sliding blocks as ({oh}, {ow}), but its components must be at least one."
@@ -612,8 +834,25 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     _check_tensor(input, "input", "normalize")
     if out is not None:
         raise TypeError("normalize(): out= is not supported")
+    if p is None or isinstance(p, str):
+        # torch's Tensor.norm takes None and 'fro' (the 2-norm of a vector); other strings are
+        # matrix norms, which need two dims
+        if p not in (None, "fro"):
+            raise RuntimeError(f"normalize: order {p!r} is not supported for the norm along one dim")
+        p = 2
+    p = _check_number(p, "p", "normalize")
+    if not isinstance(eps, (numbers.Real, Tensor)):  # (torch's clamp_min takes a number or a tensor)
+        raise TypeError(f"normalize(): eps must be a number or a Tensor, not {type(eps).__name__}")
+    if not input.is_floating_point():
+        raise NotImplementedError(
+            f"normalize: linalg.vector_norm: Expected a floating point tensor as input. Got {_dtype_name(input.dtype)}"
+        )
     if p == math.inf:
         norm = input.abs().amax(dim, keepdim=True)
+    elif p == -math.inf:
+        norm = input.abs().amin(dim, keepdim=True)
+    elif p == 0:
+        norm = (input != 0).sum(dim, keepdim=True).to(input.dtype)  # the count of nonzeros
     elif p == 2:
         norm = (input * input).sum(dim, keepdim=True).sqrt()
     else:
@@ -621,13 +860,35 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     return input / norm.clamp(min=eps)
 
 
-def _pool_args(input, kernel_size, stride, padding, dilation, name):
+def _pool_pair(x, name: str, fn: str, omittable: bool = False) -> tuple:
+    """A pooling size: one int or two (``omittable``: also empty, for stride), each fitting the
+    32-bit int torch's pooling kernels convert it to."""
+    v = _int_list_arg(x, name, fn, size=2)
+    if len(v) == 1:
+        v = (v[0], v[0])
+    if len(v) != 2 and not (omittable and len(v) == 0):
+        also = " omitted," if omittable else ""
+        raise RuntimeError(f"{fn}: {name} must either be{also} a single int, or a tuple of two ints")
+    if any(not -(2**31) <= i < 2**31 for i in v):
+        raise RuntimeError(f"{fn}: {name}={list(v)}: value cannot be converted to type int without overflow")
+    return v
+
+
+def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, name, reads_channels=False):
+    """Parses and checks the pooling arguments in torch's order: types, lengths and int32 range,
+    then the input's rank (``reads_channels``: torch reads ``input.size(-3)`` first, an IndexError
+    for fewer than 3 dims), then the values."""
+    _check_tensor(input, "input", name)
+    k = _pool_pair(kernel_size, "kernel_size", name)
+    s = () if stride is None else _pool_pair(stride, "stride", name, omittable=True)
+    s = s or k
+    p = _pool_pair(padding, "padding", name)
+    d = _pool_pair(dilation, "dilation", name)
+    _check_bool(ceil_mode, "ceil_mode", name)
+    if reads_channels and input.dim() < 3:
+        raise _dim_error(input.dim(), -3)
     if input.dim() not in (3, 4):
         raise RuntimeError(f"{name}: Expected 3D or 4D tensor, but got {list(input.shape)}")
-    k = _pair(kernel_size, "kernel_size")
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _pair(stride, "stride")
-    p = _pair(padding, "padding")
-    d = _pair(dilation, "dilation")
     if any(v <= 0 for v in k):
         raise RuntimeError(f"{name}: kernel_size must be greater than zero")
     if any(v <= 0 for v in s):
@@ -650,8 +911,7 @@ def max_pool2d(
 ):
     """Maximum over each (dilated) window; the gradient goes to the first maximum, as in torch.
     ``return_indices`` also gives the flat ``h * W + w`` index of each maximum."""
-    _check_tensor(input, "input", "max_pool2d")
-    k, s, p, d = _pool_args(input, kernel_size, stride, padding, dilation, "max_pool2d")
+    k, s, p, d = _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     unbatched = input.dim() == 3
     x = input.unsqueeze(0) if unbatched else input
     n, c, h, w = x.shape
@@ -691,10 +951,14 @@ def avg_pool2d(
     divisor_override: int | None = None,
 ) -> Tensor:
     """Mean over each window (zero padding counted unless ``count_include_pad=False``)."""
-    _check_tensor(input, "input", "avg_pool2d")
-    k, s, p, _ = _pool_args(input, kernel_size, stride, padding, 1, "avg_pool2d")
-    if divisor_override is not None and divisor_override == 0:
-        raise RuntimeError("divisor must be not zero")
+    _check_bool(count_include_pad, "count_include_pad", "avg_pool2d")
+    if divisor_override is not None:
+        divisor_override = _int_arg(divisor_override, "divisor_override", "avg_pool2d")
+    k, s, p, _ = _pool_args(
+        input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d", reads_channels=True
+    )
+    if divisor_override == 0:
+        raise RuntimeError("avg_pool2d: divisor must be not zero")
     unbatched = input.dim() == 3
     x = input.unsqueeze(0) if unbatched else input
     _, c, h, w = x.shape
@@ -726,21 +990,28 @@ def avg_pool2d(
     return out.squeeze(0) if unbatched else out
 
 
+def _list_with_default(out_size, defaults):
+    """torch's Python step before adaptive pooling: an int is passed on as is; in a sequence, each
+    None becomes the input's size there (so the input needs more dims than the sequence has)."""
+    if isinstance(out_size, int):
+        return out_size
+    if len(defaults) <= len(out_size):
+        raise ValueError(f"Input dimension should be at least {len(out_size) + 1}")
+    return [v if v is not None else d for v, d in zip(out_size, defaults[-len(out_size) :])]
+
+
 def adaptive_avg_pool2d(input: Tensor, output_size: _IntOrPair) -> Tensor:
     """Mean over the adaptive windows ``[floor(i*H/OH), ceil((i+1)*H/OH))``."""
     _check_tensor(input, "input", "adaptive_avg_pool2d")
+    output_size = _int_list_arg(
+        _list_with_default(output_size, input.shape), "output_size", "adaptive_avg_pool2d", size=2
+    )
+    if len(output_size) != 2:
+        raise RuntimeError(f"adaptive_avg_pool2d: output_size must be 2, got {list(output_size)}")
     if input.dim() not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d: Expected 3D or 4D tensor, but got {list(input.shape)}")
     h, w = input.shape[-2], input.shape[-1]
-    if isinstance(output_size, int):
-        output_size = (output_size, output_size)
-    if len(output_size) != 2:
-        raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
-    oh, ow = (
-        (h if output_size[0] is None else output_size[0]),
-        (w if output_size[1] is None else output_size[1]),
-    )
-    _check_int_tuple((oh, ow), "output_size", "adaptive_avg_pool2d")
+    oh, ow = output_size
     if oh < 0 or ow < 0:
         raise RuntimeError(
             f"adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {{{oh}, {ow}}}"
@@ -749,6 +1020,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size: _IntOrPair) -> Tensor:
     # (torch fails the same way when it sizes the output) instead of looping for hours.
     if input.numel() // max(1, h * w) * oh * ow >= 2**40:
         raise RuntimeError("adaptive_avg_pool2d: numel: integer multiplication overflow")
+    if oh == 0 or ow == 0:
+        # an empty output, still in input's graph (an empty slice has no windows to stack)
+        return input[..., :0, :0].reshape(tuple(input.shape[:-2]) + (oh, ow))
     rows = []
     for i in range(oh):
         hs, he = (i * h) // oh, -((-(i + 1) * h) // oh)
@@ -802,6 +1076,16 @@ def _warn_size(input: Tensor, target: Tensor) -> None:
         )
 
 
+def _float_diff(input: Tensor, target: Tensor, fn: str) -> Tensor:
+    """``input - target`` in their promoted dtype, as torch's mse/smooth_l1/huber kernels compute
+    it: a bool or integer operand is fine beside a float one, not on its own."""
+    floats = [t.dtype for t in (input, target) if t.is_floating_point()]
+    if not floats:
+        raise NotImplementedError(f"\"{fn}\" not implemented for '{_dtype_name(input.dtype)}'")
+    dtype = _core.float64 if _core.float64 in floats else floats[0]
+    return input.to(dtype) - target.to(dtype)
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean squared error."""
     _check_tensor(input, "input", "mse_loss")
@@ -809,7 +1093,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_size(input, target)
-    diff = input - target
+    diff = _float_diff(input, target, "mse_loss")
     loss = diff * diff
     if weight is not None:
         loss = loss * weight
@@ -837,11 +1121,14 @@ def smooth_l1_loss(
     _check_tensor(target, "target", "smooth_l1_loss")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    if beta < 0:
-        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    d = (input - target).abs()
-    if beta == 0:
-        return _reduce(d, reduction)
+    # torch's Python tests ``beta == 0.0`` (the l1 loss) before parsing beta as a float, so a tensor
+    # with several values is ambiguous there
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    beta = _float_arg(beta, "beta", "smooth_l1_loss")
+    if not beta >= 0:  # (NaN too)
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}.")
+    d = _float_diff(input, target, "smooth_l1_loss").abs()
     loss = _core.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
     return _reduce(loss, reduction)
 
@@ -850,28 +1137,47 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weigh
     """``0.5 d^2`` below ``delta``, ``delta (|d| - 0.5 delta)`` above."""
     _check_tensor(input, "input", "huber_loss")
     _check_tensor(target, "target", "huber_loss")
-    if not delta > 0:
-        raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _check_reduction(reduction)
-    d = (input - target).abs()
-    loss = _core.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    delta = _float_arg(delta, "delta", "huber_loss")
+    if not delta > 0:
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta, got {delta}.")
+    # torch's kernel writes the loss in input's dtype: a float result cannot go to an integer input,
+    # and a float64 target gives a float32 loss for a float32 input
+    if not input.is_floating_point():
+        raise RuntimeError(
+            f"huber_loss: result type Float can't be cast to the desired output type {_dtype_name(input.dtype)}"
+        )
+    d = _float_diff(input, target, "huber_loss").abs()
+    loss = _core.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta).to(input.dtype)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
 
 
 def _class_last(input: Tensor, target: Tensor, fn: str):
-    """(M, C) log-probabilities and (M,) targets from (N, C, d1...) / (N, d1...) or (C,) / ()."""
+    """(M, C) log-probabilities and (M,) targets from (N, C, d1...) / (N, d1...) or (C,) / () (or
+    (C,) / (1,), which torch also takes as one unbatched sample). Shape errors in torch's order:
+    the batch sizes (ValueError), then the target's rank and spatial sizes (RuntimeError)."""
     if input.dim() == 0:
-        raise ValueError(f"{fn}: input tensor should be 1D or more, got 0D")
+        raise ValueError(f"{fn}: Expected 1 or more dimensions (got 0)")
     if input.dim() == 1:
-        if target.dim() != 0:
-            raise RuntimeError(f"{fn}: 1D target tensor expected for 1D input, got {target.dim()}D target")
+        if target.dim() == 1 and target.shape[0] != 1:
+            raise ValueError(
+                f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}"
+            )
+        if target.dim() > 1:
+            raise RuntimeError(
+                f"{fn}: 0D or 1D target tensor expected, multi-target not supported (got {target.dim()}D)"
+            )
         return input.unsqueeze(0), target.reshape(1), ()
     n = input.shape[0]
     if target.dim() == 0 or target.shape[0] != n:
         raise ValueError(
             f"Expected input batch_size ({n}) to match target batch_size ({target.shape[0] if target.dim() else 0})."
+        )
+    if input.dim() == 2 and target.dim() != 1:
+        raise RuntimeError(
+            f"{fn}: 0D or 1D target tensor expected, multi-target not supported (got {target.dim()}D)"
         )
     if tuple(target.shape[1:]) != tuple(input.shape[2:]):
         raise RuntimeError(
@@ -882,6 +1188,14 @@ def _class_last(input: Tensor, target: Tensor, fn: str):
         perm = (0,) + tuple(range(2, input.dim())) + (1,)
         input = input.permute(perm)
     return input.reshape(-1, c), target.reshape(-1), tuple(target.shape)
+
+
+def _class_loss_args(input, target, weight, ignore_index, fn: str) -> int:
+    """Parses the arguments nll_loss and cross_entropy share (TypeErrors); returns ignore_index."""
+    _check_tensor(input, "input", fn)
+    _check_tensor(target, "target", fn)
+    _check_optional_tensor(weight, "weight", fn)
+    return _int_arg(ignore_index, "ignore_index", fn)
 
 
 def nll_loss(
@@ -896,16 +1210,18 @@ def nll_loss(
     """Negative log-likelihood of class indices ``target`` under log-probabilities ``input``."""
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    _check_tensor(input, "input", "nll_loss")
-    _check_tensor(target, "target", "nll_loss")
-    if target.dtype != _core.int64:
-        raise RuntimeError(
-            f"expected scalar type Long but found {str(target.dtype).split('.')[-1].capitalize()}"
-        )
+    ignore_index = _class_loss_args(input, target, weight, ignore_index, "nll_loss")
     logp, tgt, out_shape = _class_last(input, target, "nll_loss")
+    if target.dtype != _core.int64:
+        raise RuntimeError(f"nll_loss: expected target dtype to be Long, but got {_dtype_name(target.dtype)}")
+    _check_floating(input, "nll_loss")
     c = logp.shape[1]
     if weight is not None and (weight.dim() != 1 or weight.shape[0] != c):
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no classes")
+    if weight is not None and weight.dtype != input.dtype:
+        raise RuntimeError(
+            f"nll_loss: expected scalar type {_dtype_name(input.dtype)} but found {_dtype_name(weight.dtype)} (weight)"
+        )
     ignored = tgt == ignore_index
     bad = ((tgt < 0) | (tgt >= c)).logical_and(ignored.logical_not())
     if tgt.numel() and bool(bad.sum().item()):
@@ -934,34 +1250,33 @@ def cross_entropy(
     label_smoothing: float = 0.0,
 ) -> Tensor:
     """``nll_loss(log_softmax(input, 1), target)`` for class indices, or the soft-label form for a
-    float ``target`` of ``input``'s shape; ``label_smoothing`` mixes in the uniform distribution."""
+    ``target`` of ``input``'s shape (class probabilities); ``label_smoothing`` mixes in the uniform
+    distribution (torch applies it only when positive, so a negative or NaN one is no smoothing)."""
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    _check_tensor(input, "input", "cross_entropy")
-    _check_tensor(target, "target", "cross_entropy")
-    if not 0.0 <= label_smoothing <= 1.0:
+    ignore_index = _class_loss_args(input, target, weight, ignore_index, "cross_entropy")
+    label_smoothing = _float_arg(label_smoothing, "label_smoothing", "cross_entropy")
+    smoothing = label_smoothing > 0.0
+    if smoothing and label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if tuple(input.shape) == tuple(target.shape):
+        if not target.is_floating_point():
+            raise RuntimeError(
+                "cross_entropy: Expected floating point type for target with class probabilities, "
+                f"got {_dtype_name(target.dtype)}"
+            )
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing if smoothing else 0.0)
+    _check_floating(input, "log_softmax")
     class_dim = 0 if input.dim() == 1 else 1
     logp = input.log_softmax(class_dim)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if not smoothing:
+        return nll
     c = input.shape[class_dim]
     wshape = [1] * input.dim()
     wshape[class_dim] = c
-    if target.is_floating_point():
-        if tuple(target.shape) != tuple(input.shape):
-            raise RuntimeError(f"Expected target size {list(input.shape)}, got {list(target.shape)}")
-        if label_smoothing > 0:
-            target = target * (1 - label_smoothing) + label_smoothing / c
-        prod = logp * target
-        if weight is not None:
-            prod = prod * weight.reshape(wshape)
-        loss = prod.sum(class_dim).neg()
-        if reduction == "mean":
-            return loss.sum() / (input.numel() // c) if input.dim() > 1 else loss.sum()
-        return _reduce(loss, reduction)
-    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
-    if label_smoothing == 0.0:
-        return nll
-    ignore_mask = target == ignore_index
+    # (an unbatched input's (1,) target is one sample, as in nll_loss)
+    ignore_mask = (target.reshape(()) if input.dim() == 1 else target) == ignore_index
     if weight is not None:
         smooth = (logp * weight.reshape(wshape)).sum(class_dim).neg()
     else:
@@ -969,7 +1284,7 @@ def cross_entropy(
     smooth = smooth.masked_fill(ignore_mask, 0.0)
     if reduction == "mean":
         if weight is not None:
-            safe = target.masked_fill(ignore_mask, 0)
+            safe = target.reshape(ignore_mask.shape).masked_fill(ignore_mask, 0)
             denom = (weight[safe] * ignore_mask.logical_not().to(weight.dtype)).sum()
         else:
             denom = ignore_mask.logical_not().sum().to(smooth.dtype)
@@ -979,6 +1294,42 @@ def cross_entropy(
     else:
         ret = smooth
     return nll * (1 - label_smoothing) + ret * (label_smoothing / c)
+
+
+def _cross_entropy_probs(
+    input: Tensor, target: Tensor, weight, reduction: str, label_smoothing: float
+) -> Tensor:
+    """cross_entropy with class probabilities ``target`` (of ``input``'s shape)."""
+    _check_floating(input, "log_softmax")
+    class_dim = 0 if input.dim() == 1 else 1
+    logp = input.log_softmax(class_dim)
+    c = input.shape[class_dim]
+    wshape = [1] * input.dim()
+    wshape[class_dim] = c
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / c
+    prod = logp * target
+    if weight is not None:
+        if weight.dim() != 1 or weight.shape[0] != c:
+            raise RuntimeError(
+                f"cross_entropy: weight tensor should be defined either for all {c} classes or no classes "
+                f"but got weight tensor of shape: {list(weight.shape)}"
+            )
+        prod = prod * weight.reshape(wshape)
+    loss = prod.sum(class_dim).neg()
+    if reduction == "mean":
+        return loss.sum() / (input.numel() // c) if input.dim() > 1 else loss.sum()
+    return _reduce(loss, reduction)
+
+
+def _check_not_differentiable(t: Tensor | None, name: str, fn: str) -> None:
+    """torch's binary cross-entropies have no gradient for their weights: a weight that requires
+    grad is refused (while grad mode is on) rather than silently left without one."""
+    if t is not None and t.requires_grad and _core.is_grad_enabled():
+        raise RuntimeError(
+            f"The function '{fn}' is not differentiable with respect to argument '{name}'. "
+            "This input cannot have requires_grad True."
+        )
 
 
 def binary_cross_entropy(
@@ -994,11 +1345,20 @@ def binary_cross_entropy(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
             "deprecated. Please ensure they have the same size."
         )
-    if input.numel() and bool(((input < 0) | (input > 1)).sum().item()):
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    _check_optional_tensor(weight, "weight", "binary_cross_entropy")
+    _check_not_differentiable(weight, "weight", "binary_cross_entropy")
+    if target.dtype != input.dtype:
+        raise RuntimeError(
+            f"binary_cross_entropy: Found dtype {_dtype_name(target.dtype)} (target) but expected "
+            f"{_dtype_name(input.dtype)} (input's)"
+        )
+    # (written so that NaN is out of range too, as in torch)
+    for name, t in (("input", input), ("target", target)):
+        if t.numel() and bool(((t >= 0) & (t <= 1)).logical_not().sum().item()):
+            raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1")
     loss = (target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100)).neg()
     if weight is not None:
-        loss = loss * weight
+        loss = (loss * weight).to(input.dtype)  # (torch's kernel writes the input's dtype)
     return _reduce(loss, reduction)
 
 
@@ -1018,6 +1378,18 @@ def binary_cross_entropy_with_logits(
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    _check_optional_tensor(weight, "weight", "binary_cross_entropy_with_logits")
+    _check_optional_tensor(pos_weight, "pos_weight", "binary_cross_entropy_with_logits")
+    _check_not_differentiable(weight, "weight", "binary_cross_entropy_with_logits")
+    _check_not_differentiable(pos_weight, "pos_weight", "binary_cross_entropy_with_logits")
+    _check_floating(input, "binary_cross_entropy_with_logits")
+    # torch computes the loss in place in ``1 - target``: a float target's dtype is the result's,
+    # and an integer or bool target cannot hold it
+    if not target.is_floating_point():
+        raise RuntimeError(
+            "binary_cross_entropy_with_logits: result type Float can't be cast to the desired output type "
+            f"{_dtype_name(target.dtype)} (target's)"
+        )
     softplus_neg = ((input.abs().neg()).exp() + 1).log() + input.neg().clamp(min=0)  # log(1 + exp(-x))
     if pos_weight is not None:
         log_weight = (pos_weight - 1) * target + 1
@@ -1026,12 +1398,13 @@ def binary_cross_entropy_with_logits(
         loss = (1 - target) * input + softplus_neg
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(loss.to(target.dtype), reduction)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding along a new last dim (``num_classes`` defaults to ``max + 1``)."""
     _check_tensor(tensor, "input", "one_hot")
+    num_classes = _int_arg(num_classes, "num_classes", "one_hot")
     if tensor.dtype != _core.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import _core
 from .._core import Tensor
 from ..grad_mode import no_grad
+from ..utils._args import check_fill_value, float_arg
+from ..utils._random import check_generator
 
 __all__ = [
     "calculate_gain",
@@ -78,20 +82,52 @@ def _fill_from(tensor: Tensor, values: Tensor) -> Tensor:
     return tensor
 
 
+# The largest finite value of each floating dtype: uniform_'s bounds must lie within it.
+_FLOAT_MAX = {_core.float32: float(np.finfo(np.float32).max), _core.float64: float(np.finfo(np.float64).max)}
+
+
+def _check_uniform_bounds(tensor: Tensor, a: float, b: float) -> None:
+    """torch's checks of ``uniform_(a, b)`` for a floating tensor: finite bounds within the dtype,
+    ``a <= b``, and a range ``b - a`` the dtype can hold."""
+    limit = _FLOAT_MAX.get(tensor.dtype)
+    if limit is None:
+        return
+    for name, v in (("from", a), ("to", b)):
+        if not -limit <= v <= limit:
+            raise RuntimeError(f"uniform_: {name}={v} is out of bounds for {tensor.dtype}")
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+    if b - a > limit:
+        raise RuntimeError(
+            f"uniform_ expects to-from <= the largest {tensor.dtype}, but found to={b} and from={a}, "
+            "whose difference exceeds it"
+        )
+
+
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fills ``tensor`` with samples from U(a, b)."""
+    a = float_arg("uniform_", "from", 1, a)
+    b = float_arg("uniform_", "to", 2, b)
+    check_generator("uniform_", generator)
+    _check_uniform_bounds(tensor, a, b)
     r = _core.rand(tuple(tensor.shape), dtype=tensor.dtype, device=tensor.device)
     return _fill_from(tensor, r * (b - a) + a)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fills ``tensor`` with samples from N(mean, std^2)."""
+    mean = float_arg("normal_", "mean", 1, mean)
+    std = float_arg("normal_", "std", 2, std)
+    check_generator("normal_", generator)
+    if not std >= 0.0:  # NaN included
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     r = _core.randn(tuple(tensor.shape), dtype=tensor.dtype, device=tensor.device)
     return _fill_from(tensor, r * std + mean)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    """Fills ``tensor`` with ``val``."""
+    """Fills ``tensor`` with ``val`` (a number or a 0-d tensor)."""
+    check_fill_value("fill_", val)
     with no_grad():
         tensor.fill_(val)
     return tensor
@@ -123,14 +159,14 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
-    return uniform_(tensor, -a, a)
+    return uniform_(tensor, -a, a, generator)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
 def kaiming_uniform_(
@@ -142,7 +178,7 @@ def kaiming_uniform_(
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
     bound = math.sqrt(3.0) * gain / math.sqrt(fan)
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(
@@ -153,4 +189,4 @@ def kaiming_normal_(
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)

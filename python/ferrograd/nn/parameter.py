@@ -34,6 +34,10 @@ class Parameter(Tensor):
             data = empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter(): data must be a Tensor, not {type(data).__name__}")
+        if not isinstance(requires_grad, bool):
+            raise TypeError(
+                f"Parameter(): argument 'requires_grad' must be bool, not {type(requires_grad).__name__}"
+            )
         self.data = data.detach()
         self.requires_grad_(requires_grad)
 

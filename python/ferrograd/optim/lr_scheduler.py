@@ -13,6 +13,9 @@ import types
 import warnings
 from typing import Any, Callable
 
+from .._core import Tensor
+from ..grad_mode import no_grad
+from ..utils._args import check_fill_value
 from .optimizer import Optimizer
 
 __all__ = ["CosineAnnealingLR", "LRScheduler", "LambdaLR", "StepLR"]
@@ -40,7 +43,10 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                initial_lr = group["lr"]
+                if isinstance(initial_lr, Tensor):
+                    initial_lr = initial_lr.clone()
+                group.setdefault("initial_lr", initial_lr)
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
@@ -48,7 +54,7 @@ class LRScheduler:
                         f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
                         "scheduler with last_epoch >= 0."
                     )
-        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs: list[float] = _param_groups_val_list(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         self._initial_step()
 
@@ -94,8 +100,29 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for param_group, lr in zip(self.optimizer.param_groups, values):
-            param_group["lr"] = lr
-        self._last_lr: list[float] = [group["lr"] for group in self.optimizer.param_groups]
+            _update_param_group_val(param_group, "lr", lr)
+        self._last_lr: list[float] = _param_groups_val_list(self.optimizer, "lr")
+
+
+def _param_groups_val_list(optimizer: Optimizer, key: str) -> list[Any]:
+    """``group[key]`` of every param group; a tensor is cloned, so the list does not alias it."""
+    return [
+        group[key].clone() if isinstance(group[key], Tensor) else group[key]
+        for group in optimizer.param_groups
+    ]
+
+
+def _update_param_group_val(param_group: dict[str, Any], key: str, val: Any) -> None:
+    """Sets ``param_group[key]``; a tensor there (a tensor lr) is filled in place, as torch does,
+    so whoever holds it sees the new value. The value must then be a number or one element."""
+    if isinstance(param_group[key], Tensor):
+        if isinstance(val, Tensor) and val.dim() != 0:
+            val = val.squeeze()  # torch's _to_scalar: a one-element tensor becomes 0-d
+        check_fill_value("fill_", val)
+        with no_grad():
+            param_group[key].fill_(val)
+    else:
+        param_group[key] = val
 
 
 def _warn_get_lr_called_within_step(scheduler: LRScheduler) -> None:

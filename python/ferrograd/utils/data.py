@@ -4,11 +4,12 @@
 (``SequentialSampler``, ``RandomSampler``, ``BatchSampler``), ``default_collate`` and
 ``DataLoader``.
 
-Randomness. ferrograd has no ``Generator`` object; a ``generator=`` argument (of ``DataLoader``,
-``RandomSampler``, ``random_split``) may be
+Randomness. ferrograd's only ``Generator`` object is its global generator; a ``generator=``
+argument (of ``DataLoader``, ``RandomSampler``, ``random_split``) may be
 
-* None: each shuffle draws its seed from ferrograd's global generator, so
-  ``ferrograd.manual_seed(s)`` before iterating makes the order reproducible, as with torch;
+* None (or ``ferrograd.default_generator``, which ``manual_seed`` returns): each shuffle draws its
+  seed from ferrograd's global generator, so ``ferrograd.manual_seed(s)`` before iterating makes
+  the order reproducible, as with torch;
 * an int: a seed; the loader keeps its own NumPy generator seeded with it, so two loaders made
   with the same seed give the same sequence of epochs;
 * a ``numpy.random.Generator`` (or ``RandomState``), used as it is.
@@ -36,6 +37,7 @@ import numpy as np
 
 from .. import _core
 from .._core import Tensor
+from ._random import Generator
 
 __all__ = [
     "BatchSampler",
@@ -62,7 +64,7 @@ T_co = TypeVar("T_co", covariant=True)
 def _numpy_generator(generator: Any) -> np.random.Generator | np.random.RandomState:
     """A NumPy generator for one shuffle: from ``generator`` (see the module doc) or, for None,
     seeded from ferrograd's global generator."""
-    if generator is None:
+    if generator is None or isinstance(generator, Generator):
         seed = int(_core.randint(0, 2**62, (1,)).item())
         return np.random.default_rng(seed)
     if isinstance(generator, (np.random.Generator, np.random.RandomState)):
@@ -70,8 +72,8 @@ def _numpy_generator(generator: Any) -> np.random.Generator | np.random.RandomSt
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
     raise TypeError(
-        "generator must be None, an int seed or a numpy.random.Generator "
-        f"(ferrograd has no Generator object), not {type(generator).__name__}"
+        "generator must be None, ferrograd.default_generator, an int seed or a numpy.random.Generator, "
+        f"not {type(generator).__name__}"
     )
 
 
@@ -303,7 +305,7 @@ def default_collate(batch: list[Any]) -> Any:
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return _core.stack(list(batch), 0)
+        return _core.stack(batch, 0)  # a list or tuple of tensors (a tensor is refused, as in torch)
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "SaUO":
             raise TypeError(

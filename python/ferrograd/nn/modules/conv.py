@@ -15,8 +15,22 @@ from .module import Module
 __all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "Conv2d", "MaxPool2d"]
 
 
-def _pair(x) -> tuple:
-    return (x, x) if isinstance(x, int) else tuple(x)
+_PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
+
+_pair = F._py_pair  # torch's: a sequence (or tensor) as a tuple, anything else twice
+
+
+def _divisible(n, groups, name: str) -> bool:
+    """``n % groups == 0``, as torch's ``if n % groups != 0`` evaluates it for a channel count: a
+    tensor there has a truth value only with one element (RuntimeError otherwise)."""
+    if isinstance(n, Tensor):
+        if n.numel() != 1:
+            raise RuntimeError(
+                f"Conv2d: {name} must be an int; a Tensor of shape {list(n.shape)} has no truth value "
+                "for the check that groups divides it"
+            )
+        n = n.item()
+    return n % groups == 0
 
 
 class Conv2d(Module):
@@ -41,22 +55,23 @@ class Conv2d(Module):
         super().__init__()
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
+        if not _divisible(in_channels, groups, "in_channels"):
+            raise ValueError(f"in_channels must be divisible by groups (got {in_channels} and {groups})")
+        if not _divisible(out_channels, groups, "out_channels"):
+            raise ValueError(f"out_channels must be divisible by groups (got {out_channels} and {groups})")
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
             if padding == "same" and any(s != 1 for s in _pair(stride)):
                 raise ValueError("padding='same' is not supported for strided convolutions")
-        if padding_mode != "zeros":
-            if padding_mode in ("reflect", "replicate", "circular"):
-                raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not supported yet")
+        # (a set, as in torch: an unhashable padding_mode is a TypeError there)
+        if padding_mode not in _PADDING_MODES:
             raise ValueError(
                 f"padding_mode must be one of ['zeros', 'reflect', 'replicate', 'circular'], but got "
                 f"padding_mode='{padding_mode}'"
             )
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not supported yet")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = _pair(kernel_size)

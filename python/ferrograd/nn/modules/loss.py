@@ -59,6 +59,9 @@ class HuberLoss(_Loss):
     """Huber loss with threshold ``delta``."""
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        # (torch's HuberLoss checks the type here, where F.huber_loss also takes a 0-d tensor)
+        if not isinstance(delta, (float, int)):
+            raise TypeError(f"HuberLoss: delta must be a float or int, got: {type(delta).__name__}")
         super().__init__(reduction=reduction)
         self.delta = delta
 

@@ -79,18 +79,20 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
+        # (num_features is the parameters' size argument as is, as in torch: a tuple there makes
+        # parameters of that shape, which forward then rejects)
         if affine:
-            self.weight = Parameter(_core.ones((num_features,), **kw))
+            self.weight = Parameter(_core.ones(num_features, **kw))
             if bias:
-                self.bias = Parameter(_core.zeros((num_features,), **kw))
+                self.bias = Parameter(_core.zeros(num_features, **kw))
             else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", _core.zeros((num_features,), **kw))
-            self.register_buffer("running_var", _core.ones((num_features,), **kw))
+            self.register_buffer("running_mean", _core.zeros(num_features, **kw))
+            self.register_buffer("running_var", _core.ones(num_features, **kw))
             dev = {"device": device} if device is not None else {}
             self.register_buffer("num_batches_tracked", _core.tensor(0, dtype=_core.int64, **dev))
         else:
