@@ -19,6 +19,19 @@ from typing import Union
 import numpy as np
 
 from .. import _core
+from .._args import (
+    check_bool,
+    check_dim,
+    check_floating,
+    check_optional_tensor,
+    check_tensor,
+    dim_error,
+    dtype_name,
+    float_arg,
+    int_arg,
+    int_list_arg,
+    number_arg,
+)
 from .._core import Tensor
 from ..autograd.function import Function
 from ..grad_mode import no_grad
@@ -61,76 +74,13 @@ __all__ = [
 _IntOrPair = Union[int, Sequence[int]]
 
 
-# ---- argument parsing ----------------------------------------------------------------------------
-# torch parses the arguments of its native functions with one set of rules, which these helpers
-# mirror so that a wrong argument gives torch's exception type everywhere: an int argument takes a
-# Python int (not a bool) or a 0-d integer tensor; a float or Number argument takes a Python number
-# or a 0-d tensor that does not require grad; an int list takes a sequence of such ints (or one int
-# where torch expands it to a fixed length). Anything else is a TypeError.
-
-_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
-
-
-def _dtype_name(dtype) -> str:
-    """torch's scalar type name ('Float', 'Long', ...) used in its dtype error messages."""
-    short = str(dtype).split(".")[-1]
-    return _DTYPE_NAMES.get(short, short)
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
-def _is_int_scalar_tensor(v) -> bool:
-    return isinstance(v, Tensor) and v.dim() == 0 and v.dtype == _core.int64
-
-
-def _int_arg(x, name: str, fn: str) -> int:
-    """An int argument: a Python int or a 0-d integer tensor (bools and floats are TypeErrors)."""
-    if _is_int(x):
-        return int(x)
-    if _is_int_scalar_tensor(x):
-        return int(x.item())
-    raise TypeError(f"{fn}(): argument '{name}' must be int, not {type(x).__name__}")
-
-
-def _float_arg(x, name: str, fn: str, kind: str = "float"):
-    """A float (or Number: ``kind='Number'``) argument: a Python number (bools included) or a 0-d
-    tensor that does not require grad, returned as a Python number."""
-    if isinstance(x, numbers.Real):  # (NumPy scalars too)
-        return x
-    if isinstance(x, Tensor) and x.dim() == 0 and not x.requires_grad:
-        return x.item()
-    raise TypeError(f"{fn}(): argument '{name}' must be {kind}, not {type(x).__name__}")
-
-
-def _int_list_arg(x, name: str, fn: str, size: int | None = None) -> tuple:
-    """An int-list argument (torch's ``IntArrayRef[size]``): a sequence of ints or 0-d integer
-    tensors, or, where ``size`` is given, a single int expanded to ``size`` values. The length is
-    the caller's to check (torch words that error per op)."""
-    if size is not None and (_is_int(x) or _is_int_scalar_tensor(x)):
-        return (_int_arg(x, name, fn),) * size
-    if not isinstance(x, (tuple, list)):
-        raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not {type(x).__name__}")
-    out = []
-    for pos, v in enumerate(x):
-        # torch's parser checks the type of the first element only; it converts the others with
-        # ``__index__``, which takes bools
-        if pos > 0 and isinstance(v, bool):
-            v = int(v)
-        if not (_is_int(v) or _is_int_scalar_tensor(v)):
-            raise TypeError(
-                f"{fn}(): argument '{name}' must be tuple of ints, but found element of type "
-                f"{type(v).__name__} at pos {pos}"
-            )
-        out.append(_int_arg(v, name, fn))
-    return tuple(out)
+# ---- argument parsing (torch's rules, in ferrograd._args) --------------------------------------
 
 
 def _pair(x, name: str = "argument", fn: str = "function") -> tuple:
     """Two ints from an int or a sequence of one or two (torch's ``IntArrayRef[2]`` arguments); a
     sequence of another length is a RuntimeError, as in torch."""
-    x = _int_list_arg(x, name, fn, size=2)
+    x = int_list_arg(x, name, fn, size=2)
     if len(x) == 1:
         return (x[0], x[0])
     if len(x) != 2:
@@ -148,49 +98,6 @@ def _py_pair(x) -> tuple:
     return (x, x)
 
 
-def _check_tensor(x, name: str, fn: str) -> None:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fn}(): argument '{name}' must be Tensor, not {type(x).__name__}")
-
-
-def _check_optional_tensor(x, name: str, fn: str) -> None:
-    if x is not None:
-        _check_tensor(x, name, fn)
-
-
-def _check_number(x, name: str, fn: str):
-    """A Number argument (a Python number or a 0-d tensor), as a Python number."""
-    return _float_arg(x, name, fn, kind="Number")
-
-
-def _check_bool(x, name: str, fn: str) -> None:
-    if not isinstance(x, bool):
-        raise TypeError(f"{fn}(): argument '{name}' must be bool, not {type(x).__name__}")
-
-
-def _check_floating(input: Tensor, fn: str) -> None:
-    """torch's floating-point kernels (elu, gelu, softmax, ...) are not implemented for integer
-    and bool tensors: NotImplementedError, a RuntimeError, as there."""
-    if not input.is_floating_point():
-        raise NotImplementedError(f"\"{fn}\" not implemented for '{_dtype_name(input.dtype)}'")
-
-
-def _check_dim(dim: int, ndim: int) -> None:
-    """torch's range check of a dim (a 0-d tensor takes dims -1 and 0)."""
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise _dim_error(n, dim)
-
-
-def _dim_error(ndim: int, dim: int) -> IndexError:
-    """torch's IndexError for a dim a tensor of ``ndim`` dims does not have."""
-    if ndim == 0:
-        return IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-    return IndexError(
-        f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})"
-    )
-
-
 def _full(shape, value, like: Tensor) -> Tensor:
     return _core.full(tuple(shape), value, dtype=like.dtype, device=like.device)
 
@@ -200,9 +107,9 @@ def _full(shape, value, like: Tensor) -> Tensor:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``."""
-    _check_optional_tensor(bias, "bias", "linear")
-    _check_tensor(input, "input", "linear")
-    _check_tensor(weight, "weight", "linear")
+    check_optional_tensor(bias, "bias", "linear")
+    check_tensor(input, "input", "linear")
+    check_tensor(weight, "weight", "linear")
     if input.dim() == 0 or weight.dim() == 0:
         raise RuntimeError(
             f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and {weight.dim()}D"
@@ -232,15 +139,15 @@ def _mat_str(x: Tensor) -> str:
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(input, 0)``."""
-    _check_tensor(input, "input", "relu")
+    check_tensor(input, "input", "relu")
     return input.relu_() if inplace else input.relu()
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``input`` where positive, else ``negative_slope * input``."""
-    _check_tensor(input, "input", "leaky_relu")
-    negative_slope = _check_number(negative_slope, "negative_slope", "leaky_relu")
-    _check_floating(input, "leaky_relu")
+    check_tensor(input, "input", "leaky_relu")
+    negative_slope = number_arg(negative_slope, "negative_slope", "leaky_relu")
+    check_floating(input, "leaky_relu")
     out = _core.where(input > 0, input, input * negative_slope)
     if input.requires_grad and _core.is_grad_enabled():
         # + relu(x).clamp(max=0), zeros (NaN stays NaN, inf gives 0): the same values, but the
@@ -256,9 +163,9 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``input`` where positive, else ``alpha * (exp(input) - 1)``."""
-    _check_tensor(input, "input", "elu")
-    alpha = _check_number(alpha, "alpha", "elu")
-    _check_floating(input, "elu")
+    check_tensor(input, "input", "elu")
+    alpha = number_arg(alpha, "alpha", "elu")
+    check_floating(input, "elu")
     # where(), not clamp(max=0), inside: the gradient at exactly 0 is alpha, as in torch
     # (clamp passes no gradient at its bound)
     pos = input > 0
@@ -271,8 +178,8 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``input * sigmoid(input)``."""
-    _check_tensor(input, "input", "silu")
-    _check_floating(input, "silu")
+    check_tensor(input, "input", "silu")
+    check_floating(input, "silu")
     out = input * input.sigmoid()
     if inplace:
         input.copy_(out)
@@ -282,10 +189,10 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * input)) / beta``, linear above ``threshold``."""
-    _check_tensor(input, "input", "softplus")
-    beta = _check_number(beta, "beta", "softplus")
-    threshold = _check_number(threshold, "threshold", "softplus")
-    _check_floating(input, "softplus")
+    check_tensor(input, "input", "softplus")
+    beta = number_arg(beta, "beta", "softplus")
+    threshold = number_arg(threshold, "threshold", "softplus")
+    check_floating(input, "softplus")
     z = input * beta
     # (the clamp keeps exp finite where the linear branch is taken; a NaN threshold takes none)
     soft = ((z if math.isnan(threshold) else z.clamp(max=threshold)).exp() + 1).log() / beta
@@ -294,13 +201,13 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 def sigmoid(input: Tensor) -> Tensor:
     """``1 / (1 + exp(-input))``."""
-    _check_tensor(input, "input", "sigmoid")
+    check_tensor(input, "input", "sigmoid")
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent."""
-    _check_tensor(input, "input", "tanh")
+    check_tensor(input, "input", "tanh")
     return input.tanh()
 
 
@@ -325,7 +232,7 @@ class _Erf(Function):
 
 def erf(input: Tensor) -> Tensor:
     """The error function (forward on the host; differentiable backward ``2/sqrt(pi) exp(-x^2)``)."""
-    _check_tensor(input, "input", "erf")
+    check_tensor(input, "input", "erf")
     if not input.is_floating_point():
         input = input.float()
     return _Erf.apply(input)
@@ -334,8 +241,8 @@ def erf(input: Tensor) -> Tensor:
 def gelu(input: Tensor, *, approximate: str = "none") -> Tensor:
     """``x * Phi(x)``: exact (``'none'``, via :func:`erf`) or the ``'tanh'`` approximation
     (keyword-only, as in torch)."""
-    _check_tensor(input, "input", "gelu")
-    _check_floating(input, "gelu")
+    check_tensor(input, "input", "gelu")
+    check_floating(input, "gelu")
     if not isinstance(approximate, str):
         raise TypeError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
     if approximate == "tanh":
@@ -357,11 +264,11 @@ def _get_softmax_dim(name: str, ndim: int) -> int:
 def _softmax_args(input: Tensor, dim, dtype, fn: str) -> int:
     """The dim for softmax/log_softmax (torch's implicit choice when None); without a ``dtype`` to
     cast to, the input must be floating point."""
-    _check_tensor(input, "input", fn)
-    dim = _get_softmax_dim(fn, input.dim()) if dim is None else _int_arg(dim, "dim", fn)
-    _check_dim(dim, input.dim())
+    check_tensor(input, "input", fn)
+    dim = _get_softmax_dim(fn, input.dim()) if dim is None else int_arg(dim, "dim", fn)
+    check_dim(dim, input.dim())
     if dtype is None:
-        _check_floating(input, fn)
+        check_floating(input, fn)
     return dim
 
 
@@ -380,13 +287,13 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes each element with probability ``p`` (from ``ferrograd.rand``) and scales the rest by
     ``1 / (1 - p)``; the identity when not ``training``."""
-    _check_tensor(input, "input", "dropout")
+    check_tensor(input, "input", "dropout")
     # torch's Python check (ValueError) lets NaN through to its native one (RuntimeError)
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    p = _float_arg(p, "p", "dropout")
+    p = float_arg(p, "p", "dropout")
     inplace = bool(inplace)  # (torch picks dropout_ or dropout by its truth value)
-    _check_bool(training, "train", "dropout")
+    check_bool(training, "train", "dropout")
     if math.isnan(p):
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
@@ -397,7 +304,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     else:
         if not input.is_floating_point():
             raise RuntimeError(
-                f"dropout: result type Float can't be cast to the desired output type {_dtype_name(input.dtype)}"
+                f"dropout: result type Float can't be cast to the desired output type {dtype_name(input.dtype)}"
             )
         keep = (_core.rand(tuple(input.shape), dtype=input.dtype, device=input.device) >= p).to(input.dtype)
         out = input * (keep * (1.0 / (1.0 - p)))
@@ -420,15 +327,15 @@ def embedding(
     sparse: bool = False,
 ) -> Tensor:
     """Rows of ``weight`` at the (int64) indices ``input``; ``padding_idx``'s row gets no gradient."""
-    _check_tensor(input, "indices", "embedding")
-    _check_tensor(weight, "weight", "embedding")
+    check_tensor(input, "indices", "embedding")
+    check_tensor(weight, "weight", "embedding")
     # torch's order: the range of padding_idx (asserted in Python, before its type is parsed), then
     # the weight's rank and the indices' dtype (all before max_norm renormalises weight in place)
     if padding_idx is not None:
         n = weight.shape[0]
         if padding_idx > 0 and not padding_idx < n or padding_idx < 0 and not padding_idx >= -n:
             raise AssertionError(f"Padding_idx must be within num_embeddings ({n}), got {padding_idx}")
-        padding_idx = _int_arg(padding_idx, "padding_idx", "embedding")
+        padding_idx = int_arg(padding_idx, "padding_idx", "embedding")
         if padding_idx < 0:
             padding_idx += n
     if weight.dim() != 2:
@@ -445,8 +352,8 @@ def embedding(
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
     if max_norm is not None:
-        max_norm = _float_arg(max_norm, "max_norm", "embedding_renorm_")
-        norm_type = _float_arg(norm_type, "norm_type", "embedding_renorm_")
+        max_norm = float_arg(max_norm, "max_norm", "embedding_renorm_")
+        norm_type = float_arg(norm_type, "norm_type", "embedding_renorm_")
         _embedding_renorm_(weight, input, max_norm, norm_type)
     out = weight[input]
     if padding_idx is not None and weight.requires_grad:
@@ -480,7 +387,7 @@ def _check_same_dtype(input: Tensor, fn: str, **params) -> None:
         if t is not None and t.dtype != input.dtype:
             raise RuntimeError(
                 f"{fn}: mixed dtype (CPU): all inputs must share same datatype; input is "
-                f"{_dtype_name(input.dtype)} but {name} is {_dtype_name(t.dtype)}"
+                f"{dtype_name(input.dtype)} but {name} is {dtype_name(t.dtype)}"
             )
 
 
@@ -492,11 +399,11 @@ def layer_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """Normalises over the trailing ``normalized_shape`` dims (biased variance), then scales and shifts."""
-    _check_tensor(input, "input", "layer_norm")
-    normalized_shape = _int_list_arg(normalized_shape, "normalized_shape", "layer_norm")
-    _check_optional_tensor(weight, "weight", "layer_norm")
-    _check_optional_tensor(bias, "bias", "layer_norm")
-    eps = _float_arg(eps, "eps", "layer_norm")
+    check_tensor(input, "input", "layer_norm")
+    normalized_shape = int_list_arg(normalized_shape, "normalized_shape", "layer_norm")
+    check_optional_tensor(weight, "weight", "layer_norm")
+    check_optional_tensor(bias, "bias", "layer_norm")
+    eps = float_arg(eps, "eps", "layer_norm")
     k = len(normalized_shape)
     if k == 0:
         raise RuntimeError(
@@ -514,7 +421,7 @@ def layer_norm(
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
             f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{list(input.shape)}"
         )
-    _check_floating(input, "layer_norm")
+    check_floating(input, "layer_norm")
     _check_same_dtype(input, "layer_norm", weight=weight, bias=bias)
     dims = tuple(range(input.dim() - k, input.dim()))
     mean = input.mean(dims, keepdim=True)
@@ -560,10 +467,10 @@ def batch_norm(
 ) -> Tensor:
     """Normalises each channel (dim 1) with batch statistics (``training``, updating the running ones
     in place with ``momentum`` and the unbiased variance) or with the running statistics."""
-    _check_tensor(input, "input", "batch_norm")
+    check_tensor(input, "input", "batch_norm")
     params = {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias}
     for name, t in params.items():
-        _check_optional_tensor(t, name, "batch_norm")
+        check_optional_tensor(t, name, "batch_norm")
     # torch tests ``if training:`` first (a tensor with several values is ambiguous there), then
     # parses it as a bool
     if training:
@@ -573,9 +480,9 @@ def batch_norm(
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
-    _check_bool(training, "training", "batch_norm")
-    momentum = _float_arg(momentum, "momentum", "batch_norm")
-    eps = _float_arg(eps, "eps", "batch_norm")
+    check_bool(training, "training", "batch_norm")
+    momentum = float_arg(momentum, "momentum", "batch_norm")
+    eps = float_arg(eps, "eps", "batch_norm")
     if input.numel() == 0:
         return _batch_norm_empty(input, weight, bias)
     # everything is checked before training mode updates the running statistics in place
@@ -588,12 +495,12 @@ def batch_norm(
         if t is not None and t.dim() != 1:
             raise RuntimeError(f"batch_norm: {name} must be 1-D, got shape {list(t.shape)}")
     if input.dim() < 2:
-        raise _dim_error(input.dim(), 1)
+        raise dim_error(input.dim(), 1)
     if training and (running_mean is None) != (running_var is None):
         raise ValueError("running_mean and running_var must either both be None or neither be None")
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
-    _check_floating(input, "batch_norm")
+    check_floating(input, "batch_norm")
     _check_same_dtype(input, "batch_norm", **params)
     dims = (0,) + tuple(range(2, input.dim()))
     shape = (1, c) + (1,) * (input.dim() - 2)
@@ -624,11 +531,11 @@ def batch_norm(
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
     """Pads (or, with negative amounts, crops) the last ``len(pad) // 2`` dims:
     ``pad = (last_left, last_right, second_last_left, ...)``; only ``mode='constant'``."""
-    _check_tensor(input, "input", "pad")
-    pad = _int_list_arg(pad, "pad", "pad")
+    check_tensor(input, "input", "pad")
+    pad = int_list_arg(pad, "pad", "pad")
     if not isinstance(mode, str):
         raise TypeError(f"pad(): argument 'mode' must be str, not {type(mode).__name__}")
-    fill = 0.0 if value is None else _float_arg(value, "value", "pad")
+    fill = 0.0 if value is None else float_arg(value, "value", "pad")
     if mode != "constant":
         raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
     if len(pad) % 2 != 0:
@@ -705,13 +612,13 @@ def conv2d(
 ) -> Tensor:
     """2-D cross-correlation of ``input`` (N, C, H, W) or (C, H, W) with ``weight`` (OC, C/groups, KH, KW)."""
     # every argument is parsed (TypeError) before any is checked, as torch's argument parser does
-    _check_tensor(input, "input", "conv2d")
-    _check_tensor(weight, "weight", "conv2d")
-    _check_optional_tensor(bias, "bias", "conv2d")
+    check_tensor(input, "input", "conv2d")
+    check_tensor(weight, "weight", "conv2d")
+    check_optional_tensor(bias, "bias", "conv2d")
     stride, dilation = _pair(stride, "stride", "conv2d"), _pair(dilation, "dilation", "conv2d")
     if not isinstance(padding, str):
         padding = _pair(padding, "padding", "conv2d")
-    groups = _int_arg(groups, "groups", "conv2d")
+    groups = int_arg(groups, "groups", "conv2d")
     unbatched = input.dim() == 3
     if input.dim() not in (3, 4):
         raise RuntimeError(
@@ -780,7 +687,7 @@ def conv2d(
 def _unfold_pair(x, name: str) -> tuple:
     """unfold's arguments go through torch's Python ``_pair`` (a tensor gives its elements) and
     then must hold exactly 2 ints."""
-    v = _int_list_arg(_py_pair(x), name, "unfold")
+    v = int_list_arg(_py_pair(x), name, "unfold")
     if len(v) != 2:
         raise RuntimeError(f"unfold: It is expected {name} equals to 2, but got size {len(v)}")
     return v
@@ -794,7 +701,7 @@ def unfold(
     stride: _IntOrPair = 1,
 ) -> Tensor:
     """im2col: (N, C, H, W) -> (N, C * KH * KW, L), each column one (dilated) window, as ``torch.nn.functional.unfold``."""
-    _check_tensor(input, "input", "unfold")
+    check_tensor(input, "input", "unfold")
     k, d, p, st = (
         _unfold_pair(kernel_size, "kernel_size"),
         _unfold_pair(dilation, "dilation"),
@@ -803,7 +710,7 @@ def unfold(
     )
     if input.dim() < 3:
         # torch's im2col reads the channel and height sizes (dims 1 and 2) before checking the rank
-        raise _dim_error(input.dim(), max(input.dim(), 1))
+        raise dim_error(input.dim(), max(input.dim(), 1))
     if input.dim() > 4:
         raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
     for name, v, least in (("kernel size", k, 1), ("dilation", d, 1), ("padding", p, 0), ("stride", st, 1)):
@@ -831,7 +738,7 @@ def unfold(
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
     """``input / max(||input||_p along dim, eps)``."""
-    _check_tensor(input, "input", "normalize")
+    check_tensor(input, "input", "normalize")
     if out is not None:
         raise TypeError("normalize(): out= is not supported")
     if p is None or isinstance(p, str):
@@ -840,12 +747,12 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
         if p not in (None, "fro"):
             raise RuntimeError(f"normalize: order {p!r} is not supported for the norm along one dim")
         p = 2
-    p = _check_number(p, "p", "normalize")
+    p = number_arg(p, "p", "normalize")
     if not isinstance(eps, (numbers.Real, Tensor)):  # (torch's clamp_min takes a number or a tensor)
         raise TypeError(f"normalize(): eps must be a number or a Tensor, not {type(eps).__name__}")
     if not input.is_floating_point():
         raise NotImplementedError(
-            f"normalize: linalg.vector_norm: Expected a floating point tensor as input. Got {_dtype_name(input.dtype)}"
+            f"normalize: linalg.vector_norm: Expected a floating point tensor as input. Got {dtype_name(input.dtype)}"
         )
     if p == math.inf:
         norm = input.abs().amax(dim, keepdim=True)
@@ -863,7 +770,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
 def _pool_pair(x, name: str, fn: str, omittable: bool = False) -> tuple:
     """A pooling size: one int or two (``omittable``: also empty, for stride), each fitting the
     32-bit int torch's pooling kernels convert it to."""
-    v = _int_list_arg(x, name, fn, size=2)
+    v = int_list_arg(x, name, fn, size=2)
     if len(v) == 1:
         v = (v[0], v[0])
     if len(v) != 2 and not (omittable and len(v) == 0):
@@ -878,15 +785,15 @@ def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, name, r
     """Parses and checks the pooling arguments in torch's order: types, lengths and int32 range,
     then the input's rank (``reads_channels``: torch reads ``input.size(-3)`` first, an IndexError
     for fewer than 3 dims), then the values."""
-    _check_tensor(input, "input", name)
+    check_tensor(input, "input", name)
     k = _pool_pair(kernel_size, "kernel_size", name)
     s = () if stride is None else _pool_pair(stride, "stride", name, omittable=True)
     s = s or k
     p = _pool_pair(padding, "padding", name)
     d = _pool_pair(dilation, "dilation", name)
-    _check_bool(ceil_mode, "ceil_mode", name)
+    check_bool(ceil_mode, "ceil_mode", name)
     if reads_channels and input.dim() < 3:
-        raise _dim_error(input.dim(), -3)
+        raise dim_error(input.dim(), -3)
     if input.dim() not in (3, 4):
         raise RuntimeError(f"{name}: Expected 3D or 4D tensor, but got {list(input.shape)}")
     if any(v <= 0 for v in k):
@@ -951,9 +858,9 @@ def avg_pool2d(
     divisor_override: int | None = None,
 ) -> Tensor:
     """Mean over each window (zero padding counted unless ``count_include_pad=False``)."""
-    _check_bool(count_include_pad, "count_include_pad", "avg_pool2d")
+    check_bool(count_include_pad, "count_include_pad", "avg_pool2d")
     if divisor_override is not None:
-        divisor_override = _int_arg(divisor_override, "divisor_override", "avg_pool2d")
+        divisor_override = int_arg(divisor_override, "divisor_override", "avg_pool2d")
     k, s, p, _ = _pool_args(
         input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d", reads_channels=True
     )
@@ -1002,8 +909,8 @@ def _list_with_default(out_size, defaults):
 
 def adaptive_avg_pool2d(input: Tensor, output_size: _IntOrPair) -> Tensor:
     """Mean over the adaptive windows ``[floor(i*H/OH), ceil((i+1)*H/OH))``."""
-    _check_tensor(input, "input", "adaptive_avg_pool2d")
-    output_size = _int_list_arg(
+    check_tensor(input, "input", "adaptive_avg_pool2d")
+    output_size = int_list_arg(
         _list_with_default(output_size, input.shape), "output_size", "adaptive_avg_pool2d", size=2
     )
     if len(output_size) != 2:
@@ -1081,15 +988,15 @@ def _float_diff(input: Tensor, target: Tensor, fn: str) -> Tensor:
     it: a bool or integer operand is fine beside a float one, not on its own."""
     floats = [t.dtype for t in (input, target) if t.is_floating_point()]
     if not floats:
-        raise NotImplementedError(f"\"{fn}\" not implemented for '{_dtype_name(input.dtype)}'")
+        raise NotImplementedError(f"\"{fn}\" not implemented for '{dtype_name(input.dtype)}'")
     dtype = _core.float64 if _core.float64 in floats else floats[0]
     return input.to(dtype) - target.to(dtype)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean squared error."""
-    _check_tensor(input, "input", "mse_loss")
-    _check_tensor(target, "target", "mse_loss")
+    check_tensor(input, "input", "mse_loss")
+    check_tensor(target, "target", "mse_loss")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_size(input, target)
@@ -1102,8 +1009,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean absolute error."""
-    _check_tensor(input, "input", "l1_loss")
-    _check_tensor(target, "target", "l1_loss")
+    check_tensor(input, "input", "l1_loss")
+    check_tensor(target, "target", "l1_loss")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_size(input, target)
@@ -1117,15 +1024,15 @@ def smooth_l1_loss(
     input, target, size_average=None, reduce=None, reduction="mean", beta: float = 1.0
 ) -> Tensor:
     """Huber-like: ``0.5 d^2 / beta`` below ``beta``, ``|d| - 0.5 beta`` above."""
-    _check_tensor(input, "input", "smooth_l1_loss")
-    _check_tensor(target, "target", "smooth_l1_loss")
+    check_tensor(input, "input", "smooth_l1_loss")
+    check_tensor(target, "target", "smooth_l1_loss")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     # torch's Python tests ``beta == 0.0`` (the l1 loss) before parsing beta as a float, so a tensor
     # with several values is ambiguous there
     if beta == 0.0:
         return l1_loss(input, target, reduction=reduction)
-    beta = _float_arg(beta, "beta", "smooth_l1_loss")
+    beta = float_arg(beta, "beta", "smooth_l1_loss")
     if not beta >= 0:  # (NaN too)
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}.")
     d = _float_diff(input, target, "smooth_l1_loss").abs()
@@ -1135,17 +1042,17 @@ def smooth_l1_loss(
 
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
     """``0.5 d^2`` below ``delta``, ``delta (|d| - 0.5 delta)`` above."""
-    _check_tensor(input, "input", "huber_loss")
-    _check_tensor(target, "target", "huber_loss")
+    check_tensor(input, "input", "huber_loss")
+    check_tensor(target, "target", "huber_loss")
     _check_reduction(reduction)
-    delta = _float_arg(delta, "delta", "huber_loss")
+    delta = float_arg(delta, "delta", "huber_loss")
     if not delta > 0:
         raise RuntimeError(f"huber_loss does not support non-positive values for delta, got {delta}.")
     # torch's kernel writes the loss in input's dtype: a float result cannot go to an integer input,
     # and a float64 target gives a float32 loss for a float32 input
     if not input.is_floating_point():
         raise RuntimeError(
-            f"huber_loss: result type Float can't be cast to the desired output type {_dtype_name(input.dtype)}"
+            f"huber_loss: result type Float can't be cast to the desired output type {dtype_name(input.dtype)}"
         )
     d = _float_diff(input, target, "huber_loss").abs()
     loss = _core.where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta).to(input.dtype)
@@ -1192,10 +1099,10 @@ def _class_last(input: Tensor, target: Tensor, fn: str):
 
 def _class_loss_args(input, target, weight, ignore_index, fn: str) -> int:
     """Parses the arguments nll_loss and cross_entropy share (TypeErrors); returns ignore_index."""
-    _check_tensor(input, "input", fn)
-    _check_tensor(target, "target", fn)
-    _check_optional_tensor(weight, "weight", fn)
-    return _int_arg(ignore_index, "ignore_index", fn)
+    check_tensor(input, "input", fn)
+    check_tensor(target, "target", fn)
+    check_optional_tensor(weight, "weight", fn)
+    return int_arg(ignore_index, "ignore_index", fn)
 
 
 def nll_loss(
@@ -1213,14 +1120,14 @@ def nll_loss(
     ignore_index = _class_loss_args(input, target, weight, ignore_index, "nll_loss")
     logp, tgt, out_shape = _class_last(input, target, "nll_loss")
     if target.dtype != _core.int64:
-        raise RuntimeError(f"nll_loss: expected target dtype to be Long, but got {_dtype_name(target.dtype)}")
-    _check_floating(input, "nll_loss")
+        raise RuntimeError(f"nll_loss: expected target dtype to be Long, but got {dtype_name(target.dtype)}")
+    check_floating(input, "nll_loss")
     c = logp.shape[1]
     if weight is not None and (weight.dim() != 1 or weight.shape[0] != c):
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no classes")
     if weight is not None and weight.dtype != input.dtype:
         raise RuntimeError(
-            f"nll_loss: expected scalar type {_dtype_name(input.dtype)} but found {_dtype_name(weight.dtype)} (weight)"
+            f"nll_loss: expected scalar type {dtype_name(input.dtype)} but found {dtype_name(weight.dtype)} (weight)"
         )
     ignored = tgt == ignore_index
     bad = ((tgt < 0) | (tgt >= c)).logical_and(ignored.logical_not())
@@ -1255,7 +1162,7 @@ def cross_entropy(
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     ignore_index = _class_loss_args(input, target, weight, ignore_index, "cross_entropy")
-    label_smoothing = _float_arg(label_smoothing, "label_smoothing", "cross_entropy")
+    label_smoothing = float_arg(label_smoothing, "label_smoothing", "cross_entropy")
     smoothing = label_smoothing > 0.0
     if smoothing and label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -1263,10 +1170,10 @@ def cross_entropy(
         if not target.is_floating_point():
             raise RuntimeError(
                 "cross_entropy: Expected floating point type for target with class probabilities, "
-                f"got {_dtype_name(target.dtype)}"
+                f"got {dtype_name(target.dtype)}"
             )
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing if smoothing else 0.0)
-    _check_floating(input, "log_softmax")
+    check_floating(input, "log_softmax")
     class_dim = 0 if input.dim() == 1 else 1
     logp = input.log_softmax(class_dim)
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
@@ -1300,7 +1207,7 @@ def _cross_entropy_probs(
     input: Tensor, target: Tensor, weight, reduction: str, label_smoothing: float
 ) -> Tensor:
     """cross_entropy with class probabilities ``target`` (of ``input``'s shape)."""
-    _check_floating(input, "log_softmax")
+    check_floating(input, "log_softmax")
     class_dim = 0 if input.dim() == 1 else 1
     logp = input.log_softmax(class_dim)
     c = input.shape[class_dim]
@@ -1336,8 +1243,8 @@ def binary_cross_entropy(
     input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None, reduction: str = "mean"
 ) -> Tensor:
     """``-(t log x + (1 - t) log(1 - x))`` with the logs clamped at -100, as torch does."""
-    _check_tensor(input, "input", "binary_cross_entropy")
-    _check_tensor(target, "target", "binary_cross_entropy")
+    check_tensor(input, "input", "binary_cross_entropy")
+    check_tensor(target, "target", "binary_cross_entropy")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
@@ -1345,12 +1252,12 @@ def binary_cross_entropy(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
             "deprecated. Please ensure they have the same size."
         )
-    _check_optional_tensor(weight, "weight", "binary_cross_entropy")
+    check_optional_tensor(weight, "weight", "binary_cross_entropy")
     _check_not_differentiable(weight, "weight", "binary_cross_entropy")
     if target.dtype != input.dtype:
         raise RuntimeError(
-            f"binary_cross_entropy: Found dtype {_dtype_name(target.dtype)} (target) but expected "
-            f"{_dtype_name(input.dtype)} (input's)"
+            f"binary_cross_entropy: Found dtype {dtype_name(target.dtype)} (target) but expected "
+            f"{dtype_name(input.dtype)} (input's)"
         )
     # (written so that NaN is out of range too, as in torch)
     for name, t in (("input", input), ("target", target)):
@@ -1372,23 +1279,23 @@ def binary_cross_entropy_with_logits(
     pos_weight=None,
 ) -> Tensor:
     """``binary_cross_entropy(sigmoid(input), target)`` computed stably; ``pos_weight`` weights positives."""
-    _check_tensor(input, "input", "binary_cross_entropy_with_logits")
-    _check_tensor(target, "target", "binary_cross_entropy_with_logits")
+    check_tensor(input, "input", "binary_cross_entropy_with_logits")
+    check_tensor(target, "target", "binary_cross_entropy_with_logits")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    _check_optional_tensor(weight, "weight", "binary_cross_entropy_with_logits")
-    _check_optional_tensor(pos_weight, "pos_weight", "binary_cross_entropy_with_logits")
+    check_optional_tensor(weight, "weight", "binary_cross_entropy_with_logits")
+    check_optional_tensor(pos_weight, "pos_weight", "binary_cross_entropy_with_logits")
     _check_not_differentiable(weight, "weight", "binary_cross_entropy_with_logits")
     _check_not_differentiable(pos_weight, "pos_weight", "binary_cross_entropy_with_logits")
-    _check_floating(input, "binary_cross_entropy_with_logits")
+    check_floating(input, "binary_cross_entropy_with_logits")
     # torch computes the loss in place in ``1 - target``: a float target's dtype is the result's,
     # and an integer or bool target cannot hold it
     if not target.is_floating_point():
         raise RuntimeError(
             "binary_cross_entropy_with_logits: result type Float can't be cast to the desired output type "
-            f"{_dtype_name(target.dtype)} (target's)"
+            f"{dtype_name(target.dtype)} (target's)"
         )
     softplus_neg = ((input.abs().neg()).exp() + 1).log() + input.neg().clamp(min=0)  # log(1 + exp(-x))
     if pos_weight is not None:
@@ -1403,8 +1310,8 @@ def binary_cross_entropy_with_logits(
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding along a new last dim (``num_classes`` defaults to ``max + 1``)."""
-    _check_tensor(tensor, "input", "one_hot")
-    num_classes = _int_arg(num_classes, "num_classes", "one_hot")
+    check_tensor(tensor, "input", "one_hot")
+    num_classes = int_arg(num_classes, "num_classes", "one_hot")
     if tensor.dtype != _core.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:

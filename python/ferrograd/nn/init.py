@@ -9,9 +9,9 @@ import math
 import numpy as np
 
 from .. import _core
+from .._args import check_fill_value, float_arg
 from .._core import Tensor
 from ..grad_mode import no_grad
-from ..utils._args import check_fill_value, float_arg
 from ..utils._random import check_generator
 
 __all__ = [
@@ -106,8 +106,8 @@ def _check_uniform_bounds(tensor: Tensor, a: float, b: float) -> None:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fills ``tensor`` with samples from U(a, b)."""
-    a = float_arg("uniform_", "from", 1, a)
-    b = float_arg("uniform_", "to", 2, b)
+    a = float(float_arg(a, "from", "uniform_", 1))
+    b = float(float_arg(b, "to", "uniform_", 2))
     check_generator("uniform_", generator)
     _check_uniform_bounds(tensor, a, b)
     r = _core.rand(tuple(tensor.shape), dtype=tensor.dtype, device=tensor.device)
@@ -116,8 +116,8 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fills ``tensor`` with samples from N(mean, std^2)."""
-    mean = float_arg("normal_", "mean", 1, mean)
-    std = float_arg("normal_", "std", 2, std)
+    mean = float(float_arg(mean, "mean", "normal_", 1))
+    std = float(float_arg(std, "std", "normal_", 2))
     check_generator("normal_", generator)
     if not std >= 0.0:  # NaN included
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")

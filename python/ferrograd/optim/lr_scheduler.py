@@ -13,9 +13,9 @@ import types
 import warnings
 from typing import Any, Callable
 
+from .._args import check_fill_value
 from .._core import Tensor
 from ..grad_mode import no_grad
-from ..utils._args import check_fill_value
 from .optimizer import Optimizer
 
 __all__ = ["CosineAnnealingLR", "LRScheduler", "LambdaLR", "StepLR"]
