@@ -123,6 +123,8 @@ BINARY = {
     "sub_alpha": lambda m, x, y: x.sub(y, alpha=2.0),
     "maximum": lambda m, x, y: m.maximum(x, y),
     "minimum": lambda m, x, y: x.minimum(y),
+    "mod": lambda m, x, y: x % y,
+    "fmod": lambda m, x, y: m.fmod(x, y),
     "eq": lambda m, x, y: x == y,
     "ne": lambda m, x, y: x.ne(y),
     "lt": lambda m, x, y: x < y,
@@ -614,7 +616,7 @@ class _Builder:
     def gen_binary(self):
         x = self.pick_float()
         name = self.choice(
-            ["add", "sub", "mul", "div", "pow", "add_alpha", "sub_alpha", "maximum", "minimum"]
+            ["add", "sub", "mul", "div", "pow", "add_alpha", "sub_alpha", "maximum", "minimum", "mod", "fmod"]
             + ["radd", "rsub", "rmul", "rdiv", "rpow"]
         )
         if self.known_bug(name):

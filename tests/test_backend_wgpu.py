@@ -221,6 +221,14 @@ INT_BOOL_VIEW_CASES = {
     "int_cat_stack": lambda m, i, f, b: (m.cat([i, i]), m.stack([b, b], 1)),
     "bool_mask_index": lambda m, i, f, b: (f[b], i[b], f[i > 0]),
     "int_index": lambda m, i, f, b: (f[m.tensor([1, 0, 1], device=f.device)], f[:, i[0].clamp(0, 2)]),
+    "int_remainder_fmod": lambda m, i, f, b: (
+        i % 2,
+        i % -3,
+        7 % i.clamp(1, 9),
+        m.fmod(i, 4),
+        i.remainder(i.abs() + 1),
+    ),
+    "bitwise_not": lambda m, i, f, b: (~i, ~b, i.bitwise_not()),
     "views": lambda m, i, f, b: (f.t().reshape(6), f[:, ::2], f.unsqueeze(0).expand(2, 2, 3), i.view(3, 2)),
 }
 

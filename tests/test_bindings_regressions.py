@@ -102,3 +102,72 @@ def test_detach_in_place_changes_the_tensor_itself():
     g.detach_()
     assert x.grad is g and x.grad.grad_fn is None and not x.grad.requires_grad
     assert x.grad.tolist() == [2.0, 4.0]
+
+
+# --- one rule for bool flags: Rust's flag_of (Tensor.backward) and _core._flag ----------------
+
+_FLAG_VALUES = [True, False, 0, 1, 255, 256, -1, 2**70, 1.0, "x", None]
+
+
+@pytest.mark.parametrize("name", ["retain_graph", "create_graph"])
+@pytest.mark.parametrize("value", _FLAG_VALUES + ["int_tensor", "float_tensor", "two_tensor"], ids=repr)
+def test_backward_flags_follow_torch(name, value):
+    import warnings
+
+    from helpers import run_both
+
+    def run(m):
+        v = (
+            {
+                "int_tensor": m.tensor(1),
+                "float_tensor": m.tensor(1.0),
+                "two_tensor": m.tensor([1, 1]),
+            }.get(value, value)
+            if isinstance(value, str)
+            else value
+        )
+        x = m.ones(2, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                (x * 2).sum().backward(**{name: v})
+            except Exception as e:  # noqa: BLE001
+                return type(e)
+        return x.grad.tolist()
+
+    f, t = run_both(run)
+    if isinstance(t, type):
+        assert f is t  # torch raises the builtin TypeError / OverflowError here
+    else:
+        assert f == t
+
+
+@pytest.mark.parametrize("value", _FLAG_VALUES, ids=repr)
+def test_core_flag_is_the_bool_argument_rule(value):
+    from ferrograd import _core
+
+    if isinstance(value, bool):
+        assert _core._flag(value, "create_graph", "grad") is value
+    elif isinstance(value, int) and 0 <= value <= 255:
+        assert _core._flag(value, "create_graph", "grad") is bool(value)
+    elif isinstance(value, int):
+        with pytest.raises(OverflowError, match=r"grad\(\): argument 'create_graph'"):
+            _core._flag(value, "create_graph", "grad")
+    else:
+        with pytest.raises(TypeError, match=r"grad\(\): argument 'create_graph' must be bool, not"):
+            _core._flag(value, "create_graph", "grad")
+
+
+def test_core_flag_takes_index_objects():
+    from ferrograd import _core
+
+    class Idx:
+        def __index__(self):
+            return 3
+
+    assert _core._flag(Idx(), name="allow_unused", fn="grad") is True
+    assert _core._flag(fg.tensor(0), "retain_graph", "backward") is False
+    with pytest.raises(TypeError):
+        _core._flag(fg.tensor(1.0), "retain_graph", "backward")
+    with pytest.raises(TypeError):
+        _core._flag(fg.tensor([1, 1]), "retain_graph", "backward")

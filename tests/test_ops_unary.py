@@ -1,9 +1,10 @@
 """Elementwise unary ops (src/ops/unary.rs): exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, neg,
 clamp. Forward and backward against torch, as functions and methods, contiguous or not."""
 
+import ferrograd as fg
 import numpy as np
 import pytest
-from helpers import check
+from helpers import assert_raises_like_torch, check, dtype_name, run_both, to_numpy
 
 pytest.importorskip("torch")
 
@@ -136,3 +137,167 @@ def test_int_input_promotes_to_float32(name):
 )
 def test_int_input_stays_int64(fn):
     check(fn, np.array([-3, -1, 0, 2, 5], dtype=np.int64), grad=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# bitwise_not (`~`) on int64 and bool
+# ---------------------------------------------------------------------------------------------
+
+_INT_EXTREMES = np.array([-(2**63), 2**63 - 1, 0, -1, 1, 5, -6, 123456789], dtype=np.int64)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: ~x,
+        lambda m, x: x.bitwise_not(),
+        lambda m, x: m.bitwise_not(x),
+        lambda m, x: ~x.reshape(2, 4).t(),  # non-contiguous
+        lambda m, x: ~x[3],  # 0-d
+    ],
+)
+def test_bitwise_not_int64(fn):
+    f, t = run_both(lambda m: fn(m, m.tensor(_INT_EXTREMES)))
+    assert dtype_name(f.dtype) == dtype_name(t.dtype) == "int64"
+    assert f.tolist() == t.tolist()
+    # ~x == -x - 1 with wrapping (the int64 extremes map onto each other)
+    assert (~fg.tensor(_INT_EXTREMES)).tolist() == [int(-v - 1) for v in _INT_EXTREMES.astype(object)]
+
+
+def test_bitwise_not_bool():
+    f, t = run_both(lambda m: (~m.tensor([True, False]), m.tensor([[True], [False]]).bitwise_not()))
+    assert [x.tolist() for x in f] == [x.tolist() for x in t]
+    assert all(dtype_name(x.dtype) == "bool" for x in f)
+
+
+def test_bitwise_not_is_not_differentiable_and_leaves_input():
+    x = fg.tensor([1, 2, 3])
+    y = ~x
+    assert not y.requires_grad and y.grad_fn is None
+    assert x.tolist() == [1, 2, 3] and y.tolist() == [-2, -3, -4]
+
+
+@pytest.mark.parametrize(
+    "fn,expected",
+    [
+        (lambda m: ~m.tensor([1.5]), TypeError),
+        # torch's NotImplementedError is a RuntimeError, which ferrograd raises
+        (lambda m: m.bitwise_not(m.tensor([1.5], requires_grad=True)), RuntimeError),
+        (lambda m: m.tensor([1.5], dtype=m.float64).bitwise_not(), RuntimeError),
+        (lambda m: m.bitwise_not(3), TypeError),
+    ],
+)
+def test_bitwise_not_float_errors_like_torch(fn, expected):
+    assert_raises_like_torch(fn, expected=expected, match="not implemented|only implemented|Tensor")
+
+
+# ---------------------------------------------------------------------------------------------
+# _core.leaky_relu: F.leaky_relu as one op (LeakyReluBackward0 / LeakyReluBackwardBackward0)
+# ---------------------------------------------------------------------------------------------
+
+
+def _leaky(m, x, slope=0.01):
+    if m is fg:
+        return fg._core.leaky_relu(x, slope)
+    return m.nn.functional.leaky_relu(x, slope)
+
+
+@pytest.mark.parametrize("slope", [0.01, 0.2, -0.5, 0.0, 1.5, 2])
+@pytest.mark.parametrize("non_contiguous", [False, True])
+def test_core_leaky_relu_values_and_grads(slope, non_contiguous, dtype):
+    check(lambda m, x: _leaky(m, x, slope), (3, 4), dtype=dtype, non_contiguous=non_contiguous)
+
+
+def test_core_leaky_relu_default_slope_zero_and_nan(dtype):
+    a = np.array([-2.0, -0.0, 0.0, 3.0, np.nan, -np.inf, np.inf])
+    check(lambda m, x: _leaky(m, x), a, dtype=dtype)
+    # negative_slope defaults to 0.01, as F.leaky_relu's
+    f, t = run_both(
+        lambda m: fg._core.leaky_relu(fg.tensor([-1.0, 2.0])) if m is fg else _leaky(m, m.tensor([-1.0, 2.0]))
+    )
+    assert f.tolist() == t.tolist()
+
+
+@pytest.mark.parametrize("slope", [0.1, -0.3])
+def test_core_leaky_relu_second_derivatives_and_names(slope, dtype):
+    a = np.array([1.0, -2.0, 0.0, 0.5, -0.25, np.nan])
+
+    def run(m):
+        dt = getattr(m, dtype)
+        x = m.tensor(a, dtype=dt, requires_grad=True)
+        y = _leaky(m, x, slope)
+        g = m.autograd.grad((y * y).sum(), x, create_graph=True)[0]
+        g1 = m.autograd.grad(y.sum(), x, create_graph=True)[0]
+        (gg,) = m.autograd.grad((g * g).sum(), x)
+        (h,) = m.autograd.grad(g1.sum(), x)
+        return y, g, g1, gg, h
+
+    f, t = run_both(run)
+    assert f[0].grad_fn.name() == t[0].grad_fn.name() == "LeakyReluBackward0"
+    assert f[2].grad_fn.name() == t[2].grad_fn.name() == "LeakyReluBackwardBackward0"
+    assert f[2].requires_grad and t[2].requires_grad
+    for fo, to in zip(f, t):
+        np.testing.assert_allclose(to_numpy(fo), to_numpy(to.detach()), rtol=1e-6, atol=1e-7)
+
+
+def test_core_leaky_relu_third_derivative_through_the_gradient():
+    x = fg.tensor([1.0, -2.0, 0.5], dtype=fg.float64, requires_grad=True)
+    tx = torch_mod().tensor([1.0, -2.0, 0.5], dtype=torch_mod().float64, requires_grad=True)
+    outs = []
+    for m, v in ((fg, x), (torch_mod(), tx)):
+        y = _leaky(m, v, 0.2) * v
+        (g,) = m.autograd.grad(y.sum(), v, create_graph=True)
+        (gg,) = m.autograd.grad(g.sum(), v, create_graph=True)
+        outs.append((to_numpy(g.detach()), to_numpy(gg.detach())))
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, b)
+
+
+def test_core_leaky_relu_gradcheck():
+    from helpers import fd_gradcheck
+
+    x = fg.tensor([[0.7, -1.3, 2.1], [-0.4, 0.9, -2.5]], dtype=fg.float64, requires_grad=True)
+    assert fg.autograd.gradcheck(lambda t: fg._core.leaky_relu(t, 0.3), (x,))
+    assert fg.autograd.gradgradcheck(lambda t: fg._core.leaky_relu(t, 0.3) * t, (x,))
+    fd_gradcheck(lambda m, t: m._core.leaky_relu(t, -0.2), np.array([[0.7, -1.3, 2.1], [-0.4, 0.9, -2.5]]))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: _leaky(m, m.tensor([1, -2])),
+        lambda m: _leaky(m, m.tensor([True])),
+    ],
+)
+def test_core_leaky_relu_dtype_errors_like_torch(fn):
+    # torch's NotImplementedError is a RuntimeError, which ferrograd raises
+    assert_raises_like_torch(fn, expected=RuntimeError, match="leaky_relu")
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: _leaky(m, [1.0, 2.0]),
+        lambda m: _leaky(m, m.ones(2), "x"),
+    ],
+)
+def test_core_leaky_relu_argument_errors_like_torch(fn):
+    assert_raises_like_torch(fn)
+
+
+def test_core_leaky_relu_forward_mode():
+    import ferrograd.autograd.forward_ad as fwad
+
+    T = torch_mod()
+    res = []
+    for m, fw in ((fg, fwad), (T, T.autograd.forward_ad)):
+        with fw.dual_level():
+            x = fw.make_dual(m.tensor([1.0, -2.0, 0.5]), m.tensor([1.0, 1.0, 2.0]))
+            res.append(to_numpy(fw.unpack_dual(_leaky(m, x, 0.1)).tangent))
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-6)
+
+
+def torch_mod():
+    import torch
+
+    return torch

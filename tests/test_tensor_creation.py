@@ -609,3 +609,52 @@ def test_function_forms_match_torch(call):
     f, t = run_both(call)
     assert dtype_name(f.dtype) == dtype_name(t.dtype) and tuple(f.shape) == tuple(t.shape)
     np.testing.assert_allclose(to_numpy(f), t.numpy())
+
+
+# --- torch.Tensor(...) (the Rust Tensor.__new__) -----------------------------------------------
+
+
+@pytest.mark.parametrize("src", TENSORS)
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_base_tensor_of_a_tensor_is_an_alias_of_any_dtype(src, requires_grad):
+    def make(m):
+        s = TENSORS[src](m)
+        if requires_grad and s.dtype.is_floating_point:
+            s.requires_grad_()
+        return s, m.Tensor(s)
+
+    (fs, f), (ts, t) = run_both(make)
+    assert type(f) is fg.Tensor and f is not fs and (t is not ts)
+    assert dtype_name(f.dtype) == dtype_name(t.dtype) == dtype_name(ts.dtype)
+    assert tuple(f.shape) == tuple(t.shape)
+    assert f.requires_grad == t.requires_grad
+    assert f.is_leaf == t.is_leaf
+    assert (f.grad_fn is None) == (t.grad_fn is None)
+    if f.grad_fn is not None:
+        assert f.grad_fn.name() == t.grad_fn.name() == "AliasBackward0"
+    if f.numel():
+        assert f.data_ptr() == fs.data_ptr()  # shares storage, as torch's alias
+
+
+def test_base_tensor_of_a_tensor_shares_storage_and_history():
+    x = fg.ones(3, requires_grad=True)
+    y = x * 2
+    a = fg.Tensor(y)
+    assert a.grad_fn.name() == "AliasBackward0" and a.requires_grad
+    with fg.no_grad():
+        a[0] = 7.0  # writes through to y
+    assert y.tolist() == [7.0, 2.0, 2.0]
+    fg.Tensor(x).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("args", [(2, True), (2, False), (2, True, 3), (3,), (0,), (1, 2, 3)], ids=str)
+def test_base_tensor_sizes_after_the_first_may_be_bools(args):
+    f, t = run_both(lambda m: m.Tensor(*args))
+    assert tuple(f.shape) == tuple(t.shape)
+    assert dtype_name(f.dtype) == dtype_name(t.dtype) == "float32"
+
+
+@pytest.mark.parametrize("args", [(True,), (True, 2), (2.0,), (2, 2.5), (2, "3"), (2, None)], ids=str)
+def test_base_tensor_bad_sizes_raise_like_torch(args):
+    assert_raises_like_torch(lambda m: m.Tensor(*args))

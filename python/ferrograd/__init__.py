@@ -81,6 +81,8 @@ clamp = Tensor.clamp
 clip = Tensor.clip
 maximum = Tensor.maximum
 minimum = Tensor.minimum
+fmod = Tensor.fmod
+bitwise_not = Tensor.bitwise_not
 sum = Tensor.sum
 mean = Tensor.mean
 prod = Tensor.prod
@@ -132,6 +134,7 @@ multiply = mul
 div = _core.div
 divide = div
 true_divide = div
+remainder = _core.remainder
 
 
 def pow(input, exponent):
@@ -215,6 +218,7 @@ __all__ = [
     "argmin",
     "as_tensor",
     "autograd",
+    "bitwise_not",
     "bool",
     "cat",
     "clamp",
@@ -238,6 +242,7 @@ __all__ = [
     "float",
     "float32",
     "float64",
+    "fmod",
     "from_numpy",
     "full",
     "full_like",
@@ -292,6 +297,7 @@ __all__ = [
     "randn_like",
     "reciprocal",
     "relu",
+    "remainder",
     "reshape",
     "save",
     "seed",

@@ -24,6 +24,7 @@ __all__ = [
     "_backward",
     "_enter_dual_level",
     "_exit_dual_level",
+    "_flag",
     "_function_apply",
     "_grad",
     "_legacy",
@@ -58,6 +59,7 @@ __all__ = [
     "int64",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "leaky_relu",
     "linspace",
     "manual_seed",
     "mul",
@@ -69,6 +71,7 @@ __all__ = [
     "randint",
     "randn",
     "randn_like",
+    "remainder",
     "reshape",
     "set_num_threads",
     "stack",
@@ -505,8 +508,8 @@ class Tensor:
     def backward(
         self,
         gradient: Tensor | Sequence[Tensor | None] | None = None,
-        retain_graph: builtins.bool | None = None,
-        create_graph: builtins.bool | None = None,
+        retain_graph: builtins.bool | None = ...,
+        create_graph: builtins.bool = ...,
         inputs: Tensor | Iterable[Tensor] | None = None,
     ) -> None:
         """Computes the gradient of this tensor w.r.t. the graph leaves, accumulating into ``.grad``.
@@ -570,6 +573,10 @@ class Tensor:
     def __rmul__(self, other: _Operand, /) -> Tensor: ...
     def __truediv__(self, other: _Operand, /) -> Tensor: ...
     def __rtruediv__(self, other: _Operand, /) -> Tensor: ...
+    def __mod__(self, other: _Operand, /) -> Tensor:
+        """``x % y``: :meth:`remainder` (Python's modulo; the result has the divisor's sign)."""
+
+    def __rmod__(self, other: _Operand, /) -> Tensor: ...
     def __pow__(self, other: _Operand, mod: None = None, /) -> Tensor: ...
     def __rpow__(self, other: _Operand, mod: None = None, /) -> Tensor: ...
     def __matmul__(self, other: Tensor, /) -> Tensor: ...
@@ -578,7 +585,14 @@ class Tensor:
     def __pos__(self) -> Tensor: ...
     def __abs__(self) -> Tensor: ...
     def __invert__(self) -> Tensor:
-        """``~x``: logical not; only bool tensors are supported."""
+        """``~x``: :meth:`bitwise_not` (logical not on bool, ``-x - 1`` on int64); floats are a TypeError."""
+
+    def bitwise_not(self) -> Tensor:
+        """Bitwise not of an int64 or bool tensor (``~x``); not differentiable.
+
+        >>> torch.tensor([0, 5, -1]).bitwise_not()
+        tensor([-1, -6,  0])
+        """
 
     def __and__(self, other: _Operand, /) -> Tensor:
         """``x & y``: elementwise logical and (see :meth:`logical_and`)."""
@@ -596,6 +610,7 @@ class Tensor:
     def __isub__(self, other: _Operand, /) -> Self: ...
     def __imul__(self, other: _Operand, /) -> Self: ...
     def __itruediv__(self, other: _Operand, /) -> Self: ...
+    def __imod__(self, other: _Operand, /) -> Self: ...
     def __ipow__(self, other: _Operand, /) -> Self: ...  # type: ignore[misc]  # pyo3 passes no modulo
     def __eq__(self, other: _Operand, /) -> Tensor: ...  # type: ignore[override]
     def __ne__(self, other: _Operand, /) -> Tensor: ...  # type: ignore[override]
@@ -675,6 +690,23 @@ class Tensor:
         tensor([1., 4., 9.])
         """
 
+    def remainder(self, other: _Operand) -> Tensor:
+        """Python-style modulo, ``self % other``: the result has the sign of ``other``.
+
+        Integer division by zero is a RuntimeError (torch's ZeroDivisionError); float gives nan.
+        Gradients: ``grad`` for self, ``-grad * floor(self / other)`` for other.
+
+        >>> torch.tensor([5, -5]).remainder(3)
+        tensor([2, 1])
+        """
+
+    def fmod(self, other: _Operand) -> Tensor:
+        """C-style modulo: the result has the sign of ``self``.
+
+        >>> torch.tensor([5, -5]).fmod(3)
+        tensor([ 2, -2])
+        """
+
     def maximum(self, other: Tensor) -> Tensor:
         """Elementwise maximum of two tensors.
 
@@ -721,6 +753,12 @@ class Tensor:
 
     def pow_(self, other: _Operand) -> Self:
         """In-place :meth:`pow`; returns self."""
+
+    def remainder_(self, other: _Operand) -> Self:
+        """In-place :meth:`remainder`; returns self."""
+
+    def fmod_(self, other: _Operand) -> Self:
+        """In-place :meth:`fmod`; returns self."""
 
     def clamp_(self, min: _Number | Tensor | None = None, max: _Number | Tensor | None = None) -> Self:
         """In-place :meth:`clamp`; returns self (a result type wider than self's is an error)."""
@@ -1553,6 +1591,17 @@ def mul(input: _Operand, other: _Operand, *, out: None = None) -> Tensor:
 
 def div(input: _Operand, other: _Operand, *, out: None = None) -> Tensor:
     """``input / other`` (true division); ``input`` may be a number."""
+
+def remainder(input: _Operand, other: _Operand, *, out: None = None) -> Tensor:
+    """``input % other`` (Python's modulo); either side may be a number, not both."""
+
+def leaky_relu(input: Tensor, negative_slope: _Number | None = None) -> Tensor:
+    """``input`` where positive, else ``negative_slope * input`` (default 0.01), as one op
+    (LeakyReluBackward0), so its gradient and second derivatives are torch's."""
+
+def _flag(value: object, name: str, fn: str) -> builtins.bool:
+    """torch's rule for a bool argument: a bool, or an int / ``__index__`` in [0, 255]
+    (OverflowError outside), else TypeError naming ``fn`` and ``name``."""
 
 def where(condition: Tensor, input: _Operand, other: _Operand) -> Tensor:
     """``input`` where ``condition`` holds, else ``other``; broadcasting; either may be a number.

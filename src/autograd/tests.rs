@@ -200,3 +200,52 @@ fn a_first_gradient_is_never_shared_between_leaves() {
     assert_eq!(grad(&a), vec![3.0, 3.0]);
     assert_eq!(grad(&b), vec![1.0, 1.0]);
 }
+
+#[test]
+fn remainder_follows_the_divisor_sign_and_fmod_the_dividend() {
+    let a = Tensor::from_vec(vec![5i64, -5, 5, -5, i64::MIN], &[5]).unwrap();
+    let b = Tensor::from_vec(vec![3i64, 3, -3, -3, -1], &[5]).unwrap();
+    assert_eq!(a.remainder(&b).unwrap().to_vec::<i64>().unwrap(), vec![2, 1, -1, -2, 0]);
+    assert_eq!(a.fmod(&b).unwrap().to_vec::<i64>().unwrap(), vec![2, -2, 2, -2, 0]);
+    let x = Tensor::from_vec(vec![5.5f64, -5.5, -0.0, -3.0], &[4]).unwrap();
+    let y = Tensor::from_vec(vec![2.0f64, 2.0, 2.0, f64::INFINITY], &[4]).unwrap();
+    let r = x.remainder(&y).unwrap().to_f64_vec().unwrap();
+    assert_eq!(r[..2], [1.5, 0.5]);
+    assert!(r[2] == 0.0 && r[2].is_sign_negative());
+    assert_eq!(r[3], f64::INFINITY);
+}
+
+#[test]
+fn integer_modulo_by_zero_is_an_error_naming_the_op() {
+    let a = Tensor::from_vec(vec![5i64, 3], &[2]).unwrap();
+    let b = Tensor::from_vec(vec![1i64, 0], &[2]).unwrap();
+    let e = a.remainder(&b).unwrap_err().to_string();
+    assert!(e.contains("ZeroDivisionError") && e.contains("remainder"), "{e}");
+}
+
+#[test]
+fn remainder_gradients_are_g_and_minus_g_floor_quotient() {
+    let a = leaf(vec![5.5, -2.0], &[2]);
+    let b = leaf(vec![2.0, 3.0], &[2]);
+    a.remainder(&b).unwrap().sum(&[], false).unwrap().backward(None, false, false).unwrap();
+    assert_eq!(grad(&a), vec![1.0, 1.0]);
+    assert_eq!(grad(&b), vec![-2.0, 1.0]);
+}
+
+#[test]
+fn bitwise_not_wraps_int64_and_negates_bool() {
+    let a = Tensor::from_vec(vec![i64::MIN, i64::MAX, 0, 5], &[4]).unwrap();
+    let r = crate::ops::unary::bitwise_not(&a).unwrap().to_vec::<i64>().unwrap();
+    assert_eq!(r, vec![i64::MAX, i64::MIN, -1, -6]);
+    let f = Tensor::from_vec(vec![1.0f32], &[1]).unwrap();
+    assert!(crate::ops::unary::bitwise_not(&f).is_err());
+}
+
+#[test]
+fn leaky_relu_forward_and_gradient() {
+    let x = leaf(vec![2.0, -2.0, 0.0], &[3]);
+    let y = crate::ops::unary::leaky_relu(&x, 0.25).unwrap();
+    assert_eq!(y.to_f64_vec().unwrap(), vec![2.0, -0.5, 0.0]);
+    y.sum(&[], false).unwrap().backward(None, false, false).unwrap();
+    assert_eq!(grad(&x), vec![1.0, 0.25, 0.25]);
+}

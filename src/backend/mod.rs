@@ -24,13 +24,30 @@ pub enum UnaryOp {
     Relu,
     Abs,
     Sign,
-    Clamp { min: Option<f64>, max: Option<f64> },
+    Clamp {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    /// `~x` on int64 and bool (floats have no kernel, as in torch).
+    BitwiseNot,
+    /// `x > 0 ? x : slope * x` (floats only).
+    LeakyRelu {
+        slope: f64,
+    },
 }
 
 impl UnaryOp {
     /// Ops defined on integers too (the rest compute in a float dtype).
     pub fn keeps_int(self) -> bool {
-        matches!(self, UnaryOp::Neg | UnaryOp::Abs | UnaryOp::Relu | UnaryOp::Sign | UnaryOp::Clamp { .. })
+        matches!(
+            self,
+            UnaryOp::Neg
+                | UnaryOp::Abs
+                | UnaryOp::Relu
+                | UnaryOp::Sign
+                | UnaryOp::Clamp { .. }
+                | UnaryOp::BitwiseNot
+        )
     }
 }
 
@@ -43,6 +60,45 @@ pub enum BinaryOp {
     Pow,
     Maximum,
     Minimum,
+    /// Python-style modulo: the result has the divisor's sign (torch.remainder).
+    Remainder,
+    /// C-style modulo: the result has the dividend's sign (torch.fmod).
+    Fmod,
+    /// floor(a / b) as torch's `div(rounding_mode="floor")` computes it (remainder's backward).
+    FloorDiv,
+    /// trunc(a / b) (fmod's backward).
+    TruncDiv,
+}
+
+impl BinaryOp {
+    /// torch's name for the op, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "add",
+            BinaryOp::Sub => "sub",
+            BinaryOp::Mul => "mul",
+            BinaryOp::Div => "div",
+            BinaryOp::Pow => "pow",
+            BinaryOp::Maximum => "maximum",
+            BinaryOp::Minimum => "minimum",
+            BinaryOp::Remainder => "remainder",
+            BinaryOp::Fmod => "fmod",
+            BinaryOp::FloorDiv => "floor_divide",
+            BinaryOp::TruncDiv => "trunc_divide",
+        }
+    }
+    /// Ops with SIMD kernels; the rest take the scalar loop.
+    pub fn has_simd(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Add
+                | BinaryOp::Sub
+                | BinaryOp::Mul
+                | BinaryOp::Div
+                | BinaryOp::Maximum
+                | BinaryOp::Minimum
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -230,17 +230,32 @@ pub fn dims_of(op: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<
     Ok(Some(vec![int_of(op, obj)?]))
 }
 
-/// A bool flag that, as torch's parser does, also takes an int (`retain_graph=0`).
+/// A bool argument as torch's engine takes it (a C `unsigned char`): a bool, or anything with
+/// `__index__` (an int, a one-element integer tensor) in [0, 255]; another int is an
+/// OverflowError, and anything else (float, None, str, a float tensor) a TypeError. The one
+/// rule for every such flag, Python's included (`_core._flag`).
 pub fn flag_of(op: &str, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     if let Ok(b) = obj.cast::<PyBool>() {
         return Ok(b.is_true());
     }
-    match obj.extract::<i64>() {
-        Ok(i) if !obj.is_instance_of::<PyFloat>() => Ok(i != 0),
-        _ => {
-            let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-            Err(PyTypeError::new_err(format!("{op}(): argument '{name}' must be bool, not {ty}")))
+    let py = obj.py();
+    // SAFETY: PyNumber_Index returns a new reference or NULL with an exception set.
+    let index = unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyNumber_Index(obj.as_ptr())) };
+    let n = match index {
+        Ok(n) => n,
+        Err(e) if e.is_instance_of::<PyTypeError>(py) => {
+            return Err(PyTypeError::new_err(format!(
+                "{op}(): argument '{name}' must be bool, not {}",
+                type_name(obj)
+            )))
         }
+        Err(e) => return Err(e),
+    };
+    match n.extract::<i64>() {
+        Ok(i) if (0..=255).contains(&i) => Ok(i != 0),
+        _ => Err(pyo3::exceptions::PyOverflowError::new_err(format!(
+            "{op}(): argument '{name}' must be a bool or an int in [0, 255] (an unsigned byte), got {n}"
+        ))),
     }
 }
 

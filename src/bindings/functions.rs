@@ -439,11 +439,15 @@ pub fn legacy_new(args: &Bound<'_, PyTuple>, dtype: DType) -> R {
             return tensor_impl(&a, Some(dtype), false);
         }
     }
-    if args
-        .iter()
-        .all(|a| a.extract::<i64>().is_ok() && scalar_of(&a).is_some_and(|s| matches!(s, Scalar::Int(_))))
+    // torch picks the sizes overload by the first argument, a non-bool int; the sizes after it
+    // are read as ints, bools included (`Tensor(2, True)` is 2x1, `Tensor(True, 2)` fails).
+    let is_int =
+        |a: &Bound<'_, PyAny>| a.extract::<i64>().is_ok() && matches!(scalar_of(a), Some(Scalar::Int(_)));
+    let first = args.get_item(0)?;
+    if is_int(&first) && args.iter().skip(1).all(|a| a.is_instance_of::<pyo3::types::PyBool>() || is_int(&a))
     {
-        let shape = sizes_of("Tensor", args)?;
+        let ints = args.iter().map(|a| a.extract::<i64>()).collect::<PyResult<Vec<i64>>>()?;
+        let shape = sizes_of("Tensor", &PyTuple::new(args.py(), ints)?)?;
         return Ok(PyTensor::wrap(Tensor::full(&shape, 0.0, dtype, crate::Device::Cpu)?));
     }
     Err(PyTypeError::new_err("new(): expected a sequence of numbers or sizes as ints"))
@@ -784,4 +788,43 @@ pub fn mul(input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>, out: Option<&Boun
 #[pyo3(signature = (input, other, *, out=None))]
 pub fn div(input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>, out: Option<&Bound<'_, PyAny>>) -> R {
     binary_fn("div", input, other, &Arg::Absent, out, Tensor::div)
+}
+
+/// torch.remainder(input, other): `input` may be a Python number (torch's `Number self` overload),
+/// but not both operands.
+#[pyfunction]
+#[pyo3(signature = (input, other, *, out=None))]
+pub fn remainder(input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>, out: Option<&Bound<'_, PyAny>>) -> R {
+    if !input.is_instance_of::<PyTensor>() && !other.is_instance_of::<PyTensor>() {
+        return Err(PyTypeError::new_err(format!(
+            "remainder() received an invalid combination of arguments - got ({}, {}), but expected one of: (Tensor input, Tensor other), (Number self, Tensor other), (Tensor input, Number other)",
+            super::convert::type_name(input),
+            super::convert::type_name(other)
+        )));
+    }
+    binary_fn("remainder", input, other, &Arg::Absent, out, Tensor::remainder)
+}
+
+/// `_core._flag(value, name, fn)`: `flag_of`, torch's rule for a bool argument, for the Python
+/// side (autograd.grad/backward and friends) to share with the Rust one.
+#[pyfunction]
+pub fn _flag(value: &Bound<'_, PyAny>, name: &str, r#fn: &str) -> PyResult<bool> {
+    super::convert::flag_of(r#fn, name, value)
+}
+
+/// `_core.leaky_relu(input, negative_slope=0.01)`: F.leaky_relu as one recorded op
+/// (LeakyReluBackward0), for nn.functional to call.
+#[pyfunction]
+#[pyo3(signature = (input, negative_slope=None))]
+pub fn leaky_relu(input: &Bound<'_, PyAny>, negative_slope: Option<&Bound<'_, PyAny>>) -> R {
+    let t = tensor_arg("leaky_relu", "input", input)?;
+    let slope = match negative_slope {
+        None => 0.01,
+        Some(s) => match super::convert::number_arg("leaky_relu", "negative_slope", s)? {
+            Scalar::Float(f) => f,
+            Scalar::Int(i) => i as f64,
+            Scalar::Bool(b) => f64::from(u8::from(b)),
+        },
+    };
+    Ok(PyTensor::wrap(crate::ops::unary::leaky_relu(&t, slope)?))
 }

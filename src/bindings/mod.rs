@@ -60,6 +60,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(functions::sub, m)?,
         wrap_pyfunction!(functions::mul, m)?,
         wrap_pyfunction!(functions::div, m)?,
+        wrap_pyfunction!(functions::remainder, m)?,
+        wrap_pyfunction!(functions::_flag, m)?,
+        wrap_pyfunction!(functions::leaky_relu, m)?,
     ] {
         m.add_function(f)?;
     }

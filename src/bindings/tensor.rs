@@ -169,10 +169,16 @@ impl PyTensor {
         failed.map_or(Ok(()), Err)
     }
 
-    /// `Tensor(data)` / `Tensor(*sizes)` as the legacy constructor does (float32).
+    /// `Tensor(data)` / `Tensor(*sizes)` as the legacy constructor does (float32). `Tensor(t)`
+    /// is torch's `t.alias()`: a new view of `t` of any dtype, sharing its storage and history.
     #[new]
     #[pyo3(signature = (*args))]
     fn py_new(args: &Bound<'_, PyTuple>) -> PyResult<PyTensor> {
+        if args.len() == 1 {
+            if let Ok(t) = args.get_item(0)?.cast::<PyTensor>() {
+                return Ok(PyTensor::unregistered(t.borrow().t.alias_view()));
+            }
+        }
         Ok(PyTensor::unregistered(super::functions::legacy_new(args, DType::F32)?.t))
     }
 
@@ -376,17 +382,17 @@ impl PyTensor {
         slf
     }
 
-    #[pyo3(signature = (gradient=None, retain_graph=None, create_graph=None, inputs=None))]
+    #[pyo3(signature = (gradient=None, retain_graph=Arg::Absent, create_graph=Arg::Absent, inputs=None))]
     fn backward(
         &self,
         py: Python<'_>,
         gradient: Option<&Bound<'_, PyAny>>,
-        retain_graph: Option<&Bound<'_, PyAny>>,
-        create_graph: Option<&Bound<'_, PyAny>>,
+        retain_graph: Arg<'_>,
+        create_graph: Arg<'_>,
         inputs: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let retain_graph = backward_flag(retain_graph, "retain_graph")?;
-        let create_graph = backward_flag(create_graph, "create_graph")?.unwrap_or(false);
+        let retain_graph = backward_flag(&retain_graph, "retain_graph", true)?;
+        let create_graph = backward_flag(&create_graph, "create_graph", false)?.unwrap_or(false);
         let g = backward_gradient(gradient)?;
         let t = self.t.clone();
         let retain = retain_graph.unwrap_or(create_graph);
@@ -508,6 +514,12 @@ impl PyTensor {
         // number / x is x.reciprocal() * number in torch: the same graph and saved tensors
         binop(py, o, |o| if o.is_wrapped_number() { self.t.reciprocal()?.mul(o) } else { o.div(&self.t) })
     }
+    fn __mod__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.remainder(o))
+    }
+    fn __rmod__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| o.remainder(&self.t))
+    }
     fn __pow__<'py>(
         &self,
         py: Python<'py>,
@@ -557,12 +569,15 @@ impl PyTensor {
         ok(self.t.abs())
     }
     fn __invert__(&self) -> R {
-        if self.t.dtype() != DType::Bool {
+        if self.t.dtype().is_float() {
             return Err(PyTypeError::new_err(
-                "~ (bitwise_not) is only supported for bool tensors in ferrograd",
+                "~ (operator.invert) is only implemented on integer and Boolean-type tensors",
             ));
         }
-        ok(self.t.logical_not())
+        ok(crate::ops::unary::bitwise_not(&self.t))
+    }
+    fn bitwise_not(&self) -> R {
+        ok(crate::ops::unary::bitwise_not(&self.t))
     }
     fn __and__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
         self.bool_binop(py, o, "bitwise_and", Tensor::logical_and)
@@ -596,6 +611,9 @@ impl PyTensor {
     }
     fn __itruediv__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
         slf.inplace_binary("div_", operand_or_err("div_", o)?, Tensor::div)
+    }
+    fn __imod__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        slf.inplace_binary("remainder_", operand_or_err("remainder_", o)?, Tensor::remainder)
     }
 
     // ---- comparisons ---------------------------------------------------------------------------
@@ -666,6 +684,12 @@ impl PyTensor {
     fn pow(&self, exponent: &Bound<'_, PyAny>) -> R {
         ok(self.t.pow(&operand_or_err("pow", exponent)?))
     }
+    fn remainder(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.remainder(&operand_or_err("remainder", other)?))
+    }
+    fn fmod(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.fmod(&operand_or_err("fmod", other)?))
+    }
     fn maximum(&self, other: &Bound<'_, PyAny>) -> R {
         ok(self.t.maximum(&tensor_arg("maximum", "other", other)?))
     }
@@ -712,6 +736,14 @@ impl PyTensor {
     }
     fn div_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
         slf.inplace_binary("div_", operand_or_err("div_", other)?, Tensor::div)?;
+        Ok(slf)
+    }
+    fn remainder_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
+        slf.inplace_binary("remainder_", operand_or_err("remainder_", other)?, Tensor::remainder)?;
+        Ok(slf)
+    }
+    fn fmod_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
+        slf.inplace_binary("fmod_", operand_or_err("fmod_", other)?, Tensor::fmod)?;
         Ok(slf)
     }
     fn pow_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
@@ -1452,18 +1484,15 @@ fn value_scalar(op: &str, value: &Bound<'_, PyAny>) -> PyResult<Scalar> {
     number_arg(op, "value", value)
 }
 
-/// `retain_graph=` / `create_graph=` of `backward()`: torch's engine reads them as unsigned
-/// bytes, so an int outside 0..=255 is its OverflowError, not a truthy value.
-fn backward_flag(o: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<bool>> {
-    let Some(o) = o.filter(|o| !o.is_none()) else { return Ok(None) };
-    if let Ok(i) = o.extract::<i64>() {
-        if !o.is_instance_of::<pyo3::types::PyBool>() && !(0..=255).contains(&i) {
-            return Err(pyo3::exceptions::PyOverflowError::new_err(format!(
-                "backward(): {name}={i} is not a flag (unsigned byte integer out of range)"
-            )));
-        }
+/// `retain_graph=` / `create_graph=` of `backward()`, read by `flag_of`. torch's Tensor.backward
+/// passes `retain_graph=None` on as "default" but hands `create_graph` to the engine as given,
+/// so an explicit `create_graph=None` is its TypeError.
+fn backward_flag(o: &Arg<'_>, name: &str, none_is_default: bool) -> PyResult<Option<bool>> {
+    match o {
+        Arg::Absent => Ok(None),
+        Arg::Given(o) if o.is_none() && none_is_default => Ok(None),
+        Arg::Given(o) => super::convert::flag_of("backward", name, o).map(Some),
     }
-    super::convert::flag_of("backward", name, o).map(Some)
 }
 
 /// `gradient=` of `backward()`. torch hands it to autograd.backward as grad_tensors, so a

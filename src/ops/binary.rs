@@ -1,4 +1,5 @@
-//! Broadcasting binary arithmetic (add, sub, mul, div, pow, maximum, minimum) and type promotion.
+//! Broadcasting binary arithmetic (add, sub, mul, div, pow, maximum, minimum, remainder, fmod)
+//! and type promotion.
 
 use super::record;
 use crate::autograd::{Backward, SavedTensor};
@@ -308,7 +309,108 @@ impl Backward for ExtremeBackward {
     }
 }
 
+/// torch.remainder (Python's `%`: the result has the divisor's sign) and torch.fmod (C's: the
+/// dividend's sign). Integer division by zero is torch's ZeroDivisionError; bool alone has no kernel.
+pub fn remainder(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    modulo(a, b, BinaryOp::Remainder, ["RemainderBackward0", "RemainderBackward1"])
+}
+
+pub fn fmod(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    modulo(a, b, BinaryOp::Fmod, ["FmodBackward0", "FmodBackward1"])
+}
+
+fn modulo(a: &Tensor, b: &Tensor, op: BinaryOp, names: [&'static str; 2]) -> Result<Tensor> {
+    let dt = result_type(a, b);
+    if dt == DType::Bool {
+        crate::error::bail!(
+            DType,
+            "{}: \"{}_cpu\" not implemented for 'Bool' (shapes {} and {})",
+            op.name(),
+            op.name(),
+            crate::error::fmt_shape(a.shape()),
+            crate::error::fmt_shape(b.shape())
+        )
+    }
+    let out = kernel(op, op.name(), a, b, dt)?;
+    if a.is_wrapped_number() {
+        // torch's `number % tensor` has no derivative: backward through it is an error.
+        record("torch::autograd::NotImplemented", &out, &[a, b], |_| NotImplementedBackward {
+            op: op.name(),
+        });
+        return Ok(out);
+    }
+    // torch names the tensor-number form ...Backward0 and the tensor-tensor form ...Backward1.
+    let name = if b.is_wrapped_number() { names[0] } else { names[1] };
+    record(name, &out, &[a, b], |needs| ModuloBackward {
+        // Only the divisor's gradient, -g * (a div b rounded), reads the operands.
+        a: needs[1].then(|| SavedTensor::input(a, name)),
+        b: needs[1].then(|| SavedTensor::input(b, name)),
+        floor: op == BinaryOp::Remainder,
+    });
+    Ok(out)
+}
+
+struct NotImplementedBackward {
+    op: &'static str,
+}
+impl Backward for NotImplementedBackward {
+    fn saves_tensors(&self) -> bool {
+        false
+    }
+    fn backward(&self, _g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        crate::error::bail!(Autograd, "derivative for aten::{} is not implemented", self.op)
+    }
+}
+
+struct ModuloBackward {
+    a: Option<SavedTensor>,
+    b: Option<SavedTensor>,
+    floor: bool,
+}
+impl Backward for ModuloBackward {
+    fn saves_tensors(&self) -> bool {
+        SavedTensor::any_tensor(&[self.a.as_ref(), self.b.as_ref()])
+    }
+    fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let gb = match (&self.a, &self.b) {
+            (Some(a), Some(b)) => {
+                // torch: other: -grad * self.div(other, rounding_mode="floor" / "trunc")
+                let mode = if self.floor { BinaryOp::FloorDiv } else { BinaryOp::TruncDiv };
+                let q = rounded_div(&a.unpack()?, &b.unpack()?, mode)?;
+                Some(g.neg()?.mul(&q)?)
+            }
+            _ => None,
+        };
+        Ok(vec![needs[0].then(|| g.clone()), gb])
+    }
+}
+
+/// torch.div(a, b, rounding_mode="floor" | "trunc"): piecewise constant, so its recorded rule
+/// (torch's DivBackward2) gives zero gradients, which keeps higher derivatives of remainder and
+/// fmod equal to torch's (zeros rather than "not part of the graph").
+pub fn rounded_div(a: &Tensor, b: &Tensor, mode: BinaryOp) -> Result<Tensor> {
+    let out = kernel(mode, mode.name(), a, b, result_type(a, b))?;
+    record("DivBackward2", &out, &[a, b], |_| ZeroBackward);
+    Ok(out)
+}
+
+struct ZeroBackward;
+impl Backward for ZeroBackward {
+    fn saves_tensors(&self) -> bool {
+        false
+    }
+    fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        needs.iter().map(|&n| if n { g.zeros_like().map(Some) } else { Ok(None) }).collect()
+    }
+}
+
 impl Tensor {
+    pub fn remainder(&self, o: &Tensor) -> Result<Tensor> {
+        remainder(self, o)
+    }
+    pub fn fmod(&self, o: &Tensor) -> Result<Tensor> {
+        fmod(self, o)
+    }
     pub fn add(&self, o: &Tensor) -> Result<Tensor> {
         add(self, o)
     }

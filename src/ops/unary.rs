@@ -7,6 +7,20 @@ use crate::error::{bail, Result};
 use crate::tensor::{Scalar, Tensor};
 use std::sync::Weak;
 
+/// torch.bitwise_not (`~`): int64 and bool only, never differentiable, so nothing is recorded.
+pub fn bitwise_not(t: &Tensor) -> Result<Tensor> {
+    if t.dtype().is_float() {
+        bail!(
+            DType,
+            "bitwise_not: \"bitwise_not_cpu\" not implemented for '{}' (shape {})",
+            t.dtype(),
+            crate::error::fmt_shape(t.shape())
+        )
+    }
+    let out = t.storage().data().unary(t.layout(), UnaryOp::BitwiseNot)?;
+    Ok(Tensor::from_data(out, t.shape()))
+}
+
 fn kernel(t: &Tensor, op: UnaryOp) -> Result<Tensor> {
     let dtype = if op.keeps_int() { t.dtype() } else { t.dtype().to_float() };
     let src = t.cast_raw(dtype)?;
@@ -60,7 +74,10 @@ impl Backward for UnaryBackward {
             }
             UnaryOp::Relu => threshold_backward(g, &v())?,
             UnaryOp::Abs => g.mul(&v().sign()?)?,
-            UnaryOp::Sign => g.zeros_like()?,
+            // bitwise_not records nothing (int/bool only); kept total for the match.
+            UnaryOp::Sign | UnaryOp::BitwiseNot => g.zeros_like()?,
+            // leaky_relu records its own rule; this is the same gradient for completeness.
+            UnaryOp::LeakyRelu { slope } => leaky_relu_backward(g, &v(), slope)?,
             UnaryOp::Clamp { min, max } => {
                 // The gradient passes strictly inside (min, max); torch gives 0 at a bound.
                 let x = v();
@@ -102,6 +119,71 @@ impl Backward for ThresholdGrad {
         let dg = if needs[0] { Some(Tensor::where_(&self.mask, gg, &gg.zeros_like()?)?) } else { None };
         let dy = if needs[1] { Some(gg.zeros_like()?) } else { None };
         Ok(vec![dg, dy])
+    }
+}
+
+/// torch.nn.functional.leaky_relu as one op (LeakyReluBackward0, saving its input).
+pub fn leaky_relu(x: &Tensor, slope: f64) -> Result<Tensor> {
+    if !x.dtype().is_float() {
+        bail!(
+            DType,
+            "leaky_relu: \"leaky_relu_cpu\" not implemented for '{}' (shape {})",
+            x.dtype(),
+            crate::error::fmt_shape(x.shape())
+        )
+    }
+    let out = kernel(x, UnaryOp::LeakyRelu { slope })?;
+    record("LeakyReluBackward0", &out, &[x], |_| LeakyReluBackward {
+        x: SavedTensor::input(x, "LeakyReluBackward0"),
+        slope,
+    });
+    Ok(out)
+}
+
+struct LeakyReluBackward {
+    x: SavedTensor,
+    slope: f64,
+}
+
+impl Backward for LeakyReluBackward {
+    fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![Some(leaky_relu_backward(g, &self.x.unpack()?, self.slope)?)])
+    }
+}
+
+/// leaky_relu's gradient, `where(x > 0, g, slope * g)`, recorded as one op of `g` and `x`
+/// (torch's LeakyReluBackwardBackward0): linear in `g`, zero derivative in `x`, and keeping `x`'s
+/// history so a gradient taken with create_graph requires grad and differentiates to zeros.
+fn leaky_relu_backward(g: &Tensor, x: &Tensor, slope: f64) -> Result<Tensor> {
+    // `x > 0` is false for NaN: it takes the slope, as torch's leaky_relu_backward does.
+    let mask = x.detach().gt_scalar(0.0)?;
+    leaky_masked(g, Some(x), mask, slope)
+}
+
+fn leaky_masked(g: &Tensor, x: Option<&Tensor>, mask: Tensor, slope: f64) -> Result<Tensor> {
+    let out = {
+        let _off = crate::autograd::GradModeGuard::new(false);
+        let gd = g.detach();
+        Tensor::where_(&mask, &gd, &gd.mul_scalar(slope)?)?
+    };
+    let inputs: Vec<&Tensor> = std::iter::once(g).chain(x).collect();
+    record("LeakyReluBackwardBackward0", &out, &inputs, |_| LeakyReluGrad { mask, slope });
+    Ok(out)
+}
+
+struct LeakyReluGrad {
+    mask: Tensor,
+    slope: f64,
+}
+
+impl Backward for LeakyReluGrad {
+    fn backward(&self, gg: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let dg = if needs[0] { Some(leaky_masked(gg, None, self.mask.clone(), self.slope)?) } else { None };
+        let mut grads = vec![dg];
+        if needs.len() > 1 {
+            grads.push(if needs[1] { Some(gg.zeros_like()?) } else { None });
+        }
+        Ok(grads)
     }
 }
 

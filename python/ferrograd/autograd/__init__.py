@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 import warnings
 from collections.abc import Mapping
 
@@ -45,20 +44,7 @@ class InputTypeError(TypeError, RuntimeError):
     ``RuntimeError``; it is a ``TypeError`` too, so code catching either works."""
 
 
-def _flag(value, name: str, fn: str) -> bool:
-    """A bool argument as torch's engine takes it: a C ``unsigned char``, so a bool or anything
-    with ``__index__`` (an int, a one-element integer tensor) in [0, 255]; other ints overflow."""
-    if isinstance(value, bool):
-        return value
-    try:
-        n = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{fn}(): argument '{name}' must be bool, not {type(value).__name__}") from None
-    if not 0 <= n <= 255:
-        raise OverflowError(
-            f"{fn}(): argument '{name}' must be a bool or an int in [0, 255] (an unsigned byte), got {n}"
-        )
-    return bool(n)
+_flag = _core._flag  # torch's rule for bool arguments, shared with Tensor.backward
 
 
 def _as_tuple(value) -> tuple:

@@ -148,13 +148,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     check_tensor(input, "input", "leaky_relu")
     negative_slope = number_arg(negative_slope, "negative_slope", "leaky_relu")
     check_floating(input, "leaky_relu")
-    out = _core.where(input > 0, input, input * negative_slope)
-    if input.requires_grad and _core.is_grad_enabled():
-        # + relu(x).clamp(max=0), zeros (NaN stays NaN, inf gives 0): the same values, but the
-        # gradient then goes through relu's, which keeps x's history, so a gradient taken with
-        # create_graph requires grad and differentiates to zeros, as torch's does (gradient
-        # penalties through leaky_relu need that)
-        out = out + input.relu().clamp(max=0.0)
+    out = _core.leaky_relu(input, negative_slope)
     if inplace:
         input.copy_(out)
         return input

@@ -173,6 +173,15 @@ fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
             }
         }
         UnaryOp::Abs => x.abs(),
+        // Refused for floats in `unary` before any loop runs.
+        UnaryOp::BitwiseNot => T::nan(),
+        UnaryOp::LeakyRelu { slope } => {
+            if x > <T as Elem>::zero() {
+                x
+            } else {
+                x * T::from_f64(slope)
+            }
+        }
         UnaryOp::Sign => {
             if x > <T as Elem>::zero() {
                 <T as Elem>::one()
@@ -242,7 +251,7 @@ unsafe fn write_only<T>(out: &mut [MaybeUninit<T>]) -> &mut [T] {
 
 /// The SIMD kernels cover every op but sin/cos (and pow, for binary ops).
 fn simd_unary_op(op: UnaryOp) -> bool {
-    !matches!(op, UnaryOp::Sin | UnaryOp::Cos)
+    !matches!(op, UnaryOp::Sin | UnaryOp::Cos | UnaryOp::BitwiseNot | UnaryOp::LeakyRelu { .. })
 }
 
 /// One loop per op: `float_unary(x, CONST)` inlines to that op's code alone. Contiguous inputs
@@ -263,10 +272,15 @@ fn unary_float<T: SimdFloat>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<
             match op {
                 $(UnaryOp::$v => map1(b, l, |x| float_unary(x, UnaryOp::$v)),)*
                 UnaryOp::Clamp { min, max } => map1(b, l, move |x| float_unary(x, UnaryOp::Clamp { min, max })),
+                UnaryOp::LeakyRelu { slope } => {
+                    // the slope in the element type, as torch converts its negval once
+                    let s = T::from_f64(slope);
+                    map1(b, l, move |x| if x > <T as Elem>::zero() { x } else { x * s })
+                }
             }
         };
     }
-    each!(Neg, Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign)
+    each!(Neg, Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign, BitwiseNot)
 }
 
 /// Binary float ops: SIMD kernels on contiguous operands and on broadcast rows (one side a
@@ -279,7 +293,7 @@ fn binary_float<T: SimdFloat>(
     op: BinaryOp,
 ) -> Result<Vec<T>> {
     let n = la.numel();
-    if op != BinaryOp::Pow && n > 0 && la.ndim() > 0 {
+    if op.has_simd() && n > 0 && la.ndim() > 0 {
         let (sa, sb) = (a.as_slice(), b.as_slice());
         if la.is_contiguous() && lb.is_contiguous() {
             let (xa, xb) = (&sa[la.offset..la.offset + n], &sb[lb.offset..lb.offset + n]);
@@ -314,7 +328,7 @@ fn binary_float<T: SimdFloat>(
             }
         };
     }
-    each!(Add, Sub, Mul, Div, Pow, Maximum, Minimum)
+    each!(Add, Sub, Mul, Div, Pow, Maximum, Minimum, Remainder, Fmod, FloorDiv, TruncDiv)
 }
 
 fn int_unary(x: i64, op: UnaryOp) -> i64 {
@@ -323,6 +337,7 @@ fn int_unary(x: i64, op: UnaryOp) -> i64 {
         UnaryOp::Abs => x.wrapping_abs(),
         UnaryOp::Relu => x.max(0),
         UnaryOp::Sign => x.signum(),
+        UnaryOp::BitwiseNot => !x,
         UnaryOp::Clamp { min, max } => {
             let mut y = x;
             if let Some(lo) = min {
@@ -363,6 +378,56 @@ fn float_binary<T: FloatElem>(x: T, y: T, op: BinaryOp) -> T {
                 y
             }
         }
+        // torch's CPU formulas (fmod, then move into the divisor's sign), so the results agree
+        // bit for bit, -0.0 and infinite divisors included.
+        BinaryOp::Fmod => x % y,
+        BinaryOp::Remainder => {
+            let m = x % y;
+            if m != <T as Elem>::zero() && (y < <T as Elem>::zero()) != (m < <T as Elem>::zero()) {
+                m + y
+            } else {
+                m
+            }
+        }
+        BinaryOp::TruncDiv => (x / y).trunc(),
+        BinaryOp::FloorDiv => {
+            if y == <T as Elem>::zero() {
+                return x / y;
+            }
+            let m = x % y;
+            let mut d = (x - m) / y;
+            if m != <T as Elem>::zero() && (y < <T as Elem>::zero()) != (m < <T as Elem>::zero()) {
+                d = d - <T as Elem>::one();
+            }
+            if d != <T as Elem>::zero() {
+                let f = d.floor();
+                if d - f > <T as Elem>::from_f64(0.5) {
+                    f + <T as Elem>::one()
+                } else {
+                    f
+                }
+            } else {
+                // Keeps the sign of the true quotient, as torch does (-0.0 for -1 // 3).
+                <T as Elem>::zero().copysign(x / y)
+            }
+        }
+    }
+}
+
+/// Integer modulo and rounded division: a zero divisor sets `zero` (the caller raises torch's
+/// ZeroDivisionError) and yields 0; i64::MIN by -1 wraps to 0 / i64::MIN as torch does.
+fn int_division(x: i64, y: i64, op: BinaryOp, zero: &std::sync::atomic::AtomicBool) -> i64 {
+    if y == 0 {
+        zero.store(true, std::sync::atomic::Ordering::Relaxed);
+        return 0;
+    }
+    let r = x.wrapping_rem(y);
+    let crosses = r != 0 && (r < 0) != (y < 0);
+    match op {
+        BinaryOp::Fmod => r,
+        BinaryOp::Remainder => r + if crosses { y } else { 0 },
+        BinaryOp::TruncDiv => x.wrapping_div(y),
+        _ => x.wrapping_div(y) - i64::from(crosses),
     }
 }
 
@@ -390,6 +455,9 @@ fn int_binary(x: i64, y: i64, op: BinaryOp) -> i64 {
         }
         BinaryOp::Maximum => x.max(y),
         BinaryOp::Minimum => x.min(y),
+        BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::FloorDiv | BinaryOp::TruncDiv => {
+            unreachable!("integer division ops go through int_division")
+        }
     }
 }
 
@@ -437,6 +505,12 @@ impl BackendStorage for CpuStorage {
 
     fn unary(&self, l: &Layout, op: UnaryOp) -> Result<Self> {
         Ok(match self {
+            CpuStorage::Bool(b) if op == UnaryOp::BitwiseNot => {
+                CpuStorage::Bool(Buf::from_vec(map1(b, l, |x| !x)?))
+            }
+            CpuStorage::F32(_) | CpuStorage::F64(_) if op == UnaryOp::BitwiseNot => {
+                bail!(DType, "bitwise_not: \"bitwise_not_cpu\" not implemented for '{}'", self.dtype())
+            }
             CpuStorage::F32(b) => CpuStorage::F32(Buf::from_vec(unary_float(b, l, op)?)),
             CpuStorage::F64(b) => CpuStorage::F64(Buf::from_vec(unary_float(b, l, op)?)),
             CpuStorage::I64(b) if op.keeps_int() => {
@@ -456,6 +530,24 @@ impl BackendStorage for CpuStorage {
             }
             (CpuStorage::F64(a), CpuStorage::F64(b)) => {
                 CpuStorage::F64(Buf::from_vec(binary_float(a, la, b, lb, op)?))
+            }
+            (CpuStorage::I64(a), CpuStorage::I64(b))
+                if matches!(
+                    op,
+                    BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::FloorDiv | BinaryOp::TruncDiv
+                ) =>
+            {
+                let zero = std::sync::atomic::AtomicBool::new(false);
+                let v = map2(a, la, b, lb, |x, y| int_division(x, y, op, &zero))?;
+                if zero.into_inner() {
+                    bail!(
+                        Backend,
+                        "ZeroDivisionError: {}: integer division by zero (shape {})",
+                        op.name(),
+                        crate::error::fmt_shape(&la.shape)
+                    )
+                }
+                CpuStorage::I64(Buf::from_vec(v))
             }
             (CpuStorage::I64(a), CpuStorage::I64(b)) => {
                 CpuStorage::I64(Buf::from_vec(map2(a, la, b, lb, |x, y| int_binary(x, y, op))?))

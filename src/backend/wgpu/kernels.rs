@@ -304,6 +304,10 @@ pub fn unary(buf: &GpuBuffer, layout: &Layout, op: UnaryOp) -> Result<GpuBuffer>
         // NaN stays NaN, as in torch.
         UnaryOp::Relu => ("select(x, 0.0, x < 0.0)", [0, 0]),
         UnaryOp::Abs => ("abs(x)", [0, 0]),
+        // Never dispatched here: WgpuStorage::unary sends it to the CPU kernel.
+        UnaryOp::BitwiseNot => ("f32_nan()", [0, 0]),
+        // `!(x > 0)`: NaN takes the slope branch and stays NaN, as in torch.
+        UnaryOp::LeakyRelu { slope } => ("select(x, x * p0, !(x > 0.0))", [(slope as f32).to_bits(), 0]),
         UnaryOp::Sign => ("select(sign(x), x, is_nan_f(x))", [0, 0]),
         UnaryOp::Clamp { min, max } => {
             let lo = min.map_or(f32::NEG_INFINITY, |v| v as f32);
@@ -323,6 +327,10 @@ pub fn binary(a: &GpuBuffer, la: &Layout, b: &GpuBuffer, lb: &Layout, op: Binary
         BinaryOp::Pow => "powf(x, y)",
         BinaryOp::Maximum => "maximum_f(x, y)",
         BinaryOp::Minimum => "minimum_f(x, y)",
+        BinaryOp::Remainder => "remainder_f(x, y)",
+        BinaryOp::Fmod => "fmod_f(x, y)",
+        BinaryOp::FloorDiv => "floordiv_f(x, y)",
+        BinaryOp::TruncDiv => "trunc(x / y)",
     };
     elementwise("binary", expr, Kind::F32, &[(a, la, Kind::F32), (b, lb, Kind::F32)], [0, 0])
 }

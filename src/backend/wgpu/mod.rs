@@ -120,7 +120,8 @@ impl BackendStorage for WgpuStorage {
     }
 
     fn unary(&self, layout: &Layout, op: UnaryOp) -> Result<Self> {
-        if self.dtype != DType::F32 {
+        // Integer/bool ops (and the float refusal of bitwise_not) are the CPU kernel's.
+        if self.dtype != DType::F32 || op == UnaryOp::BitwiseNot {
             return self.on_host(|c| c.unary(layout, op));
         }
         Ok(WgpuStorage::new(kernels::unary(&self.buf, layout, op)?, DType::F32, layout.numel()))

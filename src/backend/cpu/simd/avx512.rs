@@ -445,7 +445,9 @@ fn binary_op_ps(op: BinaryOp, a: __m512, b: __m512) -> __m512 {
             _mm512_set1_ps(f32::NAN),
         ),
         // Never reached: the entry points refuse Pow before the loop.
-        BinaryOp::Pow => _mm512_set1_ps(f32::NAN),
+        BinaryOp::Pow | BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::FloorDiv | BinaryOp::TruncDiv => {
+            _mm512_set1_ps(f32::NAN)
+        }
     }
 }
 
@@ -467,7 +469,9 @@ fn binary_op_pd(op: BinaryOp, a: __m512d, b: __m512d) -> __m512d {
             _mm512_min_pd(a, b),
             _mm512_set1_pd(f64::NAN),
         ),
-        BinaryOp::Pow => _mm512_set1_pd(f64::NAN),
+        BinaryOp::Pow | BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::FloorDiv | BinaryOp::TruncDiv => {
+            _mm512_set1_pd(f64::NAN)
+        }
     }
 }
 
@@ -483,7 +487,11 @@ macro_rules! per_binary_op {
             BinaryOp::Div => $map($($arg),*, |x, y| $vop(BinaryOp::Div, x, y)),
             BinaryOp::Maximum => $map($($arg),*, |x, y| $vop(BinaryOp::Maximum, x, y)),
             BinaryOp::Minimum => $map($($arg),*, |x, y| $vop(BinaryOp::Minimum, x, y)),
-            BinaryOp::Pow => return false,
+            BinaryOp::Pow
+            | BinaryOp::Remainder
+            | BinaryOp::Fmod
+            | BinaryOp::FloorDiv
+            | BinaryOp::TruncDiv => return false,
         }
     };
 }
@@ -505,7 +513,7 @@ pub(super) fn unary_f32(op: UnaryOp, x: &[f32], out: &mut [f32]) -> bool {
         UnaryOp::Log => map_ps(x, out, |v| log_ps(v)),
         UnaryOp::Tanh => map_ps(x, out, |v| tanh_ps(v)),
         UnaryOp::Sigmoid => map_ps(x, out, |v| sigmoid_ps(v)),
-        UnaryOp::Sin | UnaryOp::Cos => return false,
+        UnaryOp::Sin | UnaryOp::Cos | UnaryOp::BitwiseNot | UnaryOp::LeakyRelu { .. } => return false,
     }
     true
 }
@@ -527,7 +535,7 @@ pub(super) fn unary_f64(op: UnaryOp, x: &[f64], out: &mut [f64]) -> bool {
         UnaryOp::Log => map_pd(x, out, |v| log_pd(v)),
         UnaryOp::Tanh => map_pd(x, out, |v| tanh_pd(v)),
         UnaryOp::Sigmoid => map_pd(x, out, |v| sigmoid_pd(v)),
-        UnaryOp::Sin | UnaryOp::Cos => return false,
+        UnaryOp::Sin | UnaryOp::Cos | UnaryOp::BitwiseNot | UnaryOp::LeakyRelu { .. } => return false,
     }
     true
 }

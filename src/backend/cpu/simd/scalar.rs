@@ -127,7 +127,7 @@ fn unary<T: Float>(op: UnaryOp, (lo, hi): (T, T), x: &[T], out: &mut [T]) -> boo
         UnaryOp::Abs => map(x, out, T::abs),
         UnaryOp::Sign => map(x, out, sign),
         UnaryOp::Clamp { .. } => map(x, out, |v| clamp(v, lo, hi)),
-        UnaryOp::Sin | UnaryOp::Cos => return false,
+        UnaryOp::Sin | UnaryOp::Cos | UnaryOp::BitwiseNot | UnaryOp::LeakyRelu { .. } => return false,
     }
     true
 }
@@ -142,7 +142,11 @@ macro_rules! per_binary_op {
             BinaryOp::Div => $run($($arg),*, |x: $t, y: $t| x / y),
             BinaryOp::Maximum => $run($($arg),*, maximum::<$t>),
             BinaryOp::Minimum => $run($($arg),*, minimum::<$t>),
-            BinaryOp::Pow => return false,
+            BinaryOp::Pow
+            | BinaryOp::Remainder
+            | BinaryOp::Fmod
+            | BinaryOp::FloorDiv
+            | BinaryOp::TruncDiv => return false,
         }
     };
 }

@@ -60,6 +60,43 @@ fn minimum_f(x: f32, y: f32) -> f32 {
     return select(select(min(x, y), y, is_nan_f(y)), x, is_nan_f(x));
 }
 
+// C's fmod: WGSL's float % is x - y * trunc(x / y), which is NaN for an infinite y where C
+// returns x (a finite x keeps its value).
+fn fmod_f(x: f32, y: f32) -> f32 {
+    var r = x % y;
+    if (r == 0.0) {
+        // x - y * trunc(x / y) loses the sign of a zero result; C's fmod keeps x's sign.
+        r = bitcast<f32>(bitcast<u32>(x) & 0x80000000u);
+    }
+    return select(r, x, abs(y) == f32_inf() && abs(x) != f32_inf() && !is_nan_f(x));
+}
+
+// torch.remainder: fmod moved into the divisor's sign (torch's own formula).
+fn remainder_f(x: f32, y: f32) -> f32 {
+    let m = fmod_f(x, y);
+    return select(m, m + y, m != 0.0 && ((y < 0.0) != (m < 0.0)));
+}
+
+// torch's div(rounding_mode="floor") for floats (the CPU kernel's steps).
+fn floordiv_f(x: f32, y: f32) -> f32 {
+    if (y == 0.0) {
+        return x / y;
+    }
+    let m = fmod_f(x, y);
+    var d = (x - m) / y;
+    if (m != 0.0 && ((y < 0.0) != (m < 0.0))) {
+        d = d - 1.0;
+    }
+    if (d != 0.0) {
+        var f = floor(d);
+        if (d - f > 0.5) {
+            f = f + 1.0;
+        }
+        return f;
+    }
+    return select(0.0, -0.0, (x / y) < 0.0);
+}
+
 // A missing bound is passed as an infinity; NaN stays NaN, and lo > hi gives hi (as torch).
 fn clamp_f(x: f32, lo: f32, hi: f32) -> f32 {
     var r = x;
