@@ -158,4 +158,33 @@ REGRESSIONS = [
         "elu_gradient_at_zero",
         {"order2": False, "ops": [("leaf", (5,), "float32", 0, True, "int"), ("elu", 0)]},
     ),
+    # F.elu / F.silu at 0 under log: the compositions gave elu(-0.0) = +0.0 (exp(x) - 1; torch's
+    # expm1 keeps -0.0, so log's gradient had the wrong sign) and silu's gradient inf * 0 = NaN in
+    # x * sigmoid(x)'s mul (torch's SiluBackward0 gives inf); both are one op now.
+    (
+        "elu_expm1_negative_zero_under_log",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (), "float32", 0, False, "uniform"),
+                ("leaf", (), "float32", 1, True, "int"),
+                ("neg", 1),
+                ("elu", 2),
+                ("log", 3),
+            ],
+        },
+    ),
+    (
+        "silu_gradient_at_zero_under_log",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (), "float32", 0, False, "uniform"),
+                ("leaf", (), "float32", 1, True, "int"),
+                ("neg", 0),
+                ("silu", 1),
+                ("log", 3),
+            ],
+        },
+    ),
 ]

@@ -668,8 +668,10 @@ DOCUMENTED: dict[str, tuple[str | None, str]] = {
     "meth:to|arg0=true": ("TypeError", "a number is not a dtype or device"),
     # x["abc"]: torch treats the string as a sequence of three indices (IndexError: too many
     # indices) while x["a"] is a TypeError there too; a string is not an index.
-    "meth:__getitem__|arg0=str*": ("TypeError", "a string is not an index"),
-    "meth:__setitem__|arg0=str*": ("TypeError", "a string is not an index"),
+    "meth:__getitem__|arg0=str": ("TypeError", "a string is not an index"),
+    "meth:__getitem__|arg0=str#*": ("TypeError", "a string is not an index"),
+    "meth:__setitem__|arg0=str": ("TypeError", "a string is not an index"),
+    "meth:__setitem__|arg0=str#*": ("TypeError", "a string is not an index"),
 }
 
 

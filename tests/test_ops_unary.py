@@ -301,3 +301,182 @@ def torch_mod():
     import torch
 
     return torch
+
+
+# ---------------------------------------------------------------------------------------------
+# _core.silu / _core.elu: F.silu and F.elu as one op each (SiluBackward0, EluBackward0 /
+# EluBackwardBackward0), so singular points give torch's values (the compositions x * sigmoid(x)
+# and exp(x) - 1 gave NaN for silu's gradient at 0 and lost elu's -0.0)
+# ---------------------------------------------------------------------------------------------
+
+
+def _silu(m, x, core=True):
+    if m is fg and core:
+        return fg._core.silu(x)
+    return m.nn.functional.silu(x)
+
+
+def _elu(m, x, alpha=1.0, core=True):
+    if m is fg and core:
+        return fg._core.elu(x, alpha)
+    return m.nn.functional.elu(x, alpha)
+
+
+_SPECIAL = np.array([-2.0, -0.0, 0.0, 3.0, np.nan, -np.inf, np.inf, -100.0, 100.0, -1e-30, 1e-30, -0.5])
+
+
+@pytest.mark.parametrize("core", [True, False], ids=["core", "F"])
+@pytest.mark.parametrize("non_contiguous", [False, True])
+def test_silu_values_and_grads(core, non_contiguous, dtype):
+    check(lambda m, x: _silu(m, x, core), (3, 4), dtype=dtype, non_contiguous=non_contiguous, low=-6, high=6)
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.5, -0.3, 0.0, 2])
+@pytest.mark.parametrize("core", [True, False], ids=["core", "F"])
+@pytest.mark.parametrize("non_contiguous", [False, True])
+def test_elu_values_and_grads(alpha, core, non_contiguous, dtype):
+    check(lambda m, x: _elu(m, x, alpha, core), (3, 4), dtype=dtype, non_contiguous=non_contiguous)
+
+
+@pytest.mark.parametrize("name", ["silu", "elu"])
+def test_silu_elu_special_values_and_signed_zeros(name, dtype):
+    fn = _silu if name == "silu" else _elu
+    # In pieces of 6: torch's elu_backward at a NaN input gives the gradient in its elementwise
+    # loop (0-d tensors, short tensors, the tail of long ones; CUDA too) but NaN in its AVX loop
+    # (the first multiple of 16 float32 / 8 float64 elements); ferrograd follows the former.
+    for part in (_SPECIAL[:6], _SPECIAL[6:]):
+        f, t = check(lambda m, x: fn(m, x), part, dtype=dtype)
+        fv, tv = to_numpy(f[0]), to_numpy(t[0].detach())
+        np.testing.assert_array_equal(np.isnan(fv), np.isnan(tv))
+        zero = tv == 0
+        # -0.0 stays -0.0 (elu's expm1, silu's x / (1 + exp(-x)) for large negative x)
+        np.testing.assert_array_equal(np.signbit(fv[zero]), np.signbit(tv[zero]))
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_silu_elu_singular_points_of_the_fuzzer(dt):
+    # shrunk from the differential fuzzer: F.elu(-x).log() and F.silu(x).log() at x = 0
+    def run(m):
+        d = getattr(m, dt)
+        x = m.tensor(0.0, dtype=d, requires_grad=True)
+        m.nn.functional.elu(-x).log().backward()
+        y = m.tensor(0.0, dtype=d, requires_grad=True)
+        m.nn.functional.silu(y).log().backward()
+        return x.grad.item(), y.grad.item(), m.nn.functional.elu(-x.detach()).item()
+
+    f, t = run_both(run)
+    assert f[0] == t[0] == float("inf")
+    assert f[1] == t[1] == float("inf")
+    assert f[2] == 0.0 and np.signbit(f[2]) and np.signbit(t[2])
+
+
+@pytest.mark.parametrize(("name", "alpha"), [("silu", None), ("elu", 1.0), ("elu", 0.4)])
+def test_silu_elu_second_derivatives_and_names(name, alpha, dtype):
+    # (under 8 elements: torch's AVX loop for float64 would give NaN gradients at NaN, see above)
+    a = np.array([1.0, -2.0, 0.0, -0.0, 0.5, -0.25, np.nan])
+
+    def fn(m, x):
+        return _silu(m, x) if name == "silu" else _elu(m, x, alpha)
+
+    def run(m):
+        from helpers import make_tensor
+
+        x = make_tensor(m, a, getattr(m, dtype), requires_grad=True)
+        y = fn(m, x)
+        g = m.autograd.grad((y * y).sum(), x, create_graph=True)[0]
+        g1 = m.autograd.grad(y.sum(), x, create_graph=True)[0]
+        (gg,) = m.autograd.grad((g * g).sum(), x)
+        (h,) = m.autograd.grad(g1.sum(), x)
+        return y, g, g1, gg, h
+
+    f, t = run_both(run)
+    first, second = (
+        ("SiluBackward0", "MulBackward0") if name == "silu" else ("EluBackward0", "EluBackwardBackward0")
+    )
+    assert f[0].grad_fn.name() == t[0].grad_fn.name() == first
+    assert f[2].grad_fn.name() == t[2].grad_fn.name() == second
+    assert f[2].requires_grad and t[2].requires_grad
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for fo, to in zip(f, t):
+        np.testing.assert_allclose(to_numpy(fo), to_numpy(to.detach()), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("name", ["silu", "elu"])
+def test_silu_elu_third_derivative_through_the_gradient(name):
+    T = torch_mod()
+    outs = []
+    for m in (fg, T):
+        v = m.tensor([1.0, -2.0, 0.5, -0.7], dtype=m.float64, requires_grad=True)
+        y = (_silu(m, v) if name == "silu" else _elu(m, v, 0.7)) * v
+        (g,) = m.autograd.grad(y.sum(), v, create_graph=True)
+        (gg,) = m.autograd.grad(g.sum(), v, create_graph=True)
+        (ggg,) = m.autograd.grad(gg.sum(), v)
+        outs.append([to_numpy(t.detach()) for t in (g, gg, ggg)])
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_silu_elu_gradcheck():
+    from helpers import fd_gradcheck
+
+    a = np.array([[0.7, -1.3, 2.1], [-0.4, 0.9, -2.5]])
+    x = fg.tensor(a, dtype=fg.float64, requires_grad=True)
+    for f in (fg._core.silu, lambda t: fg._core.elu(t, 0.6), fg._core.elu):
+        assert fg.autograd.gradcheck(f, (x,))
+        assert fg.autograd.gradgradcheck(lambda t, f=f: f(t) * t, (x,))
+    fd_gradcheck(lambda m, t: m._core.silu(t), a)
+    fd_gradcheck(lambda m, t: m._core.elu(t, 1.7), a)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: _silu(m, m.tensor([1, -2])),
+        lambda m: _silu(m, m.tensor([True])),
+        lambda m: _elu(m, m.tensor([1, -2])),
+        lambda m: _elu(m, m.tensor([True]), 0.5),
+    ],
+)
+def test_core_silu_elu_dtype_errors_like_torch(fn):
+    assert_raises_like_torch(fn, expected=RuntimeError, match="silu|elu")
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: _silu(m, [1.0, 2.0]),
+        lambda m: _elu(m, [1.0, 2.0]),
+        lambda m: _elu(m, m.ones(2), "x"),
+    ],
+)
+def test_core_silu_elu_argument_errors_like_torch(fn):
+    assert_raises_like_torch(fn)
+
+
+@pytest.mark.parametrize("name", ["silu", "elu"])
+def test_silu_elu_inplace_like_torch(name):
+    def run(m):
+        x = m.tensor([1.0, -2.0, 0.0, -0.5], requires_grad=True)
+        y = x * 1
+        out = getattr(m.nn.functional, name)(y, inplace=True)
+        assert out is y
+        (g,) = m.autograd.grad(out.sum(), x)
+        return out.detach(), g
+
+    f, t = run_both(run)
+    for fo, to in zip(f, t):
+        np.testing.assert_allclose(to_numpy(fo), to_numpy(to), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["silu", "elu"])
+def test_silu_elu_forward_mode(name):
+    import ferrograd.autograd.forward_ad as fwad
+
+    T = torch_mod()
+    res = []
+    for m, fw in ((fg, fwad), (T, T.autograd.forward_ad)):
+        with fw.dual_level():
+            x = fw.make_dual(m.tensor([1.0, -2.0, 0.5]), m.tensor([1.0, 1.0, 2.0]))
+            y = _silu(m, x) if name == "silu" else _elu(m, x, 0.3)
+            res.append(to_numpy(fw.unpack_dual(y).tangent))
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-6)

@@ -47,6 +47,7 @@ __all__ = [
     "device",
     "div",
     "dtype",
+    "elu",
     "empty",
     "empty_like",
     "eye",
@@ -74,6 +75,7 @@ __all__ = [
     "remainder",
     "reshape",
     "set_num_threads",
+    "silu",
     "stack",
     "sub",
     "tensor",
@@ -1598,6 +1600,14 @@ def remainder(input: _Operand, other: _Operand, *, out: None = None) -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: _Number | None = None) -> Tensor:
     """``input`` where positive, else ``negative_slope * input`` (default 0.01), as one op
     (LeakyReluBackward0), so its gradient and second derivatives are torch's."""
+
+def silu(input: Tensor) -> Tensor:
+    """``input * sigmoid(input)``, computed as ``input / (1 + exp(-input))``, as one op
+    (SiluBackward0), so its gradient and second derivatives are torch's."""
+
+def elu(input: Tensor, alpha: _Number | None = None) -> Tensor:
+    """``input`` where positive, else ``alpha * expm1(input)`` (default alpha 1.0), as one op
+    (EluBackward0), so its gradient and second derivatives are torch's."""
 
 def _flag(value: object, name: str, fn: str) -> builtins.bool:
     """torch's rule for a bool argument: a bool, or an int / ``__index__`` in [0, 255]

@@ -249,3 +249,42 @@ fn leaky_relu_forward_and_gradient() {
     y.sum(&[], false).unwrap().backward(None, false, false).unwrap();
     assert_eq!(grad(&x), vec![1.0, 0.25, 0.25]);
 }
+
+#[test]
+fn silu_forward_and_gradient_at_singular_points() {
+    let x = leaf(vec![0.0, f64::NEG_INFINITY, -1000.0, 2.0], &[4]);
+    let y = crate::ops::unary::silu(&x).unwrap();
+    let v = y.to_f64_vec().unwrap();
+    // torch's x / (1 + exp(-x)): -inf gives NaN, large negative x gives -0.0
+    assert_eq!(v[0], 0.0);
+    assert!(v[1].is_nan());
+    assert!(v[2] == 0.0 && v[2].is_sign_negative());
+    assert!((v[3] - 2.0 / (1.0 + (-2.0f64).exp())).abs() < 1e-6);
+    // an infinite gradient at 0 gives inf (g * s * (1 + x (1 - s))), not inf * 0
+    let g = Tensor::from_vec(vec![f64::INFINITY, 1.0, 1.0, 1.0], &[4]).unwrap();
+    y.backward(Some(g), false, false).unwrap();
+    let gx = grad(&x);
+    assert_eq!(gx[0], f64::INFINITY);
+    assert_eq!(y.grad_fn().unwrap().name, "SiluBackward0");
+}
+
+#[test]
+fn elu_forward_keeps_negative_zero_and_gradient() {
+    let x = leaf(vec![-0.0, 2.0, -1.0, 0.0], &[4]);
+    let y = crate::ops::unary::elu(&x, 0.5).unwrap();
+    let v = y.to_f64_vec().unwrap();
+    assert!(v[0] == 0.0 && v[0].is_sign_negative());
+    assert_eq!(v[1], 2.0);
+    assert!((v[2] - 0.5 * (-1.0f64).exp_m1()).abs() < 1e-7);
+    assert!(v[3] == 0.0 && v[3].is_sign_positive());
+    y.sum(&[], false).unwrap().backward(None, false, false).unwrap();
+    let gx = grad(&x);
+    // x <= 0: alpha * exp(x) (alpha at 0, as torch); x > 0: 1
+    assert_eq!(gx[0], 0.5);
+    assert_eq!(gx[1], 1.0);
+    assert!((gx[2] - 0.5 * (-1.0f64).exp()).abs() < 1e-7);
+    assert_eq!(gx[3], 0.5);
+    let i = Tensor::from_vec(vec![1i64], &[1]).unwrap();
+    assert!(crate::ops::unary::elu(&i, 1.0).is_err());
+    assert!(crate::ops::unary::silu(&i).is_err());
+}

@@ -34,6 +34,12 @@ pub enum UnaryOp {
     LeakyRelu {
         slope: f64,
     },
+    /// `x / (1 + exp(-x))` (floats only), as torch's silu kernel computes it.
+    Silu,
+    /// `x <= 0 ? alpha * expm1(x) : x` (floats only): expm1 keeps -0.0, NaN stays NaN.
+    Elu {
+        alpha: f64,
+    },
 }
 
 impl UnaryOp {

@@ -828,3 +828,27 @@ pub fn leaky_relu(input: &Bound<'_, PyAny>, negative_slope: Option<&Bound<'_, Py
     };
     Ok(PyTensor::wrap(crate::ops::unary::leaky_relu(&t, slope)?))
 }
+
+/// `_core.silu(input)`: F.silu as one recorded op (SiluBackward0), for nn.functional to call.
+#[pyfunction]
+pub fn silu(input: &Bound<'_, PyAny>) -> R {
+    let t = tensor_arg("silu", "input", input)?;
+    Ok(PyTensor::wrap(crate::ops::unary::silu(&t)?))
+}
+
+/// `_core.elu(input, alpha=1.0)`: F.elu as one recorded op (EluBackward0), for nn.functional to
+/// call.
+#[pyfunction]
+#[pyo3(signature = (input, alpha=None))]
+pub fn elu(input: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> R {
+    let t = tensor_arg("elu", "input", input)?;
+    let alpha = match alpha {
+        None => 1.0,
+        Some(a) => match super::convert::number_arg("elu", "alpha", a)? {
+            Scalar::Float(f) => f,
+            Scalar::Int(i) => i as f64,
+            Scalar::Bool(b) => f64::from(u8::from(b)),
+        },
+    };
+    Ok(PyTensor::wrap(crate::ops::unary::elu(&t, alpha)?))
+}

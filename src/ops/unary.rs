@@ -78,6 +78,9 @@ impl Backward for UnaryBackward {
             UnaryOp::Sign | UnaryOp::BitwiseNot => g.zeros_like()?,
             // leaky_relu records its own rule; this is the same gradient for completeness.
             UnaryOp::LeakyRelu { slope } => leaky_relu_backward(g, &v(), slope)?,
+            // silu and elu record their own rules too.
+            UnaryOp::Silu => silu_backward(g, &v())?,
+            UnaryOp::Elu { alpha } => elu_backward(g, &v(), alpha)?,
             UnaryOp::Clamp { min, max } => {
                 // The gradient passes strictly inside (min, max); torch gives 0 at a bound.
                 let x = v();
@@ -184,6 +187,108 @@ impl Backward for LeakyReluGrad {
             grads.push(if needs[1] { Some(gg.zeros_like()?) } else { None });
         }
         Ok(grads)
+    }
+}
+
+/// Integer and bool inputs have no kernel for these activations (torch: "<op>_cpu" not implemented).
+fn float_only(x: &Tensor, op: &str) -> Result<()> {
+    if !x.dtype().is_float() {
+        bail!(
+            DType,
+            "{op}: \"{op}_cpu\" not implemented for '{}' (shape {})",
+            x.dtype(),
+            crate::error::fmt_shape(x.shape())
+        )
+    }
+    Ok(())
+}
+
+/// torch.nn.functional.silu as one op (SiluBackward0, saving its input): `x / (1 + exp(-x))`.
+pub fn silu(x: &Tensor) -> Result<Tensor> {
+    float_only(x, "silu")?;
+    let out = kernel(x, UnaryOp::Silu)?;
+    record("SiluBackward0", &out, &[x], |_| SiluBackward { x: SavedTensor::input(x, "SiluBackward0") });
+    Ok(out)
+}
+
+struct SiluBackward {
+    x: SavedTensor,
+}
+
+impl Backward for SiluBackward {
+    fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![Some(silu_backward(g, &self.x.unpack()?)?)])
+    }
+}
+
+/// silu's gradient as torch's (infinitely_differentiable_)silu_backward computes it,
+/// `g * s * (1 + x * (1 - s))` with `s = sigmoid(x)`, from recorded ops: at x = 0 an infinite
+/// `g` gives inf (not `inf * 0`), and create_graph differentiates it as torch does.
+fn silu_backward(g: &Tensor, x: &Tensor) -> Result<Tensor> {
+    let one = || Tensor::wrapped_scalar(Scalar::Int(1));
+    let s = x.sigmoid()?;
+    g.mul(&s)?.mul(&one().add(&x.mul(&one().sub(&s)?)?)?)
+}
+
+/// torch.nn.functional.elu as one op (EluBackward0, saving its input):
+/// `x <= 0 ? alpha * expm1(x) : x` (expm1 keeps -0.0).
+pub fn elu(x: &Tensor, alpha: f64) -> Result<Tensor> {
+    float_only(x, "elu")?;
+    let out = kernel(x, UnaryOp::Elu { alpha })?;
+    record("EluBackward0", &out, &[x], |_| EluBackward { x: SavedTensor::input(x, "EluBackward0"), alpha });
+    Ok(out)
+}
+
+struct EluBackward {
+    x: SavedTensor,
+    alpha: f64,
+}
+
+impl Backward for EluBackward {
+    fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        Ok(vec![Some(elu_backward(g, &self.x.unpack()?, self.alpha)?)])
+    }
+}
+
+/// torch's elu_backward (is_result=false), `x <= 0 ? g * alpha * exp(x) : g`, recorded as one op
+/// of `g` and `x` (EluBackwardBackward0). A NaN `x` passes `g`, as torch's elementwise kernel
+/// does (its vectorised loop, on 16+ floats, gives NaN there instead).
+fn elu_backward(g: &Tensor, x: &Tensor, alpha: f64) -> Result<Tensor> {
+    let out = {
+        let _off = crate::autograd::GradModeGuard::new(false);
+        let (gd, xd) = (g.detach(), x.detach());
+        let neg = xd.le_scalar(0.0)?;
+        Tensor::where_(&neg, &gd.mul_scalar(alpha)?.mul(&xd.exp()?)?, &gd)?
+    };
+    record("EluBackwardBackward0", &out, &[g, x], |needs| EluGrad {
+        // the first-order gradient is needed for x's derivative only
+        g: needs[1].then(|| SavedTensor::input(g, "EluBackwardBackward0")),
+        x: SavedTensor::input(x, "EluBackwardBackward0"),
+        alpha,
+    });
+    Ok(out)
+}
+
+struct EluGrad {
+    g: Option<SavedTensor>,
+    x: SavedTensor,
+    alpha: f64,
+}
+
+impl Backward for EluGrad {
+    /// torch: the gradient is linear in `g` (elu_backward of `gg`), and its derivative in `x` is
+    /// elu_double_backward, `elu_backward(gg * g, x) * (x < 0)`.
+    fn backward(&self, gg: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let x = self.x.unpack()?;
+        let dg = if needs[0] { Some(elu_backward(gg, &x, self.alpha)?) } else { None };
+        let dx = match (needs[1], &self.g) {
+            (true, Some(g)) => {
+                let neg = x.detach().lt(&Tensor::wrapped_scalar(Scalar::Float(0.0)))?.to_dtype(x.dtype())?;
+                Some(elu_backward(&gg.mul(&g.unpack()?)?, &x, self.alpha)?.mul(&neg)?)
+            }
+            _ => None,
+        };
+        Ok(vec![dg, dx])
     }
 }
 

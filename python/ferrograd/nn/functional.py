@@ -156,14 +156,12 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """``input`` where positive, else ``alpha * (exp(input) - 1)``."""
+    """``input`` where positive, else ``alpha * expm1(input)`` (one op, EluBackward0)."""
     check_tensor(input, "input", "elu")
     alpha = number_arg(alpha, "alpha", "elu")
     check_floating(input, "elu")
-    # where(), not clamp(max=0), inside: the gradient at exactly 0 is alpha, as in torch
-    # (clamp passes no gradient at its bound)
-    pos = input > 0
-    out = _core.where(pos, input, (_core.where(pos, 0.0, input).exp() - 1) * alpha)
+    # in place, the op runs on a copy: its saved input must not be the tensor copy_ then changes
+    out = _core.elu(input.clone() if inplace else input, alpha)
     if inplace:
         input.copy_(out)
         return input
@@ -171,10 +169,11 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    """``input * sigmoid(input)``."""
+    """``input * sigmoid(input)`` (one op, SiluBackward0)."""
     check_tensor(input, "input", "silu")
     check_floating(input, "silu")
-    out = input * input.sigmoid()
+    # in place, the op runs on a copy: its saved input must not be the tensor copy_ then changes
+    out = _core.silu(input.clone() if inplace else input)
     if inplace:
         input.copy_(out)
         return input

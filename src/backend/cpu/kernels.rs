@@ -182,6 +182,16 @@ fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
                 x * T::from_f64(slope)
             }
         }
+        // torch's silu kernel: `x / (1 + exp(-x))` (so -inf gives NaN and large negative x -0.0)
+        UnaryOp::Silu => x / (<T as Elem>::one() + (-x).exp()),
+        // torch's elu kernel: `x <= 0 ? expm1(x) * alpha : x`; expm1 keeps -0.0, NaN stays NaN
+        UnaryOp::Elu { alpha } => {
+            if x <= <T as Elem>::zero() {
+                x.exp_m1() * T::from_f64(alpha)
+            } else {
+                x
+            }
+        }
         UnaryOp::Sign => {
             if x > <T as Elem>::zero() {
                 <T as Elem>::one()
@@ -251,7 +261,15 @@ unsafe fn write_only<T>(out: &mut [MaybeUninit<T>]) -> &mut [T] {
 
 /// The SIMD kernels cover every op but sin/cos (and pow, for binary ops).
 fn simd_unary_op(op: UnaryOp) -> bool {
-    !matches!(op, UnaryOp::Sin | UnaryOp::Cos | UnaryOp::BitwiseNot | UnaryOp::LeakyRelu { .. })
+    !matches!(
+        op,
+        UnaryOp::Sin
+            | UnaryOp::Cos
+            | UnaryOp::BitwiseNot
+            | UnaryOp::LeakyRelu { .. }
+            | UnaryOp::Silu
+            | UnaryOp::Elu { .. }
+    )
 }
 
 /// One loop per op: `float_unary(x, CONST)` inlines to that op's code alone. Contiguous inputs
@@ -277,10 +295,14 @@ fn unary_float<T: SimdFloat>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<
                     let s = T::from_f64(slope);
                     map1(b, l, move |x| if x > <T as Elem>::zero() { x } else { x * s })
                 }
+                UnaryOp::Elu { alpha } => {
+                    let a = T::from_f64(alpha);
+                    map1(b, l, move |x| if x <= <T as Elem>::zero() { x.exp_m1() * a } else { x })
+                }
             }
         };
     }
-    each!(Neg, Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign, BitwiseNot)
+    each!(Neg, Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign, BitwiseNot, Silu)
 }
 
 /// Binary float ops: SIMD kernels on contiguous operands and on broadcast rows (one side a

@@ -308,6 +308,10 @@ pub fn unary(buf: &GpuBuffer, layout: &Layout, op: UnaryOp) -> Result<GpuBuffer>
         UnaryOp::BitwiseNot => ("f32_nan()", [0, 0]),
         // `!(x > 0)`: NaN takes the slope branch and stays NaN, as in torch.
         UnaryOp::LeakyRelu { slope } => ("select(x, x * p0, !(x > 0.0))", [(slope as f32).to_bits(), 0]),
+        // torch's formula (-inf gives NaN, as there).
+        UnaryOp::Silu => ("x / (1.0 + exp(-x))", [0, 0]),
+        // `x <= 0`: NaN takes the identity branch and stays NaN; expm1_f keeps -0.0.
+        UnaryOp::Elu { alpha } => ("select(x, expm1_f(x) * p0, x <= 0.0)", [(alpha as f32).to_bits(), 0]),
         UnaryOp::Sign => ("select(sign(x), x, is_nan_f(x))", [0, 0]),
         UnaryOp::Clamp { min, max } => {
             let lo = min.map_or(f32::NEG_INFINITY, |v| v as f32);

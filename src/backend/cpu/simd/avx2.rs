@@ -479,7 +479,12 @@ pub(super) fn unary_f32(op: UnaryOp, x: &[f32], out: &mut [f32]) -> bool {
         UnaryOp::Log => map_ps(x, out, |v| log_ps(v)),
         UnaryOp::Tanh => map_ps(x, out, |v| tanh_ps(v)),
         UnaryOp::Sigmoid => map_ps(x, out, |v| sigmoid_ps(v)),
-        UnaryOp::Sin | UnaryOp::Cos | UnaryOp::BitwiseNot | UnaryOp::LeakyRelu { .. } => return false,
+        UnaryOp::Sin
+        | UnaryOp::Cos
+        | UnaryOp::BitwiseNot
+        | UnaryOp::LeakyRelu { .. }
+        | UnaryOp::Silu
+        | UnaryOp::Elu { .. } => return false,
     }
     true
 }
@@ -501,7 +506,12 @@ pub(super) fn unary_f64(op: UnaryOp, x: &[f64], out: &mut [f64]) -> bool {
         UnaryOp::Log => map_pd(x, out, |v| log_pd(v)),
         UnaryOp::Tanh => map_pd(x, out, |v| tanh_pd(v)),
         UnaryOp::Sigmoid => map_pd(x, out, |v| sigmoid_pd(v)),
-        UnaryOp::Sin | UnaryOp::Cos | UnaryOp::BitwiseNot | UnaryOp::LeakyRelu { .. } => return false,
+        UnaryOp::Sin
+        | UnaryOp::Cos
+        | UnaryOp::BitwiseNot
+        | UnaryOp::LeakyRelu { .. }
+        | UnaryOp::Silu
+        | UnaryOp::Elu { .. } => return false,
     }
     true
 }

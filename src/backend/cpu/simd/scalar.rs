@@ -127,7 +127,12 @@ fn unary<T: Float>(op: UnaryOp, (lo, hi): (T, T), x: &[T], out: &mut [T]) -> boo
         UnaryOp::Abs => map(x, out, T::abs),
         UnaryOp::Sign => map(x, out, sign),
         UnaryOp::Clamp { .. } => map(x, out, |v| clamp(v, lo, hi)),
-        UnaryOp::Sin | UnaryOp::Cos | UnaryOp::BitwiseNot | UnaryOp::LeakyRelu { .. } => return false,
+        UnaryOp::Sin
+        | UnaryOp::Cos
+        | UnaryOp::BitwiseNot
+        | UnaryOp::LeakyRelu { .. }
+        | UnaryOp::Silu
+        | UnaryOp::Elu { .. } => return false,
     }
     true
 }

@@ -52,6 +52,16 @@ fn tanh_f(x: f32) -> f32 {
     return select(tanh(x), sign(x), abs(x) > 10.0);
 }
 
+// WGSL has no expm1: a Taylor polynomial near 0 (where exp(x) - 1 cancels), written as
+// x * (...) so that -0.0 stays -0.0, and exp(x) - 1 elsewhere.
+fn expm1_f(x: f32) -> f32 {
+    if (abs(x) < 0.125) {
+        let p = 1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0)))));
+        return x * p;
+    }
+    return exp(x) - 1.0;
+}
+
 fn maximum_f(x: f32, y: f32) -> f32 {
     return select(select(max(x, y), y, is_nan_f(y)), x, is_nan_f(x));
 }
