@@ -23,6 +23,12 @@ impl Layout {
         numel(&self.shape)
     }
 
+    /// Several elements at one memory location (an expanded dim: stride 0, size > 1), where an
+    /// elementwise write would race with itself (torch's `has_internal_overlap`).
+    pub fn has_internal_overlap(&self) -> bool {
+        self.shape.iter().zip(self.strides.iter()).any(|(&n, &s)| n > 1 && s == 0)
+    }
+
     /// Row-major contiguous (size-1 dims may have any stride, as in torch).
     pub fn is_contiguous(&self) -> bool {
         if self.numel() == 0 {

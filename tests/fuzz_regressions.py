@@ -187,4 +187,51 @@ REGRESSIONS = [
             ],
         },
     ),
+    # x ** 0.0 passed g * 0 back, so a NaN gradient flowing into it (here from v0 ** v2, whose
+    # exponent gradient is NaN for a negative base) came out NaN; torch masks after the product.
+    (
+        "pow_zero_exponent_masks_nan_gradient",
+        {
+            "order2": True,
+            "ops": [
+                ("leaf", (2,), "float32", 0, True, "uniform"),
+                ("neg", 0),
+                ("pow", 0, 0.0),
+                ("neg", 0),
+                ("neg", 0),
+                ("neg", 0),
+                ("pow", 0, 2),
+            ],
+        },
+    ),
+    # x / x, second derivative: -g * a / (b * b) cancelled differently from torch's
+    # -g * ((a / b) / b), off by far more than rounding where b is small.
+    (
+        "div_self_second_derivative_rounding",
+        {
+            "order2": True,
+            "ops": [
+                ("leaf", (), "float32", 0, False, "uniform"),
+                ("leaf", (2, 2, 3), "float32", 600, True, "uniform"),
+                ("leaf", (), "float32", 0, False, "uniform"),
+                ("div", 1, 1),
+            ],
+        },
+    ),
+    # copy_ onto amax's output, which amax saved: copy_ dropped self's old history, so the
+    # overwritten saved output was never checked; torch's CopyBackwards sends it zeros and
+    # reports the in-place change at backward. ferrograd's copy_ now does the same.
+    (
+        "copy_onto_saved_output_is_reported",
+        {
+            "order2": True,
+            "ops": [
+                ("leaf", (1,), "float32", 0, True, "uniform"),
+                ("leaf", (), "float32", 0, True, "uniform"),
+                ("leaf", (), "float32", 0, True, "uniform"),
+                ("amax", 0, None, True),
+                ("copy_", 3, 0),
+            ],
+        },
+    ),
 ]

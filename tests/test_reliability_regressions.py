@@ -307,3 +307,61 @@ def test_leaky_relu_at_nan_and_inf():
         y.sum().backward()
         got.append(y.tolist() + x.grad.tolist())
     np.testing.assert_allclose(got[0], got[1])
+
+
+@pytest.mark.parametrize("tensor_exponent", [False, True])
+def test_zero_exponent_masks_a_non_finite_incoming_gradient(tensor_exponent):
+    # torch: where(exponent == 0, 0, grad * exponent * x ** (exponent - 1)); a NaN or inf grad
+    # flowing into x ** 0 used to come out as NaN (grad * 0)
+    got = []
+    for m in both():
+        x = m.tensor([-0.5, 0.0, 2.0], requires_grad=True)
+        e = m.tensor([0.0, 0.0, 1.0]) if tensor_exponent else 0.0
+        y = x**e
+        (y * m.tensor([float("nan"), float("inf"), 1.0])).sum().backward()
+        got.append(np.array(x.grad.tolist()))
+    np.testing.assert_array_equal(got[0], got[1])
+
+
+def test_copy_over_a_tensor_sends_zeros_to_its_old_history():
+    # torch's CopyBackwards: the overwritten values get a zero gradient (not none), and their
+    # history still runs, so an output it saved and copy_ overwrote is reported
+    got = []
+    for m in both():
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.copy_(m.ones(2, requires_grad=True))
+        y.sum().backward()
+        got.append(x.grad.tolist())
+    assert got[0] == got[1] == [0.0, 0.0]
+
+    def saved_output_overwritten(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x.exp()  # saves its output
+        y.copy_(m.ones(2, requires_grad=True))
+        y.sum().backward()
+
+    assert_raises_like_torch(saved_output_overwritten, match="modified by an inplace operation")
+
+
+@pytest.mark.parametrize("op", ["add_", "sub_", "mul_", "exp_", "relu_", "clamp_", "copy_", "neg_"])
+def test_elementwise_in_place_on_an_expanded_tensor_is_refused(op):
+    # found by the fuzzer: sub_ into an expanded view wrote every element to the same place
+    args = {"add_": (1.0,), "sub_": (1.0,), "mul_": (2.0,), "clamp_": (0.0, 1.0)}
+
+    def call(m):
+        x = m.zeros(1).expand(3)
+        if op == "copy_":
+            return x.copy_(m.ones(3))
+        return getattr(x, op)(*args.get(op, ()))
+
+    assert_raises_like_torch(call, match="single memory location")
+
+
+def test_fill_of_an_expanded_tensor_is_allowed_as_in_torch():
+    got = []
+    for m in both():
+        base = m.zeros(1)
+        base.expand(3).fill_(2.0)
+        got.append(base.tolist())
+    assert got[0] == got[1] == [2.0]

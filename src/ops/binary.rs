@@ -163,8 +163,9 @@ impl Backward for DivBackward {
         let b = self.b.unpack()?;
         let ga = if needs[0] { Some(g.div(&b)?) } else { None };
         let gb = match &self.a {
-            // d(a/b)/db = -a / b^2
-            Some(a) => Some(g.neg()?.mul(&a.unpack()?)?.div(&b.mul(&b)?)?),
+            // d(a/b)/db = -a / b^2, computed as torch does, -g * ((a / b) / b): the same
+            // rounding (second derivatives of x / x cancel alike) and no overflow in b * b.
+            Some(a) => Some(g.neg()?.mul(&a.unpack()?.div(&b)?.div(&b)?)?),
             None => None,
         };
         Ok(vec![ga, gb])
@@ -238,23 +239,30 @@ impl Backward for PowBackward {
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         // Wrapped ints (2 ** x) must not drag ln(2) down to float32: work in g's dtype.
         let a = self.a.unpack()?.to_dtype(g.dtype())?;
-        let b = self.b.unpack()?.to_dtype(g.dtype())?;
-        let ga = if needs[0] {
-            // b * a^(b-1), with 0 where b == 0 (so 0^0 has gradient 0 like torch).
+        let b_raw = self.b.unpack()?;
+        let b = b_raw.to_dtype(g.dtype())?;
+        let ga = if needs[0] && b_raw.is_wrapped_number() && b_raw.item_f64()? == 0.0 {
+            // x ** 0 is constant: zeros with no graph, as torch's pow_backward returns, so not
+            // even a NaN incoming gradient reaches x through a double backward.
+            Some(a.zeros_like()?)
+        } else if needs[0] {
+            // g * b * a^(b-1), then 0 where b == 0, as torch masks it: after the product, so a
+            // non-finite incoming gradient does not leak through x ** 0 (and 0^0 gives 0).
             let bm1 = b.sub(&Tensor::wrapped_scalar(Scalar::Int(1)))?;
-            let d = b.mul(&a.pow(&bm1)?)?;
+            let d = g.mul(&b.mul(&a.pow(&bm1)?)?)?;
             let zero = b.eq_scalar(0.0)?;
-            Some(g.mul(&Tensor::where_(&zero, &d.zeros_like()?, &d)?)?)
+            Some(Tensor::where_(&zero, &d.zeros_like()?, &d)?)
         } else {
             None
         };
         let gb = match &self.out {
             Some(out) => {
-                // out * ln(a), masked to 0 where a == 0 and b >= 0 (the limit torch uses).
+                // g * out * ln(a), masked (after the product, as torch) to 0 where a == 0 and
+                // b >= 0, the limit torch uses.
                 let out = out.unpack()?;
-                let d = out.mul(&a.log()?)?;
+                let d = g.mul(&out.mul(&a.log()?)?)?;
                 let mask = a.eq_scalar(0.0)?.logical_and(&b.ge_scalar(0.0)?)?;
-                Some(g.mul(&Tensor::where_(&mask, &d.zeros_like()?, &d)?)?)
+                Some(Tensor::where_(&mask, &d.zeros_like()?, &d)?)
             }
             None => None,
         };

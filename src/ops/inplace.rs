@@ -48,6 +48,16 @@ impl Tensor {
         others: &[&Tensor],
         f: impl FnOnce(&Tensor) -> Result<Tensor>,
     ) -> Result<()> {
+        // torch refuses an elementwise in-place op on an expanded tensor (each result element
+        // would be written to the same place); a fill writes one value and is allowed.
+        if op != "fill_" && self.layout().has_internal_overlap() {
+            bail!(
+                Shape,
+                "{op}: unsupported operation: more than one element of the written-to tensor refers to a single memory location (shape {}, strides {:?}). Please clone() the tensor before performing the operation.",
+                fmt_shape(self.shape()),
+                self.layout().strides
+            )
+        }
         let recording = self.check_inplace_autograd(op, others)?;
         // The rule may save self's old values; it must not see them overwritten.
         let src = if recording { self.copy_keeping_history()? } else { self.clone() };
@@ -92,12 +102,16 @@ impl Tensor {
     pub fn copy_(&self, src: &Tensor) -> Result<()> {
         let shape = self.dims();
         let dtype = self.dtype();
-        self.apply_inplace("copy_", &[src], |_| {
+        self.apply_inplace("copy_", &[src], |old| {
             let s = src.expand_to(&shape)?;
             let s = if s.dtype() == dtype { s } else { s.to_dtype(dtype)? };
-            // self takes the result's history: src itself would make self share src's node
-            // (and its hooks), and a leaf src has none to take.
-            Ok(if s.same_tensor(src) { s.identity_step("torch::autograd::CopyBackwards") } else { s })
+            // A node of its own (src's would make self share src's node and hooks, and a leaf
+            // src has none), with torch's two edges: src gets the gradient, self's old history
+            // zeros. The zeros matter: that history still runs, as in torch, so a tensor it
+            // saved and this copy overwrote is reported at backward, not silently skipped.
+            let out = s.view_of(s.layout().clone());
+            record("torch::autograd::CopyBackwards", &out, &[old, &s], |_| CopyBackwards);
+            Ok(out)
         })
     }
 
@@ -272,5 +286,14 @@ impl Backward for EmbedRegionBackward {
     }
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         Ok(vec![Some(g.as_strided_region(&self.region)?)])
+    }
+}
+
+/// copy_'s rule: the old values of self were overwritten (zero gradient), src's pass through.
+struct CopyBackwards;
+impl Backward for CopyBackwards {
+    fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let old = if needs[0] { Some(g.zeros_like()?) } else { None };
+        Ok(vec![old, needs[1].then(|| g.clone())])
     }
 }
