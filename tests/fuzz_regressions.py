@@ -234,4 +234,45 @@ REGRESSIONS = [
             ],
         },
     ),
+    # 0 ** b in place, second order: the exponent's gradient is g * where(cond, 0, out * log(a))
+    # in torch (masked before the product, unlike the base's); masking after it hid torch's NaN.
+    (
+        "pow_exponent_gradient_masks_before_the_product",
+        {
+            "order2": True,
+            "ops": [
+                ("leaf", (1, 1, 1, 1), "float32", 0, False, "uniform"),
+                ("sub", 0, 0),
+                ("leaf", (1, 1, 1, 1), "float32", 0, True, "uniform"),
+                ("pow_", 1, 2),
+            ],
+        },
+    ),
+    # abs of a NaN (log of a negative): its gradient is g * sgn(x), and torch's sgn(NaN) is 0, so
+    # the zero gradient log's backward then sends up stays finite; ferrograd's sign(NaN) is NaN.
+    (
+        "abs_gradient_at_nan_is_zero",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (2,), "float32", 0, True, "uniform"),
+                ("log", 0),
+                ("abs", 1),
+            ],
+        },
+    ),
+    # max() of a whole tensor, then a NaN gradient (var of one element): torch writes the share
+    # only where x hits the max (zeros elsewhere, masked_fill); multiplying by the mask spread
+    # NaN to every element.
+    (
+        "whole_max_gradient_is_masked_not_multiplied",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (2,), "float32", 0, True, "uniform"),
+                ("max", 0),
+                ("var", 1, None, True),
+            ],
+        },
+    ),
 ]

@@ -257,12 +257,12 @@ impl Backward for PowBackward {
         };
         let gb = match &self.out {
             Some(out) => {
-                // g * out * ln(a), masked (after the product, as torch) to 0 where a == 0 and
-                // b >= 0, the limit torch uses.
+                // g * out * ln(a), with out * ln(a) masked to 0 where a == 0 and b >= 0, the limit
+                // torch uses; unlike the base's rule, torch masks before multiplying by g here.
                 let out = out.unpack()?;
-                let d = g.mul(&out.mul(&a.log()?)?)?;
+                let d = out.mul(&a.log()?)?;
                 let mask = a.eq_scalar(0.0)?.logical_and(&b.ge_scalar(0.0)?)?;
-                Some(Tensor::where_(&mask, &d.zeros_like()?, &d)?)
+                Some(g.mul(&Tensor::where_(&mask, &d.zeros_like()?, &d)?)?)
             }
             None => None,
         };

@@ -266,6 +266,7 @@ impl Tensor {
             out: SavedTensor::output(&out, name),
             dims: p.dims.iter().map(|&d| d as i64).collect(),
             keep_shape: p.keep_shape.clone(),
+            whole: name.ends_with("Backward1"),
         });
         Ok(out)
     }
@@ -427,6 +428,10 @@ struct EvenBackward {
     out: SavedTensor,
     dims: Vec<i64>,
     keep_shape: Dims,
+    /// max()/min() of the whole tensor (torch's evenly_distribute_backward): the gradient is
+    /// written where x hits (a NaN result hits the NaNs), zeros elsewhere whatever g is;
+    /// amax/amin (scale_grad_by_count) multiply by the mask instead.
+    whole: bool,
 }
 impl Backward for EvenBackward {
     fn bind_outputs(&mut self, node: &Weak<Node>) {
@@ -435,9 +440,16 @@ impl Backward for EvenBackward {
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let x = self.x.unpack()?;
         let out = self.out.unpack()?.reshape_to(&self.keep_shape)?;
+        let gk = g.reshape_to(&self.keep_shape)?;
+        if self.whole {
+            let nan_hit = x.ne(&x)?.logical_and(&out.ne(&out)?)?;
+            let mask = x.eq(&out)?.logical_or(&nan_hit)?;
+            let count = mask.to_dtype(g.dtype())?.sum(&self.dims, true)?;
+            let share = gk.div(&count)?.expand_to(x.shape())?;
+            return Ok(vec![Some(Tensor::where_(&mask, &share, &share.zeros_like()?)?)]);
+        }
         let hit = x.eq(&out)?.to_dtype(g.dtype())?;
         let count = hit.sum(&self.dims, true)?;
-        let gk = g.reshape_to(&self.keep_shape)?;
         Ok(vec![Some(hit.mul(&gk.div(&count)?)?)])
     }
 }

@@ -73,7 +73,13 @@ impl Backward for UnaryBackward {
                 g.mul(&y.mul(&one().sub(&y)?)?)?
             }
             UnaryOp::Relu => threshold_backward(g, &v())?,
-            UnaryOp::Abs => g.mul(&v().sign()?)?,
+            UnaryOp::Abs => {
+                // g * sgn(x) with torch's sgn: 0 at NaN (ferrograd's sign(NaN) is NaN, which
+                // would turn a NaN input's zero gradient into NaN upstream)
+                let x = v();
+                let s = x.sign()?;
+                g.mul(&Tensor::where_(&x.ne(&x)?, &s.zeros_like()?, &s)?)?
+            }
             // bitwise_not records nothing (int/bool only); kept total for the match.
             UnaryOp::Sign | UnaryOp::BitwiseNot => g.zeros_like()?,
             // leaky_relu records its own rule; this is the same gradient for completeness.
