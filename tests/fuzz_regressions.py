@@ -275,4 +275,17 @@ REGRESSIONS = [
             ],
         },
     ),
+    # amin over every dim (dim=None) is amin, not min(): torch multiplies by the mask there, so a
+    # NaN gradient (sqrt of a negative) reaches every element, as it does in ferrograd again.
+    (
+        "amin_over_all_dims_multiplies_by_the_mask",
+        {
+            "order2": True,
+            "ops": [
+                ("leaf", (2,), "float32", 0, True, "uniform"),
+                ("amin", 0, None, True),
+                ("sqrt", 1),
+            ],
+        },
+    ),
 ]

@@ -266,7 +266,7 @@ impl Tensor {
             out: SavedTensor::output(&out, name),
             dims: p.dims.iter().map(|&d| d as i64).collect(),
             keep_shape: p.keep_shape.clone(),
-            whole: name.ends_with("Backward1"),
+            whole: matches!(op, "max" | "min"),
         });
         Ok(out)
     }
