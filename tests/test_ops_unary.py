@@ -196,6 +196,15 @@ def test_bitwise_not_float_errors_like_torch(fn, expected):
 # ---------------------------------------------------------------------------------------------
 
 
+def _derivatives_to_second_order(m, x, y):
+    """y, the gradients of sum(y * y) and sum(y) taken with create_graph, and their gradients."""
+    g = m.autograd.grad((y * y).sum(), x, create_graph=True)[0]
+    g1 = m.autograd.grad(y.sum(), x, create_graph=True)[0]
+    (gg,) = m.autograd.grad((g * g).sum(), x)
+    (h,) = m.autograd.grad(g1.sum(), x)
+    return y, g, g1, gg, h
+
+
 def _leaky(m, x, slope=0.01):
     if m is fg:
         return fg._core.leaky_relu(x, slope)
@@ -225,12 +234,7 @@ def test_core_leaky_relu_second_derivatives_and_names(slope, dtype):
     def run(m):
         dt = getattr(m, dtype)
         x = m.tensor(a, dtype=dt, requires_grad=True)
-        y = _leaky(m, x, slope)
-        g = m.autograd.grad((y * y).sum(), x, create_graph=True)[0]
-        g1 = m.autograd.grad(y.sum(), x, create_graph=True)[0]
-        (gg,) = m.autograd.grad((g * g).sum(), x)
-        (h,) = m.autograd.grad(g1.sum(), x)
-        return y, g, g1, gg, h
+        return _derivatives_to_second_order(m, x, _leaky(m, x, slope))
 
     f, t = run_both(run)
     assert f[0].grad_fn.name() == t[0].grad_fn.name() == "LeakyReluBackward0"
@@ -382,12 +386,7 @@ def test_silu_elu_second_derivatives_and_names(name, alpha, dtype):
         from helpers import make_tensor
 
         x = make_tensor(m, a, getattr(m, dtype), requires_grad=True)
-        y = fn(m, x)
-        g = m.autograd.grad((y * y).sum(), x, create_graph=True)[0]
-        g1 = m.autograd.grad(y.sum(), x, create_graph=True)[0]
-        (gg,) = m.autograd.grad((g * g).sum(), x)
-        (h,) = m.autograd.grad(g1.sum(), x)
-        return y, g, g1, gg, h
+        return _derivatives_to_second_order(m, x, fn(m, x))
 
     f, t = run_both(run)
     first, second = (
