@@ -132,6 +132,9 @@ INTERRUPT = textwrap.dedent(
     """
     import os, signal, sys, threading, time
     import ferrograd as fg
+    # a shell that starts a job in the background without job control sets SIGINT to "ignore",
+    # and Python then installs no KeyboardInterrupt handler; restore the terminal's default
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     x = fg.randn(256, 256, requires_grad=True)
     y = x
     for _ in range(4000):
