@@ -70,7 +70,7 @@ AVOID = KNOWN_BUGS | DIFFERENCES
 # ---------------------------------------------------------------------------------------------
 
 
-def _leaf_array(shape, dtype, seed, kind):
+def _leaf_array(shape, dtype, seed, kind, jitter=None):
     rng = np.random.default_rng(seed)
     if kind == "int":  # small integers: ties for max/maximum/sort and exact zeros for abs/relu/sign
         arr = rng.integers(-2, 3, size=shape).astype(np.float64)
@@ -78,7 +78,10 @@ def _leaf_array(shape, dtype, seed, kind):
         arr = rng.uniform(0.5, 2.0, size=shape)
     else:
         arr = rng.uniform(-2.0, 2.0, size=shape)
-    return arr.astype(np.float32 if dtype == "float32" else np.float64)
+    arr = arr.astype(np.float32 if dtype == "float32" else np.float64)
+    if jitter is not None:  # each value moved by up to one ulp (see _noise_floor)
+        arr *= 1 + np.random.default_rng([seed, jitter]).uniform(-1, 1, size=shape) * np.finfo(arr.dtype).eps
+    return arr
 
 
 def _operand(vals, a):
@@ -206,8 +209,9 @@ def _apply(m, vals, ins):
     """Runs one instruction; returns its result (a tensor or a tuple of tensors)."""
     name, *a = ins
     if name == "leaf":
-        shape, dtype, seed, requires_grad, kind = a
-        return make_tensor(m, _leaf_array(shape, dtype, seed, kind), getattr(m, dtype), requires_grad)
+        shape, dtype, seed, requires_grad, kind, *jitter = a
+        arr = _leaf_array(shape, dtype, seed, kind, *jitter)
+        return make_tensor(m, arr, getattr(m, dtype), requires_grad)
     if name in UNARY:
         return UNARY[name](m, vals[a[0]])
     if name in BINARY:
@@ -372,7 +376,7 @@ def _backward(m, prog, out):
 # ---------------------------------------------------------------------------------------------
 
 
-def _close(actual, expected, dtype, scale, what, loose_nonfinite=False):
+def _close(actual, expected, dtype, scale, what, loose_nonfinite=False, noise=0.0):
     tol = TOLS[dtype]
     if loose_nonfinite:  # second derivatives
         if dtype == "float32":
@@ -385,10 +389,18 @@ def _close(actual, expected, dtype, scale, what, loose_nonfinite=False):
         bad = ~np.isfinite(expected)
         np.testing.assert_array_equal(~np.isfinite(actual), bad, err_msg=f"{what}: non-finite positions")
         actual, expected = np.where(bad, 0, actual), np.where(bad, 0, expected)
+    if np.any(noise):  # (only second derivatives, whose non-finite entries were zeroed above)
+        atol = tol["atol"] * scale + 2 * np.asarray(noise)
+        bad = np.abs(actual - expected) > atol + tol["rtol"] * np.abs(expected)
+        assert not bad.any(), (
+            f"{what}: differs by more than twice torch's rounding noise at {np.argwhere(bad).tolist()}: "
+            f"{actual[bad]} (ferrograd), {expected[bad]} (torch), noise {np.asarray(noise)[bad]}"
+        )
+        return
     np.testing.assert_allclose(actual, expected, rtol=tol["rtol"], atol=tol["atol"] * scale, err_msg=what)
 
 
-def _compare_tensor(f, t, what, scale, tol_dtype, loose_nonfinite=False, check_requires_grad=True):
+def _compare_tensor(f, t, what, scale, tol_dtype, loose_nonfinite=False, check_requires_grad=True, noise=0.0):
     assert isinstance(f, fg.Tensor), f"{what}: expected a ferrograd.Tensor, got {type(f)!r}"
     assert tuple(f.shape) == tuple(t.shape), f"{what}: shape {tuple(f.shape)} != torch {tuple(t.shape)}"
     assert dtype_name(f.dtype) == dtype_name(t.dtype), f"{what}: dtype {f.dtype} != torch {t.dtype}"
@@ -397,12 +409,12 @@ def _compare_tensor(f, t, what, scale, tol_dtype, loose_nonfinite=False, check_r
     )
     expected, actual = _np(t), _np(f)
     if _is_float(t):
-        _close(actual, expected, tol_dtype, max(scale, _scale(expected)), what, loose_nonfinite)
+        _close(actual, expected, tol_dtype, max(scale, _scale(expected)), what, loose_nonfinite, noise)
     else:
         np.testing.assert_array_equal(actual, expected, err_msg=what)
 
 
-def _compare_grads(fs, ts, what, scale, tol_dtype, order2=False, strict=False, with_graph=False):
+def _compare_grads(fs, ts, what, scale, tol_dtype, order2=False, strict=False, with_graph=False, noise=None):
     # Not a bug: whether a gradient that is identically zero has a graph (requires grad, or
     # exists at all for a second derivative) depends on how each library writes its backward
     # formulas (ferrograd keeps one through prod of a 0-d tensor and an overwritten region,
@@ -418,6 +430,7 @@ def _compare_grads(fs, ts, what, scale, tol_dtype, order2=False, strict=False, w
             _close(_np(f if t is None else t), 0.0, tol_dtype, scale, f"{what} of leaf {i} (vs None)")
             continue
         assert (f is None) == (t is None), f"{what} of leaf {i}: ferrograd {f!r}, torch {t!r}"
+        leaf_noise = 0.0 if noise is None or noise[i] is None else noise[i]
         if t is not None:
             _compare_tensor(
                 f,
@@ -426,6 +439,7 @@ def _compare_grads(fs, ts, what, scale, tol_dtype, order2=False, strict=False, w
                 scale,
                 tol_dtype,
                 loose_nonfinite=order2,
+                noise=leaf_noise,
                 # (and in second-order programs, whether a first gradient has a graph is
                 # checked through the second derivatives instead: None must equal zeros)
                 # (with_graph: first gradients taken with create_graph in a second-order program)
@@ -435,7 +449,8 @@ def _compare_grads(fs, ts, what, scale, tol_dtype, order2=False, strict=False, w
             )
 
 
-def compare_outcomes(f: Outcome, t: Outcome, strict=False, order2=False):
+def compare_outcomes(f: Outcome, t: Outcome, strict=False, order2=False, noise2=None):
+    """``noise2``: per leaf, rounding noise allowed on the second derivatives (see _compare_order2)."""
     if t.error is not None or f.error is not None:
         t_desc = t.error and f"{type(t.error[1]).__name__} at step {t.error[0]}: {t.error[1]}"
         f_desc = f.error and f"{type(f.error[1]).__name__} at step {f.error[0]}: {f.error[1]}"
@@ -456,7 +471,9 @@ def compare_outcomes(f: Outcome, t: Outcome, strict=False, order2=False):
     grad_scale = max(scale, _scale(*[_np(g) for g in t.grads or [] if g is not None]))
     _compare_grads(f.grads, t.grads, "gradient", grad_scale, tol_dtype, strict=strict, with_graph=order2)
     scale2 = max(grad_scale, _scale(*[_np(g) for g in t.grads2 or [] if g is not None]))
-    _compare_grads(f.grads2, t.grads2, "second derivative", scale2, tol_dtype, order2=True, strict=strict)
+    _compare_grads(
+        f.grads2, t.grads2, "second derivative", scale2, tol_dtype, order2=True, strict=strict, noise=noise2
+    )
 
 
 def check_program(prog, strict=False):
@@ -471,12 +488,56 @@ def check_program(prog, strict=False):
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
         raise AssertionError(f"ferrograd crashed: {type(e).__name__}: {e}") from e
-    compare_outcomes(f, t, strict, prog["order2"])
+    _compare_order2(f, t, prog, strict)
     if prog.get("order2") and any(ins[0] == "leaf" and ins[2] == "float32" for ins in prog["ops"]):
         # float32 second derivatives are compared loosely (see _close); the same program in
         # float64 checks them tightly.
         prog64 = _as_float64(prog)
-        compare_outcomes(run_program(fg, prog64), run_program(torch, prog64), strict, prog["order2"])
+        _compare_order2(run_program(fg, prog64), run_program(torch, prog64), prog64, strict)
+
+
+def _compare_order2(f, t, prog, strict):
+    """compare_outcomes, with one allowance for ill-conditioned second derivatives.
+
+    A second derivative can sum terms far larger than itself that cancel: std of two values
+    0.0017 apart has a zero Hessian made of terms in 1 / std, from deviations x - mean that
+    already carry a relative error of eps * |x| / |x - mean|. How far such a result lies from the
+    exact one is set by the problem, not by a fixed tolerance: a backward-stable implementation
+    returns the exact answer for inputs moved by about an ulp, so two of them differ by at most
+    twice what torch's own answer moves when the inputs move by an ulp. Where the plain
+    comparison fails, that amount is measured (``_noise_floor``) and allowed on the second
+    derivatives only; values and first gradients are compared as before.
+    """
+    try:
+        compare_outcomes(f, t, strict, prog["order2"])
+    except AssertionError:
+        if not prog.get("order2") or t.grads2 is None or f.error is not None or t.error is not None:
+            raise
+        compare_outcomes(f, t, strict, True, noise2=_noise_floor(prog, t))
+
+
+def _noise_floor(prog, t, samples=16):
+    """Per leaf, the largest change of torch's second derivatives over ``samples`` runs of
+    ``prog`` with every leaf value moved by up to one ulp (0 where no run could tell).
+
+    The change is not smooth in the move: for std of two close values about 6 runs in 10 move
+    the answer by the full noise and the rest not at all, hence many runs (seeded, so a
+    verdict is reproducible)."""
+    import torch
+
+    floor = [None if g is None else np.zeros(tuple(g.shape)) for g in t.grads2]
+    for k in range(samples):
+        # (not the small-integer leaves: there, moving a value breaks the ties max and sort are
+        # tested on, and the jump would pass for noise)
+        ops = [(*ins, k) if ins[0] == "leaf" and ins[5] != "int" else ins for ins in prog["ops"]]
+        moved = run_program(torch, {**prog, "ops": ops})
+        if moved.error is not None or moved.grads2 is None:
+            continue
+        for i, (g, h) in enumerate(zip(t.grads2, moved.grads2)):
+            if g is not None and h is not None:
+                delta = np.abs(_np(h).astype(np.float64) - _np(g).astype(np.float64))
+                floor[i] = np.fmax(floor[i], np.where(np.isfinite(delta), delta, 0))
+    return floor
 
 
 def _as_float64(prog):

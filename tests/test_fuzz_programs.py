@@ -31,3 +31,28 @@ def test_random_programs_match_torch(prog):
 @pytest.mark.parametrize("prog", [p for _, p in REGRESSIONS], ids=[name for name, _ in REGRESSIONS])
 def test_fuzz_regression(prog):
     fuzz_programs.check_program(prog, strict=True)
+
+
+def test_rounding_noise_allowance_still_catches_a_wrong_second_derivative():
+    # the allowance comes from torch's own noise, so an error well above it still fails, and a
+    # well-conditioned program gets almost none
+    import torch
+
+    noisy = dict(REGRESSIONS)["std_second_derivative_of_close_values_is_rounding_noise"]
+    prog = fuzz_programs._as_float64(noisy)
+    t = fuzz_programs.run_program(torch, prog)
+    noise = fuzz_programs._noise_floor(prog, t)[0]
+    assert 1e-12 < noise.max() < 1e-9
+    f = fuzz_programs.run_program(fuzz_programs.fg, prog)
+    fuzz_programs.compare_outcomes(f, t, order2=True, noise2=[noise])
+    f.grads2 = [g + 1e-8 for g in f.grads2]
+    with pytest.raises(AssertionError, match="twice torch's rounding noise"):
+        fuzz_programs.compare_outcomes(f, t, order2=True, noise2=[noise])
+
+    smooth = {"order2": True, "ops": [("leaf", (3,), "float64", 5, True, "pos"), ("tanh", 0), ("mul", 1, 1)]}
+    t = fuzz_programs.run_program(torch, smooth)
+    assert fuzz_programs._noise_floor(smooth, t)[0].max() < 1e-14
+    f = fuzz_programs.run_program(fuzz_programs.fg, smooth)
+    f.grads2 = [g * (1 + 1e-9) for g in f.grads2]
+    with pytest.raises(AssertionError):
+        fuzz_programs._compare_order2(f, t, smooth, strict=True)
