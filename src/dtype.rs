@@ -191,9 +191,20 @@ impl Elem for bool {
 }
 
 /// Float element types: the math kernels are generic over these.
-pub trait FloatElem: Elem + num_traits::Float + std::iter::Sum {}
-impl FloatElem for f32 {}
-impl FloatElem for f64 {}
+pub trait FloatElem: Elem + num_traits::Float + std::iter::Sum {
+    /// The error function (num_traits has none).
+    fn erf(self) -> Self;
+}
+impl FloatElem for f32 {
+    fn erf(self) -> Self {
+        libm::erff(self)
+    }
+}
+impl FloatElem for f64 {
+    fn erf(self) -> Self {
+        libm::erf(self)
+    }
+}
 
 #[cfg(test)]
 mod tests {

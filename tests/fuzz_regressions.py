@@ -305,4 +305,14 @@ REGRESSIONS = [
             ],
         },
     ),
+    # 0.0 ** gelu(x) at a negative gelu(x) sends an infinite gradient back: the composite
+    # x * Phi(x) differentiated term by term gave inf - inf = NaN (torch: inf); gelu is now one op
+    # with torch's gelu_backward.
+    (
+        "gelu_gradient_of_an_infinite_incoming_gradient",
+        {
+            "order2": True,
+            "ops": [("leaf", (), "float32", 155, True, "uniform"), ("gelu", 0), ("rpow", 1, 0.0)],
+        },
+    ),
 ]

@@ -67,6 +67,7 @@ abs = Tensor.abs
 neg = Tensor.neg
 negative = Tensor.neg
 exp = Tensor.exp
+erf = Tensor.erf
 log = Tensor.log
 sqrt = Tensor.sqrt
 sin = Tensor.sin
@@ -236,6 +237,7 @@ __all__ = [
     "empty_like",
     "enable_grad",
     "eq",
+    "erf",
     "exp",
     "eye",
     "flatten",

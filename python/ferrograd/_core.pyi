@@ -56,6 +56,7 @@ __all__ = [
     "from_numpy",
     "full",
     "full_like",
+    "gelu",
     "get_num_threads",
     "int64",
     "is_anomaly_enabled",
@@ -808,6 +809,10 @@ class Tensor:
 
     def log(self) -> Tensor:
         """Elementwise natural logarithm."""
+
+    def erf(self) -> Tensor:
+        """Elementwise error function, ``2 / sqrt(pi) * integral of exp(-t^2)`` from 0 to x
+        (integer and bool tensors give floats)."""
 
     def sqrt(self) -> Tensor:
         """Elementwise square root.
@@ -1604,6 +1609,11 @@ def leaky_relu(input: Tensor, negative_slope: _Number | None = None) -> Tensor:
 def silu(input: Tensor) -> Tensor:
     """``input * sigmoid(input)``, computed as ``input / (1 + exp(-input))``, as one op
     (SiluBackward0), so its gradient and second derivatives are torch's."""
+
+def gelu(input: Tensor, approximate: builtins.str = "none") -> Tensor:
+    """``input * Phi(input)``, exact (``approximate="none"``, through erf) or with torch's tanh
+    approximation, as one op (GeluBackward0), so its gradient and second derivatives are
+    torch's."""
 
 def elu(input: Tensor, alpha: _Number | None = None) -> Tensor:
     """``input`` where positive, else ``alpha * expm1(input)`` (default alpha 1.0), as one op

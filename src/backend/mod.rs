@@ -40,6 +40,13 @@ pub enum UnaryOp {
     Elu {
         alpha: f64,
     },
+    /// The error function (floats only).
+    Erf,
+    /// `x * Phi(x)`, as torch's gelu kernels compute it: exact (`x / 2 * (1 + erf(x / sqrt 2))`)
+    /// or, with `tanh`, `x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3)))`.
+    Gelu {
+        tanh: bool,
+    },
 }
 
 impl UnaryOp {

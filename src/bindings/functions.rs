@@ -836,6 +836,24 @@ pub fn silu(input: &Bound<'_, PyAny>) -> R {
     Ok(PyTensor::wrap(crate::ops::unary::silu(&t)?))
 }
 
+/// `_core.gelu(input, approximate="none")`: F.gelu as one recorded op (GeluBackward0), for
+/// nn.functional to call.
+#[pyfunction]
+#[pyo3(signature = (input, approximate="none"))]
+pub fn gelu(input: &Bound<'_, PyAny>, approximate: &str) -> R {
+    let t = tensor_arg("gelu", "input", input)?;
+    let tanh = match approximate {
+        "none" => false,
+        "tanh" => true,
+        other => {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "approximate argument must be either none or tanh, got '{other}'"
+            )))
+        }
+    };
+    Ok(PyTensor::wrap(crate::ops::unary::gelu(&t, tanh)?))
+}
+
 /// `_core.elu(input, alpha=1.0)`: F.elu as one recorded op (EluBackward0), for nn.functional to
 /// call.
 #[pyfunction]

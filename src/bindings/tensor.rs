@@ -805,6 +805,9 @@ impl PyTensor {
     fn exp(&self) -> R {
         ok(self.t.exp())
     }
+    fn erf(&self) -> R {
+        ok(self.t.erf())
+    }
     fn log(&self) -> R {
         ok(self.t.log())
     }

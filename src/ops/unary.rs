@@ -1,4 +1,5 @@
-//! Elementwise unary math (neg, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, clamp, sign).
+//! Elementwise unary math (neg, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, clamp, sign,
+//! erf) and the activations torch records as one op (leaky_relu, silu, elu, gelu).
 
 use super::record;
 use crate::autograd::{Backward, Node, SavedTensor};
@@ -87,6 +88,12 @@ impl Backward for UnaryBackward {
             // silu and elu record their own rules too.
             UnaryOp::Silu => silu_backward(g, &v())?,
             UnaryOp::Elu { alpha } => elu_backward(g, &v(), alpha)?,
+            UnaryOp::Gelu { tanh } => gelu_backward(g, &v(), tanh)?,
+            // torch: 2 / sqrt(pi) * exp(-x^2) * g
+            UnaryOp::Erf => {
+                let x = v();
+                x.mul(&x)?.neg()?.exp()?.mul_scalar(std::f64::consts::FRAC_2_SQRT_PI)?.mul(g)?
+            }
             UnaryOp::Clamp { min, max } => {
                 // The gradient passes strictly inside (min, max); torch gives 0 at a bound.
                 let x = v();
@@ -236,6 +243,46 @@ fn silu_backward(g: &Tensor, x: &Tensor) -> Result<Tensor> {
     g.mul(&s)?.mul(&one().add(&x.mul(&one().sub(&s)?)?)?)
 }
 
+/// torch.nn.functional.gelu as one op (GeluBackward0, saving its input); `tanh` is
+/// `approximate="tanh"`.
+pub fn gelu(x: &Tensor, tanh: bool) -> Result<Tensor> {
+    float_only(x, "gelu")?;
+    let out = kernel(x, UnaryOp::Gelu { tanh })?;
+    record("GeluBackward0", &out, &[x], |_| UnaryBackward {
+        op: UnaryOp::Gelu { tanh },
+        keep: Keep::Input(SavedTensor::input(x, "GeluBackward0")),
+    });
+    Ok(out)
+}
+
+/// gelu's gradient as torch's gelu_backward computes it, `g * (d gelu / dx)` with the
+/// derivative formed first, from recorded ops (so create_graph differentiates it): an infinite
+/// `g` then gives inf, not the `inf - inf` of differentiating `x * Phi(x)` term by term.
+fn gelu_backward(g: &Tensor, x: &Tensor, tanh: bool) -> Result<Tensor> {
+    use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_SQRT_PI, SQRT_2};
+    let one = || Tensor::wrapped_scalar(Scalar::Int(1));
+    let d = if tanh {
+        // 0.5 (1 + t) + 0.5 x (1 - t^2) beta (1 + 3 kappa x^2), t = tanh(beta (x + kappa x^3))
+        let (beta, kappa) = (SQRT_2 * FRAC_2_SQRT_PI * 0.5, 0.044715);
+        let x_sq = x.mul(x)?;
+        let x_cube = x_sq.mul(x)?;
+        let t = x.add(&x_cube.mul_scalar(kappa)?)?.mul_scalar(beta)?.tanh()?;
+        let left = x.mul_scalar(0.5)?;
+        let right = one().add(&t)?;
+        let left_derivative = right.mul_scalar(0.5)?;
+        let tanh_derivative = one().sub(&t.mul(&t)?)?;
+        let inner_derivative = one().add(&x_sq.mul_scalar(3.0 * kappa)?)?.mul_scalar(beta)?;
+        let right_derivative = left.mul(&tanh_derivative)?.mul(&inner_derivative)?;
+        left_derivative.add(&right_derivative)?
+    } else {
+        // Phi(x) + x phi(x)
+        let cdf = one().add(&x.mul_scalar(FRAC_1_SQRT_2)?.erf()?)?.mul_scalar(0.5)?;
+        let pdf = x.mul(x)?.mul_scalar(-0.5)?.exp()?.mul_scalar(FRAC_2_SQRT_PI * FRAC_1_SQRT_2 * 0.5)?;
+        cdf.add(&x.mul(&pdf)?)?
+    };
+    g.mul(&d)
+}
+
 /// torch.nn.functional.elu as one op (EluBackward0, saving its input):
 /// `x <= 0 ? alpha * expm1(x) : x` (expm1 keeps -0.0).
 pub fn elu(x: &Tensor, alpha: f64) -> Result<Tensor> {
@@ -323,6 +370,9 @@ impl Tensor {
     }
     pub fn exp(&self) -> Result<Tensor> {
         unary(self, UnaryOp::Exp, "ExpBackward0")
+    }
+    pub fn erf(&self) -> Result<Tensor> {
+        unary(self, UnaryOp::Erf, "ErfBackward0")
     }
     pub fn log(&self) -> Result<Tensor> {
         unary(self, UnaryOp::Log, "LogBackward0")

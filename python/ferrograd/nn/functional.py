@@ -4,8 +4,8 @@ Everything here is composed of ferrograd's differentiable tensor ops, so gradien
 and the wgpu device come for free. ``conv2d`` and the pooling functions use im2col: the input is
 padded with ``cat``, each kernel offset is a strided slice, the slices are stacked and the
 convolution is one batched matmul (memory grows with the kernel area; correctness first).
-``gelu(approximate='none')`` uses :func:`erf`, a custom Function whose forward evaluates ``erf`` on
-the host (ferrograd has no erf kernel) and whose backward is differentiable.
+The activations torch records as one op (leaky_relu, silu, elu, gelu) are single Rust ops here
+too, with torch's backward formulas, so gradients agree at their singular points.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from .._args import (
     number_arg,
 )
 from .._core import Tensor
-from ..autograd.function import Function
 from ..grad_mode import no_grad
 
 __all__ = [
@@ -204,46 +203,20 @@ def tanh(input: Tensor) -> Tensor:
     return input.tanh()
 
 
-_np_erf = np.frompyfunc(math.erf, 1, 1)
-
-
-class _Erf(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        host = x.detach().cpu().numpy()
-        # (frompyfunc returns a bare Python float for a 0-d array)
-        values = np.asarray(_np_erf(host)).astype(host.dtype) if host.size else host.copy()
-        # (astype and copy are contiguous; ascontiguousarray would make a 0-d array 1-d)
-        return _core.from_numpy(values).to(x.device)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * ((x * x).neg().exp() * (2.0 / math.sqrt(math.pi)))
-
-
 def erf(input: Tensor) -> Tensor:
-    """The error function (forward on the host; differentiable backward ``2/sqrt(pi) exp(-x^2)``)."""
+    """The error function (``torch.erf``; kept here for code written against older ferrograd)."""
     check_tensor(input, "input", "erf")
-    if not input.is_floating_point():
-        input = input.float()
-    return _Erf.apply(input)
+    return input.erf()
 
 
 def gelu(input: Tensor, *, approximate: str = "none") -> Tensor:
-    """``x * Phi(x)``: exact (``'none'``, via :func:`erf`) or the ``'tanh'`` approximation
-    (keyword-only, as in torch)."""
+    """``x * Phi(x)``: exact (``'none'``, via erf) or the ``'tanh'`` approximation
+    (keyword-only, as in torch); one op (GeluBackward0) with torch's gradient formulas."""
     check_tensor(input, "input", "gelu")
     check_floating(input, "gelu")
     if not isinstance(approximate, str):
         raise TypeError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
-    if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
-        return input * 0.5 * (inner.tanh() + 1)
-    if approximate == "none":
-        return input * 0.5 * (erf(input * (1.0 / math.sqrt(2.0))) + 1)
-    raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    return _core.gelu(input, approximate)
 
 
 def _get_softmax_dim(name: str, ndim: int) -> int:

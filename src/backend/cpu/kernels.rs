@@ -192,6 +192,8 @@ fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
                 x
             }
         }
+        UnaryOp::Erf => x.erf(),
+        UnaryOp::Gelu { tanh } => gelu(x, tanh),
         UnaryOp::Sign => {
             if x > <T as Elem>::zero() {
                 <T as Elem>::one()
@@ -218,6 +220,19 @@ fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
             }
             y
         }
+    }
+}
+
+/// torch's scalar gelu kernels, step for step (so results round as torch's do).
+fn gelu<T: FloatElem>(x: T, tanh: bool) -> T {
+    let half = T::from_f64(0.5);
+    let one = <T as Elem>::one();
+    if tanh {
+        let beta = T::from_f64(std::f64::consts::SQRT_2 * std::f64::consts::FRAC_2_SQRT_PI * 0.5);
+        let inner = beta * (x + T::from_f64(0.044715) * (x * x * x));
+        half * x * (one + inner.tanh())
+    } else {
+        x * half * (one + (x * T::from_f64(std::f64::consts::FRAC_1_SQRT_2)).erf())
     }
 }
 
@@ -269,6 +284,8 @@ fn simd_unary_op(op: UnaryOp) -> bool {
             | UnaryOp::LeakyRelu { .. }
             | UnaryOp::Silu
             | UnaryOp::Elu { .. }
+            | UnaryOp::Erf
+            | UnaryOp::Gelu { .. }
     )
 }
 
@@ -295,6 +312,7 @@ fn unary_float<T: SimdFloat>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<
                     let s = T::from_f64(slope);
                     map1(b, l, move |x| if x > <T as Elem>::zero() { x } else { x * s })
                 }
+                UnaryOp::Gelu { tanh } => map1(b, l, move |x| gelu(x, tanh)),
                 UnaryOp::Elu { alpha } => {
                     let a = T::from_f64(alpha);
                     map1(b, l, move |x| if x <= <T as Elem>::zero() { x.exp_m1() * a } else { x })
@@ -302,7 +320,7 @@ fn unary_float<T: SimdFloat>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<
             }
         };
     }
-    each!(Neg, Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign, BitwiseNot, Silu)
+    each!(Neg, Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign, BitwiseNot, Silu, Erf)
 }
 
 /// Binary float ops: SIMD kernels on contiguous operands and on broadcast rows (one side a

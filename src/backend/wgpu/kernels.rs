@@ -312,6 +312,12 @@ pub fn unary(buf: &GpuBuffer, layout: &Layout, op: UnaryOp) -> Result<GpuBuffer>
         UnaryOp::Silu => ("x / (1.0 + exp(-x))", [0, 0]),
         // `x <= 0`: NaN takes the identity branch and stays NaN; expm1_f keeps -0.0.
         UnaryOp::Elu { alpha } => ("select(x, expm1_f(x) * p0, x <= 0.0)", [(alpha as f32).to_bits(), 0]),
+        UnaryOp::Erf => ("erf_f(x)", [0, 0]),
+        // torch's formulas (see backend/cpu/kernels.rs gelu)
+        UnaryOp::Gelu { tanh: false } => ("x * 0.5 * (1.0 + erf_f(x * 0.70710678118654752))", [0, 0]),
+        UnaryOp::Gelu { tanh: true } => {
+            ("0.5 * x * (1.0 + tanh_f(0.79788456080286536 * (x + 0.044715 * (x * x * x))))", [0, 0])
+        }
         UnaryOp::Sign => ("select(sign(x), x, is_nan_f(x))", [0, 0]),
         UnaryOp::Clamp { min, max } => {
             let lo = min.map_or(f32::NEG_INFINITY, |v| v as f32);

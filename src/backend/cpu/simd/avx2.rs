@@ -484,7 +484,9 @@ pub(super) fn unary_f32(op: UnaryOp, x: &[f32], out: &mut [f32]) -> bool {
         | UnaryOp::BitwiseNot
         | UnaryOp::LeakyRelu { .. }
         | UnaryOp::Silu
-        | UnaryOp::Elu { .. } => return false,
+        | UnaryOp::Elu { .. }
+        | UnaryOp::Erf
+        | UnaryOp::Gelu { .. } => return false,
     }
     true
 }
@@ -511,7 +513,9 @@ pub(super) fn unary_f64(op: UnaryOp, x: &[f64], out: &mut [f64]) -> bool {
         | UnaryOp::BitwiseNot
         | UnaryOp::LeakyRelu { .. }
         | UnaryOp::Silu
-        | UnaryOp::Elu { .. } => return false,
+        | UnaryOp::Elu { .. }
+        | UnaryOp::Erf
+        | UnaryOp::Gelu { .. } => return false,
     }
     true
 }

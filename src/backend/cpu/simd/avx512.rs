@@ -518,7 +518,9 @@ pub(super) fn unary_f32(op: UnaryOp, x: &[f32], out: &mut [f32]) -> bool {
         | UnaryOp::BitwiseNot
         | UnaryOp::LeakyRelu { .. }
         | UnaryOp::Silu
-        | UnaryOp::Elu { .. } => return false,
+        | UnaryOp::Elu { .. }
+        | UnaryOp::Erf
+        | UnaryOp::Gelu { .. } => return false,
     }
     true
 }
@@ -545,7 +547,9 @@ pub(super) fn unary_f64(op: UnaryOp, x: &[f64], out: &mut [f64]) -> bool {
         | UnaryOp::BitwiseNot
         | UnaryOp::LeakyRelu { .. }
         | UnaryOp::Silu
-        | UnaryOp::Elu { .. } => return false,
+        | UnaryOp::Elu { .. }
+        | UnaryOp::Erf
+        | UnaryOp::Gelu { .. } => return false,
     }
     true
 }

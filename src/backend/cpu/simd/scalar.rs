@@ -132,7 +132,9 @@ fn unary<T: Float>(op: UnaryOp, (lo, hi): (T, T), x: &[T], out: &mut [T]) -> boo
         | UnaryOp::BitwiseNot
         | UnaryOp::LeakyRelu { .. }
         | UnaryOp::Silu
-        | UnaryOp::Elu { .. } => return false,
+        | UnaryOp::Elu { .. }
+        | UnaryOp::Erf
+        | UnaryOp::Gelu { .. } => return false,
     }
     true
 }
