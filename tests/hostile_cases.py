@@ -135,7 +135,7 @@ METHODS = [
     *[
         (n, [], {})
         for n in [
-            "abs neg negative exp log sqrt sin cos tanh sigmoid relu sign square reciprocal logical_not",
+            "abs neg negative exp erf log sqrt sin cos tanh sigmoid relu sign square reciprocal logical_not",
             "t float double long bool cpu contiguous clone detach numel dim ndimension nelement",
             "element_size is_contiguous is_floating_point item tolist __len__ __bool__ __float__",
             "__int__ __index__ __neg__ __pos__ __abs__ __invert__ neg_ exp_ relu_ zero_ detach_",
@@ -401,6 +401,7 @@ FUNCTION_FORMS = [
     "neg",
     "negative",
     "exp",
+    "erf",
     "log",
     "sqrt",
     "sin",
