@@ -58,9 +58,10 @@ DIFFERENCES: set[str] = {
     # torch refuses float32 @ float64 except when an operand is empty (its batched path returns
     # before the dtype check); ferrograd refuses mixed dtypes always
     "matmul@mixed_empty",
-    # an int-list index into an empty tensor: torch checks the bounds element by element, so it
-    # never checks them there; ferrograd reports an out-of-range index whatever the size
-    "getitem@empty_list",
+    # an int-list index selecting nothing (an empty tensor, or an empty slice on another dim),
+    # read or written: torch checks the bounds element by element, so it never checks them
+    # there; ferrograd reports an out-of-range index whatever the size
+    "index@empty_list",
 }
 AVOID = KNOWN_BUGS | DIFFERENCES
 
@@ -829,7 +830,7 @@ class _Builder:
         )
         if kind == "getitem":
             idx = self.index(s)
-            if math.prod(s) == 0 and any(isinstance(i, list) for i in idx) and "getitem@empty_list" in AVOID:
+            if _selects_nothing(s, idx) and "index@empty_list" in AVOID:
                 return None
             return self.emit(("getitem", x, idx))
         if kind in ("transpose", "t", "mT") and r >= 2:
@@ -986,6 +987,8 @@ class _Builder:
                 return None
             return self.emit((name, x, y))
         index = self.index(s)
+        if _selects_nothing(s, index) and "index@empty_list" in AVOID:
+            return None
         value = self.choice(SCALARS)
         if self.coin(2):
             try:
@@ -1009,6 +1012,17 @@ class _Builder:
 
 
 IN_PLACE_TAGS = {*IN_PLACE, *IN_PLACE_UNARY, "setitem"}
+
+
+def _selects_nothing(s, idx) -> bool:
+    """Whether ``idx`` has an int list and, read as basic indexing with the lists taken whole,
+    selects no element of a tensor of shape ``s`` (an out-of-range int or the like: False)."""
+    if not any(isinstance(i, list) for i in idx):
+        return False
+    try:
+        return np.empty(s)[tuple(slice(None) if isinstance(i, list) else i for i in idx)].size == 0
+    except IndexError:
+        return False
 
 
 def _tag(ins):
