@@ -51,9 +51,14 @@ DIFFERENCES: set[str] = {
     "exp_@inplace",
     "relu_@inplace",
     "pow_@inplace",
-    # nn.functional activations that are compositions of core ops here, which save other tensors
-    # than torch's fused kernels (elu and silu are one op each, saving their input as torch's)
-    *(f"{name}@inplace" for name in ("leaky_relu", "softplus", "gelu", "gelu_tanh")),
+    # nn.functional.softplus is a composition of core ops here, which saves other tensors than
+    # torch's fused kernel (leaky_relu, elu, silu and gelu are one op each, saving their input as
+    # torch's do)
+    "softplus@inplace",
+    # the other way round: torch's batched matmul saves the operands after expand + reshape,
+    # which copies them when batch dims broadcast, so torch misses an in-place change to an
+    # operand that ferrograd (saving the operands) refuses; neither gradient is ever wrong
+    "matmul_batched@inplace",
     "setitem@overlap",
     # torch refuses float32 @ float64 except when an operand is empty (its batched path returns
     # before the dtype check); ferrograd refuses mixed dtypes always
@@ -585,6 +590,8 @@ class _Builder:
         """Appends ``ins`` and runs it in torch; None when torch raised (the program ends there: the
         error is compared) or when ``ins`` would meet an ``op@inplace`` known bug."""
         tag = _tag(ins)
+        if tag == "matmul" and max(self.vals[ins[1]].dim(), self.vals[ins[2]].dim()) >= 3:
+            tag = "matmul_batched"
         if tag in IN_PLACE_TAGS and any(f"{t}@inplace" in AVOID for t in self.emitted):
             return None
         if f"{tag}@inplace" in AVOID and self.emitted & IN_PLACE_TAGS:

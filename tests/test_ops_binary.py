@@ -6,7 +6,7 @@ import operator
 import ferrograd as fg
 import numpy as np
 import pytest
-from helpers import Arg, assert_raises_like_torch, check, run_both, to_numpy
+from helpers import Arg, assert_raises_like_torch, check, dtype_name, run_both, to_numpy
 
 torch = pytest.importorskip("torch")
 
@@ -642,3 +642,159 @@ def test_remainder_autograd_gradcheck():
     assert fg.autograd.gradcheck(lambda a, b: a % b, (x, y))
     assert fg.autograd.gradcheck(lambda a, b: fg.fmod(a, b), (x, y))
     assert fg.autograd.gradgradcheck(lambda a, b: a % b, (x, y))
+
+
+# ---------------------------------------------------------------------------------------------
+# rounded division: div(rounding_mode="trunc" | "floor"), floor_divide and `//`
+# ---------------------------------------------------------------------------------------------
+
+ROUNDED = {
+    "floor_op": lambda m, a, b: a // b,
+    "floor_fn": lambda m, a, b: m.floor_divide(a, b),
+    "floor_method": lambda m, a, b: a.floor_divide(b),
+    "div_floor_fn": lambda m, a, b: m.div(a, b, rounding_mode="floor"),
+    "div_floor_method": lambda m, a, b: a.div(b, rounding_mode="floor"),
+    "div_trunc_fn": lambda m, a, b: m.div(a, b, rounding_mode="trunc"),
+    "divide_trunc_method": lambda m, a, b: a.divide(b, rounding_mode="trunc"),
+    "div_none": lambda m, a, b: m.div(a, b, rounding_mode=None),
+}
+
+
+@pytest.mark.parametrize("shapes", BROADCAST_SHAPES, ids=str)
+@pytest.mark.parametrize("name", list(ROUNDED))
+def test_rounded_division_values(name, shapes, dtype):
+    check(ROUNDED[name], *shapes, dtype=dtype, low=-6.0, high=6.0, seed=3, grad=False)
+
+
+@pytest.mark.parametrize("name", list(ROUNDED))
+def test_rounded_division_int64_and_numbers(name):
+    a = np.array([[5, -5, 5, -5, 0, 7], [-7, 6, -6, 9, -9, 1]], dtype=np.int64)
+    b = np.array([3, 3, -3, -3, 4, -2], dtype=np.int64)
+    f, t = check(ROUNDED[name], a, b, grad=False)
+    assert dtype_name(f[0].dtype) == dtype_name(t[0].dtype)
+    check(lambda m, x, y: ROUNDED[name](m, x, 4), a, b, grad=False)
+    check(lambda m, x, y: ROUNDED[name](m, x, -2.5), a, b, grad=False)  # promotes to float32
+    check(lambda m, x, y: ROUNDED[name](m, x, m.tensor(3)), a, b, grad=False)
+
+
+def test_floor_division_numbers_on_the_left_and_extremes(dtype):
+    check(lambda m, a: 7 // a, (2, 3), dtype=dtype, low=-3.0, high=3.0, grad=False)
+    check(lambda m, a: -2.5 // a, (2, 3), dtype=dtype, low=-3.0, high=3.0, grad=False)
+    check(lambda m, a: m.floor_divide(3, a), (2, 3), dtype=dtype, low=-3.0, high=3.0, grad=False)
+    big = np.array([-(2**63), 2**63 - 1, -(2**63), 2**63 - 1, -7], dtype=np.int64)
+    div = np.array([-1, -1, 7, -7, 2], dtype=np.int64)
+    check(lambda m, x, y: x // y, big, div, grad=False)
+    check(lambda m, x, y: 13 // y, big, div, grad=False)
+
+
+def test_rounded_division_special_values(dtype):
+    a = np.array([-3.0, 3.0, -0.0, 0.0, np.inf, np.nan, 5.0, -1.0, 1.0, -5.0])
+    b = np.array([np.inf, -np.inf, 2.0, -2.0, 2.0, 1.0, np.nan, 3.0, 0.0, 0.0])
+    for mode in ("floor", "trunc"):
+        f, t = check(lambda m, x, y, mode=mode: x.div(y, rounding_mode=mode), a, b, dtype=dtype, grad=False)
+        fv, tv = to_numpy(f[0]), to_numpy(t[0])
+        real = ~np.isnan(tv)
+        # the sign of a zero quotient follows torch (-1 // 3 is -0.0)
+        np.testing.assert_array_equal(np.signbit(fv[real]), np.signbit(tv[real]))
+
+
+def test_rounded_division_gradients():
+    # div with a rounding mode is piecewise constant: zero gradients (DivBackward2), and zero
+    # second derivatives; floor_divide has no derivative at all (NotImplemented), as in torch
+    def run(m):
+        x = m.tensor([5.5, -7.25, 3.0], requires_grad=True)
+        y = m.tensor([2.0, 3.0, -1.5], requires_grad=True)
+        out = []
+        for mode in ("floor", "trunc"):
+            z = x.div(y, rounding_mode=mode)
+            gx, gy = m.autograd.grad((z * x).sum(), (x, y), create_graph=True)
+            out += [z, gx, gy]
+        return out
+
+    f, t = run_both(run)
+    for fo, to in zip(f, t):
+        np.testing.assert_array_equal(to_numpy(fo), to_numpy(to.detach()))
+    for m in (fg, torch):
+        x = m.ones(2, requires_grad=True)
+        assert x.div(2, rounding_mode="floor").grad_fn.name() == "DivBackward2"
+        for z in (x // 2, 3 // x, m.floor_divide(x, x)):
+            assert z.requires_grad and z.grad_fn.name() == "torch::autograd::NotImplemented"
+    assert_raises_like_torch(
+        lambda m: (m.ones(2, requires_grad=True) // 2).sum().backward(),
+        match="derivative for aten::floor_divide",
+    )
+
+
+def test_floor_divide_of_two_numbers_is_a_0d_tensor():
+    f, t = run_both(lambda m: [m.floor_divide(7, -2), m.floor_divide(7.5, 2), m.floor_divide(True, 1)])
+    for fo, to in zip(f, t):
+        assert dtype_name(fo.dtype) == dtype_name(to.dtype) and fo.shape == to.shape
+        assert fo.item() == to.item()
+
+
+def test_rounded_division_inplace_forms():
+    def run(m):
+        x = m.tensor([7, -7, 8])
+        x //= 3
+        y = m.tensor([7.5, -7.5, 8.0])
+        y.div_(2, rounding_mode="floor")
+        z = m.tensor([7, -7, 8])
+        z.div_(m.tensor([-2]), rounding_mode="trunc")
+        w = m.tensor([7.5, -7.5])
+        w.floor_divide_(-2.0)
+        return [x, y, z, w]
+
+    f, t = run_both(run)
+    for fo, to in zip(f, t):
+        assert dtype_name(fo.dtype) == dtype_name(to.dtype)
+        assert fo.tolist() == to.tolist()
+
+
+def test_int_floor_division_by_zero_leaves_input_unchanged():
+    x = fg.tensor([5, 3])
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        x //= fg.tensor([1, 0])
+    assert x.tolist() == [5, 3]
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.tensor([5, 3]) // m.tensor([0, 1]),
+        lambda m: m.tensor([5, 3]) // 0,
+        lambda m: 7 // m.tensor([1, 0]),
+        lambda m: m.tensor([5, 3]).div(0, rounding_mode="trunc"),
+        lambda m: m.div(m.tensor([[1], [2]]), m.tensor([0, 2]), rounding_mode="floor"),
+    ],
+)
+def test_int_rounded_division_by_zero_raises(fn):
+    assert_raises_like_torch(fn, match="ZeroDivisionError")
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.tensor([True]) // m.tensor([True]),
+        lambda m: m.tensor([True]).div(m.tensor([True]), rounding_mode="floor"),
+        lambda m: m.tensor([True]).div(m.tensor([True]), rounding_mode="trunc"),
+    ],
+)
+def test_rounded_division_of_bools_is_not_implemented(fn):
+    assert_raises_like_torch(fn, expected=RuntimeError, match="not implemented for 'Bool'")
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m: m.ones(2).div(2, rounding_mode="round"),
+        lambda m: m.div(m.ones(2), 2, rounding_mode="x"),
+        lambda m: m.ones(2).div(2, rounding_mode=3),
+        lambda m: m.ones(2, 3) // m.ones(4),
+        lambda m: m.tensor([7, 8]).div_(2),
+        lambda m: m.tensor([7, 8]).floor_divide_(2.5),
+        lambda m: m.ones(2) // "a",
+        lambda m: m.floor_divide(m.ones(2), None),
+    ],
+)
+def test_rounded_division_errors_like_torch(fn):
+    assert_raises_like_torch(fn)

@@ -136,6 +136,7 @@ div = _core.div
 divide = div
 true_divide = div
 remainder = _core.remainder
+floor_divide = _core.floor_divide
 
 
 def pow(input, exponent):
@@ -244,6 +245,7 @@ __all__ = [
     "float",
     "float32",
     "float64",
+    "floor_divide",
     "fmod",
     "from_numpy",
     "full",

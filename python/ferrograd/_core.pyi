@@ -53,6 +53,7 @@ __all__ = [
     "eye",
     "float32",
     "float64",
+    "floor_divide",
     "from_numpy",
     "full",
     "full_like",
@@ -580,6 +581,10 @@ class Tensor:
         """``x % y``: :meth:`remainder` (Python's modulo; the result has the divisor's sign)."""
 
     def __rmod__(self, other: _Operand, /) -> Tensor: ...
+    def __floordiv__(self, other: _Operand, /) -> Tensor:
+        """``x // y``: :meth:`floor_divide` (the quotient rounded down; no derivative, as in torch)."""
+
+    def __rfloordiv__(self, other: _Operand, /) -> Tensor: ...
     def __pow__(self, other: _Operand, mod: None = None, /) -> Tensor: ...
     def __rpow__(self, other: _Operand, mod: None = None, /) -> Tensor: ...
     def __matmul__(self, other: Tensor, /) -> Tensor: ...
@@ -614,6 +619,7 @@ class Tensor:
     def __imul__(self, other: _Operand, /) -> Self: ...
     def __itruediv__(self, other: _Operand, /) -> Self: ...
     def __imod__(self, other: _Operand, /) -> Self: ...
+    def __ifloordiv__(self, other: _Operand, /) -> Self: ...
     def __ipow__(self, other: _Operand, /) -> Self: ...  # type: ignore[misc]  # pyo3 passes no modulo
     def __eq__(self, other: _Operand, /) -> Tensor: ...  # type: ignore[override]
     def __ne__(self, other: _Operand, /) -> Tensor: ...  # type: ignore[override]
@@ -679,12 +685,23 @@ class Tensor:
     def mul(self, other: _Operand) -> Tensor:
         """``self * other``, broadcasting."""
 
-    def div(self, other: _Operand) -> Tensor:
-        """``self / other`` (true division: integer inputs give a float result).
+    def div(self, other: _Operand, *, rounding_mode: builtins.str | None = None) -> Tensor:
+        """``self / other``: true division (integer inputs give a float result), or rounded with
+        ``rounding_mode="trunc"`` (toward zero) or ``"floor"`` (down), which keep integer dtypes
+        and have zero gradients.
 
         >>> torch.tensor([1, 2]).div(2)
         tensor([0.5000, 1.0000])
+        >>> torch.tensor([-7, 7]).div(2, rounding_mode="floor")
+        tensor([-4,  3])
         """
+
+    def divide(self, other: _Operand, *, rounding_mode: builtins.str | None = None) -> Tensor:
+        """:meth:`div`."""
+
+    def floor_divide(self, other: _Operand) -> Tensor:
+        """``self // other``: ``div(other, rounding_mode="floor")`` without a derivative (a
+        backward through it raises, as in torch)."""
 
     def pow(self, exponent: _Operand) -> Tensor:
         """``self ** exponent``, broadcasting.
@@ -751,8 +768,11 @@ class Tensor:
     def mul_(self, other: _Operand) -> Self:
         """In-place :meth:`mul`; returns self."""
 
-    def div_(self, other: _Operand) -> Self:
+    def div_(self, other: _Operand, *, rounding_mode: builtins.str | None = None) -> Self:
         """In-place :meth:`div`; returns self."""
+
+    def floor_divide_(self, other: _Operand) -> Self:
+        """In-place :meth:`floor_divide`; returns self."""
 
     def pow_(self, other: _Operand) -> Self:
         """In-place :meth:`pow`; returns self."""
@@ -1596,11 +1616,17 @@ def sub(input: _Operand, other: _Operand, *, alpha: _Number = ..., out: None = N
 def mul(input: _Operand, other: _Operand, *, out: None = None) -> Tensor:
     """``input * other``; ``input`` may be a number (two numbers give a 0-d tensor)."""
 
-def div(input: _Operand, other: _Operand, *, out: None = None) -> Tensor:
-    """``input / other`` (true division); ``input`` may be a number."""
+def div(
+    input: _Operand, other: _Operand, *, rounding_mode: builtins.str | None = None, out: None = None
+) -> Tensor:
+    """``input / other`` (true division, or rounded: see :meth:`Tensor.div`); ``input`` may be a
+    number."""
 
 def remainder(input: _Operand, other: _Operand, *, out: None = None) -> Tensor:
     """``input % other`` (Python's modulo); either side may be a number, not both."""
+
+def floor_divide(input: _Operand, other: _Operand, *, out: None = None) -> Tensor:
+    """``input // other`` (see :meth:`Tensor.floor_divide`); either side may be a number."""
 
 def leaky_relu(input: Tensor, negative_slope: _Number | None = None) -> Tensor:
     """``input`` where positive, else ``negative_slope * input`` (default 0.01), as one op

@@ -457,3 +457,27 @@ pub fn tensor_from_values(values: &[Scalar], shape: &[usize], dtype: DType) -> c
         }
     }
 }
+
+/// A binary tensor op, as the in-place and function forms take it.
+pub type BinaryFn = fn(&Tensor, &Tensor) -> crate::Result<Tensor>;
+
+/// div's `rounding_mode` (None, "trunc" or "floor"), as the op it selects; `op` names the caller
+/// (div, div_, divide) in the errors, which are torch's.
+pub fn div_mode(op: &str, mode: Option<&Bound<'_, PyAny>>) -> PyResult<BinaryFn> {
+    let Some(m) = mode.filter(|m| !m.is_none()) else {
+        return Ok(Tensor::div);
+    };
+    let Ok(s) = m.extract::<String>() else {
+        return Err(PyTypeError::new_err(format!(
+            "{op}(): argument 'rounding_mode' must be str or None, not {}",
+            type_name(m)
+        )));
+    };
+    match s.as_str() {
+        "trunc" => Ok(Tensor::div_trunc),
+        "floor" => Ok(Tensor::div_floor),
+        _ => Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{s}'"
+        ))),
+    }
+}

@@ -785,9 +785,15 @@ pub fn mul(input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>, out: Option<&Boun
 }
 
 #[pyfunction]
-#[pyo3(signature = (input, other, *, out=None))]
-pub fn div(input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>, out: Option<&Bound<'_, PyAny>>) -> R {
-    binary_fn("div", input, other, &Arg::Absent, out, Tensor::div)
+#[pyo3(signature = (input, other, *, rounding_mode=None, out=None))]
+pub fn div(
+    input: &Bound<'_, PyAny>,
+    other: &Bound<'_, PyAny>,
+    rounding_mode: Option<&Bound<'_, PyAny>>,
+    out: Option<&Bound<'_, PyAny>>,
+) -> R {
+    let f = super::convert::div_mode("div", rounding_mode)?;
+    binary_fn("div", input, other, &Arg::Absent, out, f)
 }
 
 /// torch.remainder(input, other): `input` may be a Python number (torch's `Number self` overload),
@@ -803,6 +809,14 @@ pub fn remainder(input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>, out: Option
         )));
     }
     binary_fn("remainder", input, other, &Arg::Absent, out, Tensor::remainder)
+}
+
+/// torch.floor_divide(input, other): either side may be a Python number, both too (a 0-d
+/// result, as torch gives).
+#[pyfunction]
+#[pyo3(signature = (input, other, *, out=None))]
+pub fn floor_divide(input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>, out: Option<&Bound<'_, PyAny>>) -> R {
+    binary_fn("floor_divide", input, other, &Arg::Absent, out, Tensor::floor_divide)
 }
 
 /// `_core._flag(value, name, fn)`: `flag_of`, torch's rule for a bool argument, for the Python

@@ -520,6 +520,12 @@ impl PyTensor {
     fn __rmod__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, o, |o| o.remainder(&self.t))
     }
+    fn __floordiv__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| self.t.floor_divide(o))
+    }
+    fn __rfloordiv__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        binop(py, o, |o| o.floor_divide(&self.t))
+    }
     fn __pow__<'py>(
         &self,
         py: Python<'py>,
@@ -615,6 +621,9 @@ impl PyTensor {
     fn __imod__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
         slf.inplace_binary("remainder_", operand_or_err("remainder_", o)?, Tensor::remainder)
     }
+    fn __ifloordiv__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
+        slf.inplace_binary("floor_divide_", operand_or_err("floor_divide_", o)?, Tensor::floor_divide)
+    }
 
     // ---- comparisons ---------------------------------------------------------------------------
 
@@ -678,8 +687,18 @@ impl PyTensor {
     fn mul(&self, other: &Bound<'_, PyAny>) -> R {
         ok(self.t.mul(&operand_or_err("mul", other)?))
     }
-    fn div(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.div(&operand_or_err("div", other)?))
+    #[pyo3(signature = (other, *, rounding_mode=None))]
+    fn div(&self, other: &Bound<'_, PyAny>, rounding_mode: Option<&Bound<'_, PyAny>>) -> R {
+        let f = super::convert::div_mode("div", rounding_mode)?;
+        ok(f(&self.t, &operand_or_err("div", other)?))
+    }
+    #[pyo3(signature = (other, *, rounding_mode=None))]
+    fn divide(&self, other: &Bound<'_, PyAny>, rounding_mode: Option<&Bound<'_, PyAny>>) -> R {
+        let f = super::convert::div_mode("divide", rounding_mode)?;
+        ok(f(&self.t, &operand_or_err("divide", other)?))
+    }
+    fn floor_divide(&self, other: &Bound<'_, PyAny>) -> R {
+        ok(self.t.floor_divide(&operand_or_err("floor_divide", other)?))
     }
     fn pow(&self, exponent: &Bound<'_, PyAny>) -> R {
         ok(self.t.pow(&operand_or_err("pow", exponent)?))
@@ -734,8 +753,18 @@ impl PyTensor {
         slf.inplace_binary("mul_", operand_or_err("mul_", other)?, Tensor::mul)?;
         Ok(slf)
     }
-    fn div_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
-        slf.inplace_binary("div_", operand_or_err("div_", other)?, Tensor::div)?;
+    #[pyo3(signature = (other, *, rounding_mode=None))]
+    fn div_<'a>(
+        slf: PyRef<'a, Self>,
+        other: &Bound<'_, PyAny>,
+        rounding_mode: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyRef<'a, Self>> {
+        let f = super::convert::div_mode("div_", rounding_mode)?;
+        slf.inplace_binary("div_", operand_or_err("div_", other)?, f)?;
+        Ok(slf)
+    }
+    fn floor_divide_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
+        slf.inplace_binary("floor_divide_", operand_or_err("floor_divide_", other)?, Tensor::floor_divide)?;
         Ok(slf)
     }
     fn remainder_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {

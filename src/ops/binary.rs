@@ -397,8 +397,35 @@ impl Backward for ModuloBackward {
 /// (torch's DivBackward2) gives zero gradients, which keeps higher derivatives of remainder and
 /// fmod equal to torch's (zeros rather than "not part of the graph").
 pub fn rounded_div(a: &Tensor, b: &Tensor, mode: BinaryOp) -> Result<Tensor> {
-    let out = kernel(mode, mode.name(), a, b, result_type(a, b))?;
+    let out = rounded_kernel(a, b, mode)?;
     record("DivBackward2", &out, &[a, b], |_| ZeroBackward);
+    Ok(out)
+}
+
+/// The rounded quotient in torch's result dtype (integers stay integers; an integer division
+/// by zero is torch's ZeroDivisionError), refused for bool as torch's div_floor/div_trunc are.
+fn rounded_kernel(a: &Tensor, b: &Tensor, mode: BinaryOp) -> Result<Tensor> {
+    let dt = result_type(a, b);
+    if dt == DType::Bool {
+        let kind = if mode == BinaryOp::FloorDiv { "floor" } else { "trunc" };
+        crate::error::bail!(
+            DType,
+            "{}: \"div_{kind}_cpu\" not implemented for 'Bool' (shapes {} and {})",
+            mode.name(),
+            crate::error::fmt_shape(a.shape()),
+            crate::error::fmt_shape(b.shape())
+        )
+    }
+    kernel(mode, mode.name(), a, b, dt)
+}
+
+/// torch.floor_divide and Python's `//`: `div(a, b, rounding_mode="floor")` without a
+/// derivative (torch records NotImplemented, so a backward through it is an error).
+pub fn floor_divide(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let out = rounded_kernel(a, b, BinaryOp::FloorDiv)?;
+    record("torch::autograd::NotImplemented", &out, &[a, b], |_| NotImplementedBackward {
+        op: "floor_divide",
+    });
     Ok(out)
 }
 
@@ -430,6 +457,17 @@ impl Tensor {
     }
     pub fn div(&self, o: &Tensor) -> Result<Tensor> {
         div(self, o)
+    }
+    /// `div(o, rounding_mode="floor")`
+    pub fn div_floor(&self, o: &Tensor) -> Result<Tensor> {
+        rounded_div(self, o, BinaryOp::FloorDiv)
+    }
+    /// `div(o, rounding_mode="trunc")`
+    pub fn div_trunc(&self, o: &Tensor) -> Result<Tensor> {
+        rounded_div(self, o, BinaryOp::TruncDiv)
+    }
+    pub fn floor_divide(&self, o: &Tensor) -> Result<Tensor> {
+        floor_divide(self, o)
     }
     pub fn pow(&self, o: &Tensor) -> Result<Tensor> {
         pow(self, o)

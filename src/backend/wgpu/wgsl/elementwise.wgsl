@@ -104,10 +104,20 @@ fn remainder_f(x: f32, y: f32) -> f32 {
     return select(m, m + y, m != 0.0 && ((y < 0.0) != (m < 0.0)));
 }
 
-// torch's div(rounding_mode="floor") for floats (the CPU kernel's steps).
+// torch's div(rounding_mode="floor") for floats (the CPU kernel's steps), with NaN, infinities
+// and signed zeros written out: shader compilers may assume there are none (lavapipe gave
+// inf // 2 = 0 and -0.0 // 2 = +0.0 from the bare steps).
 fn floordiv_f(x: f32, y: f32) -> f32 {
+    let neg = ((bitcast<u32>(x) ^ bitcast<u32>(y)) & 0x80000000u) != 0u;
+    if (is_nan_f(x) || is_nan_f(y)) {
+        return f32_nan();
+    }
     if (y == 0.0) {
-        return x / y;
+        // x / y: 0 / 0 is NaN, else an infinity with the quotient's sign
+        return select(select(f32_inf(), -f32_inf(), neg), f32_nan(), x == 0.0);
+    }
+    if (abs(x) == f32_inf()) {
+        return f32_nan();  // fmod(inf, y) is NaN, and so is the quotient
     }
     let m = fmod_f(x, y);
     var d = (x - m) / y;
@@ -121,7 +131,8 @@ fn floordiv_f(x: f32, y: f32) -> f32 {
         }
         return f;
     }
-    return select(0.0, -0.0, (x / y) < 0.0);
+    // a zero quotient keeps the sign of x / y, as torch's does
+    return bitcast<f32>(select(0u, 0x80000000u, neg));
 }
 
 // A missing bound is passed as an infinity; NaN stays NaN, and lo > hi gives hi (as torch).
