@@ -50,6 +50,31 @@ pub enum UnaryOp {
 }
 
 impl UnaryOp {
+    /// Whether backend/cpu/simd has vector kernels for this op; the others run one scalar loop
+    /// per op (cpu/kernels.rs). The one list of them: the SIMD dispatchers refuse the rest.
+    pub fn has_simd_path(self) -> bool {
+        match self {
+            UnaryOp::Neg
+            | UnaryOp::Exp
+            | UnaryOp::Log
+            | UnaryOp::Sqrt
+            | UnaryOp::Tanh
+            | UnaryOp::Sigmoid
+            | UnaryOp::Relu
+            | UnaryOp::Abs
+            | UnaryOp::Sign
+            | UnaryOp::Clamp { .. } => true,
+            UnaryOp::Sin
+            | UnaryOp::Cos
+            | UnaryOp::BitwiseNot
+            | UnaryOp::LeakyRelu { .. }
+            | UnaryOp::Silu
+            | UnaryOp::Elu { .. }
+            | UnaryOp::Erf
+            | UnaryOp::Gelu { .. } => false,
+        }
+    }
+
     /// Ops defined on integers too (the rest compute in a float dtype).
     pub fn keeps_int(self) -> bool {
         matches!(

@@ -274,26 +274,11 @@ unsafe fn write_only<T>(out: &mut [MaybeUninit<T>]) -> &mut [T] {
     std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut T, out.len())
 }
 
-/// The SIMD kernels cover every op but sin/cos (and pow, for binary ops).
-fn simd_unary_op(op: UnaryOp) -> bool {
-    !matches!(
-        op,
-        UnaryOp::Sin
-            | UnaryOp::Cos
-            | UnaryOp::BitwiseNot
-            | UnaryOp::LeakyRelu { .. }
-            | UnaryOp::Silu
-            | UnaryOp::Elu { .. }
-            | UnaryOp::Erf
-            | UnaryOp::Gelu { .. }
-    )
-}
-
 /// One loop per op: `float_unary(x, CONST)` inlines to that op's code alone. Contiguous inputs
 /// go to the SIMD kernels.
 fn unary_float<T: SimdFloat>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<T>> {
     let n = l.numel();
-    if n > 0 && l.is_contiguous() && simd_unary_op(op) {
+    if n > 0 && l.is_contiguous() && op.has_simd_path() {
         let s = &b.as_slice()[l.offset..l.offset + n];
         return fill(n, |start, out| {
             // SAFETY: the SIMD kernel stores all of `out` (lengths match) and reads none of it.

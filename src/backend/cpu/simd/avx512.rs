@@ -513,14 +513,8 @@ pub(super) fn unary_f32(op: UnaryOp, x: &[f32], out: &mut [f32]) -> bool {
         UnaryOp::Log => map_ps(x, out, |v| log_ps(v)),
         UnaryOp::Tanh => map_ps(x, out, |v| tanh_ps(v)),
         UnaryOp::Sigmoid => map_ps(x, out, |v| sigmoid_ps(v)),
-        UnaryOp::Sin
-        | UnaryOp::Cos
-        | UnaryOp::BitwiseNot
-        | UnaryOp::LeakyRelu { .. }
-        | UnaryOp::Silu
-        | UnaryOp::Elu { .. }
-        | UnaryOp::Erf
-        | UnaryOp::Gelu { .. } => return false,
+        // the ops without a SIMD path (UnaryOp::has_simd_path)
+        _ => return false,
     }
     true
 }
@@ -542,14 +536,8 @@ pub(super) fn unary_f64(op: UnaryOp, x: &[f64], out: &mut [f64]) -> bool {
         UnaryOp::Log => map_pd(x, out, |v| log_pd(v)),
         UnaryOp::Tanh => map_pd(x, out, |v| tanh_pd(v)),
         UnaryOp::Sigmoid => map_pd(x, out, |v| sigmoid_pd(v)),
-        UnaryOp::Sin
-        | UnaryOp::Cos
-        | UnaryOp::BitwiseNot
-        | UnaryOp::LeakyRelu { .. }
-        | UnaryOp::Silu
-        | UnaryOp::Elu { .. }
-        | UnaryOp::Erf
-        | UnaryOp::Gelu { .. } => return false,
+        // the ops without a SIMD path (UnaryOp::has_simd_path)
+        _ => return false,
     }
     true
 }

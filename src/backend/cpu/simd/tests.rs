@@ -361,6 +361,41 @@ fn simd_scalar_operand_forms_match_scalar_bitwise() {
 }
 
 #[test]
+fn simd_handles_exactly_the_ops_with_a_simd_path() {
+    let ops = [
+        UnaryOp::Neg,
+        UnaryOp::Exp,
+        UnaryOp::Log,
+        UnaryOp::Sqrt,
+        UnaryOp::Sin,
+        UnaryOp::Cos,
+        UnaryOp::Tanh,
+        UnaryOp::Sigmoid,
+        UnaryOp::Relu,
+        UnaryOp::Abs,
+        UnaryOp::Sign,
+        UnaryOp::Clamp { min: Some(0.0), max: None },
+        UnaryOp::BitwiseNot,
+        UnaryOp::LeakyRelu { slope: 0.1 },
+        UnaryOp::Silu,
+        UnaryOp::Elu { alpha: 1.0 },
+        UnaryOp::Erf,
+        UnaryOp::Gelu { tanh: false },
+        UnaryOp::Gelu { tanh: true },
+    ];
+    for s in std::iter::once(scalar()).chain(vector_levels()) {
+        for op in ops {
+            let x = [0.5f32; 19];
+            let mut out = [0f32; 19];
+            assert_eq!(s.unary_f32(op, &x, &mut out), op.has_simd_path(), "{op:?} f32 at {:?}", s.level());
+            let y = [0.5f64; 19];
+            let mut out = [0f64; 19];
+            assert_eq!(s.unary_f64(op, &y, &mut out), op.has_simd_path(), "{op:?} f64 at {:?}", s.level());
+        }
+    }
+}
+
+#[test]
 fn simd_refuses_unhandled_ops_and_mismatched_lengths() {
     let levels = std::iter::once(scalar()).chain(vector_levels());
     for s in levels {
