@@ -315,4 +315,14 @@ REGRESSIONS = [
             "ops": [("leaf", (), "float32", 155, True, "uniform"), ("gelu", 0), ("rpow", 1, 0.0)],
         },
     ),
+    # softplus at NaN (log of a negative): torch's gradient is NaN; the composite here clamped
+    # exp's argument, and clamp passes no gradient at NaN, so it gave a finite one. softplus is
+    # now one op with torch's softplus_backward.
+    (
+        "softplus_gradient_at_nan",
+        {
+            "order2": True,
+            "ops": [("leaf", (2,), "float32", 0, True, "uniform"), ("log", 0), ("softplus", 1)],
+        },
+    ),
 ]

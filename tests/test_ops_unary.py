@@ -618,3 +618,92 @@ def test_gelu_erf_errors_like_torch(fn):
 def test_core_gelu_dtype_errors_like_torch(fn):
     # torch's NotImplementedError is a RuntimeError (as for silu and elu)
     assert_raises_like_torch(fn, expected=RuntimeError, match="gelu")
+
+
+# ---------------------------------------------------------------------------------------------
+# _core.softplus: F.softplus as one op (SoftplusBackward0). The composite clamped exp's argument,
+# and clamp passes no gradient at NaN, so softplus(NaN) had a finite gradient (torch: NaN).
+# ---------------------------------------------------------------------------------------------
+
+_SOFTPLUS_ARGS = [(1.0, 20.0), (2.0, 3.0), (0.5, 1.0), (-1.5, 2.0), (1.0, float("nan")), (1.0, -5.0)]
+
+
+def _softplus(m, x, beta=1.0, threshold=20.0, core=True):
+    if m is fg and core:
+        return fg._core.softplus(x, beta, threshold)
+    return m.nn.functional.softplus(x, beta, threshold)
+
+
+@pytest.mark.parametrize(("beta", "threshold"), _SOFTPLUS_ARGS)
+@pytest.mark.parametrize("core", [True, False], ids=["core", "F"])
+@pytest.mark.parametrize("non_contiguous", [False, True])
+def test_softplus_values_and_grads(beta, threshold, core, non_contiguous, dtype):
+    check(
+        lambda m, x: _softplus(m, x, beta, threshold, core),
+        (3, 4),
+        dtype=dtype,
+        non_contiguous=non_contiguous,
+        low=-6,
+        high=6,
+    )
+
+
+@pytest.mark.parametrize(("beta", "threshold"), [(1.0, 20.0), (2.0, 3.0), (-1.0, 20.0)])
+def test_softplus_special_values(beta, threshold, dtype):
+    # large |x| (exp overflows in the branch not taken), NaN (stays NaN, and so does its
+    # gradient), infinities and signed zeros
+    f, t = check(lambda m, x: _softplus(m, x, beta, threshold), _SPECIAL, dtype=dtype)
+    fv, tv = to_numpy(f[0]), to_numpy(t[0].detach())
+    np.testing.assert_array_equal(np.isnan(fv), np.isnan(tv))
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_softplus_gradient_at_nan_is_nan(dt):
+    def run(m):
+        x = m.tensor([0.5, -1.0, 30.0], dtype=getattr(m, dt), requires_grad=True)
+        m.nn.functional.softplus(x.log()).sum().backward()
+        return x.grad
+
+    f, t = run_both(run)
+    np.testing.assert_allclose(to_numpy(f), to_numpy(t), rtol=1e-6)
+    assert np.isnan(to_numpy(f)[1])
+
+
+@pytest.mark.parametrize(("beta", "threshold"), [(1.0, 20.0), (2.0, 1.0), (0.5, 3.0)])
+def test_softplus_second_derivatives_and_names(beta, threshold, dtype):
+    a = np.array([1.0, -2.0, 0.0, -0.0, 0.5, -0.25, 3.0, 40.0, -40.0])
+
+    def run(m):
+        from helpers import make_tensor
+
+        x = make_tensor(m, a, getattr(m, dtype), requires_grad=True)
+        return _derivatives_to_second_order(m, x, _softplus(m, x, beta, threshold))
+
+    f, t = run_both(run)
+    assert f[0].grad_fn.name() == t[0].grad_fn.name() == "SoftplusBackward0"
+    assert f[2].grad_fn.name() == t[2].grad_fn.name() == "SoftplusBackwardBackward0"
+    assert f[2].requires_grad and t[2].requires_grad
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for fo, to in zip(f, t):
+        np.testing.assert_allclose(to_numpy(fo), to_numpy(to.detach()), rtol=tol, atol=tol)
+
+
+def test_softplus_gradcheck():
+    from helpers import fd_gradcheck
+
+    a = np.array([[0.7, -1.3, 2.1], [-0.4, 0.9, -2.5]])
+    x = fg.tensor(a, dtype=fg.float64, requires_grad=True)
+    for f in (
+        fg._core.softplus,
+        lambda t: fg._core.softplus(t, 2.0, 3.0),
+        lambda t: fg._core.softplus(t, -0.5),
+    ):
+        assert fg.autograd.gradcheck(f, (x,))
+        assert fg.autograd.gradgradcheck(lambda t, f=f: f(t) * t, (x,))
+    fd_gradcheck(lambda m, t: m._core.softplus(t, 1.5, 2.0), a)
+
+
+def test_core_softplus_dtype_error_like_torch():
+    assert_raises_like_torch(
+        lambda m: _softplus(m, m.tensor([1, -2])), expected=RuntimeError, match="softplus"
+    )

@@ -658,3 +658,27 @@ def test_base_tensor_sizes_after_the_first_may_be_bools(args):
 @pytest.mark.parametrize("args", [(True,), (True, 2), (2.0,), (2, 2.5), (2, "3"), (2, None)], ids=str)
 def test_base_tensor_bad_sizes_raise_like_torch(args):
     assert_raises_like_torch(lambda m: m.Tensor(*args))
+
+
+@pytest.mark.parametrize("np_dtype", [np.float32, np.float64, np.int64, np.bool_])
+def test_as_tensor_shares_an_ndarray_of_its_dtype_as_torch(np_dtype):
+    import torch
+
+    for m in (fg, torch):
+        a = np.zeros(4, dtype=np_dtype)
+        t = m.as_tensor(a)
+        same = m.as_tensor(a, dtype=t.dtype)
+        a[1] = 1
+        assert t.tolist()[1] == same.tolist()[1] == 1, m.__name__
+        t[2] = 1
+        assert a[2] == 1, m.__name__
+
+
+def test_as_tensor_copies_for_another_dtype():
+    import torch
+
+    for m in (fg, torch):
+        a = np.zeros(3)
+        c = m.as_tensor(a, dtype=m.float32)
+        a[0] = 5
+        assert c.tolist() == [0.0, 0.0, 0.0] and str(c.dtype).endswith("float32")

@@ -195,16 +195,23 @@ def round_trips() -> None:
         else:
             del t2
         collect()
-    # as_tensor copies an ndarray (unlike torch): the copy must not alias the array.
+    # as_tensor shares an ndarray of its dtype, as torch's does, and copies for another dtype:
+    # the copy must not alias the array, the shared tensor must outlive it.
     a = np.arange(3.0)
-    c = fg.as_tensor(a)
+    c = fg.as_tensor(a, dtype=fg.float32)
     c.add_(1)
-    check(a.tolist() == [0.0, 1.0, 2.0], "as_tensor does not write the array")
+    check(a.tolist() == [0.0, 1.0, 2.0], "as_tensor to another dtype does not write the array")
     check(c.tolist() == [1.0, 2.0, 3.0], "as_tensor values")
-    s = fg.as_tensor(fg.from_numpy(a))
+    s = fg.as_tensor(a)
     s.add_(1)
-    check(a.tolist() == [1.0, 2.0, 3.0], "as_tensor of a tensor over an array shares it")
-    del a, c, s
+    check(a.tolist() == [1.0, 2.0, 3.0], "as_tensor of an array shares it")
+    s2 = fg.as_tensor(fg.from_numpy(a))
+    s2.add_(1)
+    check(a.tolist() == [2.0, 3.0, 4.0], "as_tensor of a tensor over an array shares it")
+    del a
+    collect()
+    check(s.tolist() == [2.0, 3.0, 4.0], "as_tensor's tensor outlives the array")
+    del c, s, s2
 
 
 def ops_over_array_memory() -> None:

@@ -78,6 +78,7 @@ __all__ = [
     "reshape",
     "set_num_threads",
     "silu",
+    "softplus",
     "stack",
     "sub",
     "tensor",
@@ -1640,6 +1641,10 @@ def gelu(input: Tensor, approximate: builtins.str = "none") -> Tensor:
     """``input * Phi(input)``, exact (``approximate="none"``, through erf) or with torch's tanh
     approximation, as one op (GeluBackward0), so its gradient and second derivatives are
     torch's."""
+
+def softplus(input: Tensor, beta: builtins.float = 1.0, threshold: builtins.float = 20.0) -> Tensor:
+    """``log1p(exp(beta * input)) / beta``, ``input`` where ``beta * input > threshold``, as one op
+    (SoftplusBackward0), so its gradient and second derivatives are torch's."""
 
 def elu(input: Tensor, alpha: _Number | None = None) -> Tensor:
     """``input`` where positive, else ``alpha * expm1(input)`` (default alpha 1.0), as one op

@@ -47,6 +47,11 @@ pub enum UnaryOp {
     Gelu {
         tanh: bool,
     },
+    /// `x * beta > threshold ? x : log1p(exp(x * beta)) / beta`, as torch's softplus kernel.
+    Softplus {
+        beta: f64,
+        threshold: f64,
+    },
 }
 
 impl UnaryOp {
@@ -71,7 +76,8 @@ impl UnaryOp {
             | UnaryOp::Silu
             | UnaryOp::Elu { .. }
             | UnaryOp::Erf
-            | UnaryOp::Gelu { .. } => false,
+            | UnaryOp::Gelu { .. }
+            | UnaryOp::Softplus { .. } => false,
         }
     }
 

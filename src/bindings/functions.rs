@@ -100,6 +100,13 @@ pub fn as_tensor(
         return Ok(PyTensor::wrap(t.to_device(dev)?));
     }
     let dev = device_of(device)?;
+    // An ndarray of a dtype ferrograd has shares its memory, as torch's as_tensor does (moved
+    // to another device or dtype, it is copied).
+    if let Some(d) = super::numpy::shareable_dtype(data)? {
+        if dt.is_none_or(|want| want == d) {
+            return finish_on(dev, super::numpy::from_numpy(data)?, false);
+        }
+    }
     finish_on(dev, tensor_impl(data, dt, false)?.t, false)
 }
 
@@ -866,6 +873,15 @@ pub fn gelu(input: &Bound<'_, PyAny>, approximate: &str) -> R {
         }
     };
     Ok(PyTensor::wrap(crate::ops::unary::gelu(&t, tanh)?))
+}
+
+/// `_core.softplus(input, beta=1.0, threshold=20.0)`: F.softplus as one recorded op
+/// (SoftplusBackward0), for nn.functional to call (which checks the arguments).
+#[pyfunction]
+#[pyo3(signature = (input, beta=1.0, threshold=20.0))]
+pub fn softplus(input: &Bound<'_, PyAny>, beta: f64, threshold: f64) -> R {
+    let t = tensor_arg("softplus", "input", input)?;
+    Ok(PyTensor::wrap(crate::ops::unary::softplus(&t, beta, threshold)?))
 }
 
 /// `_core.elu(input, alpha=1.0)`: F.elu as one recorded op (EluBackward0), for nn.functional to

@@ -65,6 +65,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(functions::leaky_relu, m)?,
         wrap_pyfunction!(functions::silu, m)?,
         wrap_pyfunction!(functions::gelu, m)?,
+        wrap_pyfunction!(functions::softplus, m)?,
         wrap_pyfunction!(functions::floor_divide, m)?,
         wrap_pyfunction!(functions::elu, m)?,
     ] {

@@ -31,6 +31,17 @@ fn typestr(d: DType) -> &'static str {
     }
 }
 
+/// The dtype `from_numpy` would give `obj`: Some for an ndarray of a native-order float32,
+/// float64, int64 or bool, None for anything else.
+pub fn shareable_dtype(obj: &Bound<'_, PyAny>) -> PyResult<Option<DType>> {
+    let np = obj.py().import("numpy")?;
+    if !obj.is_instance(&np.getattr("ndarray")?)? {
+        return Ok(None);
+    }
+    let ts: String = obj.getattr("__array_interface__")?.get_item("typestr")?.extract()?;
+    Ok(dtype_of_typestr(&ts).filter(|_| ts.starts_with('<') || ts.starts_with('|')))
+}
+
 pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     let np = arr.py().import("numpy")?;
     if !arr.is_instance(&np.getattr("ndarray")?)? {

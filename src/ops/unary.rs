@@ -89,6 +89,7 @@ impl Backward for UnaryBackward {
             UnaryOp::Silu => silu_backward(g, &v())?,
             UnaryOp::Elu { alpha } => elu_backward(g, &v(), alpha)?,
             UnaryOp::Gelu { tanh } => gelu_backward(g, &v(), tanh)?,
+            UnaryOp::Softplus { beta, threshold } => softplus_backward(g, &v(), beta, threshold)?,
             // torch: 2 / sqrt(pi) * exp(-x^2) * g
             UnaryOp::Erf => {
                 let x = v();
@@ -281,6 +282,69 @@ fn gelu_backward(g: &Tensor, x: &Tensor, tanh: bool) -> Result<Tensor> {
         cdf.add(&x.mul(&pdf)?)?
     };
     g.mul(&d)
+}
+
+/// torch.nn.functional.softplus as one op (SoftplusBackward0, saving its input).
+pub fn softplus(x: &Tensor, beta: f64, threshold: f64) -> Result<Tensor> {
+    float_only(x, "softplus")?;
+    let op = UnaryOp::Softplus { beta, threshold };
+    let out = kernel(x, op)?;
+    record("SoftplusBackward0", &out, &[x], |_| UnaryBackward {
+        op,
+        keep: Keep::Input(SavedTensor::input(x, "SoftplusBackward0")),
+    });
+    Ok(out)
+}
+
+/// torch's softplus_backward, `x * beta > threshold ? g : g * z / (z + 1)` with
+/// `z = exp(x * beta)` (a NaN input gives NaN), recorded as one op of `g` and `x`
+/// (SoftplusBackwardBackward0) whose rule is torch's: softplus_backward in `g`, and
+/// softplus_double_backward in `x`, which uses `x * beta < threshold` (so at the threshold itself
+/// the gradient takes the soft branch and its derivative the linear one, as in torch).
+fn softplus_backward(g: &Tensor, x: &Tensor, beta: f64, threshold: f64) -> Result<Tensor> {
+    let out = {
+        let _off = crate::autograd::GradModeGuard::new(false);
+        let (gd, xb) = (g.detach(), x.detach().mul_scalar(beta)?);
+        let linear = xb.gt_scalar(threshold)?;
+        // exp reads 0 where the linear branch is taken: no overflow into the discarded values
+        let z = Tensor::where_(&linear, &xb.zeros_like()?, &xb)?.exp()?;
+        let soft = gd.mul(&z)?.div(&z.add(&Tensor::wrapped_scalar(Scalar::Int(1)))?)?;
+        Tensor::where_(&linear, &gd, &soft)?
+    };
+    record("SoftplusBackwardBackward0", &out, &[g, x], |needs| SoftplusGrad {
+        g: needs[1].then(|| SavedTensor::input(g, "SoftplusBackwardBackward0")),
+        x: SavedTensor::input(x, "SoftplusBackwardBackward0"),
+        beta,
+        threshold,
+    });
+    Ok(out)
+}
+
+struct SoftplusGrad {
+    g: Option<SavedTensor>,
+    x: SavedTensor,
+    beta: f64,
+    threshold: f64,
+}
+
+impl Backward for SoftplusGrad {
+    fn backward(&self, gg: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let x = self.x.unpack()?;
+        let dg = if needs[0] { Some(softplus_backward(gg, &x, self.beta, self.threshold)?) } else { None };
+        let dx = match (needs[1], &self.g) {
+            (true, Some(g)) => {
+                // torch: sigmoid_backward(gg * g, sigmoid(x * beta)) * (x * beta < threshold) * beta
+                let xb = x.mul_scalar(self.beta)?;
+                let s = xb.sigmoid()?;
+                let below = xb.detach().lt(&Tensor::wrapped_scalar(Scalar::Float(self.threshold)))?;
+                let one = Tensor::wrapped_scalar(Scalar::Int(1));
+                let d = gg.mul(&g.unpack()?)?.mul(&one.sub(&s)?)?.mul(&s)?;
+                Some(d.mul(&below.to_dtype(d.dtype())?)?.mul_scalar(self.beta)?)
+            }
+            _ => None,
+        };
+        Ok(vec![dg, dx])
+    }
 }
 
 /// torch.nn.functional.elu as one op (EluBackward0, saving its input):

@@ -4,7 +4,7 @@ Everything here is composed of ferrograd's differentiable tensor ops, so gradien
 and the wgpu device come for free. ``conv2d`` and the pooling functions use im2col: the input is
 padded with ``cat``, each kernel offset is a strided slice, the slices are stacked and the
 convolution is one batched matmul (memory grows with the kernel area; correctness first).
-The activations torch records as one op (leaky_relu, silu, elu, gelu) are single Rust ops here
+The activations torch records as one op (leaky_relu, silu, elu, gelu, softplus) are single Rust ops here
 too, with torch's backward formulas, so gradients agree at their singular points.
 """
 
@@ -185,10 +185,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     beta = number_arg(beta, "beta", "softplus")
     threshold = number_arg(threshold, "threshold", "softplus")
     check_floating(input, "softplus")
-    z = input * beta
-    # (the clamp keeps exp finite where the linear branch is taken; a NaN threshold takes none)
-    soft = ((z if math.isnan(threshold) else z.clamp(max=threshold)).exp() + 1).log() / beta
-    return _core.where(z > threshold, input, soft)
+    return _core.softplus(input, float(beta), float(threshold))
 
 
 def sigmoid(input: Tensor) -> Tensor:

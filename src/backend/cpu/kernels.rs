@@ -194,6 +194,7 @@ fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
         }
         UnaryOp::Erf => x.erf(),
         UnaryOp::Gelu { tanh } => gelu(x, tanh),
+        UnaryOp::Softplus { beta, threshold } => softplus(x, T::from_f64(beta), T::from_f64(threshold)),
         UnaryOp::Sign => {
             if x > <T as Elem>::zero() {
                 <T as Elem>::one()
@@ -233,6 +234,15 @@ fn gelu<T: FloatElem>(x: T, tanh: bool) -> T {
         half * x * (one + inner.tanh())
     } else {
         x * half * (one + (x * T::from_f64(std::f64::consts::FRAC_1_SQRT_2)).erf())
+    }
+}
+
+/// torch's softplus kernel (beta and threshold in the element type, as torch converts them).
+fn softplus<T: FloatElem>(x: T, beta: T, threshold: T) -> T {
+    if x * beta > threshold {
+        x
+    } else {
+        (x * beta).exp().ln_1p() / beta
     }
 }
 
@@ -298,6 +308,10 @@ fn unary_float<T: SimdFloat>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<
                     map1(b, l, move |x| if x > <T as Elem>::zero() { x } else { x * s })
                 }
                 UnaryOp::Gelu { tanh } => map1(b, l, move |x| gelu(x, tanh)),
+                UnaryOp::Softplus { beta, threshold } => {
+                    let (b_, t_) = (T::from_f64(beta), T::from_f64(threshold));
+                    map1(b, l, move |x| softplus(x, b_, t_))
+                }
                 UnaryOp::Elu { alpha } => {
                     let a = T::from_f64(alpha);
                     map1(b, l, move |x| if x <= <T as Elem>::zero() { x.exp_m1() * a } else { x })

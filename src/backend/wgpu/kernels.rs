@@ -318,6 +318,11 @@ pub fn unary(buf: &GpuBuffer, layout: &Layout, op: UnaryOp) -> Result<GpuBuffer>
         UnaryOp::Gelu { tanh: true } => {
             ("0.5 * x * (1.0 + tanh_f(0.79788456080286536 * (x + 0.044715 * (x * x * x))))", [0, 0])
         }
+        // torch's formula; `x * beta > threshold` is false for NaN, which stays NaN
+        UnaryOp::Softplus { beta, threshold } => (
+            "select(log1p_f(exp(x * p0)) / p0, x, x * p0 > p1)",
+            [(beta as f32).to_bits(), (threshold as f32).to_bits()],
+        ),
         UnaryOp::Sign => ("select(sign(x), x, is_nan_f(x))", [0, 0]),
         UnaryOp::Clamp { min, max } => {
             let lo = min.map_or(f32::NEG_INFINITY, |v| v as f32);

@@ -79,6 +79,19 @@ fn erf_f(x: f32) -> f32 {
     return select(r, -r, x < 0.0);
 }
 
+// WGSL has no log1p: log(1 + y) scaled by y / ((1 + y) - 1), which cancels the rounding of 1 + y
+// (Goldberg's correction); y itself where 1 + y rounds to 1, and inf stays inf.
+fn log1p_f(y: f32) -> f32 {
+    let u = 1.0 + y;
+    if (u == 1.0) {
+        return y;
+    }
+    if (u == f32_inf()) {
+        return u;
+    }
+    return log(u) * (y / (u - 1.0));
+}
+
 fn maximum_f(x: f32, y: f32) -> f32 {
     return select(select(max(x, y), y, is_nan_f(y)), x, is_nan_f(x));
 }
