@@ -383,3 +383,21 @@ def test_operand_of_a_broadcast_batched_matmul_modified_in_place_is_caught():
     y.neg_()
     with pytest.raises(RuntimeError, match=r"modified by an inplace operation.*BmmBackward0"):
         z.sum().backward()
+
+
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+def test_rounded_division_needs_no_saved_operands(mode):
+    # a documented difference (fuzz_programs.DIFFERENCES "div_floor@inplace"): torch's
+    # DivBackward2 saves both operands for its zero gradients and refuses the backward once one
+    # changed in place; ferrograd saves nothing and gives the zeros
+    t = torch_module()
+    xt, yt = t.tensor([7.0, -3.0]), t.tensor([2.0, 2.0], requires_grad=True)
+    zt = xt.div(yt, rounding_mode=mode)
+    xt.neg_()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        zt.sum().backward()
+    x, y = fg.tensor([7.0, -3.0]), fg.tensor([2.0, 2.0], requires_grad=True)
+    z = x.div(y, rounding_mode=mode)
+    x.neg_()
+    z.sum().backward()
+    assert y.grad.tolist() == [0.0, 0.0]
