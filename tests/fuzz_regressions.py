@@ -325,4 +325,13 @@ REGRESSIONS = [
             "ops": [("leaf", (2,), "float32", 0, True, "uniform"), ("log", 0), ("softplus", 1)],
         },
     ),
+    # log(0) ** 0.5: torch computes ** 0.5 as sqrt (NaN at -inf) where C's pow gives inf; number
+    # exponents 0.5, -0.5, -1, 2, 3 and -2 now take torch's special kernels.
+    (
+        "pow_half_of_minus_inf_is_sqrt",
+        {
+            "order2": False,
+            "ops": [("leaf", (), "float32", 1, False, "int"), ("log", 0), ("pow", 1, 0.5)],
+        },
+    ),
 ]

@@ -798,3 +798,31 @@ def test_rounded_division_of_bools_is_not_implemented(fn):
 )
 def test_rounded_division_errors_like_torch(fn):
     assert_raises_like_torch(fn)
+
+
+@pytest.mark.parametrize("exponent", [0.5, -0.5, -1.0, 2.0, 3.0, -2.0, 2, 1.5, -3.0])
+def test_pow_of_a_number_uses_torchs_special_kernels(exponent, dtype):
+    # torch computes x ** 0.5 as sqrt, ** -0.5 as rsqrt, ** -1 as 1/x and ** 2, 3, -2 by
+    # multiplying: at the edges that is not C's pow (-inf ** 0.5 is NaN, -0.0 ** 0.5 is -0.0);
+    # found by the differential fuzzer as log(0) ** 0.5
+    x = np.array([-np.inf, -0.0, 0.0, np.inf, -4.0, 2.0, np.nan, 0.3])
+    f, t = check(lambda m, a: a**exponent, x, dtype=dtype, grad=False)
+    fv, tv = to_numpy(f[0]), to_numpy(t[0])
+    np.testing.assert_array_equal(np.isnan(fv), np.isnan(tv))
+    real = ~np.isnan(tv)
+    np.testing.assert_array_equal(np.signbit(fv[real]), np.signbit(tv[real]))
+    # the gradient's a ** (e - 1) takes the same kernels
+    check(lambda m, a: a**exponent, (2, 3), dtype=dtype, low=0.2, high=2.0)
+    check(lambda m, a: m.pow(a, exponent), (2, 3), dtype=dtype, low=-2.0, high=-0.2)
+
+
+@pytest.mark.parametrize("exponent", [1.5, -2.5, 17.0, -17.0, float("inf"), float("-inf"), 0.0, 1.0])
+def test_pow_edges_follow_c(exponent, dtype):
+    # the WGSL pow left NaN and infinities to the driver (lavapipe: NaN for -inf ** 1.5)
+    x = np.array([-np.inf, -1.0, -0.0, 0.0, 1.0, np.inf, -4.0, 0.5, np.nan, -0.5])
+    f, t = check(lambda m, a: a**exponent, x, dtype=dtype, grad=False)
+    fv, tv = to_numpy(f[0]), to_numpy(t[0])
+    np.testing.assert_array_equal(np.isnan(fv), np.isnan(tv))
+    real = ~np.isnan(tv)
+    np.testing.assert_array_equal(np.signbit(fv[real]), np.signbit(tv[real]))
+    check(lambda m, a, b: a**b, x, np.full(x.shape, exponent), dtype=dtype, grad=False)

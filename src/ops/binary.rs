@@ -204,7 +204,10 @@ pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if !dt.is_float() && b.is_wrapped_number() && b.item_f64()? < 0.0 {
         crate::error::bail!(DType, "pow: Integers to negative integer powers are not allowed.")
     }
-    let out = kernel(BinaryOp::Pow, "pow", a, b, dt)?;
+    let out = match special_power(a, b, dt)? {
+        Some(out) => out,
+        None => kernel(BinaryOp::Pow, "pow", a, b, dt)?,
+    };
     // torch names the rule by the form: tensor ** number is PowBackward0, number ** tensor and
     // tensor ** tensor are PowBackward1/2.
     let name = if b.is_wrapped_number() {
@@ -220,6 +223,36 @@ pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         out: needs[1].then(|| SavedTensor::output(&out, name)),
     });
     Ok(out)
+}
+
+/// torch's `pow(Tensor, Scalar)` for floats computes these exponents with other kernels, which
+/// differ from C's pow at the edges (`-inf ** 0.5` is sqrt's NaN, not inf; `-0.0 ** 0.5` is
+/// -0.0) and round as those kernels do; None for every other case.
+fn special_power(a: &Tensor, b: &Tensor, dt: DType) -> Result<Option<Tensor>> {
+    if !dt.is_float() || !b.is_wrapped_number() {
+        return Ok(None);
+    }
+    let e = b.item_f64()?;
+    if ![0.5, -0.5, -1.0, 2.0, 3.0, -2.0].contains(&e) {
+        return Ok(None);
+    }
+    let _g = crate::autograd::GradModeGuard::new(false);
+    let x = a.detach().to_dtype(dt)?;
+    let one = || Tensor::wrapped_scalar(Scalar::Int(1));
+    let out = if e == 0.5 {
+        x.sqrt()?
+    } else if e == -0.5 {
+        div(&one(), &x.sqrt()?)?
+    } else if e == -1.0 {
+        div(&one(), &x)?
+    } else if e == 2.0 {
+        x.mul(&x)?
+    } else if e == 3.0 {
+        x.mul(&x)?.mul(&x)?
+    } else {
+        div(&one(), &x.mul(&x)?)?
+    };
+    Ok(Some(out.detach()))
 }
 
 struct PowBackward {
@@ -248,7 +281,12 @@ impl Backward for PowBackward {
         } else if needs[0] {
             // g * b * a^(b-1), then 0 where b == 0, as torch masks it: after the product, so a
             // non-finite incoming gradient does not leak through x ** 0 (and 0^0 gives 0).
-            let bm1 = b.sub(&Tensor::wrapped_scalar(Scalar::Int(1)))?;
+            // a number exponent stays a number, so a.pow(b - 1) takes torch's special kernels too
+            let bm1 = if b_raw.is_wrapped_number() {
+                Tensor::wrapped_scalar(Scalar::Float(b_raw.item_f64()? - 1.0))
+            } else {
+                b.sub(&Tensor::wrapped_scalar(Scalar::Int(1)))?
+            };
             let d = g.mul(&b.mul(&a.pow(&bm1)?)?)?;
             let zero = b.eq_scalar(0.0)?;
             Some(Tensor::where_(&zero, &d.zeros_like()?, &d)?)

@@ -13,10 +13,22 @@
 //B @group(0) @binding(3) var<storage, read> b: array<{{B_T}}>;
 //C @group(0) @binding(4) var<storage, read> c: array<{{C_T}}>;
 
-// pow for any sign of x, exact for small integer exponents (x**2, x**3 are common).
+// C's pow for any sign of x, exact for small integer exponents (x**2, x**3 are common). NaN and
+// the infinities are spelled out: WGSL's exp2/log2 leave them to the driver (lavapipe gave
+// NaN for -inf ** 1.5 and 0 for NaN ** 1.5).
 fn powf(x: f32, y: f32) -> f32 {
-    if (y == 0.0) {
+    if (y == 0.0 || x == 1.0) {
         return 1.0;
+    }
+    if (is_nan_f(x) || is_nan_f(y)) {
+        return f32_nan();
+    }
+    if (abs(y) == f32_inf()) {
+        // |x| == 1 gives 1; otherwise inf where |x| > 1 agrees with y's sign, else 0
+        if (abs(x) == 1.0) {
+            return 1.0;
+        }
+        return select(0.0, f32_inf(), (abs(x) > 1.0) == (y > 0.0));
     }
     if (y == trunc(y) && abs(y) <= 16.0) {
         var n = u32(abs(y));
@@ -34,15 +46,23 @@ fn powf(x: f32, y: f32) -> f32 {
         }
         return select(r, 1.0 / r, y < 0.0);
     }
+    let odd = y == trunc(y) && (abs(y) % 2.0) == 1.0;
+    if (x == -f32_inf()) {
+        // inf for y > 0, 0 for y < 0, negative (-inf, -0.0) for odd integer y
+        let m = select(0.0, f32_inf(), y > 0.0);
+        return bitcast<f32>(bitcast<u32>(m) | select(0u, 0x80000000u, odd));
+    }
     if (x < 0.0) {
         if (y != trunc(y)) {
             return f32_nan();
         }
         let m = exp2(y * log2(-x));
-        return select(m, -m, (abs(y) % 2.0) == 1.0);
+        return select(m, -m, odd);
     }
     if (x == 0.0) {
-        return select(0.0, f32_inf(), y < 0.0);
+        // 0 for y > 0, inf for y < 0; an odd integer y keeps the zero's sign
+        let m = select(0.0, f32_inf(), y < 0.0);
+        return bitcast<f32>(bitcast<u32>(m) | (bitcast<u32>(x) & select(0u, 0x80000000u, odd)));
     }
     return exp2(y * log2(x));
 }
