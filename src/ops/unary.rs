@@ -83,9 +83,7 @@ impl Backward for UnaryBackward {
             }
             // bitwise_not records nothing (int/bool only); kept total for the match.
             UnaryOp::Sign | UnaryOp::BitwiseNot => g.zeros_like()?,
-            // leaky_relu records its own rule; this is the same gradient for completeness.
             UnaryOp::LeakyRelu { slope } => leaky_relu_backward(g, &v(), slope)?,
-            // silu and elu record their own rules too.
             UnaryOp::Silu => silu_backward(g, &v())?,
             UnaryOp::Elu { alpha } => elu_backward(g, &v(), alpha)?,
             UnaryOp::Gelu { tanh } => gelu_backward(g, &v(), tanh)?,
@@ -141,31 +139,16 @@ impl Backward for ThresholdGrad {
 
 /// torch.nn.functional.leaky_relu as one op (LeakyReluBackward0, saving its input).
 pub fn leaky_relu(x: &Tensor, slope: f64) -> Result<Tensor> {
-    if !x.dtype().is_float() {
-        bail!(
-            DType,
-            "leaky_relu: \"leaky_relu_cpu\" not implemented for '{}' (shape {})",
-            x.dtype(),
-            crate::error::fmt_shape(x.shape())
-        )
-    }
+    float_only(x, "leaky_relu")?;
     let out = kernel(x, UnaryOp::LeakyRelu { slope })?;
-    record("LeakyReluBackward0", &out, &[x], |_| LeakyReluBackward {
-        x: SavedTensor::input(x, "LeakyReluBackward0"),
-        slope,
-    });
+    record_on_input("LeakyReluBackward0", &out, x, UnaryOp::LeakyRelu { slope });
     Ok(out)
 }
 
-struct LeakyReluBackward {
-    x: SavedTensor,
-    slope: f64,
-}
-
-impl Backward for LeakyReluBackward {
-    fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![Some(leaky_relu_backward(g, &self.x.unpack()?, self.slope)?)])
-    }
+/// Records an activation torch keeps as one op, saving its input: the rule is UnaryBackward's
+/// arm for `op` (the function's own `_backward`).
+fn record_on_input(name: &'static str, out: &Tensor, x: &Tensor, op: UnaryOp) {
+    record(name, out, &[x], |_| UnaryBackward { op, keep: Keep::Input(SavedTensor::input(x, name)) });
 }
 
 /// leaky_relu's gradient, `where(x > 0, g, slope * g)`, recorded as one op of `g` and `x`
@@ -221,18 +204,8 @@ fn float_only(x: &Tensor, op: &str) -> Result<()> {
 pub fn silu(x: &Tensor) -> Result<Tensor> {
     float_only(x, "silu")?;
     let out = kernel(x, UnaryOp::Silu)?;
-    record("SiluBackward0", &out, &[x], |_| SiluBackward { x: SavedTensor::input(x, "SiluBackward0") });
+    record_on_input("SiluBackward0", &out, x, UnaryOp::Silu);
     Ok(out)
-}
-
-struct SiluBackward {
-    x: SavedTensor,
-}
-
-impl Backward for SiluBackward {
-    fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![Some(silu_backward(g, &self.x.unpack()?)?)])
-    }
 }
 
 /// silu's gradient as torch's (infinitely_differentiable_)silu_backward computes it,
@@ -249,10 +222,7 @@ fn silu_backward(g: &Tensor, x: &Tensor) -> Result<Tensor> {
 pub fn gelu(x: &Tensor, tanh: bool) -> Result<Tensor> {
     float_only(x, "gelu")?;
     let out = kernel(x, UnaryOp::Gelu { tanh })?;
-    record("GeluBackward0", &out, &[x], |_| UnaryBackward {
-        op: UnaryOp::Gelu { tanh },
-        keep: Keep::Input(SavedTensor::input(x, "GeluBackward0")),
-    });
+    record_on_input("GeluBackward0", &out, x, UnaryOp::Gelu { tanh });
     Ok(out)
 }
 
@@ -289,10 +259,7 @@ pub fn softplus(x: &Tensor, beta: f64, threshold: f64) -> Result<Tensor> {
     float_only(x, "softplus")?;
     let op = UnaryOp::Softplus { beta, threshold };
     let out = kernel(x, op)?;
-    record("SoftplusBackward0", &out, &[x], |_| UnaryBackward {
-        op,
-        keep: Keep::Input(SavedTensor::input(x, "SoftplusBackward0")),
-    });
+    record_on_input("SoftplusBackward0", &out, x, op);
     Ok(out)
 }
 
@@ -352,19 +319,8 @@ impl Backward for SoftplusGrad {
 pub fn elu(x: &Tensor, alpha: f64) -> Result<Tensor> {
     float_only(x, "elu")?;
     let out = kernel(x, UnaryOp::Elu { alpha })?;
-    record("EluBackward0", &out, &[x], |_| EluBackward { x: SavedTensor::input(x, "EluBackward0"), alpha });
+    record_on_input("EluBackward0", &out, x, UnaryOp::Elu { alpha });
     Ok(out)
-}
-
-struct EluBackward {
-    x: SavedTensor,
-    alpha: f64,
-}
-
-impl Backward for EluBackward {
-    fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![Some(elu_backward(g, &self.x.unpack()?, self.alpha)?)])
-    }
 }
 
 /// torch's elu_backward (is_result=false), `x <= 0 ? g * alpha * exp(x) : g`, recorded as one op
