@@ -206,6 +206,27 @@ def _derivatives_to_second_order(m, x, y):
     return y, g, g1, gg, h
 
 
+def _check_second_derivatives(fn, a, dtype, first, second=None):
+    """``fn(m, x)`` on ``a``: values, gradients and their gradients (_derivatives_to_second_order)
+    against torch's, the node name of the output (``first``) and, given, of a gradient taken with
+    create_graph (``second``)."""
+
+    def run(m):
+        from helpers import make_tensor
+
+        x = make_tensor(m, a, getattr(m, dtype), requires_grad=True)
+        return _derivatives_to_second_order(m, x, fn(m, x))
+
+    f, t = run_both(run)
+    assert f[0].grad_fn.name() == t[0].grad_fn.name() == first
+    if second is not None:
+        assert f[2].grad_fn.name() == t[2].grad_fn.name() == second
+    assert f[2].requires_grad and t[2].requires_grad
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for fo, to in zip(f, t):
+        np.testing.assert_allclose(to_numpy(fo), to_numpy(to.detach()), rtol=tol, atol=tol)
+
+
 def _leaky(m, x, slope=0.01):
     if m is fg:
         return fg._core.leaky_relu(x, slope)
@@ -383,22 +404,10 @@ def test_silu_elu_second_derivatives_and_names(name, alpha, dtype):
     def fn(m, x):
         return _silu(m, x) if name == "silu" else _elu(m, x, alpha)
 
-    def run(m):
-        from helpers import make_tensor
-
-        x = make_tensor(m, a, getattr(m, dtype), requires_grad=True)
-        return _derivatives_to_second_order(m, x, fn(m, x))
-
-    f, t = run_both(run)
     first, second = (
         ("SiluBackward0", "MulBackward0") if name == "silu" else ("EluBackward0", "EluBackwardBackward0")
     )
-    assert f[0].grad_fn.name() == t[0].grad_fn.name() == first
-    assert f[2].grad_fn.name() == t[2].grad_fn.name() == second
-    assert f[2].requires_grad and t[2].requires_grad
-    tol = 1e-5 if dtype == "float32" else 1e-12
-    for fo, to in zip(f, t):
-        np.testing.assert_allclose(to_numpy(fo), to_numpy(to.detach()), rtol=tol, atol=tol)
+    _check_second_derivatives(fn, a, dtype, first, second)
 
 
 @pytest.mark.parametrize("name", ["silu", "elu"])
@@ -560,19 +569,7 @@ def test_gelu_second_derivatives_and_names(approximate, dtype):
     # (torch names the create_graph gradient GeluBackwardBackward0; ferrograd records the
     # derivative from differentiable ops, so only values are compared at second order)
     a = np.array([1.0, -2.0, 0.0, -0.0, 0.5, -0.25, 3.0])
-
-    def run(m):
-        from helpers import make_tensor
-
-        x = make_tensor(m, a, getattr(m, dtype), requires_grad=True)
-        return _derivatives_to_second_order(m, x, _gelu(m, x, approximate))
-
-    f, t = run_both(run)
-    assert f[0].grad_fn.name() == t[0].grad_fn.name() == "GeluBackward0"
-    assert f[2].requires_grad and t[2].requires_grad
-    tol = 1e-5 if dtype == "float32" else 1e-12
-    for fo, to in zip(f, t):
-        np.testing.assert_allclose(to_numpy(fo), to_numpy(to.detach()), rtol=tol, atol=tol)
+    _check_second_derivatives(lambda m, x: _gelu(m, x, approximate), a, dtype, "GeluBackward0")
 
 
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
@@ -665,20 +662,13 @@ def test_softplus_gradient_at_nan_is_nan(dt):
 @pytest.mark.parametrize(("beta", "threshold"), [(1.0, 20.0), (2.0, 1.0), (0.5, 3.0)])
 def test_softplus_second_derivatives_and_names(beta, threshold, dtype):
     a = np.array([1.0, -2.0, 0.0, -0.0, 0.5, -0.25, 3.0, 40.0, -40.0])
-
-    def run(m):
-        from helpers import make_tensor
-
-        x = make_tensor(m, a, getattr(m, dtype), requires_grad=True)
-        return _derivatives_to_second_order(m, x, _softplus(m, x, beta, threshold))
-
-    f, t = run_both(run)
-    assert f[0].grad_fn.name() == t[0].grad_fn.name() == "SoftplusBackward0"
-    assert f[2].grad_fn.name() == t[2].grad_fn.name() == "SoftplusBackwardBackward0"
-    assert f[2].requires_grad and t[2].requires_grad
-    tol = 1e-5 if dtype == "float32" else 1e-12
-    for fo, to in zip(f, t):
-        np.testing.assert_allclose(to_numpy(fo), to_numpy(to.detach()), rtol=tol, atol=tol)
+    _check_second_derivatives(
+        lambda m, x: _softplus(m, x, beta, threshold),
+        a,
+        dtype,
+        "SoftplusBackward0",
+        "SoftplusBackwardBackward0",
+    )
 
 
 def test_softplus_gradcheck():

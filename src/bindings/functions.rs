@@ -841,11 +841,7 @@ pub fn leaky_relu(input: &Bound<'_, PyAny>, negative_slope: Option<&Bound<'_, Py
     let t = tensor_arg("leaky_relu", "input", input)?;
     let slope = match negative_slope {
         None => 0.01,
-        Some(s) => match super::convert::number_arg("leaky_relu", "negative_slope", s)? {
-            Scalar::Float(f) => f,
-            Scalar::Int(i) => i as f64,
-            Scalar::Bool(b) => f64::from(u8::from(b)),
-        },
+        Some(s) => super::convert::number_arg("leaky_relu", "negative_slope", s)?.to_f64(),
     };
     Ok(PyTensor::wrap(crate::ops::unary::leaky_relu(&t, slope)?))
 }
@@ -892,11 +888,7 @@ pub fn elu(input: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> R {
     let t = tensor_arg("elu", "input", input)?;
     let alpha = match alpha {
         None => 1.0,
-        Some(a) => match super::convert::number_arg("elu", "alpha", a)? {
-            Scalar::Float(f) => f,
-            Scalar::Int(i) => i as f64,
-            Scalar::Bool(b) => f64::from(u8::from(b)),
-        },
+        Some(a) => super::convert::number_arg("elu", "alpha", a)?.to_f64(),
     };
     Ok(PyTensor::wrap(crate::ops::unary::elu(&t, alpha)?))
 }

@@ -12,7 +12,11 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
+/// The dtype of a NumPy typestr ferrograd can share: native byte order, one of its dtypes.
 fn dtype_of_typestr(t: &str) -> Option<DType> {
+    if !(t.starts_with('<') || t.starts_with('|')) {
+        return None;
+    }
     match &t[1..] {
         "f4" => Some(DType::F32),
         "f8" => Some(DType::F64),
@@ -39,7 +43,7 @@ pub fn shareable_dtype(obj: &Bound<'_, PyAny>) -> PyResult<Option<DType>> {
         return Ok(None);
     }
     let ts: String = obj.getattr("__array_interface__")?.get_item("typestr")?.extract()?;
-    Ok(dtype_of_typestr(&ts).filter(|_| ts.starts_with('<') || ts.starts_with('|')))
+    Ok(dtype_of_typestr(&ts))
 }
 
 pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
@@ -54,10 +58,9 @@ pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
         ai.get_item(k)?.ok_or_else(|| PyValueError::new_err(format!("array interface without '{k}'")))
     };
     let ts: String = get("typestr")?.extract()?;
-    let native_le = ts.starts_with('<') || ts.starts_with('|');
     let dtype = match dtype_of_typestr(&ts) {
-        Some(d) if native_le => d,
-        _ => {
+        Some(d) => d,
+        None => {
             let name = arr.getattr("dtype")?.str()?.to_string();
             return Err(PyTypeError::new_err(format!(
                 "can't convert np.ndarray of type numpy.{name}. The only supported types are: float64, float32, int64, and bool."

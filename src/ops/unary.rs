@@ -139,16 +139,16 @@ impl Backward for ThresholdGrad {
 
 /// torch.nn.functional.leaky_relu as one op (LeakyReluBackward0, saving its input).
 pub fn leaky_relu(x: &Tensor, slope: f64) -> Result<Tensor> {
-    float_only(x, "leaky_relu")?;
-    let out = kernel(x, UnaryOp::LeakyRelu { slope })?;
-    record_on_input("LeakyReluBackward0", &out, x, UnaryOp::LeakyRelu { slope });
-    Ok(out)
+    activation(x, UnaryOp::LeakyRelu { slope }, "leaky_relu", "LeakyReluBackward0")
 }
 
-/// Records an activation torch keeps as one op, saving its input: the rule is UnaryBackward's
-/// arm for `op` (the function's own `_backward`).
-fn record_on_input(name: &'static str, out: &Tensor, x: &Tensor, op: UnaryOp) {
-    record(name, out, &[x], |_| UnaryBackward { op, keep: Keep::Input(SavedTensor::input(x, name)) });
+/// An activation torch keeps as one op (floats only), saving its input: its rule is
+/// UnaryBackward's arm for `op` (the function's own `_backward`).
+fn activation(x: &Tensor, op: UnaryOp, fname: &str, node: &'static str) -> Result<Tensor> {
+    float_only(x, fname)?;
+    let out = kernel(x, op)?;
+    record(node, &out, &[x], |_| UnaryBackward { op, keep: Keep::Input(SavedTensor::input(x, node)) });
+    Ok(out)
 }
 
 /// leaky_relu's gradient, `where(x > 0, g, slope * g)`, recorded as one op of `g` and `x`
@@ -202,10 +202,7 @@ fn float_only(x: &Tensor, op: &str) -> Result<()> {
 
 /// torch.nn.functional.silu as one op (SiluBackward0, saving its input): `x / (1 + exp(-x))`.
 pub fn silu(x: &Tensor) -> Result<Tensor> {
-    float_only(x, "silu")?;
-    let out = kernel(x, UnaryOp::Silu)?;
-    record_on_input("SiluBackward0", &out, x, UnaryOp::Silu);
-    Ok(out)
+    activation(x, UnaryOp::Silu, "silu", "SiluBackward0")
 }
 
 /// silu's gradient as torch's (infinitely_differentiable_)silu_backward computes it,
@@ -220,10 +217,7 @@ fn silu_backward(g: &Tensor, x: &Tensor) -> Result<Tensor> {
 /// torch.nn.functional.gelu as one op (GeluBackward0, saving its input); `tanh` is
 /// `approximate="tanh"`.
 pub fn gelu(x: &Tensor, tanh: bool) -> Result<Tensor> {
-    float_only(x, "gelu")?;
-    let out = kernel(x, UnaryOp::Gelu { tanh })?;
-    record_on_input("GeluBackward0", &out, x, UnaryOp::Gelu { tanh });
-    Ok(out)
+    activation(x, UnaryOp::Gelu { tanh }, "gelu", "GeluBackward0")
 }
 
 /// gelu's gradient as torch's gelu_backward computes it, `g * (d gelu / dx)` with the
@@ -256,11 +250,7 @@ fn gelu_backward(g: &Tensor, x: &Tensor, tanh: bool) -> Result<Tensor> {
 
 /// torch.nn.functional.softplus as one op (SoftplusBackward0, saving its input).
 pub fn softplus(x: &Tensor, beta: f64, threshold: f64) -> Result<Tensor> {
-    float_only(x, "softplus")?;
-    let op = UnaryOp::Softplus { beta, threshold };
-    let out = kernel(x, op)?;
-    record_on_input("SoftplusBackward0", &out, x, op);
-    Ok(out)
+    activation(x, UnaryOp::Softplus { beta, threshold }, "softplus", "SoftplusBackward0")
 }
 
 /// torch's softplus_backward, `x * beta > threshold ? g : g * z / (z + 1)` with
@@ -317,10 +307,7 @@ impl Backward for SoftplusGrad {
 /// torch.nn.functional.elu as one op (EluBackward0, saving its input):
 /// `x <= 0 ? alpha * expm1(x) : x` (expm1 keeps -0.0).
 pub fn elu(x: &Tensor, alpha: f64) -> Result<Tensor> {
-    float_only(x, "elu")?;
-    let out = kernel(x, UnaryOp::Elu { alpha })?;
-    record_on_input("EluBackward0", &out, x, UnaryOp::Elu { alpha });
-    Ok(out)
+    activation(x, UnaryOp::Elu { alpha }, "elu", "EluBackward0")
 }
 
 /// torch's elu_backward (is_result=false), `x <= 0 ? g * alpha * exp(x) : g`, recorded as one op
