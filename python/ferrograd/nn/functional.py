@@ -142,16 +142,24 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return input.relu_() if inplace else input.relu()
 
 
+def _write_back(input: Tensor, op) -> Tensor:
+    """``input.copy_(op(input))``, returning ``input``: the in-place form of an activation that has
+    no in-place kernel (one CopyBackwards node over ``op``'s; torch records the op itself, e.g.
+    LeakyReluBackward1). While a graph is recorded, ``op`` runs on a clone: the input its node saves
+    must not be the tensor ``copy_`` then overwrites, or backward would find it modified in place."""
+    recording = input.requires_grad and _core.is_grad_enabled()
+    input.copy_(op(input.clone() if recording else input))
+    return input
+
+
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``input`` where positive, else ``negative_slope * input``."""
     check_tensor(input, "input", "leaky_relu")
     negative_slope = number_arg(negative_slope, "negative_slope", "leaky_relu")
     check_floating(input, "leaky_relu")
-    out = _core.leaky_relu(input, negative_slope)
     if inplace:
-        input.copy_(out)
-        return input
-    return out
+        return _write_back(input, lambda t: _core.leaky_relu(t, negative_slope))
+    return _core.leaky_relu(input, negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -159,24 +167,18 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     check_tensor(input, "input", "elu")
     alpha = number_arg(alpha, "alpha", "elu")
     check_floating(input, "elu")
-    # in place, the op runs on a copy: its saved input must not be the tensor copy_ then changes
-    out = _core.elu(input.clone() if inplace else input, alpha)
     if inplace:
-        input.copy_(out)
-        return input
-    return out
+        return _write_back(input, lambda t: _core.elu(t, alpha))
+    return _core.elu(input, alpha)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``input * sigmoid(input)`` (one op, SiluBackward0)."""
     check_tensor(input, "input", "silu")
     check_floating(input, "silu")
-    # in place, the op runs on a copy: its saved input must not be the tensor copy_ then changes
-    out = _core.silu(input.clone() if inplace else input)
     if inplace:
-        input.copy_(out)
-        return input
-    return out
+        return _write_back(input, _core.silu)
+    return _core.silu(input)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -263,18 +265,16 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if p == 1.0:
         # times a zero of input's own dtype, so integer and bool inputs keep their dtype, as in torch
-        out = input * _core.zeros((), dtype=input.dtype, device=input.device)
+        factor = _core.zeros((), dtype=input.dtype, device=input.device)
     else:
         if not input.is_floating_point():
             raise RuntimeError(
                 f"dropout: result type Float can't be cast to the desired output type {dtype_name(input.dtype)}"
             )
         keep = (_core.rand(tuple(input.shape), dtype=input.dtype, device=input.device) >= p).to(input.dtype)
-        out = input * (keep * (1.0 / (1.0 - p)))
-    if inplace:
-        input.copy_(out)
-        return input
-    return out
+        factor = keep * (1.0 / (1.0 - p))
+    # in place, mul_ as torch's dropout_ does (MulBackward0, saving the factor, not the input)
+    return input.mul_(factor) if inplace else input * factor
 
 
 # ---- embedding and normalisation -----------------------------------------------------------------
