@@ -15,9 +15,6 @@ import pytest
 pytest.importorskip("sklearn", reason="the digits example needs scikit-learn (pip install scikit-learn)")
 pytest.importorskip("tqdm", reason="the digits example needs tqdm (pip install tqdm)")
 pytest.importorskip("matplotlib", reason="the digits example needs matplotlib (pip install matplotlib)")
-pytest.importorskip("ferrograd.nn", reason="ferrograd.nn is not there yet")
-pytest.importorskip("ferrograd.optim", reason="ferrograd.optim is not there yet")
-pytest.importorskip("ferrograd.utils.data", reason="ferrograd.utils.data is not there yet")
 
 import ferrograd as fg
 

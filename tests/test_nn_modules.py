@@ -450,7 +450,10 @@ def test_forward_hooks():
     assert calls == [(3, 2)] and float(out.abs().sum()) == 0.0
     h.remove()
     pre.remove()
-    assert float(lin(fg.ones(1, 2)).abs().sum()) != 0.0 or True
+    # removed: the module computes its plain output again
+    x = fg.ones(1, 2)
+    assert lin(x).tolist() == fg.nn.functional.linear(x, lin.weight, lin.bias).tolist()
+    assert calls == [(3, 2)]
 
 
 def test_missing_forward_raises():

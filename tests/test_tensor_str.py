@@ -1,30 +1,13 @@
 """Check ferrograd's pure-Python tensor printer against torch's own repr."""
 
-import importlib
-import importlib.util
 import math
-import pathlib
 import random
 
 import pytest
+from ferrograd._tensor_str import tensor_repr
 
 torch = pytest.importorskip("torch")
 
-
-def _load_tensor_str():
-    # The printer is pure Python; load it straight from the source tree when the
-    # package (which needs the compiled Rust core) is not importable.
-    try:
-        return importlib.import_module("ferrograd._tensor_str")
-    except ImportError:
-        path = pathlib.Path(__file__).resolve().parents[1] / "python" / "ferrograd" / "_tensor_str.py"
-        spec = importlib.util.spec_from_file_location("_ferrograd_tensor_str", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-
-tensor_repr = _load_tensor_str().tensor_repr
 
 nan, inf = math.nan, math.inf
 
