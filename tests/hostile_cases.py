@@ -665,6 +665,10 @@ DOCUMENTED: dict[str, tuple[str | None, str]] = {
     "meth:logsumexp|arg0=emptytuple": ("ok", "torch's logsumexp fails where its sum reduces all dims"),
     # sign(NaN) is NaN in ferrograd (as in NumPy); torch returns 0, which hides the NaN.
     "fn:sign|arg0=T_nan": ("ok", "sign(NaN) is NaN, not 0"),
+    # gelu(+inf) is +inf; torch 2.15's vectorised gelu gives NaN there (its one-element path, and
+    # ferrograd, give inf). The NaN tensor holds +inf.
+    "fn:nn.functional.gelu|arg0=T_nan*": ("ok", "gelu(inf) is inf; torch's vectorised kernel gives NaN"),
+    "helper:module.GELU|fwd0=T_nan*": ("ok", "gelu(inf) is inf; torch's vectorised kernel gives NaN"),
     "meth:sign|self=n": ("ok", "sign(NaN) is NaN, not 0"),
     # NaN/inf to int64 is undefined in C; torch gives whatever the CPU's conversion gives
     # (INT64_MIN on x86); ferrograd saturates (inf -> max, -inf -> min, NaN -> 0) on every backend.
