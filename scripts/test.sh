@@ -9,5 +9,7 @@ ensure_vulkan
 echo "==> cargo test"
 cargo test --locked -q --features wgpu
 build_extension
+echo "==> generated stub entries match the op table"
+"$VENV/bin/python" scripts/gen_stubs.py --check
 echo "==> pytest"
 "$VENV/bin/python" -m pytest tests "$@"

@@ -67,11 +67,8 @@ abs = Tensor.abs
 neg = Tensor.neg
 negative = Tensor.neg
 exp = Tensor.exp
-erf = Tensor.erf
 log = Tensor.log
 sqrt = Tensor.sqrt
-sin = Tensor.sin
-cos = Tensor.cos
 tanh = Tensor.tanh
 sigmoid = Tensor.sigmoid
 relu = Tensor.relu
@@ -226,7 +223,6 @@ __all__ = [
     "clamp",
     "clip",
     "clone",
-    "cos",
     "default_generator",
     "detach",
     "device",
@@ -238,7 +234,6 @@ __all__ = [
     "empty_like",
     "enable_grad",
     "eq",
-    "erf",
     "exp",
     "eye",
     "flatten",
@@ -310,7 +305,6 @@ __all__ = [
     "set_num_threads",
     "sigmoid",
     "sign",
-    "sin",
     "softmax",
     "sqrt",
     "square",
@@ -334,3 +328,10 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# The op table's rows (src/ops/table.rs): each function form is the method itself, as above.
+for _name, _inplace, _aliases, _doc in _core._math_ops():
+    for _n in (_name, *(_a for _a, _ in _aliases)):
+        globals()[_n] = getattr(Tensor, _n)
+        __all__.append(_n)
+del _name, _inplace, _aliases, _doc, _n

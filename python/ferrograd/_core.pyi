@@ -30,6 +30,7 @@ __all__ = [
     "_legacy",
     "_live_nodes",
     "_make_dual",
+    "_math_ops",
     "_pop_saved_tensors_hooks",
     "_push_saved_tensors_hooks",
     "_set_anomaly",
@@ -831,10 +832,6 @@ class Tensor:
     def log(self) -> Tensor:
         """Elementwise natural logarithm."""
 
-    def erf(self) -> Tensor:
-        """Elementwise error function, ``2 / sqrt(pi) * integral of exp(-t^2)`` from 0 to x
-        (integer and bool tensors give floats)."""
-
     def sqrt(self) -> Tensor:
         """Elementwise square root.
 
@@ -842,11 +839,26 @@ class Tensor:
         tensor([2., 3.])
         """
 
+    # BEGIN GENERATED: the op table's methods (scripts/gen_stubs.py from src/ops/table.rs)
     def sin(self) -> Tensor:
-        """Elementwise sine."""
+        """The sine of each element."""
+
+    def sin_(self) -> Self:
+        """In-place :meth:`sin`."""
 
     def cos(self) -> Tensor:
-        """Elementwise cosine."""
+        """The cosine of each element."""
+
+    def cos_(self) -> Self:
+        """In-place :meth:`cos`."""
+
+    def erf(self) -> Tensor:
+        """The error function of each element."""
+
+    def erf_(self) -> Self:
+        """In-place :meth:`erf`."""
+
+    # END GENERATED
 
     def tanh(self) -> Tensor:
         """Elementwise hyperbolic tangent."""
@@ -1575,6 +1587,7 @@ def from_numpy(arr: NDArray[Any]) -> Tensor:
     tensor([5., 0.], dtype=ferrograd.float64)
     """
 
+def _math_ops() -> list[tuple[str, str, list[tuple[str, str]], str]]: ...
 def _live_nodes() -> int:
     """How many autograd graph nodes exist in the process now (for leak tests)."""
 

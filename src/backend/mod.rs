@@ -10,6 +10,7 @@ pub mod wgpu;
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::layout::Layout;
+pub use crate::ops::math::MathOp;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum UnaryOp {
@@ -17,8 +18,6 @@ pub enum UnaryOp {
     Exp,
     Log,
     Sqrt,
-    Sin,
-    Cos,
     Tanh,
     Sigmoid,
     Relu,
@@ -40,8 +39,6 @@ pub enum UnaryOp {
     Elu {
         alpha: f64,
     },
-    /// The error function (floats only).
-    Erf,
     /// `x * Phi(x)`, as torch's gelu kernels compute it: exact (`x / 2 * (1 + erf(x / sqrt 2))`)
     /// or, with `tanh`, `x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3)))`.
     Gelu {
@@ -52,6 +49,8 @@ pub enum UnaryOp {
         beta: f64,
         threshold: f64,
     },
+    /// A row of the op table (ops/table.rs): its kernel, rule and dtypes come from the row.
+    Math(MathOp),
 }
 
 impl UnaryOp {
@@ -69,13 +68,11 @@ impl UnaryOp {
             | UnaryOp::Abs
             | UnaryOp::Sign
             | UnaryOp::Clamp { .. } => true,
-            UnaryOp::Sin
-            | UnaryOp::Cos
-            | UnaryOp::BitwiseNot
+            UnaryOp::BitwiseNot
             | UnaryOp::LeakyRelu { .. }
             | UnaryOp::Silu
             | UnaryOp::Elu { .. }
-            | UnaryOp::Erf
+            | UnaryOp::Math(_)
             | UnaryOp::Gelu { .. }
             | UnaryOp::Softplus { .. } => false,
         }
@@ -83,6 +80,9 @@ impl UnaryOp {
 
     /// Ops defined on integers too (the rest compute in a float dtype).
     pub fn keeps_int(self) -> bool {
+        if let UnaryOp::Math(m) = self {
+            return m.dtype_rule() == crate::ops::math::MathDType::Rounding;
+        }
         matches!(
             self,
             UnaryOp::Neg

@@ -10,9 +10,10 @@ mod gpu;
 mod hooks;
 mod identity;
 mod index;
+mod math;
 mod node;
 mod numpy;
-mod tensor;
+pub(crate) mod tensor;
 
 use pyo3::prelude::*;
 
@@ -71,6 +72,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ] {
         m.add_function(f)?;
     }
+    m.add_function(wrap_pyfunction!(math::_math_ops, m)?)?;
     m.add_function(wrap_pyfunction!(functions::stack, m)?)?;
     m.add_function(wrap_pyfunction!(functions::where_, m)?)?;
     m.add_function(wrap_pyfunction!(functions::is_grad_enabled, m)?)?;

@@ -37,7 +37,7 @@ impl Drop for PyTensor {
     }
 }
 
-type R = PyResult<TensorObj>;
+pub(super) type R = PyResult<TensorObj>;
 
 /// torch's NotImplementedError (a RuntimeError) for bitwise ops on non-bool dtypes.
 fn require_bool_dtype(op: &str, dt: DType) -> PyResult<()> {
@@ -49,7 +49,7 @@ fn require_bool_dtype(op: &str, dt: DType) -> PyResult<()> {
     Ok(())
 }
 
-fn ok(t: crate::Result<Tensor>) -> R {
+pub(super) fn ok(t: crate::Result<Tensor>) -> R {
     Ok(PyTensor::wrap(t?))
 }
 
@@ -834,20 +834,11 @@ impl PyTensor {
     fn exp(&self) -> R {
         ok(self.t.exp())
     }
-    fn erf(&self) -> R {
-        ok(self.t.erf())
-    }
     fn log(&self) -> R {
         ok(self.t.log())
     }
     fn sqrt(&self) -> R {
         ok(self.t.sqrt())
-    }
-    fn sin(&self) -> R {
-        ok(self.t.sin())
-    }
-    fn cos(&self) -> R {
-        ok(self.t.cos())
     }
     fn tanh(&self) -> R {
         ok(self.t.tanh())

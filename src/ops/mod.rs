@@ -7,9 +7,11 @@ pub mod custom;
 pub mod index;
 pub mod inplace;
 pub mod join;
+pub mod math;
 pub mod matmul;
 pub mod reduce;
 pub mod softmax;
+pub(crate) mod table;
 pub mod unary;
 pub mod view;
 

@@ -63,8 +63,7 @@ impl Backward for UnaryBackward {
             UnaryOp::Exp => g.mul(&v())?,
             UnaryOp::Log => g.div(&v())?,
             UnaryOp::Sqrt => g.div(&v().mul_scalar(2.0)?)?,
-            UnaryOp::Sin => g.mul(&v().cos()?)?,
-            UnaryOp::Cos => g.mul(&v().sin()?)?.neg()?,
+            UnaryOp::Math(m) => m.grad(g, saved.as_ref())?,
             UnaryOp::Tanh => {
                 let y = v();
                 g.mul(&one().sub(&y.mul(&y)?)?)?
@@ -88,11 +87,6 @@ impl Backward for UnaryBackward {
             UnaryOp::Elu { alpha } => elu_backward(g, &v(), alpha)?,
             UnaryOp::Gelu { tanh } => gelu_backward(g, &v(), tanh)?,
             UnaryOp::Softplus { beta, threshold } => softplus_backward(g, &v(), beta, threshold)?,
-            // torch: 2 / sqrt(pi) * exp(-x^2) * g
-            UnaryOp::Erf => {
-                let x = v();
-                x.mul(&x)?.neg()?.exp()?.mul_scalar(std::f64::consts::FRAC_2_SQRT_PI)?.mul(g)?
-            }
             UnaryOp::Clamp { min, max } => {
                 // The gradient passes strictly inside (min, max); torch gives 0 at a bound.
                 let x = v();
@@ -352,10 +346,22 @@ impl Backward for EluGrad {
     }
 }
 
+/// A row of the op table (ops/math.rs has checked its dtype rule): its node and what it saves
+/// come from the row.
+pub(super) fn math_unary(t: &Tensor, op: crate::backend::MathOp) -> Result<Tensor> {
+    unary(t, UnaryOp::Math(op), op.node())
+}
+
 fn unary(t: &Tensor, op: UnaryOp, name: &'static str) -> Result<Tensor> {
     let out = kernel(t, op)?;
     record(name, &out, &[t], |_| {
+        use crate::ops::math::Saves;
         let keep = match op {
+            UnaryOp::Math(m) => match m.saves() {
+                Saves::Input => Keep::Input(SavedTensor::input(t, name)),
+                Saves::Output => Keep::Output(SavedTensor::output(&out, name)),
+                Saves::Nothing => Keep::Nothing,
+            },
             UnaryOp::Neg | UnaryOp::Sign => Keep::Nothing,
             // These derivatives are cheapest from the output (exp' = exp, tanh' = 1 - tanh^2, ...).
             UnaryOp::Exp | UnaryOp::Sqrt | UnaryOp::Tanh | UnaryOp::Sigmoid | UnaryOp::Relu => {
@@ -378,20 +384,11 @@ impl Tensor {
     pub fn exp(&self) -> Result<Tensor> {
         unary(self, UnaryOp::Exp, "ExpBackward0")
     }
-    pub fn erf(&self) -> Result<Tensor> {
-        unary(self, UnaryOp::Erf, "ErfBackward0")
-    }
     pub fn log(&self) -> Result<Tensor> {
         unary(self, UnaryOp::Log, "LogBackward0")
     }
     pub fn sqrt(&self) -> Result<Tensor> {
         unary(self, UnaryOp::Sqrt, "SqrtBackward0")
-    }
-    pub fn sin(&self) -> Result<Tensor> {
-        unary(self, UnaryOp::Sin, "SinBackward0")
-    }
-    pub fn cos(&self) -> Result<Tensor> {
-        unary(self, UnaryOp::Cos, "CosBackward0")
     }
     pub fn tanh(&self) -> Result<Tensor> {
         unary(self, UnaryOp::Tanh, "TanhBackward0")

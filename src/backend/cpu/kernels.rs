@@ -53,7 +53,7 @@ fn row_grain(inner: usize) -> usize {
 
 /// Maps a strided input into a fresh contiguous Vec. `f` is a concrete closure per op, so each
 /// loop compiles to straight-line (vectorisable) code.
-pub(super) fn map1<T: Elem, U: Elem>(b: &Buf<T>, l: &Layout, f: impl Fn(T) -> U + Sync) -> Result<Vec<U>> {
+pub(crate) fn map1<T: Elem, U: Elem>(b: &Buf<T>, l: &Layout, f: impl Fn(T) -> U + Sync) -> Result<Vec<U>> {
     let src = b.as_slice();
     let n = l.numel();
     if n == 0 {
@@ -152,8 +152,6 @@ fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
         UnaryOp::Exp => x.exp(),
         UnaryOp::Log => x.ln(),
         UnaryOp::Sqrt => x.sqrt(),
-        UnaryOp::Sin => x.sin(),
-        UnaryOp::Cos => x.cos(),
         UnaryOp::Tanh => x.tanh(),
         UnaryOp::Sigmoid => {
             // Two branches keep exp's argument non-positive, so neither overflows.
@@ -192,7 +190,8 @@ fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
                 x
             }
         }
-        UnaryOp::Erf => x.erf(),
+        // one loop per row in `MathOp::map_float`; never reaches the per-element match
+        UnaryOp::Math(_) => T::nan(),
         UnaryOp::Gelu { tanh } => gelu(x, tanh),
         UnaryOp::Softplus { beta, threshold } => softplus(x, T::from_f64(beta), T::from_f64(threshold)),
         UnaryOp::Sign => {
@@ -312,6 +311,7 @@ fn unary_float<T: SimdFloat>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<
                     let (b_, t_) = (T::from_f64(beta), T::from_f64(threshold));
                     map1(b, l, move |x| softplus(x, b_, t_))
                 }
+                UnaryOp::Math(m) => m.map_float(b, l),
                 UnaryOp::Elu { alpha } => {
                     let a = T::from_f64(alpha);
                     map1(b, l, move |x| if x <= <T as Elem>::zero() { x.exp_m1() * a } else { x })
@@ -319,7 +319,7 @@ fn unary_float<T: SimdFloat>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<
             }
         };
     }
-    each!(Neg, Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid, Relu, Abs, Sign, BitwiseNot, Silu, Erf)
+    each!(Neg, Exp, Log, Sqrt, Tanh, Sigmoid, Relu, Abs, Sign, BitwiseNot, Silu)
 }
 
 /// Binary float ops: SIMD kernels on contiguous operands and on broadcast rows (one side a
@@ -377,6 +377,8 @@ fn int_unary(x: i64, op: UnaryOp) -> i64 {
         UnaryOp::Relu => x.max(0),
         UnaryOp::Sign => x.signum(),
         UnaryOp::BitwiseNot => !x,
+        // the table's Rounding rows (floor, ceil, ...) are the identity on integers
+        UnaryOp::Math(_) => x,
         UnaryOp::Clamp { min, max } => {
             let mut y = x;
             if let Some(lo) = min {

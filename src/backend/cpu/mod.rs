@@ -1,7 +1,7 @@
 //! The CPU backend: portable strided kernels over `CpuStorage`.
 
 mod buffer;
-mod kernels;
+pub(crate) mod kernels;
 mod matmul;
 pub mod parallel;
 pub mod pool;

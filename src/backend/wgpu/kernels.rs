@@ -297,8 +297,6 @@ pub fn unary(buf: &GpuBuffer, layout: &Layout, op: UnaryOp) -> Result<GpuBuffer>
         UnaryOp::Exp => ("exp(x)", [0, 0]),
         UnaryOp::Log => ("log(x)", [0, 0]),
         UnaryOp::Sqrt => ("sqrt(x)", [0, 0]),
-        UnaryOp::Sin => ("sin(x)", [0, 0]),
-        UnaryOp::Cos => ("cos(x)", [0, 0]),
         UnaryOp::Tanh => ("tanh_f(x)", [0, 0]),
         UnaryOp::Sigmoid => ("1.0 / (1.0 + exp(-x))", [0, 0]),
         // NaN stays NaN, as in torch.
@@ -312,7 +310,7 @@ pub fn unary(buf: &GpuBuffer, layout: &Layout, op: UnaryOp) -> Result<GpuBuffer>
         UnaryOp::Silu => ("x / (1.0 + exp(-x))", [0, 0]),
         // `x <= 0`: NaN takes the identity branch and stays NaN; expm1_f keeps -0.0.
         UnaryOp::Elu { alpha } => ("select(x, expm1_f(x) * p0, x <= 0.0)", [(alpha as f32).to_bits(), 0]),
-        UnaryOp::Erf => ("erf_f(x)", [0, 0]),
+        UnaryOp::Math(m) => (m.wgsl(), [0, 0]),
         // torch's formulas (see backend/cpu/kernels.rs gelu)
         UnaryOp::Gelu { tanh: false } => ("x * 0.5 * (1.0 + erf_f(x * 0.70710678118654752))", [0, 0]),
         UnaryOp::Gelu { tanh: true } => {

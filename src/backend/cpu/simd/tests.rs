@@ -2,7 +2,7 @@
 //! bounds of math.rs for exp/log/tanh/sigmoid. AVX-512 cases skip when the CPU lacks it.
 
 use super::{resolve, Level, Simd};
-use crate::backend::{BinaryOp, UnaryOp};
+use crate::backend::{BinaryOp, MathOp, UnaryOp};
 
 /// Largest distance from libm these tests accept: the maxima measured in math.rs plus one, since
 /// another platform's libm may itself be an ulp away from glibc's.
@@ -367,8 +367,8 @@ fn simd_handles_exactly_the_ops_with_a_simd_path() {
         UnaryOp::Exp,
         UnaryOp::Log,
         UnaryOp::Sqrt,
-        UnaryOp::Sin,
-        UnaryOp::Cos,
+        UnaryOp::Math(MathOp::Sin),
+        UnaryOp::Math(MathOp::Cos),
         UnaryOp::Tanh,
         UnaryOp::Sigmoid,
         UnaryOp::Relu,
@@ -379,7 +379,7 @@ fn simd_handles_exactly_the_ops_with_a_simd_path() {
         UnaryOp::LeakyRelu { slope: 0.1 },
         UnaryOp::Silu,
         UnaryOp::Elu { alpha: 1.0 },
-        UnaryOp::Erf,
+        UnaryOp::Math(MathOp::Erf),
         UnaryOp::Gelu { tanh: false },
         UnaryOp::Gelu { tanh: true },
     ];
@@ -401,8 +401,8 @@ fn simd_refuses_unhandled_ops_and_mismatched_lengths() {
     for s in levels {
         let x = [1f32, 2.0, 3.0];
         let mut out = [7f32; 3];
-        assert!(!s.unary_f32(UnaryOp::Sin, &x, &mut out));
-        assert!(!s.unary_f32(UnaryOp::Cos, &x, &mut out));
+        assert!(!s.unary_f32(UnaryOp::Math(MathOp::Sin), &x, &mut out));
+        assert!(!s.unary_f32(UnaryOp::Math(MathOp::Cos), &x, &mut out));
         assert!(!s.binary_f32(BinaryOp::Pow, &x, &x, &mut out));
         assert!(!s.binary_scalar_rhs_f32(BinaryOp::Pow, &x, 2.0, &mut out));
         assert!(!s.unary_f32(UnaryOp::Exp, &x[..2], &mut out));
@@ -411,7 +411,7 @@ fn simd_refuses_unhandled_ops_and_mismatched_lengths() {
         assert_eq!(out, [7.0; 3], "{:?} wrote on refusal", s.level());
         let y = [1f64, 2.0];
         let mut out = [7f64; 2];
-        assert!(!s.unary_f64(UnaryOp::Sin, &y, &mut out));
+        assert!(!s.unary_f64(UnaryOp::Math(MathOp::Sin), &y, &mut out));
         assert!(!s.binary_f64(BinaryOp::Pow, &y, &y, &mut out));
         assert!(!s.binary_f64(BinaryOp::Mul, &y, &y[..1], &mut out));
         assert_eq!(out, [7.0; 2]);

@@ -1,0 +1,52 @@
+"""Writes the op table's entries (src/ops/table.rs) into python/ferrograd/_core.pyi, between the
+BEGIN/END GENERATED markers, from the built module's `_core._math_ops()`.
+
+    python scripts/gen_stubs.py          # rewrite the stub
+    python scripts/gen_stubs.py --check  # exit 1, showing the difference, if the stub is stale
+
+`scripts/test.sh` runs the check after building, so a row added without regenerating fails CI.
+"""
+
+from __future__ import annotations
+
+import difflib
+import pathlib
+import sys
+
+from ferrograd import _core
+
+STUB = pathlib.Path(__file__).resolve().parent.parent / "python" / "ferrograd" / "_core.pyi"
+BEGIN = "    # BEGIN GENERATED: the op table's methods (scripts/gen_stubs.py from src/ops/table.rs)\n"
+END = "    # END GENERATED\n"
+
+
+def entries() -> str:
+    out = []
+    for name, inplace, aliases, doc in _core._math_ops():
+        out.append(f'    def {name}(self) -> Tensor:\n        """{doc}"""\n\n')
+        out.append(f'    def {inplace}(self) -> Self:\n        """In-place :meth:`{name}`."""\n\n')
+        for alias, alias_inplace in aliases:
+            out.append(f'    def {alias}(self) -> Tensor:\n        """Alias for :meth:`{name}`."""\n\n')
+            out.append(
+                f'    def {alias_inplace}(self) -> Self:\n        """Alias for :meth:`{inplace}`."""\n\n'
+            )
+    return "".join(out)
+
+
+def main() -> int:
+    text = STUB.read_text()
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    new = text[:start] + entries() + text[end:]
+    if "--check" in sys.argv[1:]:
+        if new != text:
+            diff = difflib.unified_diff(text.splitlines(True), new.splitlines(True), str(STUB), "regenerated")
+            sys.stdout.writelines(diff)
+            print("\n_core.pyi is stale: run `python scripts/gen_stubs.py` and commit the result")
+            return 1
+        return 0
+    STUB.write_text(new)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
