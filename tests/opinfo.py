@@ -36,6 +36,7 @@ UNARY = [
     OpInfo("sin", -3.0, 3.0),
     OpInfo("cos", -3.0, 3.0),
     OpInfo("erf", -3.0, 3.0),
+    OpInfo("log1p", -0.9, 3.0, special=(-0.999, -1.5, 1e-8)),
 ]
 
 BY_NAME = {op.name: op for op in UNARY}

@@ -858,6 +858,12 @@ class Tensor:
     def erf_(self) -> Self:
         """In-place :meth:`erf`."""
 
+    def log1p(self) -> Tensor:
+        """The natural logarithm of `1 + x`, accurate for small `x`."""
+
+    def log1p_(self) -> Self:
+        """In-place :meth:`log1p`."""
+
     # END GENERATED
 
     def tanh(self) -> Tensor:

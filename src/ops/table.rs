@@ -55,6 +55,15 @@ macro_rules! math_ops {
                 // torch: 2 / sqrt(pi) * exp(-x^2) * g
                 grad: |g, x| x.mul(x)?.neg()?.exp()?.mul_scalar(std::f64::consts::FRAC_2_SQRT_PI)?.mul(g),
             }
+            /// The natural logarithm of `1 + x`, accurate for small `x`.
+            log1p, log1p_ => Log1p {
+                node: "Log1PBackward0",
+                dtype: Float,
+                cpu: |x| x.ln_1p(),
+                wgsl: "log1p_f(x)",
+                saves: input,
+                grad: |g, x| g.div(&x.add_scalar(1.0)?),
+            }
         }
     };
 }
