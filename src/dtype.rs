@@ -194,15 +194,23 @@ impl Elem for bool {
 pub trait FloatElem: Elem + num_traits::Float + std::iter::Sum {
     /// The error function (num_traits has none).
     fn erf(self) -> Self;
+    /// Rounds half-way cases to even, as torch.round does (num_traits rounds them away from 0).
+    fn round_ties_even(self) -> Self;
 }
 impl FloatElem for f32 {
     fn erf(self) -> Self {
         libm::erff(self)
     }
+    fn round_ties_even(self) -> Self {
+        f32::round_ties_even(self)
+    }
 }
 impl FloatElem for f64 {
     fn erf(self) -> Self {
         libm::erf(self)
+    }
+    fn round_ties_even(self) -> Self {
+        f64::round_ties_even(self)
     }
 }
 

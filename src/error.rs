@@ -32,6 +32,10 @@ pub enum Error {
     /// A backend failure. Python: RuntimeError.
     #[error("{0}")]
     Backend(String),
+    /// A dtype an op has no kernel for ("floor_cpu" not implemented for 'Bool'). Python:
+    /// NotImplementedError, a RuntimeError, as torch raises.
+    #[error("{0}")]
+    NotImplemented(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

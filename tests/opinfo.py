@@ -27,6 +27,10 @@ class OpInfo:
     zero_grad: bool = False
     # extra inputs for the special-values check
     special: tuple[float, ...] = field(default=())
+    # torch cannot differentiate the in-place form (its derivatives.yaml: not_implemented for
+    # asinh_, acosh_, atanh_); ferrograd records the out-of-place rule, checked against torch's
+    # out-of-place gradient
+    torch_inplace_grad: bool = True
     # tolerances for float32 parity where the op is ill-conditioned (None: helpers' defaults)
     rtol: float | None = None
     atol: float | None = None
@@ -37,6 +41,39 @@ UNARY = [
     OpInfo("cos", -3.0, 3.0),
     OpInfo("erf", -3.0, 3.0),
     OpInfo("log1p", -0.9, 3.0, special=(-0.999, -1.5, 1e-8)),
+    OpInfo("expm1", -2.0, 2.0, special=(1e-8, -1e-8, 80.0)),
+    OpInfo("log2", 0.1, 3.0, special=(1024.0, 2**-20)),
+    OpInfo("log10", 0.1, 3.0, special=(1000.0, 1e-5)),
+    OpInfo("exp2", -2.0, 2.0, special=(10.0, -10.0, 127.5)),
+    OpInfo("rsqrt", 0.2, 3.0, special=(1e-6, 4.0)),
+    OpInfo("tan", -1.2, 1.2, special=(1.5, -1.5)),
+    OpInfo("asin", -0.9, 0.9, aliases=("arcsin",), special=(0.99, -0.99, 1e-8)),
+    OpInfo("acos", -0.9, 0.9, aliases=("arccos",), special=(0.99, -0.99, 1e-8)),
+    OpInfo("atan", -3.0, 3.0, aliases=("arctan",), special=(1e8, -1e8)),
+    OpInfo("sinh", -2.0, 2.0, special=(1e-3, -1e-3, 1e-8, 20.0, -20.0)),
+    OpInfo("cosh", -2.0, 2.0, special=(1e-3, 20.0, -20.0)),
+    OpInfo(
+        "asinh",
+        -3.0,
+        3.0,
+        aliases=("arcsinh",),
+        special=(1e-3, -1e-3, 1e20, -1e20, -30.0),
+        torch_inplace_grad=False,
+    ),
+    OpInfo("acosh", 1.1, 3.0, aliases=("arccosh",), special=(1.0001, 1e20, 30.0), torch_inplace_grad=False),
+    OpInfo(
+        "atanh",
+        -0.9,
+        0.9,
+        aliases=("arctanh",),
+        special=(1e-3, -1e-3, 0.999, -0.999),
+        torch_inplace_grad=False,
+    ),
+    OpInfo("floor", -3.0, 3.0, zero_grad=True, special=(2.5, -2.5, 1e10 + 0.5)),
+    OpInfo("ceil", -3.0, 3.0, zero_grad=True, special=(2.5, -2.5, -0.25)),
+    OpInfo("trunc", -3.0, 3.0, aliases=("fix",), zero_grad=True, special=(2.5, -2.5, -0.25)),
+    OpInfo("round", -3.0, 3.0, zero_grad=True, special=(2.5, -2.5, 3.5, -0.25, 0.49999997)),
+    OpInfo("frac", -3.0, 3.0, special=(2.5, -2.5, -0.25, 1e10 + 0.5)),
 ]
 
 BY_NAME = {op.name: op for op in UNARY}

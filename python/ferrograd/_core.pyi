@@ -864,6 +864,162 @@ class Tensor:
     def log1p_(self) -> Self:
         """In-place :meth:`log1p`."""
 
+    def expm1(self) -> Tensor:
+        """`exp(x) - 1`, accurate for small `x`."""
+
+    def expm1_(self) -> Self:
+        """In-place :meth:`expm1`."""
+
+    def log2(self) -> Tensor:
+        """The base-2 logarithm."""
+
+    def log2_(self) -> Self:
+        """In-place :meth:`log2`."""
+
+    def log10(self) -> Tensor:
+        """The base-10 logarithm."""
+
+    def log10_(self) -> Self:
+        """In-place :meth:`log10`."""
+
+    def exp2(self) -> Tensor:
+        """`2 ** x`."""
+
+    def exp2_(self) -> Self:
+        """In-place :meth:`exp2`."""
+
+    def rsqrt(self) -> Tensor:
+        """`1 / sqrt(x)`."""
+
+    def rsqrt_(self) -> Self:
+        """In-place :meth:`rsqrt`."""
+
+    def tan(self) -> Tensor:
+        """The tangent."""
+
+    def tan_(self) -> Self:
+        """In-place :meth:`tan`."""
+
+    def asin(self) -> Tensor:
+        """The arcsine."""
+
+    def asin_(self) -> Self:
+        """In-place :meth:`asin`."""
+
+    def arcsin(self) -> Tensor:
+        """Alias for :meth:`asin`."""
+
+    def arcsin_(self) -> Self:
+        """Alias for :meth:`asin_`."""
+
+    def acos(self) -> Tensor:
+        """The arccosine."""
+
+    def acos_(self) -> Self:
+        """In-place :meth:`acos`."""
+
+    def arccos(self) -> Tensor:
+        """Alias for :meth:`acos`."""
+
+    def arccos_(self) -> Self:
+        """Alias for :meth:`acos_`."""
+
+    def atan(self) -> Tensor:
+        """The arctangent."""
+
+    def atan_(self) -> Self:
+        """In-place :meth:`atan`."""
+
+    def arctan(self) -> Tensor:
+        """Alias for :meth:`atan`."""
+
+    def arctan_(self) -> Self:
+        """Alias for :meth:`atan_`."""
+
+    def sinh(self) -> Tensor:
+        """The hyperbolic sine."""
+
+    def sinh_(self) -> Self:
+        """In-place :meth:`sinh`."""
+
+    def cosh(self) -> Tensor:
+        """The hyperbolic cosine."""
+
+    def cosh_(self) -> Self:
+        """In-place :meth:`cosh`."""
+
+    def asinh(self) -> Tensor:
+        """The inverse hyperbolic sine."""
+
+    def asinh_(self) -> Self:
+        """In-place :meth:`asinh`."""
+
+    def arcsinh(self) -> Tensor:
+        """Alias for :meth:`asinh`."""
+
+    def arcsinh_(self) -> Self:
+        """Alias for :meth:`asinh_`."""
+
+    def acosh(self) -> Tensor:
+        """The inverse hyperbolic cosine."""
+
+    def acosh_(self) -> Self:
+        """In-place :meth:`acosh`."""
+
+    def arccosh(self) -> Tensor:
+        """Alias for :meth:`acosh`."""
+
+    def arccosh_(self) -> Self:
+        """Alias for :meth:`acosh_`."""
+
+    def atanh(self) -> Tensor:
+        """The inverse hyperbolic tangent."""
+
+    def atanh_(self) -> Self:
+        """In-place :meth:`atanh`."""
+
+    def arctanh(self) -> Tensor:
+        """Alias for :meth:`atanh`."""
+
+    def arctanh_(self) -> Self:
+        """Alias for :meth:`atanh_`."""
+
+    def floor(self) -> Tensor:
+        """The largest integer not above `x` (the identity on integers)."""
+
+    def floor_(self) -> Self:
+        """In-place :meth:`floor`."""
+
+    def ceil(self) -> Tensor:
+        """The smallest integer not below `x` (the identity on integers)."""
+
+    def ceil_(self) -> Self:
+        """In-place :meth:`ceil`."""
+
+    def trunc(self) -> Tensor:
+        """`x` rounded toward zero (the identity on integers)."""
+
+    def trunc_(self) -> Self:
+        """In-place :meth:`trunc`."""
+
+    def fix(self) -> Tensor:
+        """Alias for :meth:`trunc`."""
+
+    def fix_(self) -> Self:
+        """Alias for :meth:`trunc_`."""
+
+    def round(self) -> Tensor:
+        """`x` rounded to the nearest integer, halves to even (the identity on integers)."""
+
+    def round_(self) -> Self:
+        """In-place :meth:`round`."""
+
+    def frac(self) -> Tensor:
+        """`x - trunc(x)`, the fractional part with the sign of `x` (floats only)."""
+
+    def frac_(self) -> Self:
+        """In-place :meth:`frac`."""
+
     # END GENERATED
 
     def tanh(self) -> Tensor:

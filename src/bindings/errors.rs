@@ -1,7 +1,9 @@
 //! The one mapping from the crate's errors to the Python exceptions torch users catch.
 
 use crate::error::Error;
-use pyo3::exceptions::{PyIndexError, PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{
+    PyIndexError, PyMemoryError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError,
+};
 use pyo3::PyErr;
 
 impl From<Error> for PyErr {
@@ -18,6 +20,7 @@ impl From<Error> for PyErr {
             Error::Type(m) => PyTypeError::new_err(m),
             Error::Value(m) => PyValueError::new_err(m),
             Error::OutOfMemory(m) => PyMemoryError::new_err(m),
+            Error::NotImplemented(m) => PyNotImplementedError::new_err(m),
         }
     }
 }

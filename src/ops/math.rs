@@ -137,7 +137,7 @@ fn math(t: &Tensor, op: MathOp) -> Result<Tensor> {
             DType::F64 => "Double",
         };
         bail!(
-            DType,
+            NotImplemented,
             "{}: \"{}_cpu\" not implemented for '{dt}' (shape {})",
             op.name(),
             op.name(),

@@ -64,6 +64,179 @@ macro_rules! math_ops {
                 saves: input,
                 grad: |g, x| g.div(&x.add_scalar(1.0)?),
             }
+            /// `exp(x) - 1`, accurate for small `x`.
+            expm1, expm1_ => Expm1 {
+                node: "Expm1Backward0",
+                dtype: Float,
+                cpu: |x| x.exp_m1(),
+                wgsl: "expm1_f(x)",
+                saves: output,
+                grad: |g, y| g.mul(&y.add_scalar(1.0)?),
+            }
+            /// The base-2 logarithm.
+            log2, log2_ => Log2 {
+                node: "Log2Backward0",
+                dtype: Float,
+                cpu: |x| x.log2(),
+                wgsl: "log2(x)",
+                saves: input,
+                grad: |g, x| g.div(&x.mul_scalar(std::f64::consts::LN_2)?),
+            }
+            /// The base-10 logarithm.
+            log10, log10_ => Log10 {
+                node: "Log10Backward0",
+                dtype: Float,
+                cpu: |x| x.log10(),
+                wgsl: "log(x) * 0.43429448190325182",
+                saves: input,
+                grad: |g, x| g.div(&x.mul_scalar(std::f64::consts::LN_10)?),
+            }
+            /// `2 ** x`.
+            exp2, exp2_ => Exp2 {
+                node: "Exp2Backward0",
+                dtype: Float,
+                cpu: |x| x.exp2(),
+                wgsl: "exp2(x)",
+                saves: output,
+                grad: |g, y| g.mul(y)?.mul_scalar(std::f64::consts::LN_2),
+            }
+            /// `1 / sqrt(x)`.
+            rsqrt, rsqrt_ => Rsqrt {
+                node: "RsqrtBackward0",
+                dtype: Float,
+                cpu: |x| x.sqrt().recip(),
+                wgsl: "1.0 / sqrt(x)",
+                saves: output,
+                // torch: -0.5 * g * y^3
+                grad: |g, y| g.mul_scalar(-0.5)?.mul(&y.mul(y)?.mul(y)?),
+            }
+            /// The tangent.
+            tan, tan_ => Tan {
+                node: "TanBackward0",
+                dtype: Float,
+                cpu: |x| x.tan(),
+                wgsl: "tan(x)",
+                saves: output,
+                grad: |g, y| g.mul(&y.mul(y)?.add_scalar(1.0)?),
+            }
+            /// The arcsine.
+            asin, asin_ | arcsin, arcsin_ => Asin {
+                node: "AsinBackward0",
+                dtype: Float,
+                cpu: |x| x.asin(),
+                wgsl: "asin_f(x)",
+                saves: input,
+                // torch: g * rsqrt(1 - x^2)
+                grad: |g, x| g.mul(&x.mul(x)?.neg()?.add_scalar(1.0)?.rsqrt()?),
+            }
+            /// The arccosine.
+            acos, acos_ | arccos, arccos_ => Acos {
+                node: "AcosBackward0",
+                dtype: Float,
+                cpu: |x| x.acos(),
+                wgsl: "acos_f(x)",
+                saves: input,
+                grad: |g, x| g.mul(&x.mul(x)?.neg()?.add_scalar(1.0)?.rsqrt()?.neg()?),
+            }
+            /// The arctangent.
+            atan, atan_ | arctan, arctan_ => Atan {
+                node: "AtanBackward0",
+                dtype: Float,
+                cpu: |x| x.atan(),
+                wgsl: "atan_f(x)",
+                saves: input,
+                grad: |g, x| g.div(&x.mul(x)?.add_scalar(1.0)?),
+            }
+            /// The hyperbolic sine.
+            sinh, sinh_ => Sinh {
+                node: "SinhBackward0",
+                dtype: Float,
+                cpu: |x| x.sinh(),
+                wgsl: "sinh_f(x)",
+                saves: input,
+                grad: |g, x| g.mul(&x.cosh()?),
+            }
+            /// The hyperbolic cosine.
+            cosh, cosh_ => Cosh {
+                node: "CoshBackward0",
+                dtype: Float,
+                cpu: |x| x.cosh(),
+                wgsl: "cosh(x)",
+                saves: input,
+                grad: |g, x| g.mul(&x.sinh()?),
+            }
+            /// The inverse hyperbolic sine.
+            asinh, asinh_ | arcsinh, arcsinh_ => Asinh {
+                node: "AsinhBackward0",
+                dtype: Float,
+                cpu: |x| x.asinh(),
+                wgsl: "asinh_f(x)",
+                saves: input,
+                grad: |g, x| g.mul(&x.mul(x)?.add_scalar(1.0)?.rsqrt()?),
+            }
+            /// The inverse hyperbolic cosine.
+            acosh, acosh_ | arccosh, arccosh_ => Acosh {
+                node: "AcoshBackward0",
+                dtype: Float,
+                cpu: |x| x.acosh(),
+                wgsl: "acosh_f(x)",
+                saves: input,
+                grad: |g, x| g.mul(&x.mul(x)?.add_scalar(-1.0)?.rsqrt()?),
+            }
+            /// The inverse hyperbolic tangent.
+            atanh, atanh_ | arctanh, arctanh_ => Atanh {
+                node: "AtanhBackward0",
+                dtype: Float,
+                cpu: |x| x.atanh(),
+                wgsl: "atanh_f(x)",
+                saves: input,
+                grad: |g, x| g.div(&x.mul(x)?.neg()?.add_scalar(1.0)?),
+            }
+            /// The largest integer not above `x` (the identity on integers).
+            floor, floor_ => Floor {
+                node: "FloorBackward0",
+                dtype: Rounding,
+                cpu: |x| x.floor(),
+                wgsl: "floor(x)",
+                saves: nothing,
+                grad: |g| g.zeros_like(),
+            }
+            /// The smallest integer not below `x` (the identity on integers).
+            ceil, ceil_ => Ceil {
+                node: "CeilBackward0",
+                dtype: Rounding,
+                cpu: |x| x.ceil(),
+                wgsl: "ceil(x)",
+                saves: nothing,
+                grad: |g| g.zeros_like(),
+            }
+            /// `x` rounded toward zero (the identity on integers).
+            trunc, trunc_ | fix, fix_ => Trunc {
+                node: "TruncBackward0",
+                dtype: Rounding,
+                cpu: |x| x.trunc(),
+                wgsl: "trunc(x)",
+                saves: nothing,
+                grad: |g| g.zeros_like(),
+            }
+            /// `x` rounded to the nearest integer, halves to even (the identity on integers).
+            round, round_ => Round {
+                node: "RoundBackward0",
+                dtype: Rounding,
+                cpu: |x| FloatElem::round_ties_even(x),
+                wgsl: "round(x)",
+                saves: nothing,
+                grad: |g| g.zeros_like(),
+            }
+            /// `x - trunc(x)`, the fractional part with the sign of `x` (floats only).
+            frac, frac_ => Frac {
+                node: "FracBackward0",
+                dtype: FloatOnly,
+                cpu: |x| x - x.trunc(),
+                wgsl: "x - trunc(x)",
+                saves: nothing,
+                grad: |g| Ok(g.clone()),
+            }
         }
     };
 }

@@ -112,6 +112,63 @@ fn log1p_f(y: f32) -> f32 {
     return log(u) * (y / (u - 1.0));
 }
 
+// The driver's atan is only required to be close to the true value: NaN and signed zeros are
+// spelled out (lavapipe gave a number for atan(NaN)).
+fn atan_f(x: f32) -> f32 {
+    return select(atan(x), x, x == 0.0 || is_nan_f(x));
+}
+
+// asin and acos from atan: lavapipe's asin is 3.5e-4 off. (1 - x)(1 + x) does not cancel
+// near |x| = 1 as 1 - x^2 does; acos(x) = 2 atan(sqrt((1 - x) / (1 + x))) keeps small results
+// accurate near x = 1, where pi / 2 - asin(x) would cancel.
+fn asin_f(x: f32) -> f32 {
+    if (!(abs(x) <= 1.0)) {
+        return f32_nan();
+    }
+    return atan_f(x / sqrt((1.0 - x) * (1.0 + x)));
+}
+
+fn acos_f(x: f32) -> f32 {
+    if (!(abs(x) <= 1.0)) {
+        return f32_nan();
+    }
+    return 2.0 * atan(sqrt((1.0 - x) / (1.0 + x)));
+}
+
+// sinh from expm1 (exp(x) - exp(-x) cancels for small |x|): with t = expm1(|x|),
+// sinh|x| = (t + t / (t + 1)) / 2; the sign is copied back so -0.0 stays -0.0.
+fn sinh_f(x: f32) -> f32 {
+    let t = expm1_f(abs(x));
+    let m = select(0.5 * (t + t / (t + 1.0)), f32_inf(), t == f32_inf());
+    return select(m, -m, x < 0.0 || (x == 0.0 && bitcast<u32>(x) != 0u));
+}
+
+// asinh(|x|) = log1p(|x| + x^2 / (1 + sqrt(1 + x^2))) (log(x + sqrt(x^2 + 1)) cancels for
+// negative x and loses small x); log(2|x|) where x^2 would overflow. The sign is copied back.
+fn asinh_f(x: f32) -> f32 {
+    let a = abs(x);
+    var m = log(a) + 0.69314718055994531;
+    if (a < 1.0e18) {
+        m = log1p_f(a + a * a / (1.0 + sqrt(1.0 + a * a)));
+    }
+    return select(m, -m, x < 0.0 || (x == 0.0 && bitcast<u32>(x) != 0u));
+}
+
+// acosh: log(x + sqrt(x^2 - 1)) has no cancellation for x >= 1; log(2x) where x^2 overflows.
+fn acosh_f(x: f32) -> f32 {
+    if (x > 1.0e18) {
+        return log(x) + 0.69314718055994531;
+    }
+    return log(x + sqrt(x * x - 1.0));
+}
+
+// atanh(x) = log1p(2x / (1 - x)) / 2, accurate for small |x| (log((1 + x) / (1 - x)) is not).
+fn atanh_f(x: f32) -> f32 {
+    let a = abs(x);
+    let m = 0.5 * log1p_f(2.0 * a / (1.0 - a));
+    return select(m, -m, x < 0.0 || (x == 0.0 && bitcast<u32>(x) != 0u));
+}
+
 fn maximum_f(x: f32, y: f32) -> f32 {
     return select(select(max(x, y), y, is_nan_f(y)), x, is_nan_f(x));
 }
