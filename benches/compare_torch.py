@@ -1,10 +1,12 @@
-"""Head-to-head benchmark: ferrograd vs. PyTorch on the same workloads, in one process.
+"""Head-to-head benchmark: ferrograd vs. PyTorch on the same workloads, each library alone in
+its own fresh processes with its own defaults.
 
 Run it from the repository root with the environment that has both libraries installed::
 
-    .venv/bin/python benches/compare_torch.py                 # full run (~0.5 s per workload per library)
+    .venv/bin/python benches/compare_torch.py                 # full run: 3 rounds, ~0.5 s per workload per library per round
     .venv/bin/python benches/compare_torch.py --quick         # fast smoke run (CI), noisier numbers
     .venv/bin/python benches/compare_torch.py --only 'matmul_*,mlp_step' --json out.json
+    .venv/bin/python benches/compare_torch.py --rounds 5      # more alternating rounds
     .venv/bin/python benches/compare_torch.py --list          # workload names, targets, descriptions
     .venv/bin/python benches/compare_torch.py --device wgpu   # GPU set: ferrograd on wgpu vs torch on CUDA
     .venv/bin/python benches/compare_torch.py --device wgpu --quick   # GPU smoke run, reduced sizes
@@ -16,31 +18,31 @@ What the numbers mean
 ---------------------
 * Every workload is one function body that takes the library module as an argument
   (``def mlp_step(m, state)``) and only uses API both libraries have, so ferrograd and torch run
-  exactly the same Python code on the same data (inputs are generated once with NumPy and copied
-  into each library with ``m.tensor``). Before timing, each library's first call is compared with
-  the other's (a mismatch is flagged under the table), so the two really compute the same thing.
-* Timing: each library is warmed up, then a per-call estimate picks an inner loop count (so one
-  sample lasts at least a couple of milliseconds even for microsecond ops) and a number of
-  repetitions (so each library gets roughly ``--budget`` seconds per workload, with a minimum
-  repetition count). Repetitions are interleaved (ferrograd, torch, torch, ferrograd, ...: the
-  library that goes first alternates), so machine noise hits both alike. The reported time is the
-  median over repetitions of the per-call time. Python's garbage collector stays enabled, as in
-  real programs.
+  exactly the same Python code on the same data (inputs are generated with NumPy from fixed seeds
+  and copied into each library with ``m.tensor``). Each library's first call is saved and compared
+  with the other's (a mismatch is flagged under the table), so the two really compute the same thing.
+* Fairness: this process only orchestrates. Each round starts one fresh process per library, which
+  imports that library alone and times every selected workload with the library's own defaults:
+  torch's thread count and OpenMP wait policy are never touched (nor ferrograd's thread count,
+  except for the extra 1-thread row below). Rounds alternate which library goes first, so slow
+  drift of the machine hits both alike.
+* Timing inside a process: the library is warmed up, then a per-call estimate picks an inner loop
+  count (so one sample lasts at least a couple of milliseconds even for microsecond ops) and a
+  number of repetitions (about ``--budget`` seconds per workload, with a minimum repetition count).
+  A round's time is the median over its repetitions of the per-call time; the reported time is the
+  median over rounds. Python's garbage collector stays enabled, as in real programs.
 * ``ratio``: for time rows, ferrograd time / torch time (lower is better; 0.5x = twice as fast as
   torch). For throughput rows (GFLOP/s, GB/s), ferrograd throughput / torch throughput (higher is
-  better). ``met`` compares the ratio with the target from the performance issue.
-* Idle threads must not spin on the cores the other library is being timed on: torch's OpenMP
-  workers busy-wait after each parallel region by default, which measurably slows whatever runs
-  next on a 2-core machine (ferrograd's matmul 1024 went from 114 to 73 GFLOP/s, and torch's own
-  numbers improve too). So ``OMP_WAIT_POLICY=PASSIVE`` is set before torch is imported, unless
-  the environment already sets it (``--spin`` leaves torch's default).
-* torch runs with ``torch.set_num_threads(--threads)`` (default 2). If ferrograd has
-  ``set_num_threads`` it gets the same count, and the wide-graph workload is also timed with
-  ferrograd on 1 thread to report its multi-thread speed-up.
+  better). The ratio is that of the medians over rounds; the range in brackets is the lowest and
+  highest ratio of single rounds (round i of ferrograd against round i of torch). ``met`` compares
+  the ratio with the target from the performance issue.
+* The wide-graph workload is also timed with ferrograd on 1 thread (``set_num_threads(1)``, in
+  ferrograd's own process) to report its multi-thread speed-up.
 * Peak memory of the MLP training step is measured in one fresh subprocess per library (so one
   library's allocations don't pollute the other's), as growth of the peak RSS (``VmHWM`` in
   ``/proc/self/status``, reset through ``/proc/self/clear_refs`` where the kernel allows it): once
-  over setup + first steps (parameters, data, lazy initialisation), once over steady-state steps.
+  over setup + first steps (parameters, data, lazy initialisation), once over steady-state steps,
+  in the first round only.
 
 GPU workloads (``--device wgpu``)
 ---------------------------------
@@ -58,7 +60,7 @@ batch 1024 (time). Inputs are created on each library's device once, outside the
 * GPU work is asynchronous, so every timed region is bracketed by a device synchronisation
   (``ferrograd.wgpu.synchronize()``, ``torch.cuda.synchronize()``): once before the clock starts
   and once before it stops. The inner loop of a sample queues its calls back to back, as a
-  training loop does, and syncs only at the sample's end; warm-up, calibration, interleaving and
+  training loop does, and syncs only at the sample's end; warm-up, calibration, rounds and
   medians are as above.
 * Results are copied to the host and compared with float32 tolerances scaled to the problem:
   matmul max error / max |C| within ``8 eps sqrt(n)`` (TF32 would be ~1e-3), add within 1e-6 of
@@ -526,12 +528,11 @@ def gpu_quick_note() -> str:
     return "; ".join(parts)
 
 
-def workloads_for(device: str, quick: bool) -> list[Workload]:
+def workloads_for(device: str, quick: bool, cuda: bool = False) -> list[Workload]:
+    """``cuda``: whether torch has CUDA (the GPU set's targets apply against CUDA only)."""
     if device == "cpu":
         return list(WORKLOADS)
-    import torch
-
-    return gpu_workloads(GPU_QUICK if quick else GPU_FULL, torch.cuda.is_available())
+    return gpu_workloads(GPU_QUICK if quick else GPU_FULL, cuda)
 
 
 # --------------------------------------------------------------------------------------------
@@ -546,7 +547,6 @@ class Config:
     warmup: float  # seconds of warm-up per library
     warmup_calls: int  # and at least this many calls (after the checked first call)
     min_sample: float  # minimum seconds per sample (sets the inner loop count)
-    threads: int
 
 
 FULL = {
@@ -571,7 +571,7 @@ QUICK = {
 class Contender:
     label: str
     module: Any
-    threads: int | None  # applied through module.set_num_threads before its samples, if set
+    threads: int | None  # applied through module.set_num_threads before its samples; None: untouched
     sync: Callable[[], None] | None = None  # waits for the device's queued work (GPU), None on CPU
 
 
@@ -647,12 +647,6 @@ def time_workload(wl: Workload, contenders: list[Contender], cfg: Config, curren
             raise WorkloadError(c.label, f"{c.label}: {type(e).__name__}: {e}") from e
         fns[c.label] = functools.partial(wl.run, c.module, states[c.label])
 
-    ref = checks[contenders[-1].label]
-    check = {}
-    for c in contenders[:-1] if ref is not None else ():
-        ok, err = _close(checks[c.label], ref, wl.tol, wl.err_scale)
-        check[c.label] = {"ok": ok, "max_rel_err": err}
-
     est, inner = {}, {}
     for c in contenders:
         _set_threads(c.module, c.threads, current_threads)
@@ -668,7 +662,7 @@ def time_workload(wl: Workload, contenders: list[Contender], cfg: Config, curren
             _set_threads(c.module, c.threads, current_threads)
             samples[c.label].append(_sample(fns[c.label], inner[c.label], c.sync))
 
-    out = {"reps": reps, "check": check, "libs": {}}
+    out = {"reps": reps, "check_values": checks, "libs": {}}
     for c in contenders:
         med = statistics.median(samples[c.label])
         q = statistics.quantiles(samples[c.label], n=4) if reps >= 2 else [med, med, med]
@@ -716,11 +710,9 @@ def _peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
 
-def mem_child(lib: str, threads: int) -> None:
+def mem_child(lib: str) -> None:
     """Entry point of the subprocess: prints one JSON line with peak-RSS growths in KiB."""
     m = importlib.import_module(lib)
-    if hasattr(m, "set_num_threads"):
-        m.set_num_threads(threads)
     gc.collect()
     reset = _reset_peak()
     base = _status_kib("VmRSS") if reset else _peak_kib()
@@ -742,11 +734,11 @@ def mem_child(lib: str, threads: int) -> None:
     )
 
 
-def measure_memory(threads: int) -> dict:
+def measure_memory() -> dict:
     out = {}
     for lib in LIBS:
         proc = subprocess.run(
-            [sys.executable, os.path.abspath(__file__), "--threads", str(threads), "--_mem-child", lib],
+            [sys.executable, os.path.abspath(__file__), "--_mem-child", lib],
             capture_output=True,
             text=True,
             check=False,
@@ -852,14 +844,17 @@ def _rows_for(wl: Workload, res: dict) -> list[list[str]]:
     f, t = (res["libs"][lib] for lib in LIBS)
     ratio = res["ratio"]
     flag = "" if all(c["ok"] for c in res["check"].values()) else " ⚠"
-    ratio_s = f"{ratio:.2f}x" if ratio >= 0.01 else f"{ratio:.2g}x"  # 0.0046x, not 0.00x
+    ratio_s = _fmt_ratio(ratio)
+    lo, hi = res.get("round_ratios_range", (ratio, ratio))
+    if len(res.get("round_ratios", ())) > 1:
+        ratio_s += f" ({_fmt_ratio(lo)}–{_fmt_ratio(hi)})"
     rows = [[wl.title + flag, _fmt_lib(wl, f), _fmt_lib(wl, t), ratio_s, target, met]]
     one = res["libs"].get("ferrograd-1t")
     if one is not None:
         speedup = one["median_s"] / f["median_s"]
         rows.append(
             [
-                f"↳ ferrograd {_threads(res['threads'])} vs 1 thread",
+                f"↳ ferrograd {_threads(res['fg_threads'])} vs 1 thread",
                 _fmt_time(f["median_s"]),
                 f"1 thread: {_fmt_time(one['median_s'])}",
                 f"{speedup:.2f}x speed-up",
@@ -868,6 +863,10 @@ def _rows_for(wl: Workload, res: dict) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def _fmt_ratio(r: float) -> str:
+    return f"{r:.2f}x" if r >= 0.01 else f"{r:.2g}x"  # 0.0046x, not 0.00x
 
 
 def _threads(n: int) -> str:
@@ -881,11 +880,6 @@ def markdown(meta: dict, results: list[tuple[Workload, dict]]) -> str:
         cores += f", {mach['physical_cores']} physical cores"
     if mach["usable_cpus"] != mach["logical_cpus"]:
         cores += f", {mach['usable_cpus']} usable"
-    fg_threads = (
-        _threads(meta["threads"])
-        if meta["ferrograd_has_set_num_threads"]
-        else "single-threaded: no set_num_threads"
-    )
     gpu = meta.get("device", "cpu") != "cpu"
     fg_col, torch_col = "ferrograd", "torch"
     if gpu:
@@ -904,12 +898,14 @@ def markdown(meta: dict, results: list[tuple[Workload, dict]]) -> str:
         lines.append(f"- devices: ferrograd on wgpu: {meta['wgpu_adapter']}; {torch_on}")
     lines += [
         (
-            f"- Python {meta['python']}, ferrograd {meta['ferrograd_version']} ({fg_threads}), "
-            f"torch {meta['torch_version']} ({_threads(meta['threads'])})"
+            f"- Python {meta['python']}, ferrograd {meta['ferrograd_version']} "
+            f"({_threads(meta['ferrograd_threads'])}, its default), torch {meta['torch_version']} "
+            f"({_threads(meta['torch_threads'])}, its defaults: threads and OpenMP settings untouched)"
         ),
         (
-            f"- mode: {meta['mode']}: medians of interleaved repetitions, about {meta['budget_s']:g} s "
-            "per workload per library"
+            f"- mode: {meta['mode']}: each library alone in a fresh process per round, {meta['rounds']} "
+            f"round{'s' if meta['rounds'] > 1 else ''}, alternating which library goes first, about {meta['budget_s']:g} s per workload "
+            "per library per round; times are medians over rounds"
             + (", device synchronised before starting and before stopping each timed sample" if gpu else "")
         ),
     ]
@@ -948,7 +944,8 @@ def markdown(meta: dict, results: list[tuple[Workload, dict]]) -> str:
         (
             "ratio: ferrograd time / torch time for time rows (lower is better); ferrograd throughput "
             "/ torch throughput for GFLOP/s and GB/s rows (higher is better; GB/s counts bytes read + "
-            "written); ferrograd / torch for memory rows."
+            "written); ferrograd / torch for memory rows. In brackets: the lowest and highest ratio of "
+            "single rounds."
         ),
     ]
     others = meta.get("other_cpu_load")
@@ -985,7 +982,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description="Benchmark ferrograd against torch on the same workloads (see the module docstring).",
     )
-    p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (and ferrograd's, if any)")
     p.add_argument(
         "--device",
         choices=("cpu", "wgpu"),
@@ -998,121 +994,238 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="short budget and few repetitions (CI smoke run); with --device wgpu also smaller sizes",
+        help="short budget, few repetitions, 2 rounds (CI smoke run); with --device wgpu also smaller sizes",
     )
     p.add_argument(
-        "--spin", action="store_true", help="keep torch's default OpenMP busy-waiting (see the docstring)"
+        "--rounds", type=int, help="alternating rounds of one process per library (default 3, quick 2)"
     )
-    p.add_argument("--budget", type=float, help="seconds per workload per library (default 0.5, quick 0.05)")
+    p.add_argument(
+        "--budget", type=float, help="seconds per workload per library per round (default 0.5, quick 0.05)"
+    )
     p.add_argument("--only", help="comma-separated workload names or glob patterns, e.g. 'matmul_*,mlp_step'")
     p.add_argument("--json", metavar="PATH", help="write raw results (all samples) as JSON")
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
     p.add_argument("--_mem-child", dest="mem_child", choices=LIBS, help=argparse.SUPPRESS)
+    p.add_argument("--_child", dest="child", choices=LIBS, help=argparse.SUPPRESS)
+    p.add_argument("--_out", dest="out", help=argparse.SUPPRESS)
+    p.add_argument("--_cuda", dest="cuda", type=int, default=0, help=argparse.SUPPRESS)
     return p.parse_args(argv)
+
+
+def _config(args) -> Config:
+    preset = dict(QUICK if args.quick else FULL)
+    if args.budget is not None:
+        preset["budget"] = args.budget
+    return Config(**preset)
+
+
+def _prepare_device(lib: str, m, device: str) -> tuple[Callable[[], None] | None, dict]:
+    """Places ``lib``'s workloads on its device for --device wgpu; returns its sync and metadata."""
+    if device == "cpu":
+        return None, {}
+    if lib == "ferrograd":
+        if not m.wgpu.is_available():
+            raise SystemExit("--device wgpu: ferrograd.wgpu.is_available() is False (no wgpu adapter)")
+        DEVICES["ferrograd"] = "wgpu"
+        return m.wgpu.synchronize, {"wgpu_adapter": m.wgpu.get_device_name()}
+    torch_device = "cuda" if m.cuda.is_available() else "cpu"
+    # True float32 matmuls in torch, as in ferrograd (TF32 rounds inputs to 10 mantissa bits).
+    m.backends.cuda.matmul.allow_tf32 = False
+    m.backends.cudnn.allow_tf32 = False
+    m.set_float32_matmul_precision("highest")
+    DEVICES["torch"] = torch_device
+    meta = {
+        "torch_device": torch_device,
+        "torch_device_name": m.cuda.get_device_name() if torch_device == "cuda" else machine_info()["cpu"],
+        "torch_float32_matmul_precision": m.get_float32_matmul_precision(),
+    }
+    return (m.cuda.synchronize if torch_device == "cuda" else None), meta
+
+
+def child_main(args) -> None:
+    """One library alone in this process: times every selected workload, writes ``args.out``
+    (JSON) and the first call's results for the cross-library check (``args.out + '.npz'``)."""
+    lib = args.child
+    m = importlib.import_module(lib)
+    workloads = [
+        w for w in select(args.only, workloads_for(args.device, args.quick, bool(args.cuda))) if not w.memory
+    ]
+    sync, meta = _prepare_device(lib, m, args.device)
+    # ferrograd's own default thread count, restored after its 1-thread row; torch's is never set
+    own_threads = m.get_num_threads() if lib == "ferrograd" else None
+    meta.update(version=getattr(m, "__version__", "?"), threads=m.get_num_threads())
+    cfg = _config(args)
+    results, checks = {}, {}
+    for wl in workloads:
+        print(f"  {lib}: {wl.name}", file=sys.stderr, flush=True)
+        gc.collect()
+        contenders = [Contender(lib, m, own_threads, sync)]
+        if wl.threads_hook and own_threads is not None:
+            contenders.append(Contender("ferrograd-1t", m, 1, sync))
+        try:
+            res = time_workload(wl, contenders, cfg, {})
+        except WorkloadError as e:
+            res = {"error": str(e)}
+        value = res.pop("check_values", {}).get(lib)
+        if value is not None:
+            checks[wl.name] = np.asarray(value)
+        results[wl.name] = res
+        _randn.cache_clear()
+    with open(args.out, "w") as f:
+        json.dump({"meta": meta, "results": results}, f)
+    np.savez(args.out + ".npz", **checks)
+
+
+def _child_argv(args, lib: str, out: str, cuda: bool) -> list[str]:
+    argv = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--_child",
+        lib,
+        "--_out",
+        out,
+        "--_cuda",
+        str(int(cuda)),
+    ]
+    argv += ["--device", args.device] + (["--quick"] if args.quick else [])
+    if args.only:
+        argv += ["--only", args.only]
+    if args.budget is not None:
+        argv += ["--budget", str(args.budget)]
+    return argv
+
+
+def _torch_has_cuda() -> bool:
+    """Asked in a process of its own: this one never imports either library."""
+    code = "import torch; print(int(torch.cuda.is_available()))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return proc.stdout.strip().endswith("1")
+
+
+def _merge(wl: Workload, rounds: list[dict], checks: dict) -> dict:
+    """One workload's result from every round of both libraries."""
+    for lib in LIBS:
+        for r in rounds:
+            err = r[lib]["results"][wl.name].get("error")
+            if err:
+                return {"error": err, "failed_lib": lib}
+    libs = {}
+    for label in [*LIBS, "ferrograd-1t"]:
+        per_round = [r[lib]["results"][wl.name]["libs"].get(label) for r in rounds for lib in LIBS]
+        per_round = [x for x in per_round if x is not None]
+        if not per_round:
+            continue
+        med = statistics.median(x["median_s"] for x in per_round)
+        libs[label] = {
+            "median_s": med,
+            "round_medians_s": [x["median_s"] for x in per_round],
+            "inner": per_round[0]["inner"],
+            "samples_s": [s for x in per_round for s in x["samples_s"]],
+            "throughput": wl.work / med if wl.throughput else None,
+        }
+    res = {"libs": libs, "reps": [r["ferrograd"]["results"][wl.name]["reps"] for r in rounds]}
+
+    def ratio(f_s, t_s):  # throughput ratio = time ratio inverted
+        return t_s / f_s if wl.throughput else f_s / t_s
+
+    res["ratio"] = ratio(libs["ferrograd"]["median_s"], libs["torch"]["median_s"])
+    res["round_ratios"] = [
+        ratio(f, t) for f, t in zip(libs["ferrograd"]["round_medians_s"], libs["torch"]["round_medians_s"])
+    ]
+    res["round_ratios_range"] = (min(res["round_ratios"]), max(res["round_ratios"]))
+    if wl.target is not None:
+        res["met"] = res["ratio"] >= wl.target if wl.throughput else res["ratio"] <= wl.target
+    res["check"] = {}
+    if wl.name in checks["ferrograd"] and wl.name in checks["torch"]:
+        ok, err = _close(checks["ferrograd"][wl.name], checks["torch"][wl.name], wl.tol, wl.err_scale)
+        res["check"]["ferrograd"] = {"ok": ok, "max_rel_err": err}
+    return res
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     if args.mem_child:
-        mem_child(args.mem_child, args.threads)
+        mem_child(args.mem_child)
         return
+    if args.child:
+        child_main(args)
+        return
+    cuda = args.device == "wgpu" and _torch_has_cuda()
     if args.list:
-        listed = workloads_for(args.device, args.quick)
+        listed = workloads_for(args.device, args.quick, cuda)
         width = max(14, *(len(w.name) for w in listed))
         for w in listed:
             kind = "memory" if w.memory else (w.unit if w.throughput else "time")
             target = "report" if w.target is None else f"{'>=' if w.throughput else '<='} {w.target:g}x"
             print(f"{w.name:{width}} {kind:8} {target:8} {w.title}")
         return
-    workloads = select(args.only, workloads_for(args.device, args.quick))
+    workloads = select(args.only, workloads_for(args.device, args.quick, cuda))
+    n_rounds = args.rounds or (2 if args.quick else 3)
+    if n_rounds < 1:
+        raise SystemExit("--rounds must be at least 1")
 
-    if not args.spin:
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    import ferrograd
-    import torch
+    import tempfile
 
-    mods = {"ferrograd": ferrograd, "torch": torch}
-    torch.set_num_threads(args.threads)
-    fg_threads = hasattr(ferrograd, "set_num_threads")
-    if fg_threads:
-        ferrograd.set_num_threads(args.threads)
-    current_threads = {"ferrograd": args.threads, "torch": args.threads}
-    syncs = {"ferrograd": None, "torch": None}
-    gpu_meta = {}
-    if args.device == "wgpu":
-        if not ferrograd.wgpu.is_available():
-            raise SystemExit("--device wgpu: ferrograd.wgpu.is_available() is False (no wgpu adapter)")
-        torch_device = "cuda" if torch.cuda.is_available() else "cpu"
-        # True float32 matmuls in torch, as in ferrograd (TF32 rounds inputs to 10 mantissa bits).
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-        torch.set_float32_matmul_precision("highest")
-        DEVICES.update(ferrograd="wgpu", torch=torch_device)
-        syncs["ferrograd"] = ferrograd.wgpu.synchronize
-        if torch_device == "cuda":
-            syncs["torch"] = torch.cuda.synchronize
-        gpu_meta = {
-            "torch_device": torch_device,
-            "wgpu_adapter": ferrograd.wgpu.get_device_name(),
-            "torch_device_name": (
-                torch.cuda.get_device_name() if torch_device == "cuda" else machine_info()["cpu"]
-            ),
-            "torch_float32_matmul_precision": torch.get_float32_matmul_precision(),
-            "sizes": (GPU_QUICK if args.quick else GPU_FULL).__dict__,
-            "sizes_note": gpu_quick_note() if args.quick else None,
-        }
+    started = time.perf_counter()
+    cpu_start = _cpu_snapshot()
+    rounds: list[dict] = []
+    checks: dict = {lib: {} for lib in LIBS}
+    timed = [w for w in workloads if not w.memory]
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(n_rounds * bool(timed)):
+            order = LIBS if r % 2 == 0 else LIBS[::-1]
+            this = {}
+            for lib in order:
+                print(f"[round {r + 1}/{n_rounds}] {lib} ...", file=sys.stderr, flush=True)
+                out = os.path.join(tmp, f"{lib}-{r}.json")
+                proc = subprocess.run(_child_argv(args, lib, out, cuda), check=False)
+                if proc.returncode != 0:
+                    raise SystemExit(
+                        f"the {lib} process of round {r + 1} failed (exit status {proc.returncode})"
+                    )
+                with open(out) as f:
+                    this[lib] = json.load(f)
+                if r == 0:
+                    with np.load(out + ".npz") as z:
+                        checks[lib] = {k: z[k] for k in z.files}
+            rounds.append(this)
+    results = []
+    for wl in workloads:
+        if wl.memory:
+            print(f"[memory] {wl.name} ...", file=sys.stderr, flush=True)
+            results.append((wl, {"libs": measure_memory()}))
+            continue
+        res = _merge(wl, rounds, checks)
+        if "error" not in res:
+            res["fg_threads"] = rounds[0]["ferrograd"]["meta"]["threads"]
+        results.append((wl, res))
 
-    preset = dict(QUICK if args.quick else FULL)
-    if args.budget is not None:
-        preset["budget"] = args.budget
-    cfg = Config(threads=args.threads, **preset)
+    fg_meta = rounds[0]["ferrograd"]["meta"] if rounds else {}
+    torch_meta = rounds[0]["torch"]["meta"] if rounds else {}
+    cfg = _config(args)
     meta = {
         "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "machine": machine_info(),
         "python": platform.python_version(),
-        "ferrograd_version": getattr(ferrograd, "__version__", "?"),
-        "torch_version": torch.__version__,
-        "threads": args.threads,
-        "torch_threads": torch.get_num_threads(),
-        "ferrograd_has_set_num_threads": fg_threads,
+        "ferrograd_version": fg_meta.get("version", "?"),
+        "torch_version": torch_meta.get("version", "?"),
+        "ferrograd_threads": fg_meta.get("threads", 0),
+        "torch_threads": torch_meta.get("threads", 0),
         "mode": "quick" if args.quick else "full",
+        "rounds": n_rounds,
         "device": args.device,
-        **gpu_meta,
         "budget_s": cfg.budget,
         "config": cfg.__dict__,
+        "total_s": time.perf_counter() - started,
+        "other_cpu_load": other_cpu_load(cpu_start, _cpu_snapshot()),
     }
-
-    results = []
-    started = time.perf_counter()
-    cpu_start = _cpu_snapshot()
-    for i, wl in enumerate(workloads, 1):
-        print(f"[{i}/{len(workloads)}] {wl.name} ...", end="", file=sys.stderr, flush=True)
-        t0 = time.perf_counter()
-        gc.collect()
-        if wl.memory:
-            res = {"libs": measure_memory(args.threads)}
-        else:
-            contenders = [Contender(lib, mods[lib], args.threads, syncs[lib]) for lib in LIBS]
-            if wl.threads_hook and fg_threads:
-                contenders.insert(1, Contender("ferrograd-1t", ferrograd, 1, syncs["ferrograd"]))
-            try:
-                res = time_workload(wl, contenders, cfg, current_threads)
-            except WorkloadError as e:
-                res = {"error": str(e), "failed_lib": e.label}
-            if "error" not in res:
-                res["threads"] = args.threads
-                f, t = res["libs"]["ferrograd"], res["libs"]["torch"]
-                res["ratio"] = (
-                    (f["throughput"] / t["throughput"]) if wl.throughput else f["median_s"] / t["median_s"]
-                )
-                if wl.target is not None:
-                    res["met"] = res["ratio"] >= wl.target if wl.throughput else res["ratio"] <= wl.target
-        results.append((wl, res))
-        _randn.cache_clear()
-        status = "failed" if "error" in res else f"{time.perf_counter() - t0:.1f} s"
-        print(f" {status}", file=sys.stderr, flush=True)
-    meta["total_s"] = time.perf_counter() - started
-    meta["other_cpu_load"] = other_cpu_load(cpu_start, _cpu_snapshot())
+    if args.device == "wgpu":
+        meta.update(
+            wgpu_adapter=fg_meta.get("wgpu_adapter", "?"),
+            **{k: v for k, v in torch_meta.items() if k.startswith("torch_")},
+            sizes=(GPU_QUICK if args.quick else GPU_FULL).__dict__,
+            sizes_note=gpu_quick_note() if args.quick else None,
+        )
     print(f"total {meta['total_s']:.1f} s", file=sys.stderr)
 
     print(markdown(meta, results))
