@@ -20,6 +20,16 @@ impl DType {
         }
     }
 
+    /// torch's name of the scalar type, as its "not implemented for 'Long'" messages spell it.
+    pub fn torch_scalar_name(self) -> &'static str {
+        match self {
+            DType::Bool => "Bool",
+            DType::I64 => "Long",
+            DType::F32 => "Float",
+            DType::F64 => "Double",
+        }
+    }
+
     pub fn is_float(self) -> bool {
         matches!(self, DType::F32 | DType::F64)
     }

@@ -95,13 +95,35 @@ def test_int_and_bool_inputs_like_torch(op, input_dtype):
 
 
 @pytest.mark.parametrize("op", OPS)
-def test_node_name_and_saved_tensor_like_torch(op):
+def test_node_name_like_torch(op):
     def f(m):
         x = m.tensor([0.25, 0.5], requires_grad=True)
         return getattr(m, op.name)(x * 1).grad_fn.name()
 
     got, want = run_both(f)
     assert got == want
+
+
+@pytest.mark.parametrize("modified", ["input", "output"])
+@pytest.mark.parametrize("op", OPS)
+def test_saved_tensor_like_torch(op, modified):
+    # what the node saves shows in which in-place change backward refuses: the saved input's, the
+    # saved output's, or none when it saves nothing (floor, ...)
+    def f(m):
+        x = m.tensor([0.25, 0.5], requires_grad=True)
+        a = x * 1
+        y = getattr(m, op.name)(a)
+        (a if modified == "input" else y).mul_(2)
+        y.sum().backward()
+        return x.grad
+
+    try:
+        f(torch_module())
+    except RuntimeError:
+        assert_raises_like_torch(f, match="modified by an inplace operation")
+        return
+    got, want = run_both(f)
+    np.testing.assert_allclose(to_numpy(got), want.numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("op", OPS)

@@ -5,7 +5,7 @@ use super::table::math_ops;
 use crate::backend::cpu::kernels::map1;
 use crate::backend::cpu::Buf;
 use crate::dtype::{DType, FloatElem};
-use crate::error::{bail, Result};
+use crate::error::Result;
 use crate::layout::Layout;
 use crate::tensor::Tensor;
 #[allow(unused_imports)] // the rows call Float's methods
@@ -130,19 +130,7 @@ fn math(t: &Tensor, op: MathOp) -> Result<Tensor> {
         MathDType::FloatOnly => !t.dtype().is_float(),
     };
     if refused {
-        let dt = match t.dtype() {
-            DType::Bool => "Bool",
-            DType::I64 => "Long",
-            DType::F32 => "Float",
-            DType::F64 => "Double",
-        };
-        bail!(
-            NotImplemented,
-            "{}: \"{}_cpu\" not implemented for '{dt}' (shape {})",
-            op.name(),
-            op.name(),
-            crate::error::fmt_shape(t.shape())
-        )
+        return Err(super::unary::no_kernel(t, op.name()));
     }
     super::unary::math_unary(t, op)
 }

@@ -11,12 +11,7 @@ use std::sync::Weak;
 /// torch.bitwise_not (`~`): int64 and bool only, never differentiable, so nothing is recorded.
 pub fn bitwise_not(t: &Tensor) -> Result<Tensor> {
     if t.dtype().is_float() {
-        bail!(
-            DType,
-            "bitwise_not: \"bitwise_not_cpu\" not implemented for '{}' (shape {})",
-            t.dtype(),
-            crate::error::fmt_shape(t.shape())
-        )
+        return Err(no_kernel(t, "bitwise_not"));
     }
     let out = t.storage().data().unary(t.layout(), UnaryOp::BitwiseNot)?;
     Ok(Tensor::from_data(out, t.shape()))
@@ -184,14 +179,19 @@ impl Backward for LeakyReluGrad {
 /// Integer and bool inputs have no kernel for these activations (torch: "<op>_cpu" not implemented).
 fn float_only(x: &Tensor, op: &str) -> Result<()> {
     if !x.dtype().is_float() {
-        bail!(
-            DType,
-            "{op}: \"{op}_cpu\" not implemented for '{}' (shape {})",
-            x.dtype(),
-            crate::error::fmt_shape(x.shape())
-        )
+        return Err(no_kernel(x, op));
     }
     Ok(())
+}
+
+/// torch's NotImplementedError for a dtype an op has no kernel for, in its words:
+/// `"floor_cpu" not implemented for 'Bool'` (with the op and the shape in front).
+pub(super) fn no_kernel(x: &Tensor, op: &str) -> crate::Error {
+    crate::Error::NotImplemented(format!(
+        "{op}: \"{op}_cpu\" not implemented for '{}' (shape {})",
+        x.dtype().torch_scalar_name(),
+        crate::error::fmt_shape(x.shape())
+    ))
 }
 
 /// torch.nn.functional.silu as one op (SiluBackward0, saving its input): `x / (1 + exp(-x))`.
