@@ -1,5 +1,5 @@
 """Writes the op table's entries (src/ops/table.rs) into python/ferrograd/_core.pyi, between the
-BEGIN/END GENERATED markers, from the built module's `_core._math_ops()`.
+BEGIN/END GENERATED markers, from the built module's `_core._math_ops()` and `_core._binary_ops()`.
 
     python scripts/gen_stubs.py          # rewrite the stub
     python scripts/gen_stubs.py --check  # exit 1, showing the difference, if the stub is stale
@@ -30,6 +30,14 @@ def entries() -> str:
             out.append(
                 f'    def {alias_inplace}(self) -> Self:\n        """Alias for :meth:`{inplace}`."""\n\n'
             )
+    for name, inplace, aliases, doc in _core._binary_ops():
+        forms = [(name, inplace, doc), *((a, ai, f"Alias for :meth:`{name}`.") for a, ai in aliases)]
+        for n, i, what in forms:
+            out.append(f'    def {n}(self, other: Tensor | float) -> Tensor:\n        """{what}"""\n\n')
+            if i is not None:
+                out.append(
+                    f'    def {i}(self, other: Tensor | float) -> Self:\n        """In-place :meth:`{n}`."""\n\n'
+                )
     return "".join(out)
 
 

@@ -77,3 +77,32 @@ UNARY = [
 ]
 
 BY_NAME = {op.name: op for op in UNARY}
+
+
+@dataclass(frozen=True)
+class BinaryInfo:
+    """A binary row of the table (`binary_ops!`): random operands are drawn from [low, high) and
+    [other_low, other_high)."""
+
+    name: str
+    low: float = -2.0
+    high: float = 2.0
+    other_low: float = -2.0
+    other_high: float = 2.0
+    aliases: tuple[str, ...] = ()
+    # torch has the in-place form (x.name_(y))
+    inplace: bool = True
+    # torch differentiates it (float rows)
+    grad: bool = True
+    # int64 operands drawn for integer rows (the first operand; the second is `int_other`)
+    int_values: tuple[int, ...] = (-7, -3, -1, 0, 1, 2, 5, 1 << 40, -(1 << 62))
+    int_other: tuple[int, ...] = (-2, -1, 0, 1, 3, 63, 64, 100, 7)
+    rtol: float | None = None
+    atol: float | None = None
+
+
+BINARY = [
+    BinaryInfo("hypot"),
+]
+
+BINARY_BY_NAME = {op.name: op for op in BINARY}

@@ -334,4 +334,8 @@ for _name, _inplace, _aliases, _doc in _core._math_ops():
     for _n in (_name, *(_a for _a, _ in _aliases)):
         globals()[_n] = getattr(Tensor, _n)
         __all__.append(_n)
+for _name, _inplace, _aliases, _doc in _core._binary_ops():
+    for _n in (_name, *(_a for _a, _ in _aliases)):
+        globals()[_n] = getattr(Tensor, _n)
+        __all__.append(_n)
 del _name, _inplace, _aliases, _doc, _n

@@ -22,6 +22,7 @@ __all__ = [
     "SavedOutput",
     "Tensor",
     "_backward",
+    "_binary_ops",
     "_enter_dual_level",
     "_exit_dual_level",
     "_flag",
@@ -1020,6 +1021,12 @@ class Tensor:
     def frac_(self) -> Self:
         """In-place :meth:`frac`."""
 
+    def hypot(self, other: Tensor | float) -> Tensor:
+        """`sqrt(input^2 + other^2)`, without overflow for large operands."""
+
+    def hypot_(self, other: Tensor | float) -> Self:
+        """In-place :meth:`hypot`."""
+
     # END GENERATED
 
     def tanh(self) -> Tensor:
@@ -1750,6 +1757,7 @@ def from_numpy(arr: NDArray[Any]) -> Tensor:
     """
 
 def _math_ops() -> list[tuple[str, str, list[tuple[str, str]], str]]: ...
+def _binary_ops() -> list[tuple[str, str | None, list[tuple[str, str | None]], str]]: ...
 def _live_nodes() -> int:
     """How many autograd graph nodes exist in the process now (for leak tests)."""
 

@@ -11,6 +11,7 @@ use crate::dtype::DType;
 use crate::error::Result;
 use crate::layout::Layout;
 pub use crate::ops::math::MathOp;
+pub use crate::ops::math_binary::MathBinOp;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum UnaryOp {
@@ -112,6 +113,8 @@ pub enum BinaryOp {
     FloorDiv,
     /// trunc(a / b) (fmod's backward).
     TruncDiv,
+    /// A binary row of the op table (ops/table.rs): its kernels and rule come from the row.
+    Math(MathBinOp),
 }
 
 impl BinaryOp {
@@ -129,6 +132,7 @@ impl BinaryOp {
             BinaryOp::Fmod => "fmod",
             BinaryOp::FloorDiv => "floor_divide",
             BinaryOp::TruncDiv => "trunc_divide",
+            BinaryOp::Math(m) => m.name(),
         }
     }
     /// Ops with SIMD kernels; the rest take the scalar loop.

@@ -241,3 +241,38 @@ macro_rules! math_ops {
     };
 }
 pub(crate) use math_ops;
+
+/// The binary rows: broadcasting ops of two operands. A row is
+/// `name[, name_] [| alias[, alias_]]* => Variant { ... }` (the in-place form only where torch
+/// has one) with
+/// - `node`: the node's name; `scalar_other` (optional): the node's name when `other` is a
+///   Python number, which the row then accepts (without it, `other` must be a tensor, as torch
+///   refuses `atan2(x, 2.0)`);
+/// - `dtype`: `Float` (int64 and bool promote to float32), `FloatOnly` (refused),
+///   `Any` (int64 and bool keep their dtype), `Integer` (int64 only) or `Bitwise` (int64 and
+///   bool), applied to the operands' promoted type (torch.result_type);
+/// - `float`, `int`, `bool` (each optional, as the dtype rule needs): the element expression
+///   over two floats (generic, `num_traits::Float` in scope), two i64 or two bools;
+/// - `wgsl`: the float expression in `x` and `y` (int64 and bool run the CPU kernel);
+/// - `saves` and `grad` (both absent for ops torch does not differentiate): the saved values
+///   (`input`, `other`, `output`) bound, in order, after `g` in the rule, and the rule's
+///   gradient for each operand in the broadcast shape (the engine sums it back to the operand's).
+macro_rules! binary_ops {
+    ($gen:path) => {
+        $gen! {
+            /// `sqrt(input^2 + other^2)`, without overflow for large operands.
+            hypot, hypot_ => Hypot {
+                node: "HypotBackward0",
+                dtype: FloatOnly,
+                float: |a, b| a.hypot(b),
+                wgsl: "hypot_f(x, y)",
+                saves: [input, other, output],
+                grad: |g, a, b, r| {
+                    input: g.mul(&a.div(r)?),
+                    other: g.mul(&b.div(r)?),
+                },
+            }
+        }
+    };
+}
+pub(crate) use binary_ops;

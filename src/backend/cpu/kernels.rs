@@ -86,7 +86,7 @@ pub(crate) fn map1<T: Elem, U: Elem>(b: &Buf<T>, l: &Layout, f: impl Fn(T) -> U 
     })
 }
 
-fn map2<T: Elem, U: Elem>(
+pub(crate) fn map2<T: Elem, U: Elem>(
     a: &Buf<T>,
     la: &Layout,
     b: &Buf<T>,
@@ -364,6 +364,7 @@ fn binary_float<T: SimdFloat>(
         ($($v:ident),*) => {
             match op {
                 $(BinaryOp::$v => map2(a, la, b, lb, |x, y| float_binary(x, y, BinaryOp::$v)),)*
+                BinaryOp::Math(m) => m.map_float(a, la, b, lb),
             }
         };
     }
@@ -452,6 +453,7 @@ fn float_binary<T: FloatElem>(x: T, y: T, op: BinaryOp) -> T {
                 <T as Elem>::zero().copysign(x / y)
             }
         }
+        BinaryOp::Math(_) => unreachable!("table rows run their own kernels"),
     }
 }
 
@@ -499,6 +501,7 @@ fn int_binary(x: i64, y: i64, op: BinaryOp) -> i64 {
         BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::FloorDiv | BinaryOp::TruncDiv => {
             unreachable!("integer division ops go through int_division")
         }
+        BinaryOp::Math(_) => unreachable!("table rows run their own kernels"),
     }
 }
 
@@ -565,6 +568,24 @@ impl BackendStorage for CpuStorage {
     }
 
     fn binary(&self, la: &Layout, rhs: &Self, lb: &Layout, op: BinaryOp) -> Result<Self> {
+        if let BinaryOp::Math(m) = op {
+            // a table row: its own kernel per dtype
+            return Ok(match (self, rhs) {
+                (CpuStorage::F32(a), CpuStorage::F32(b)) => {
+                    CpuStorage::F32(Buf::from_vec(m.map_float(a, la, b, lb)?))
+                }
+                (CpuStorage::F64(a), CpuStorage::F64(b)) => {
+                    CpuStorage::F64(Buf::from_vec(m.map_float(a, la, b, lb)?))
+                }
+                (CpuStorage::I64(a), CpuStorage::I64(b)) => {
+                    CpuStorage::I64(Buf::from_vec(m.map_int(a, la, b, lb)?))
+                }
+                (CpuStorage::Bool(a), CpuStorage::Bool(b)) => {
+                    CpuStorage::Bool(Buf::from_vec(m.map_bool(a, la, b, lb)?))
+                }
+                (a, b) => return Err(mismatch(m.name(), a.dtype(), b.dtype())),
+            });
+        }
         Ok(match (self, rhs) {
             (CpuStorage::F32(a), CpuStorage::F32(b)) => {
                 CpuStorage::F32(Buf::from_vec(binary_float(a, la, b, lb, op)?))

@@ -411,9 +411,12 @@ fn binary_op_ps(op: BinaryOp, a: __m256, b: __m256) -> __m256 {
             _mm256_cmp_ps::<_CMP_UNORD_Q>(a, b),
         ),
         // Never reached: the entry points refuse Pow before the loop.
-        BinaryOp::Pow | BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::FloorDiv | BinaryOp::TruncDiv => {
-            _mm256_set1_ps(f32::NAN)
-        }
+        BinaryOp::Pow
+        | BinaryOp::Remainder
+        | BinaryOp::Fmod
+        | BinaryOp::FloorDiv
+        | BinaryOp::TruncDiv
+        | BinaryOp::Math(_) => _mm256_set1_ps(f32::NAN),
     }
 }
 
@@ -435,9 +438,12 @@ fn binary_op_pd(op: BinaryOp, a: __m256d, b: __m256d) -> __m256d {
             _mm256_set1_pd(f64::NAN),
             _mm256_cmp_pd::<_CMP_UNORD_Q>(a, b),
         ),
-        BinaryOp::Pow | BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::FloorDiv | BinaryOp::TruncDiv => {
-            _mm256_set1_pd(f64::NAN)
-        }
+        BinaryOp::Pow
+        | BinaryOp::Remainder
+        | BinaryOp::Fmod
+        | BinaryOp::FloorDiv
+        | BinaryOp::TruncDiv
+        | BinaryOp::Math(_) => _mm256_set1_pd(f64::NAN),
     }
 }
 
@@ -457,7 +463,8 @@ macro_rules! per_binary_op {
             | BinaryOp::Remainder
             | BinaryOp::Fmod
             | BinaryOp::FloorDiv
-            | BinaryOp::TruncDiv => return false,
+            | BinaryOp::TruncDiv
+            | BinaryOp::Math(_) => return false,
         }
     };
 }

@@ -445,9 +445,12 @@ fn binary_op_ps(op: BinaryOp, a: __m512, b: __m512) -> __m512 {
             _mm512_set1_ps(f32::NAN),
         ),
         // Never reached: the entry points refuse Pow before the loop.
-        BinaryOp::Pow | BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::FloorDiv | BinaryOp::TruncDiv => {
-            _mm512_set1_ps(f32::NAN)
-        }
+        BinaryOp::Pow
+        | BinaryOp::Remainder
+        | BinaryOp::Fmod
+        | BinaryOp::FloorDiv
+        | BinaryOp::TruncDiv
+        | BinaryOp::Math(_) => _mm512_set1_ps(f32::NAN),
     }
 }
 
@@ -469,9 +472,12 @@ fn binary_op_pd(op: BinaryOp, a: __m512d, b: __m512d) -> __m512d {
             _mm512_min_pd(a, b),
             _mm512_set1_pd(f64::NAN),
         ),
-        BinaryOp::Pow | BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::FloorDiv | BinaryOp::TruncDiv => {
-            _mm512_set1_pd(f64::NAN)
-        }
+        BinaryOp::Pow
+        | BinaryOp::Remainder
+        | BinaryOp::Fmod
+        | BinaryOp::FloorDiv
+        | BinaryOp::TruncDiv
+        | BinaryOp::Math(_) => _mm512_set1_pd(f64::NAN),
     }
 }
 
@@ -491,7 +497,8 @@ macro_rules! per_binary_op {
             | BinaryOp::Remainder
             | BinaryOp::Fmod
             | BinaryOp::FloorDiv
-            | BinaryOp::TruncDiv => return false,
+            | BinaryOp::TruncDiv
+            | BinaryOp::Math(_) => return false,
         }
     };
 }

@@ -147,7 +147,8 @@ macro_rules! per_binary_op {
             | BinaryOp::Remainder
             | BinaryOp::Fmod
             | BinaryOp::FloorDiv
-            | BinaryOp::TruncDiv => return false,
+            | BinaryOp::TruncDiv
+            | BinaryOp::Math(_) => return false,
         }
     };
 }

@@ -169,6 +169,25 @@ fn atanh_f(x: f32) -> f32 {
     return select(m, -m, x < 0.0 || (x == 0.0 && bitcast<u32>(x) != 0u));
 }
 
+// hypot without overflow or underflow: the larger magnitude times sqrt(1 + r^2). An infinite
+// side wins over NaN, as in C's hypot (and torch's).
+fn hypot_f(x: f32, y: f32) -> f32 {
+    let ax = abs(x);
+    let ay = abs(y);
+    if (ax == f32_inf() || ay == f32_inf()) {
+        return f32_inf();
+    }
+    if (is_nan_f(x) || is_nan_f(y)) {
+        return f32_nan();
+    }
+    let a = max(ax, ay);
+    if (a == 0.0) {
+        return 0.0;
+    }
+    let r = min(ax, ay) / a;
+    return a * sqrt(1.0 + r * r);
+}
+
 fn maximum_f(x: f32, y: f32) -> f32 {
     return select(select(max(x, y), y, is_nan_f(y)), x, is_nan_f(x));
 }

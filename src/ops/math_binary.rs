@@ -1,0 +1,287 @@
+//! What the op table's binary rows (`ops/table.rs`, `binary_ops!`) turn into in the core: the
+//! `MathBinOp` enum with its metadata, the CPU kernels of every row, its backward rule and its
+//! `Tensor` method.
+
+use super::binary::{broadcast_pair, result_type};
+use super::record;
+use super::table::binary_ops;
+use crate::autograd::{Backward, Node, SavedTensor};
+use crate::backend::cpu::kernels::map2;
+use crate::backend::cpu::Buf;
+use crate::backend::{BackendStorage, BinaryOp};
+use crate::dtype::{DType, FloatElem};
+use crate::error::{bail, Result};
+use crate::layout::Layout;
+use crate::tensor::Tensor;
+#[allow(unused_imports)] // the rows call Float's methods
+use num_traits::Float;
+use std::sync::Weak;
+
+/// Which dtypes a binary row takes (see `binary_ops!` in `ops/table.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinDType {
+    Float,
+    FloatOnly,
+    Any,
+    Integer,
+    Bitwise,
+}
+
+/// A value a binary rule saves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Input,
+    Other,
+    Output,
+}
+
+/// One binary row, as the Python layer sees it.
+pub struct BinaryRow {
+    pub op: MathBinOp,
+    pub name: &'static str,
+    pub inplace: Option<&'static str>,
+    pub aliases: &'static [(&'static str, Option<&'static str>)],
+    pub doc: &'static str,
+}
+
+macro_rules! slot {
+    (input) => {
+        Slot::Input
+    };
+    (other) => {
+        Slot::Other
+    };
+    (output) => {
+        Slot::Output
+    };
+}
+
+/// The tokens in the brackets, or the default when there are none (an optional row field).
+macro_rules! first_or {
+    ([$($x:tt)+] $d:expr) => {
+        $($x)+
+    };
+    ([] $d:expr) => {
+        $d
+    };
+}
+
+macro_rules! gen_binary_core {
+    ($(
+        #[doc = $doc:literal]
+        $name:ident $(, $inplace:ident)? $(| $alias:ident $(, $alias_:ident)?)* => $V:ident {
+            node: $node:literal,
+            $(scalar_other: $snode:literal,)?
+            dtype: $dt:ident,
+            $(float: |$fa:ident, $fb:ident| $float:expr,)?
+            $(int: |$ia:ident, $ib:ident| $int:expr,)?
+            $(bool: |$ba:ident, $bb:ident| $bool:expr,)?
+            wgsl: $wgsl:literal,
+            $(
+                saves: [$($save:ident),*],
+                grad: |$g:ident, $($v:ident),*| {
+                    input: $gin:expr,
+                    other: $goth:expr $(,)?
+                } $(,)?
+            )?
+        }
+    )*) => {
+        /// The binary math ops of the table, one variant per row.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum MathBinOp {
+            $(#[doc = $doc] $V,)*
+        }
+
+        /// Every binary row, in table order.
+        pub const BINARY_ROWS: &[BinaryRow] = &[$(BinaryRow {
+            op: MathBinOp::$V,
+            name: stringify!($name),
+            inplace: first_or!([$(Some(stringify!($inplace)))?] None),
+            aliases: &[$((stringify!($alias), first_or!([$(Some(stringify!($alias_)))?] None))),*],
+            doc: $doc,
+        }),*];
+
+        impl MathBinOp {
+            pub fn name(self) -> &'static str {
+                match self { $(MathBinOp::$V => stringify!($name),)* }
+            }
+            /// The node's name, from whether `other` is a Python number.
+            pub fn node(self, other_is_number: bool) -> &'static str {
+                match self {
+                    $(MathBinOp::$V => {
+                        let _ = other_is_number;
+                        $(if other_is_number { return $snode; })?
+                        $node
+                    })*
+                }
+            }
+            /// Whether `other` may be a Python number.
+            pub fn takes_scalar_other(self) -> bool {
+                match self { $(MathBinOp::$V => first_or!([$({ let _ = $snode; true })?] false),)* }
+            }
+            pub fn dtype_rule(self) -> BinDType {
+                match self { $(MathBinOp::$V => BinDType::$dt,)* }
+            }
+            /// The WGSL float expression, in `x` and `y`.
+            pub fn wgsl(self) -> &'static str {
+                match self { $(MathBinOp::$V => $wgsl,)* }
+            }
+            /// What the backward rule saves; `None` for ops torch does not differentiate.
+            pub fn saves(self) -> Option<&'static [Slot]> {
+                match self { $(MathBinOp::$V => first_or!([$(Some(&[$(slot!($save)),*]))?] None),)* }
+            }
+            #[allow(unused_variables)] // a row without this dtype's expression
+            pub(crate) fn map_float<T: FloatElem>(
+                self, a: &Buf<T>, la: &Layout, b: &Buf<T>, lb: &Layout,
+            ) -> Result<Vec<T>> {
+                match self {
+                    $(MathBinOp::$V => first_or!(
+                        [$(map2(a, la, b, lb, |$fa: T, $fb: T| -> T { $float }))?]
+                        no_kernel_here(self)
+                    ),)*
+                }
+            }
+            #[allow(unused_variables)] // a row without this dtype's expression
+            pub(crate) fn map_int(self, a: &Buf<i64>, la: &Layout, b: &Buf<i64>, lb: &Layout) -> Result<Vec<i64>> {
+                match self {
+                    $(MathBinOp::$V => first_or!(
+                        [$(map2(a, la, b, lb, |$ia: i64, $ib: i64| -> i64 { $int }))?]
+                        no_kernel_here(self)
+                    ),)*
+                }
+            }
+            #[allow(unused_variables)] // a row without this dtype's expression
+            pub(crate) fn map_bool(self, a: &Buf<bool>, la: &Layout, b: &Buf<bool>, lb: &Layout) -> Result<Vec<bool>> {
+                match self {
+                    $(MathBinOp::$V => first_or!(
+                        [$(map2(a, la, b, lb, |$ba: bool, $bb: bool| -> bool { $bool }))?]
+                        no_kernel_here(self)
+                    ),)*
+                }
+            }
+            /// The backward rule: the gradients of the operands that need one, from the saved
+            /// values (in the row's `saves` order).
+            #[allow(unused_variables)]
+            fn grad(self, g: &Tensor, saved: &[Tensor], needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+                match self {
+                    $(MathBinOp::$V => first_or!([$({
+                        let [$($v),*] = saved else {
+                            bail!(Autograd, "{}: the saved values do not match the rule", self.name())
+                        };
+                        let $g = g;
+                        let gi = if needs[0] { Some($gin?) } else { None };
+                        let go = if needs[1] { Some($goth?) } else { None };
+                        Ok(vec![gi, go])
+                    })?] bail!(Autograd, "{} has no derivative", self.name())),)*
+                }
+            }
+        }
+
+        impl Tensor {
+            $(#[doc = $doc] pub fn $name(&self, other: &Tensor) -> Result<Tensor> {
+                math_binary(self, other, MathBinOp::$V)
+            })*
+        }
+    };
+}
+
+binary_ops!(gen_binary_core);
+
+/// A kernel a row has no expression for: the op layer refuses the dtype before this is reached.
+fn no_kernel_here<T>(op: MathBinOp) -> Result<T> {
+    bail!(DType, "{}: no kernel for this dtype", op.name())
+}
+
+/// The dtype a row computes in, from the operands' promoted type, or torch's
+/// NotImplementedError for one it has no kernel for.
+fn compute_dtype(op: MathBinOp, a: &Tensor, b: &Tensor) -> Result<DType> {
+    let dt = result_type(a, b);
+    let ok = match op.dtype_rule() {
+        BinDType::Float => return Ok(dt.to_float()),
+        BinDType::Any => true,
+        BinDType::FloatOnly => dt.is_float(),
+        BinDType::Integer => dt == DType::I64,
+        BinDType::Bitwise => !dt.is_float(),
+    };
+    if !ok {
+        return Err(crate::Error::NotImplemented(format!(
+            "{0}: \"{0}_cpu\" not implemented for '{1}' (shapes {2} and {3})",
+            op.name(),
+            dt.torch_scalar_name(),
+            crate::error::fmt_shape(a.shape()),
+            crate::error::fmt_shape(b.shape())
+        )));
+    }
+    Ok(dt)
+}
+
+/// Checks the row's dtype rule, broadcasts, runs the kernel and records the node.
+fn math_binary(a: &Tensor, b: &Tensor, op: MathBinOp) -> Result<Tensor> {
+    let dt = compute_dtype(op, a, b)?;
+    let (ca, cb, la, lb) = broadcast_pair(op.name(), a, b, dt)?;
+    let out = ca.storage().data().binary(&la, cb.storage().data(), &lb, BinaryOp::Math(op))?;
+    let out = Tensor::from_data(out, &la.shape);
+    if let Some(slots) = op.saves() {
+        let node = op.node(b.is_wrapped_number());
+        record(node, &out, &[a, b], |_| MathBinaryBackward {
+            op,
+            saved: slots
+                .iter()
+                .map(|s| match s {
+                    Slot::Input => SavedTensor::input(a, node),
+                    Slot::Other => SavedTensor::input(b, node),
+                    Slot::Output => SavedTensor::output(&out, node),
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+struct MathBinaryBackward {
+    op: MathBinOp,
+    saved: Vec<SavedTensor>,
+}
+
+impl Backward for MathBinaryBackward {
+    fn saves_tensors(&self) -> bool {
+        self.saved.iter().any(|s| !s.is_number())
+    }
+    fn bind_outputs(&mut self, node: &Weak<Node>) {
+        for s in &mut self.saved {
+            s.bind_output(node);
+        }
+    }
+    fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+        let saved = self.saved.iter().map(SavedTensor::unpack).collect::<Result<Vec<_>>>()?;
+        self.op.grad(g, &saved, needs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_rows_have_unique_names_and_rules_their_saves() {
+        let mut names: Vec<&str> = BINARY_ROWS
+            .iter()
+            .flat_map(|r| {
+                [Some(r.name), r.inplace]
+                    .into_iter()
+                    .chain(r.aliases.iter().flat_map(|a| [Some(a.0), a.1]))
+                    .flatten()
+            })
+            .collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "a name appears twice in the binary table");
+        for r in BINARY_ROWS {
+            if let Some(i) = r.inplace {
+                assert_eq!(i, format!("{}_", r.name));
+            }
+            assert!(r.op.node(false).starts_with(char::is_uppercase));
+        }
+    }
+}
