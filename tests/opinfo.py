@@ -103,6 +103,7 @@ class BinaryInfo:
 
 BINARY = [
     BinaryInfo("hypot"),
+    BinaryInfo("atan2", aliases=("arctan2",)),
 ]
 
 BINARY_BY_NAME = {op.name: op for op in BINARY}

@@ -1027,6 +1027,18 @@ class Tensor:
     def hypot_(self, other: Tensor | float) -> Self:
         """In-place :meth:`hypot`."""
 
+    def atan2(self, other: Tensor | float) -> Tensor:
+        """The angle of the point `(other, input)`: `atan(input / other)` in the right quadrant."""
+
+    def atan2_(self, other: Tensor | float) -> Self:
+        """In-place :meth:`atan2`."""
+
+    def arctan2(self, other: Tensor | float) -> Tensor:
+        """Alias for :meth:`atan2`."""
+
+    def arctan2_(self, other: Tensor | float) -> Self:
+        """In-place :meth:`arctan2`."""
+
     # END GENERATED
 
     def tanh(self) -> Tensor:

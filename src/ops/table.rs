@@ -272,6 +272,19 @@ macro_rules! binary_ops {
                     other: g.mul(&b.div(r)?),
                 },
             }
+            /// The angle of the point `(other, input)`: `atan(input / other)` in the right quadrant.
+            atan2, atan2_ | arctan2, arctan2_ => Atan2 {
+                node: "Atan2Backward0",
+                dtype: Float,
+                float: |a, b| a.atan2(b),
+                wgsl: "atan2_f(x, y)",
+                saves: [input, other],
+                // torch: d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)
+                grad: |g, a, b| {
+                    input: g.mul(&b.div(&a.mul(a)?.add(&b.mul(b)?)?)?),
+                    other: g.mul(&a.neg()?.div(&a.mul(a)?.add(&b.mul(b)?)?)?),
+                },
+            }
         }
     };
 }

@@ -169,6 +169,32 @@ fn atanh_f(x: f32) -> f32 {
     return select(m, -m, x < 0.0 || (x == 0.0 && bitcast<u32>(x) != 0u));
 }
 
+// atan2 from atan with C's special cases (lavapipe's builtin gives 3pi/4 for (0, 0) and a
+// number for NaN): the result's sign is y's, also for y = -0.0.
+fn atan2_f(y: f32, x: f32) -> f32 {
+    if (is_nan_f(x) || is_nan_f(y)) {
+        return f32_nan();
+    }
+    let pi = 3.14159265358979;
+    let neg_y = (bitcast<u32>(y) & 0x80000000u) != 0u;
+    let s = select(1.0, -1.0, neg_y);
+    let x_left = x < 0.0 || (x == 0.0 && (bitcast<u32>(x) & 0x80000000u) != 0u);
+    if (y == 0.0) {
+        return select(y, s * pi, x_left);
+    }
+    if (abs(x) == f32_inf()) {
+        if (abs(y) == f32_inf()) {
+            return s * select(0.25 * pi, 0.75 * pi, x < 0.0);
+        }
+        return select(y * 0.0, s * pi, x < 0.0);
+    }
+    if (abs(y) == f32_inf() || x == 0.0) {
+        return s * 0.5 * pi;
+    }
+    let a = atan(y / x);
+    return select(a, a + s * pi, x < 0.0);
+}
+
 // hypot without overflow or underflow: the larger magnitude times sqrt(1 + r^2). An infinite
 // side wins over NaN, as in C's hypot (and torch's).
 fn hypot_f(x: f32, y: f32) -> f32 {
