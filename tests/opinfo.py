@@ -104,6 +104,9 @@ class BinaryInfo:
 BINARY = [
     BinaryInfo("hypot"),
     BinaryInfo("atan2", aliases=("arctan2",)),
+    BinaryInfo("bitwise_and", grad=False),
+    BinaryInfo("bitwise_or", grad=False),
+    BinaryInfo("bitwise_xor", grad=False),
 ]
 
 BINARY_BY_NAME = {op.name: op for op in BINARY}

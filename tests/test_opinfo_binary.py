@@ -196,3 +196,43 @@ def test_forward_mode_like_torch(op):
 
     got, want = run_both(jvp)
     np.testing.assert_allclose(to_numpy(got), want.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "x & y",
+        "x | y",
+        "x ^ y",
+        "x & 6",
+        "5 | x",
+        "3 ^ x",
+        "b & c",
+        "b ^ c",
+        "b | True",
+        "x & b",
+        "x ^ 1.5",
+        "f & y",
+        "x & 'a'",
+    ],
+)
+def test_bitwise_operators_like_torch(expr):
+    # the operators are the table's bitwise rows: int64 and bool, and Python numbers either side
+    def f(m):
+        env = {
+            "x": m.tensor([3, 12, -7, 0]),
+            "y": m.tensor([5, 4, 2, -1]),
+            "b": m.tensor([True, False, True, False]),
+            "c": m.tensor([True, True, False, False]),
+            "f": m.tensor([1.0, 2.0, 3.0, 4.0]),
+        }
+        return eval(expr, {}, env)
+
+    try:
+        f(torch_module())
+    except Exception:  # noqa: BLE001 - torch refuses: ferrograd must raise the same type
+        assert_raises_like_torch(f)
+        return
+    got, want = run_both(f)
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_array_equal(to_numpy(got), want.numpy())

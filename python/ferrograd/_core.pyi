@@ -606,16 +606,22 @@ class Tensor:
         """
 
     def __and__(self, other: _Operand, /) -> Tensor:
-        """``x & y``: elementwise logical and (see :meth:`logical_and`)."""
+        """``x & y``: :meth:`bitwise_and` (logical and on bools)."""
 
     def __or__(self, other: _Operand, /) -> Tensor:
-        """``x | y``: elementwise logical or (see :meth:`logical_or`)."""
+        """``x | y``: :meth:`bitwise_or` (logical or on bools)."""
+
+    def __xor__(self, other: _Operand, /) -> Tensor:
+        """``x ^ y``: :meth:`bitwise_xor` (logical xor on bools)."""
 
     def __rand__(self, other: _Operand, /) -> Tensor:
         """``y & x``: as ``x & y``."""
 
     def __ror__(self, other: _Operand, /) -> Tensor:
         """``y | x``: as ``x | y``."""
+
+    def __rxor__(self, other: _Operand, /) -> Tensor:
+        """``y ^ x``: as ``x ^ y``."""
 
     def __iadd__(self, other: _Operand, /) -> Self: ...
     def __isub__(self, other: _Operand, /) -> Self: ...
@@ -1038,6 +1044,24 @@ class Tensor:
 
     def arctan2_(self, other: Tensor | float) -> Self:
         """In-place :meth:`arctan2`."""
+
+    def bitwise_and(self, other: Tensor | float) -> Tensor:
+        """The bitwise AND of integers, the logical AND of bools."""
+
+    def bitwise_and_(self, other: Tensor | float) -> Self:
+        """In-place :meth:`bitwise_and`."""
+
+    def bitwise_or(self, other: Tensor | float) -> Tensor:
+        """The bitwise OR of integers, the logical OR of bools."""
+
+    def bitwise_or_(self, other: Tensor | float) -> Self:
+        """In-place :meth:`bitwise_or`."""
+
+    def bitwise_xor(self, other: Tensor | float) -> Tensor:
+        """The bitwise XOR of integers, the logical XOR of bools."""
+
+    def bitwise_xor_(self, other: Tensor | float) -> Self:
+        """In-place :meth:`bitwise_xor`."""
 
     # END GENERATED
 

@@ -40,15 +40,6 @@ impl Drop for PyTensor {
 pub(super) type R = PyResult<TensorObj>;
 
 /// torch's NotImplementedError (a RuntimeError) for bitwise ops on non-bool dtypes.
-fn require_bool_dtype(op: &str, dt: DType) -> PyResult<()> {
-    if dt != DType::Bool {
-        return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
-            "\"{op}\" is not implemented for '{dt}' in ferrograd (bool tensors only; integer bitwise ops are not implemented)"
-        )));
-    }
-    Ok(())
-}
-
 pub(super) fn ok(t: crate::Result<Tensor>) -> R {
     Ok(PyTensor::wrap(t?))
 }
@@ -586,17 +577,23 @@ impl PyTensor {
         ok(crate::ops::unary::bitwise_not(&self.t))
     }
     fn __and__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.bool_binop(py, o, "bitwise_and", Tensor::logical_and)
+        self.number_binop(py, o, Tensor::bitwise_and)
     }
     fn __or__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.bool_binop(py, o, "bitwise_or", Tensor::logical_or)
+        self.number_binop(py, o, Tensor::bitwise_or)
     }
-    // (and and or are symmetric: `True & x` is `x & True`)
+    fn __xor__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        self.number_binop(py, o, Tensor::bitwise_xor)
+    }
+    // (and, or and xor are symmetric: `True & x` is `x & True`)
     fn __rand__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.bool_binop(py, o, "bitwise_and", Tensor::logical_and)
+        self.number_binop(py, o, Tensor::bitwise_and)
     }
     fn __ror__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.bool_binop(py, o, "bitwise_or", Tensor::logical_or)
+        self.number_binop(py, o, Tensor::bitwise_or)
+    }
+    fn __rxor__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        self.number_binop(py, o, Tensor::bitwise_xor)
     }
 
     fn __iadd__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -1290,19 +1287,15 @@ impl PyTensor {
     }
 
     /// `x & o`, `x | o`: logical on bool operands (ferrograd has no integer bitwise kernels).
-    fn bool_binop<'py>(
+    /// An operator taking a tensor or a Python number; anything else is Python's NotImplemented.
+    fn number_binop<'py>(
         &self,
         py: Python<'py>,
         o: &Bound<'py, PyAny>,
-        op: &str,
         f: fn(&Tensor, &Tensor) -> crate::Result<Tensor>,
     ) -> PyResult<Py<PyAny>> {
         match operand(o) {
-            Some(o) => {
-                require_bool_dtype(op, self.t.dtype())?;
-                require_bool_dtype(op, o.dtype())?;
-                PyTensor::wrap(f(&self.t, &o)?).into_py_any(py)
-            }
+            Some(o) => PyTensor::wrap(f(&self.t, &o)?).into_py_any(py),
             None => Ok(py.NotImplemented()),
         }
     }

@@ -70,13 +70,13 @@ macro_rules! gen_binary_core {
     ($(
         #[doc = $doc:literal]
         $name:ident $(, $inplace:ident)? $(| $alias:ident $(, $alias_:ident)?)* => $V:ident {
-            node: $node:literal,
-            $(scalar_other: $snode:literal,)?
+            $(node: $node:literal,)?
+            $(other: $num:ident $(($snode:literal))?,)?
             dtype: $dt:ident,
             $(float: |$fa:ident, $fb:ident| $float:expr,)?
             $(int: |$ia:ident, $ib:ident| $int:expr,)?
             $(bool: |$ba:ident, $bb:ident| $bool:expr,)?
-            wgsl: $wgsl:literal,
+            $(wgsl: $wgsl:literal,)?
             $(
                 saves: [$($save:ident),*],
                 grad: |$g:ident, $($v:ident),*| {
@@ -105,26 +105,27 @@ macro_rules! gen_binary_core {
             pub fn name(self) -> &'static str {
                 match self { $(MathBinOp::$V => stringify!($name),)* }
             }
-            /// The node's name, from whether `other` is a Python number.
+            /// The node's name, from whether `other` is a Python number (empty for the rows
+            /// torch does not differentiate).
             pub fn node(self, other_is_number: bool) -> &'static str {
                 match self {
                     $(MathBinOp::$V => {
                         let _ = other_is_number;
-                        $(if other_is_number { return $snode; })?
-                        $node
+                        $($(if other_is_number { return $snode; })?)?
+                        first_or!([$($node)?] "")
                     })*
                 }
             }
             /// Whether `other` may be a Python number.
             pub fn takes_scalar_other(self) -> bool {
-                match self { $(MathBinOp::$V => first_or!([$({ let _ = $snode; true })?] false),)* }
+                match self { $(MathBinOp::$V => first_or!([$({ let _ = stringify!($num); true })?] false),)* }
             }
             pub fn dtype_rule(self) -> BinDType {
                 match self { $(MathBinOp::$V => BinDType::$dt,)* }
             }
-            /// The WGSL float expression, in `x` and `y`.
-            pub fn wgsl(self) -> &'static str {
-                match self { $(MathBinOp::$V => $wgsl,)* }
+            /// The WGSL float expression, in `x` and `y` (none for integer-only rows).
+            pub fn wgsl(self) -> Option<&'static str> {
+                match self { $(MathBinOp::$V => first_or!([$(Some($wgsl))?] None),)* }
             }
             /// What the backward rule saves; `None` for ops torch does not differentiate.
             pub fn saves(self) -> Option<&'static [Slot]> {

@@ -245,15 +245,17 @@ pub(crate) use math_ops;
 /// The binary rows: broadcasting ops of two operands. A row is
 /// `name[, name_] [| alias[, alias_]]* => Variant { ... }` (the in-place form only where torch
 /// has one) with
-/// - `node`: the node's name; `scalar_other` (optional): the node's name when `other` is a
-///   Python number, which the row then accepts (without it, `other` must be a tensor, as torch
-///   refuses `atan2(x, 2.0)`);
+/// - `node`: the node's name (absent with `saves` and `grad`);
+/// - `other: Number` (optional): `other` may be a Python number (without it, `other` must be a
+///   tensor, as torch refuses `atan2(x, 2.0)`); `other: Number("...")` also names the node
+///   recorded then (torch's `CopysignBackward1`);
 /// - `dtype`: `Float` (int64 and bool promote to float32), `FloatOnly` (refused),
 ///   `Any` (int64 and bool keep their dtype), `Integer` (int64 only) or `Bitwise` (int64 and
 ///   bool), applied to the operands' promoted type (torch.result_type);
 /// - `float`, `int`, `bool` (each optional, as the dtype rule needs): the element expression
 ///   over two floats (generic, `num_traits::Float` in scope), two i64 or two bools;
-/// - `wgsl`: the float expression in `x` and `y` (int64 and bool run the CPU kernel);
+/// - `wgsl`: the float expression in `x` and `y` (int64 and bool run the CPU kernel; absent
+///   for rows without a float expression);
 /// - `saves` and `grad` (both absent for ops torch does not differentiate): the saved values
 ///   (`input`, `other`, `output`) bound, in order, after `g` in the rule, and the rule's
 ///   gradient for each operand in the broadcast shape (the engine sums it back to the operand's).
@@ -284,6 +286,27 @@ macro_rules! binary_ops {
                     input: g.mul(&b.div(&a.mul(a)?.add(&b.mul(b)?)?)?),
                     other: g.mul(&a.neg()?.div(&a.mul(a)?.add(&b.mul(b)?)?)?),
                 },
+            }
+            /// The bitwise AND of integers, the logical AND of bools.
+            bitwise_and, bitwise_and_ => BitwiseAnd {
+                other: Number,
+                dtype: Bitwise,
+                int: |a, b| a & b,
+                bool: |a, b| a & b,
+            }
+            /// The bitwise OR of integers, the logical OR of bools.
+            bitwise_or, bitwise_or_ => BitwiseOr {
+                other: Number,
+                dtype: Bitwise,
+                int: |a, b| a | b,
+                bool: |a, b| a | b,
+            }
+            /// The bitwise XOR of integers, the logical XOR of bools.
+            bitwise_xor, bitwise_xor_ => BitwiseXor {
+                other: Number,
+                dtype: Bitwise,
+                int: |a, b| a ^ b,
+                bool: |a, b| a ^ b,
             }
         }
     };

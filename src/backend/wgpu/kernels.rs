@@ -344,7 +344,9 @@ pub fn binary(a: &GpuBuffer, la: &Layout, b: &GpuBuffer, lb: &Layout, op: Binary
         BinaryOp::Fmod => "fmod_f(x, y)",
         BinaryOp::FloorDiv => "floordiv_f(x, y)",
         BinaryOp::TruncDiv => "trunc(x / y)",
-        BinaryOp::Math(m) => m.wgsl(),
+        BinaryOp::Math(m) => m
+            .wgsl()
+            .ok_or_else(|| Error::DType(format!("{}: no float kernel (integer-only op)", m.name())))?,
     };
     elementwise("binary", expr, Kind::F32, &[(a, la, Kind::F32), (b, lb, Kind::F32)], [0, 0])
 }
