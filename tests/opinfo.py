@@ -107,6 +107,7 @@ BINARY = [
     BinaryInfo("bitwise_and", grad=False),
     BinaryInfo("bitwise_or", grad=False),
     BinaryInfo("bitwise_xor", grad=False),
+    BinaryInfo("bitwise_left_shift", grad=False),
 ]
 
 BINARY_BY_NAME = {op.name: op for op in BINARY}

@@ -1063,6 +1063,12 @@ class Tensor:
     def bitwise_xor_(self, other: Tensor | float) -> Self:
         """In-place :meth:`bitwise_xor`."""
 
+    def bitwise_left_shift(self, other: Tensor | float) -> Tensor:
+        """`input << other` on integers; a shift outside 0..64 gives 0, as in torch."""
+
+    def bitwise_left_shift_(self, other: Tensor | float) -> Self:
+        """In-place :meth:`bitwise_left_shift`."""
+
     # END GENERATED
 
     def tanh(self) -> Tensor:

@@ -308,6 +308,12 @@ macro_rules! binary_ops {
                 int: |a, b| a ^ b,
                 bool: |a, b| a ^ b,
             }
+            /// `input << other` on integers; a shift outside 0..64 gives 0, as in torch.
+            bitwise_left_shift, bitwise_left_shift_ => BitwiseLeftShift {
+                other: Number,
+                dtype: Integer,
+                int: |a, b| if (0..64).contains(&b) { a << b } else { 0 },
+            }
         }
     };
 }
