@@ -108,6 +108,12 @@ BINARY = [
     BinaryInfo("bitwise_or", grad=False),
     BinaryInfo("bitwise_xor", grad=False),
     BinaryInfo("bitwise_left_shift", grad=False),
+    BinaryInfo("bitwise_right_shift", grad=False),
+    BinaryInfo("copysign"),
+    BinaryInfo("fmax", inplace=False),
+    BinaryInfo("fmin", inplace=False),
+    BinaryInfo("xlogy", other_low=0.1, other_high=3.0),
+    BinaryInfo("logaddexp", inplace=False),
 ]
 
 BINARY_BY_NAME = {op.name: op for op in BINARY}

@@ -1069,6 +1069,33 @@ class Tensor:
     def bitwise_left_shift_(self, other: Tensor | float) -> Self:
         """In-place :meth:`bitwise_left_shift`."""
 
+    def bitwise_right_shift(self, other: Tensor | float) -> Tensor:
+        """`input >> other` on integers (arithmetic; a shift outside 0..64 gives 0 or -1)."""
+
+    def bitwise_right_shift_(self, other: Tensor | float) -> Self:
+        """In-place :meth:`bitwise_right_shift`."""
+
+    def copysign(self, other: Tensor | float) -> Tensor:
+        """The magnitude of `input` with the sign of `other` (also for zeros and NaN)."""
+
+    def copysign_(self, other: Tensor | float) -> Self:
+        """In-place :meth:`copysign`."""
+
+    def fmax(self, other: Tensor | float) -> Tensor:
+        """The larger of the operands, the number where the other is NaN (C's fmax)."""
+
+    def fmin(self, other: Tensor | float) -> Tensor:
+        """The smaller of the operands, the number where the other is NaN (C's fmin)."""
+
+    def xlogy(self, other: Tensor | float) -> Tensor:
+        """`input * log(other)`, 0 where `input` is 0 (unless `other` is NaN)."""
+
+    def xlogy_(self, other: Tensor | float) -> Self:
+        """In-place :meth:`xlogy`."""
+
+    def logaddexp(self, other: Tensor | float) -> Tensor:
+        """`log(exp(input) + exp(other))`, without overflow."""
+
     # END GENERATED
 
     def tanh(self) -> Tensor:

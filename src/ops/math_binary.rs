@@ -9,6 +9,8 @@ use crate::autograd::{Backward, Node, SavedTensor};
 use crate::backend::cpu::kernels::map2;
 use crate::backend::cpu::Buf;
 use crate::backend::{BackendStorage, BinaryOp};
+#[allow(unused_imports)] // the rows call Elem's methods
+use crate::dtype::Elem;
 use crate::dtype::{DType, FloatElem};
 use crate::error::{bail, Result};
 use crate::layout::Layout;

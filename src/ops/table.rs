@@ -253,7 +253,7 @@ pub(crate) use math_ops;
 ///   `Any` (int64 and bool keep their dtype), `Integer` (int64 only) or `Bitwise` (int64 and
 ///   bool), applied to the operands' promoted type (torch.result_type);
 /// - `float`, `int`, `bool` (each optional, as the dtype rule needs): the element expression
-///   over two floats (generic, `num_traits::Float` in scope), two i64 or two bools;
+///   over two floats (generic, `num_traits::Float` and `Elem` in scope), two i64 or two bools;
 /// - `wgsl`: the float expression in `x` and `y` (int64 and bool run the CPU kernel; absent
 ///   for rows without a float expression);
 /// - `saves` and `grad` (both absent for ops torch does not differentiate): the saved values
@@ -313,6 +313,88 @@ macro_rules! binary_ops {
                 other: Number,
                 dtype: Integer,
                 int: |a, b| if (0..64).contains(&b) { a << b } else { 0 },
+            }
+            /// `input >> other` on integers (arithmetic; a shift outside 0..64 gives 0 or -1).
+            bitwise_right_shift, bitwise_right_shift_ => BitwiseRightShift {
+                other: Number,
+                dtype: Integer,
+                int: |a, b| if (0..64).contains(&b) { a >> b } else { a >> 63 },
+            }
+            /// The magnitude of `input` with the sign of `other` (also for zeros and NaN).
+            copysign, copysign_ => Copysign {
+                node: "CopysignBackward0",
+                other: Number("CopysignBackward1"),
+                dtype: Float,
+                float: |a, b| a.copysign(b),
+                wgsl: "bitcast<f32>((bitcast<u32>(x) & 0x7fffffffu) | (bitcast<u32>(y) & 0x80000000u))",
+                saves: [input, output],
+                // torch: g * result / input, 0 where input is 0; nothing flows to the sign's source
+                grad: |g, a, r| {
+                    input: g.mul(&Tensor::where_(&a.eq_scalar(0.0)?, &a.zeros_like()?, &r.div(a)?)?),
+                    other: g.zeros_like(),
+                },
+            }
+            /// The larger of the operands, the number where the other is NaN (C's fmax).
+            fmax => Fmax {
+                node: "FmaxBackward0",
+                dtype: Any,
+                float: |a, b| if a.is_nan() { b } else if b.is_nan() { a } else { a.max(b) },
+                int: |a, b| a.max(b),
+                bool: |a, b| a | b,
+                wgsl: "select(select(max(x, y), x, is_nan_f(y)), y, is_nan_f(x))",
+                saves: [input, other],
+                // torch: the gradient goes to input where input >= other or other is NaN
+                grad: |g, a, b| {
+                    input: Tensor::where_(&a.ge(b)?.logical_or(&b.ne(b)?)?, g, &g.zeros_like()?),
+                    other: Tensor::where_(&a.ge(b)?.logical_or(&b.ne(b)?)?, &g.zeros_like()?, g),
+                },
+            }
+            /// The smaller of the operands, the number where the other is NaN (C's fmin).
+            fmin => Fmin {
+                node: "FminBackward0",
+                dtype: Any,
+                float: |a, b| if a.is_nan() { b } else if b.is_nan() { a } else { a.min(b) },
+                int: |a, b| a.min(b),
+                bool: |a, b| a & b,
+                wgsl: "select(select(min(x, y), x, is_nan_f(y)), y, is_nan_f(x))",
+                saves: [input, other],
+                grad: |g, a, b| {
+                    input: Tensor::where_(&a.le(b)?.logical_or(&b.ne(b)?)?, g, &g.zeros_like()?),
+                    other: Tensor::where_(&a.le(b)?.logical_or(&b.ne(b)?)?, &g.zeros_like()?, g),
+                },
+            }
+            /// `input * log(other)`, 0 where `input` is 0 (unless `other` is NaN).
+            xlogy, xlogy_ => Xlogy {
+                node: "XlogyBackward0",
+                other: Number("XlogyBackward2"),
+                dtype: Float,
+                float: |a, b| if b.is_nan() { b } else if a == Elem::zero() { Elem::zero() } else { a * b.ln() },
+                wgsl: "select(x * log(y), 0.0, x == 0.0 && !is_nan_f(y))",
+                saves: [input, other],
+                // torch: xlogy(input != 0, other) and input / other
+                grad: |g, a, b| {
+                    input: g.mul(&a.ne(&a.zeros_like()?)?.to_dtype(a.dtype())?.xlogy(b)?),
+                    other: g.mul(&a.div(b)?),
+                },
+            }
+            /// `log(exp(input) + exp(other))`, without overflow.
+            logaddexp => Logaddexp {
+                node: "LogaddexpBackward0",
+                dtype: FloatOnly,
+                float: |a, b| {
+                    if a.is_infinite() && a == b {
+                        a
+                    } else {
+                        a.max(b) + (-(a - b).abs()).exp().ln_1p()
+                    }
+                },
+                wgsl: "logaddexp_f(x, y)",
+                saves: [input, other],
+                // torch: g / (1 + exp(other - input)) and g / (1 + exp(input - other))
+                grad: |g, a, b| {
+                    input: g.div(&b.sub(a)?.exp()?.add_scalar(1.0)?),
+                    other: g.div(&a.sub(b)?.exp()?.add_scalar(1.0)?),
+                },
             }
         }
     };

@@ -195,6 +195,18 @@ fn atan2_f(y: f32, x: f32) -> f32 {
     return select(a, a + s * pi, x < 0.0);
 }
 
+// log(exp(x) + exp(y)) as torch computes it: the larger plus log1p(exp(-|x - y|)), and an
+// infinity added to itself is itself (inf - inf would be NaN).
+fn logaddexp_f(x: f32, y: f32) -> f32 {
+    if (abs(x) == f32_inf() && x == y) {
+        return x;
+    }
+    if (is_nan_f(x) || is_nan_f(y)) {
+        return f32_nan();
+    }
+    return max(x, y) + log1p_f(exp(-abs(x - y)));
+}
+
 // hypot without overflow or underflow: the larger magnitude times sqrt(1 + r^2). An infinite
 // side wins over NaN, as in C's hypot (and torch's).
 fn hypot_f(x: f32, y: f32) -> f32 {
