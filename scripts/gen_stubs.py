@@ -1,5 +1,5 @@
 """Writes the op table's entries (src/ops/table.rs) into python/ferrograd/_core.pyi, between the
-BEGIN/END GENERATED markers, from the built module's `_core._math_ops()` and `_core._binary_ops()`.
+BEGIN/END GENERATED markers, from the built module's `_core._math_ops()`, `_binary_ops()` and `_activation_ops()`.
 
     python scripts/gen_stubs.py          # rewrite the stub
     python scripts/gen_stubs.py --check  # exit 1, showing the difference, if the stub is stale
@@ -18,6 +18,10 @@ from ferrograd import _core
 STUB = pathlib.Path(__file__).resolve().parent.parent / "python" / "ferrograd" / "_core.pyi"
 BEGIN = "    # BEGIN GENERATED: the op table's methods (scripts/gen_stubs.py from src/ops/table.rs)\n"
 END = "    # END GENERATED\n"
+FN_BEGIN = (
+    "# BEGIN GENERATED: the op table's activation functions (scripts/gen_stubs.py from src/ops/table.rs)\n"
+)
+FN_END = "# END GENERATED\n"
 
 
 def entries() -> str:
@@ -41,10 +45,26 @@ def entries() -> str:
     return "".join(out)
 
 
+def functions() -> str:
+    # (pyo3 shows a row's defaults as `...` in the runtime signature: so does the stub)
+    rows = _core._activation_ops()
+    out = [f"__all__ += {[r[0] for r in rows]!r}\n\n".replace("'", '"')]
+    for name, params, _module, _forms, doc in rows:
+        args = "".join(f", {p}: builtins.float" + ("" if d is None else " = ...") for p, d in params)
+        out.append(
+            f'def {name}(input: Tensor{args}, inplace: builtins.bool = False) -> Tensor:\n    """{doc}"""\n\n'
+        )
+    return "".join(out)
+
+
+def _between(text: str, begin: str, end: str, body: str) -> str:
+    start = text.index(begin) + len(begin)
+    return text[:start] + body + text[text.index(end, start) :]
+
+
 def main() -> int:
     text = STUB.read_text()
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    new = text[:start] + entries() + text[end:]
+    new = _between(_between(text, BEGIN, END, entries()), FN_BEGIN, FN_END, functions())
     if "--check" in sys.argv[1:]:
         if new != text:
             diff = difflib.unified_diff(text.splitlines(True), new.splitlines(True), str(STUB), "regenerated")

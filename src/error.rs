@@ -29,6 +29,9 @@ pub enum Error {
     /// An allocation that cannot succeed. Python: MemoryError.
     #[error("{0}")]
     OutOfMemory(String),
+    /// An argument value the op refuses where torch raises RuntimeError (celu's `alpha = 0`).
+    #[error("{0}")]
+    Argument(String),
     /// A backend failure. Python: RuntimeError.
     #[error("{0}")]
     Backend(String),

@@ -117,3 +117,23 @@ BINARY = [
 ]
 
 BINARY_BY_NAME = {op.name: op for op in BINARY}
+
+
+@dataclass(frozen=True)
+class ActInfo:
+    """An activation row of the table (`activation_ops!`): `F.<name>` and its `nn` module."""
+
+    name: str
+    module: str
+    # parameter sets to call it with (positional, after the input); () is the defaults
+    params: tuple[tuple[float, ...], ...] = ((),)
+    low: float = -3.0
+    high: float = 3.0
+    # parameter sets torch refuses
+    bad_params: tuple[tuple[float, ...], ...] = ()
+    special: tuple[float, ...] = ()
+
+
+ACTIVATIONS = [
+    ActInfo("celu", "CELU", params=((), (0.5,), (2.0,)), bad_params=((0.0,),)),
+]

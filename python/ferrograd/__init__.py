@@ -339,3 +339,13 @@ for _name, _inplace, _aliases, _doc in _core._binary_ops():
         globals()[_n] = getattr(Tensor, _n)
         __all__.append(_n)
 del _name, _inplace, _aliases, _doc, _n
+
+# The activation rows with torch's function form (torch.celu, torch.celu_).
+for _name, _params, _module, _forms, _doc in _core._activation_ops():
+    if "function" in _forms:
+        globals()[_name] = getattr(_core, _name)
+        __all__.append(_name)
+        if "inplace" in _forms:
+            globals()[_name + "_"] = getattr(nn.functional, _name + "_")
+            __all__.append(_name + "_")
+del _name, _params, _module, _forms, _doc

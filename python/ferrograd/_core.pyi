@@ -21,6 +21,7 @@ __all__ = [
     "RemovableHandle",
     "SavedOutput",
     "Tensor",
+    "_activation_ops",
     "_backward",
     "_binary_ops",
     "_enter_dual_level",
@@ -1827,6 +1828,7 @@ def from_numpy(arr: NDArray[Any]) -> Tensor:
 
 def _math_ops() -> list[tuple[str, str, list[tuple[str, str]], str]]: ...
 def _binary_ops() -> list[tuple[str, str | None, list[tuple[str, str | None]], str]]: ...
+def _activation_ops() -> list[tuple[str, list[tuple[str, float | None]], str, list[str], str]]: ...
 def _live_nodes() -> int:
     """How many autograd graph nodes exist in the process now (for leak tests)."""
 
@@ -2035,3 +2037,11 @@ def _wgpu_synchronize() -> None:
 
 def _wgpu_shutdown() -> None:
     """At exit: waits for GPU work in flight, if the GPU was used."""
+
+# BEGIN GENERATED: the op table's activation functions (scripts/gen_stubs.py from src/ops/table.rs)
+__all__ += ["celu"]
+
+def celu(input: Tensor, alpha: builtins.float = ..., inplace: builtins.bool = False) -> Tensor:
+    """`max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`."""
+
+# END GENERATED

@@ -11,6 +11,7 @@ use crate::dtype::DType;
 use crate::error::Result;
 use crate::layout::Layout;
 pub use crate::ops::math::MathOp;
+pub use crate::ops::math_act::ActOp;
 pub use crate::ops::math_binary::MathBinOp;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,6 +53,8 @@ pub enum UnaryOp {
     },
     /// A row of the op table (ops/table.rs): its kernel, rule and dtypes come from the row.
     Math(MathOp),
+    /// An activation row of the op table, with its parameters in the row's order.
+    Act(ActOp, [f64; 2]),
 }
 
 impl UnaryOp {
@@ -74,6 +77,7 @@ impl UnaryOp {
             | UnaryOp::Silu
             | UnaryOp::Elu { .. }
             | UnaryOp::Math(_)
+            | UnaryOp::Act(..)
             | UnaryOp::Gelu { .. }
             | UnaryOp::Softplus { .. } => false,
         }
@@ -83,6 +87,9 @@ impl UnaryOp {
     pub fn keeps_int(self) -> bool {
         if let UnaryOp::Math(m) = self {
             return m.dtype_rule() == crate::ops::math::MathDType::Rounding;
+        }
+        if let UnaryOp::Act(a, _) = self {
+            return a.dtype_rule() == crate::ops::math_act::ActDType::KeepInt;
         }
         matches!(
             self,

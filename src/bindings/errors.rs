@@ -13,9 +13,12 @@ impl From<Error> for PyErr {
             return original;
         }
         match e {
-            Error::Shape(m) | Error::DType(m) | Error::Device(m) | Error::Autograd(m) | Error::Backend(m) => {
-                PyRuntimeError::new_err(m)
-            }
+            Error::Shape(m)
+            | Error::DType(m)
+            | Error::Device(m)
+            | Error::Autograd(m)
+            | Error::Argument(m)
+            | Error::Backend(m) => PyRuntimeError::new_err(m),
             Error::Index(m) => PyIndexError::new_err(m),
             Error::Type(m) => PyTypeError::new_err(m),
             Error::Value(m) => PyValueError::new_err(m),

@@ -5,9 +5,11 @@
 use super::convert::{operand_or_err, tensor_arg};
 use super::tensor::{ok, PyTensor, R};
 use crate::ops::math::ROWS;
+use crate::ops::math_act::{activation, ActOp, ACT_ROWS};
 use crate::ops::math_binary::{MathBinOp, BINARY_ROWS};
-use crate::ops::table::{binary_ops, math_ops};
+use crate::ops::table::{activation_ops, binary_ops, math_ops};
 use crate::tensor::Tensor;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 macro_rules! gen_python {
@@ -105,4 +107,55 @@ binary_ops!(gen_python_binary);
 pub fn _binary_ops(
 ) -> Vec<(&'static str, Option<&'static str>, Vec<(&'static str, Option<&'static str>)>, &'static str)> {
     BINARY_ROWS.iter().map(|r| (r.name, r.inplace, r.aliases.to_vec(), r.doc.trim())).collect()
+}
+
+/// One call of an activation row: out of place, or in place where the row has that form.
+fn act_call(input: &Bound<'_, PyTensor>, op: ActOp, given: &[f64], inplace: bool) -> R {
+    let mut p = [0.0; 2];
+    p[..given.len()].copy_from_slice(given);
+    let t = input.try_borrow()?.t.clone();
+    if !inplace {
+        return ok(activation(&t, op, p));
+    }
+    if !ACT_ROWS.iter().any(|r| r.op == op && r.forms.contains(&"inplace")) {
+        return Err(PyTypeError::new_err(format!(
+            "{}() got an unexpected keyword argument 'inplace'",
+            op.name()
+        )));
+    }
+    t.apply_inplace(&format!("{}_", op.name()), &[], |s| activation(s, op, p))?;
+    Ok(PyTensor::wrap(t))
+}
+
+macro_rules! gen_python_act {
+    ($(
+        #[doc = $doc:literal]
+        $name:ident($($p:ident $(= $d:expr)?),*) => $V:ident { $($rest:tt)* }
+    )*) => {
+        $(
+            #[doc = $doc]
+            #[pyfunction]
+            #[pyo3(signature = (input, $($p $(= $d)?,)* inplace = false))]
+            fn $name(input: &Bound<'_, PyTensor>, $($p: f64,)* inplace: bool) -> R {
+                act_call(input, ActOp::$V, &[$($p),*], inplace)
+            }
+        )*
+
+        /// Adds the activation rows' functions (`_core.<name>`) to the module.
+        pub fn add_activations(m: &Bound<'_, PyModule>) -> PyResult<()> {
+            $(m.add_function(wrap_pyfunction!($name, m)?)?;)*
+            Ok(())
+        }
+    };
+}
+
+activation_ops!(gen_python_act);
+
+/// The activation rows for the Python layer: `(name, [(param, default or None)], module class,
+/// forms, doc)`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn _activation_ops(
+) -> Vec<(&'static str, Vec<(&'static str, Option<f64>)>, &'static str, Vec<&'static str>, &'static str)> {
+    ACT_ROWS.iter().map(|r| (r.name, r.params.to_vec(), r.module, r.forms.to_vec(), r.doc.trim())).collect()
 }

@@ -74,6 +74,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     m.add_function(wrap_pyfunction!(math::_math_ops, m)?)?;
     m.add_function(wrap_pyfunction!(math::_binary_ops, m)?)?;
+    m.add_function(wrap_pyfunction!(math::_activation_ops, m)?)?;
+    math::add_activations(m)?;
     m.add_function(wrap_pyfunction!(functions::stack, m)?)?;
     m.add_function(wrap_pyfunction!(functions::where_, m)?)?;
     m.add_function(wrap_pyfunction!(functions::is_grad_enabled, m)?)?;

@@ -39,7 +39,6 @@ impl Drop for PyTensor {
 
 pub(super) type R = PyResult<TensorObj>;
 
-/// torch's NotImplementedError (a RuntimeError) for bitwise ops on non-bool dtypes.
 pub(super) fn ok(t: crate::Result<Tensor>) -> R {
     Ok(PyTensor::wrap(t?))
 }

@@ -8,6 +8,7 @@ pub mod index;
 pub mod inplace;
 pub mod join;
 pub mod math;
+pub mod math_act;
 pub mod math_binary;
 pub mod matmul;
 pub mod reduce;

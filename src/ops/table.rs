@@ -400,3 +400,36 @@ macro_rules! binary_ops {
     };
 }
 pub(crate) use binary_ops;
+
+/// The activation rows: elementwise ops with `f64` parameters, whose Python surface is
+/// `torch.nn.functional` (and an `nn` module). A row is `name(param [= default], ...) => Variant`
+/// with
+/// - `node`: the node's name (the rule saves the input);
+/// - `module`: the `nn` module's class name;
+/// - `forms`: `inplace` (`F.name(..., inplace=True)` and `F.name_`) and `function`
+///   (`torch.name`, with `torch.name_` where `inplace` is given too);
+/// - `refuse` (optional): a condition on the parameters and the exception it raises;
+/// - `dtype`: `FloatOnly` (int64 and bool refused) or `KeepInt` (int64 computed by `int`, bool
+///   refused), as torch;
+/// - `float`: the element expression with the parameters converted to the element type;
+///   `int`: the int64 expression with the parameters as `f64`;
+/// - `wgsl`: the WGSL expression, the parameters being `p0` and `p1` in order;
+/// - `grad`: the rule in `g` and the input, the parameters as `f64`.
+macro_rules! activation_ops {
+    ($gen:path) => {
+        $gen! {
+            /// `max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`.
+            celu(alpha = 1.0) => Celu {
+                node: "CeluBackward0",
+                module: CELU,
+                forms: [inplace, function],
+                refuse: alpha == 0.0 => Argument("ZeroDivisionError: alpha cannot be 0 for CELU"),
+                dtype: FloatOnly,
+                float: |x| if x > Elem::zero() { x } else { alpha * (x / alpha).exp_m1() },
+                wgsl: "select(p0 * expm1_f(x / p0), x, x > 0.0)",
+                grad: |g, x| Tensor::where_(&x.gt_scalar(0.0)?, g, &g.mul(&x.mul_scalar(1.0 / alpha)?.exp()?)?),
+            }
+        }
+    };
+}
+pub(crate) use activation_ops;

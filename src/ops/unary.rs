@@ -59,6 +59,7 @@ impl Backward for UnaryBackward {
             UnaryOp::Log => g.div(&v())?,
             UnaryOp::Sqrt => g.div(&v().mul_scalar(2.0)?)?,
             UnaryOp::Math(m) => m.grad(g, saved.as_ref())?,
+            UnaryOp::Act(a, p) => a.grad(g, &v(), p)?,
             UnaryOp::Tanh => {
                 let y = v();
                 g.mul(&one().sub(&y.mul(&y)?)?)?
@@ -350,6 +351,12 @@ impl Backward for EluGrad {
 /// come from the row.
 pub(super) fn math_unary(t: &Tensor, op: crate::backend::MathOp) -> Result<Tensor> {
     unary(t, UnaryOp::Math(op), op.node())
+}
+
+/// An activation row (ops/math_act.rs has checked its parameters and dtype rule): its rule
+/// keeps the input.
+pub(super) fn act_unary(t: &Tensor, op: crate::backend::ActOp, p: [f64; 2]) -> Result<Tensor> {
+    unary(t, UnaryOp::Act(op, p), op.node())
 }
 
 fn unary(t: &Tensor, op: UnaryOp, name: &'static str) -> Result<Tensor> {

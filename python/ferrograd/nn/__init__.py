@@ -94,3 +94,12 @@ __all__ = [
     "init",
     "utils",
 ]
+
+# the op table's activation modules (nn/modules/activation.py)
+from . import modules as _modules
+
+for _name in _modules.__all__:
+    if _name not in __all__:
+        globals()[_name] = getattr(_modules, _name)
+        __all__.append(_name)
+del _name

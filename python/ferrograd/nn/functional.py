@@ -1285,3 +1285,23 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise RuntimeError("Class values must be smaller than num_classes." if tensor.numel() else "")
     classes = _core.arange(num_classes, device=tensor.device)
     return (tensor.unsqueeze(-1) == classes).long()
+
+
+def _inplace_form(name: str):
+    core = getattr(_core, name)
+
+    def f(input: Tensor, *args, **kwargs) -> Tensor:
+        return core(input, *args, inplace=True, **kwargs)
+
+    f.__name__ = f.__qualname__ = name + "_"
+    f.__doc__ = f"In-place :func:`{name}`."
+    return f
+
+
+# The op table's activation rows (src/ops/table.rs, activation_ops!): `F.<name>` is the compiled
+# function itself (its arguments parsed in Rust), `F.<name>_` its in-place form where torch has one.
+for _name, _params, _module, _forms, _doc in _core._activation_ops():
+    globals()[_name] = getattr(_core, _name)
+    if "inplace" in _forms:
+        globals()[_name + "_"] = _inplace_form(_name)
+del _name, _params, _module, _forms, _doc

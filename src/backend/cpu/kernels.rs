@@ -190,8 +190,9 @@ fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
                 x
             }
         }
-        // one loop per row in `MathOp::map_float`; never reaches the per-element match
-        UnaryOp::Math(_) => T::nan(),
+        // one loop per row in `MathOp::map_float`/`ActOp::map_float`; never reaches the
+        // per-element match
+        UnaryOp::Math(_) | UnaryOp::Act(..) => T::nan(),
         UnaryOp::Gelu { tanh } => gelu(x, tanh),
         UnaryOp::Softplus { beta, threshold } => softplus(x, T::from_f64(beta), T::from_f64(threshold)),
         UnaryOp::Sign => {
@@ -312,6 +313,7 @@ fn unary_float<T: SimdFloat>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<
                     map1(b, l, move |x| softplus(x, b_, t_))
                 }
                 UnaryOp::Math(m) => m.map_float(b, l),
+                UnaryOp::Act(a, p) => a.map_float(b, l, p),
                 UnaryOp::Elu { alpha } => {
                     let a = T::from_f64(alpha);
                     map1(b, l, move |x| if x <= <T as Elem>::zero() { x.exp_m1() * a } else { x })
@@ -380,6 +382,7 @@ fn int_unary(x: i64, op: UnaryOp) -> i64 {
         UnaryOp::BitwiseNot => !x,
         // the table's Rounding rows (floor, ceil, ...) are the identity on integers
         UnaryOp::Math(_) => x,
+        UnaryOp::Act(a, p) => a.int(x, p),
         UnaryOp::Clamp { min, max } => {
             let mut y = x;
             if let Some(lo) = min {

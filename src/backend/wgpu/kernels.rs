@@ -311,6 +311,7 @@ pub fn unary(buf: &GpuBuffer, layout: &Layout, op: UnaryOp) -> Result<GpuBuffer>
         // `x <= 0`: NaN takes the identity branch and stays NaN; expm1_f keeps -0.0.
         UnaryOp::Elu { alpha } => ("select(x, expm1_f(x) * p0, x <= 0.0)", [(alpha as f32).to_bits(), 0]),
         UnaryOp::Math(m) => (m.wgsl(), [0, 0]),
+        UnaryOp::Act(a, p) => (a.wgsl(), [(p[0] as f32).to_bits(), (p[1] as f32).to_bits()]),
         // torch's formulas (see backend/cpu/kernels.rs gelu)
         UnaryOp::Gelu { tanh: false } => ("x * 0.5 * (1.0 + erf_f(x * 0.70710678118654752))", [0, 0]),
         UnaryOp::Gelu { tanh: true } => {

@@ -1,5 +1,6 @@
 """The module classes of ``ferrograd.nn``."""
 
+from . import activation as _activation
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
@@ -54,3 +55,10 @@ __all__ = [
     "Softplus",
     "Tanh",
 ]
+
+# the op table's activation modules (see activation.py)
+for _name in _activation.__all__:
+    if _name not in __all__:
+        globals()[_name] = getattr(_activation, _name)
+        __all__.append(_name)
+del _name

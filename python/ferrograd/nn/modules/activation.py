@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+
+from ... import _core
 from ..._core import Tensor
 from .. import functional as F
 from .module import Module
@@ -136,3 +139,50 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+def _table_module(cls_name: str, fname: str, params, forms, doc: str) -> type:
+    """The ``nn`` module of an activation row of the op table: its parameters (and ``inplace``
+    where the row has that form) as attributes, ``forward`` calling ``F.<fname>``."""
+    names = [p for p, _ in params]
+    has_inplace = "inplace" in forms
+    empty = inspect.Parameter.empty
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    sig = inspect.Signature(
+        [inspect.Parameter(p, kind, default=empty if d is None else d) for p, d in params]
+        + ([inspect.Parameter("inplace", kind, default=False)] if has_inplace else [])
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        Module.__init__(self)
+        for k, v in bound.arguments.items():
+            setattr(self, k, v)
+
+    def forward(self, input: Tensor) -> Tensor:
+        kw = {"inplace": self.inplace} if has_inplace else {}
+        return getattr(F, fname)(input, *(getattr(self, n) for n in names), **kw)
+
+    def extra_repr(self) -> str:
+        parts = [f"{n}={getattr(self, n)}" for n in names]
+        if has_inplace and self.inplace:
+            parts.append("inplace=True")
+        return ", ".join(parts)
+
+    __init__.__signature__ = sig
+    body = {
+        "__init__": __init__,
+        "forward": forward,
+        "extra_repr": extra_repr,
+        "__doc__": doc,
+        "__module__": __name__,
+    }
+    return type(cls_name, (Module,), body)
+
+
+# The op table's activation rows (src/ops/table.rs, activation_ops!) each have their module.
+for _name, _params, _module, _forms, _doc in _core._activation_ops():
+    globals()[_module] = _table_module(_module, _name, _params, _forms, _doc)
+    __all__.append(_module)
+del _name, _params, _module, _forms, _doc

@@ -1,0 +1,153 @@
+"""Every activation row of the op table, checked from its entry in tests/opinfo.py
+(ACTIVATIONS): ``F.<name>`` against torch (float32, float64 and wgpu) with each parameter set,
+the in-place forms on a non-leaf, the ``nn`` module (values and repr), which forms exist (as in
+torch), special values, int64/bool inputs, refused parameters, node names, float64 gradcheck and
+gradgradcheck, and forward mode."""
+
+import ferrograd as fg
+import numpy as np
+import pytest
+from helpers import assert_raises_like_torch, check, run_both, to_numpy, torch_module
+from opinfo import ACTIVATIONS, SPECIAL
+
+pytest.importorskip("torch")
+
+OPS = [pytest.param(op, id=op.name) for op in ACTIVATIONS]
+WITH_PARAMS = [pytest.param(op, p, id=f"{op.name}{p}") for op in ACTIVATIONS for p in op.params]
+
+
+def _F(m):
+    return m.nn.functional
+
+
+@pytest.mark.parametrize("shape", [(), (7,), (2, 3, 4)], ids=str)
+@pytest.mark.parametrize(("op", "params"), WITH_PARAMS)
+def test_functional(op, params, shape, dtype):
+    check(lambda m, x: getattr(_F(m), op.name)(x, *params), shape, dtype=dtype, low=op.low, high=op.high)
+
+
+@pytest.mark.parametrize(("op", "params"), WITH_PARAMS)
+def test_non_contiguous(op, params, dtype):
+    kw = {"dtype": dtype, "low": op.low, "high": op.high, "non_contiguous": True}
+    check(lambda m, x: getattr(_F(m), op.name)(x, *params), (3, 4), **kw)
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_forms_like_torch(op):
+    # F.name_, torch.name, torch.name_ exist exactly where torch has them
+    torch = torch_module()
+    for where in ("F", "torch"):
+        for name in (op.name, op.name + "_"):
+            t_mod, f_mod = (_F(torch), _F(fg)) if where == "F" else (torch, fg)
+            assert hasattr(f_mod, name) == hasattr(t_mod, name), f"{where}.{name}"
+
+
+@pytest.mark.parametrize(("op", "params"), WITH_PARAMS)
+def test_inplace_on_a_non_leaf(op, params, dtype):
+    torch = torch_module()
+
+    def keyword(m, x):
+        y = x * 1
+        r = getattr(_F(m), op.name)(y, *params, inplace=True)
+        assert r is y
+        return y
+
+    if "inplace" in __import__("inspect").signature(getattr(_F(torch), op.name)).parameters:
+        check(keyword, (2, 3), dtype=dtype, low=op.low, high=op.high)
+    if hasattr(_F(torch), op.name + "_"):
+
+        def underscore(m, x):
+            y = x * 1
+            r = getattr(_F(m), op.name + "_")(y, *params)
+            assert r is y
+            return y
+
+        check(underscore, (2, 3), dtype=dtype, low=op.low, high=op.high)
+
+
+@pytest.mark.parametrize(("op", "params"), WITH_PARAMS)
+def test_module_like_torch(op, params, dtype):
+    def f(m, x):
+        mod = getattr(m.nn, op.module)(*params)
+        return mod(x)
+
+    check(f, (3, 4), dtype=dtype, low=op.low, high=op.high)
+
+    def rep(m):
+        return repr(getattr(m.nn, op.module)(*params))
+
+    got, want = run_both(rep)
+    assert got == want
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_special_values(op, dtype):
+    x = np.array(SPECIAL + op.special)
+    for params in op.params:
+        check(lambda m, a, p=params: getattr(_F(m), op.name)(a, *p), x, dtype=dtype, grad=False)
+
+
+@pytest.mark.parametrize("input_dtype", ["int64", "bool"])
+@pytest.mark.parametrize("op", OPS)
+def test_int_and_bool_inputs_like_torch(op, input_dtype):
+    values = [-3, -1, 0, 1, 2, 7] if input_dtype == "int64" else [True, False]
+
+    def f(m):
+        return getattr(_F(m), op.name)(m.tensor(values, dtype=getattr(m, input_dtype)), *op.params[0])
+
+    try:
+        f(torch_module())
+    except Exception:  # noqa: BLE001 - torch refuses this dtype: ferrograd must raise the same type
+        assert_raises_like_torch(f)
+        return
+    got, want = run_both(f)
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_allclose(to_numpy(got), want.numpy(), rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_refused_parameters_like_torch(op):
+    for params in op.bad_params:
+        assert_raises_like_torch(lambda m, p=params: getattr(_F(m), op.name)(m.ones(3), *p))
+    # a parameter that is not a number is a TypeError
+    assert_raises_like_torch(
+        lambda m: getattr(_F(m), op.name)(m.ones(3), *(["a"] * max(1, len(op.params[-1]))))
+    )
+    assert_raises_like_torch(lambda m: getattr(_F(m), op.name)([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_node_name_like_torch(op):
+    def f(m):
+        x = m.tensor([0.25, -0.5], requires_grad=True)
+        return getattr(_F(m), op.name)(x * 1, *op.params[0]).grad_fn.name()
+
+    got, want = run_both(f)
+    assert got == want
+
+
+@pytest.mark.parametrize(("op", "params"), WITH_PARAMS)
+def test_gradcheck_and_gradgradcheck(op, params):
+    rng = np.random.default_rng(0)
+    x = fg.tensor(rng.uniform(op.low, op.high, size=(2, 3)), dtype=fg.float64, requires_grad=True)
+
+    def f(a):
+        return getattr(fg.nn.functional, op.name)(a, *params)
+
+    assert fg.autograd.gradcheck(f, (x,))
+    assert fg.autograd.gradgradcheck(f, (x,))
+
+
+@pytest.mark.parametrize(("op", "params"), WITH_PARAMS)
+def test_forward_mode_like_torch(op, params):
+    rng = np.random.default_rng(1)
+    xs, vs = rng.uniform(op.low, op.high, size=6), rng.standard_normal(6)
+
+    def jvp(m):
+        fwAD = m.autograd.forward_ad
+        with fwAD.dual_level():
+            x = fwAD.make_dual(m.tensor(xs, dtype=m.float64), m.tensor(vs, dtype=m.float64))
+            return fwAD.unpack_dual(getattr(_F(m), op.name)(x, *params)).tangent
+
+    got, want = run_both(jvp)
+    np.testing.assert_allclose(to_numpy(got), want.numpy(), rtol=1e-12, atol=1e-14)
