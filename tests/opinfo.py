@@ -136,4 +136,5 @@ class ActInfo:
 
 ACTIVATIONS = [
     ActInfo("celu", "CELU", params=((), (0.5,), (2.0,)), bad_params=((0.0,),)),
+    ActInfo("hardtanh", "Hardtanh", params=((), (-0.5, 0.5), (0.0, 6.0)), bad_params=((1.0, -1.0),)),
 ]

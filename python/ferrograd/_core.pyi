@@ -2039,9 +2039,12 @@ def _wgpu_shutdown() -> None:
     """At exit: waits for GPU work in flight, if the GPU was used."""
 
 # BEGIN GENERATED: the op table's activation functions (scripts/gen_stubs.py from src/ops/table.rs)
-__all__ += ["celu"]
+__all__ += ["celu", "hardtanh"]
 
 def celu(input: Tensor, alpha: builtins.float = ..., inplace: builtins.bool = False) -> Tensor:
     """`max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`."""
+
+def hardtanh(input: Tensor, min_val: builtins.float = ..., max_val: builtins.float = ..., inplace: builtins.bool = False) -> Tensor:
+    """`x` clamped to `[min_val, max_val]` (NaN stays NaN)."""
 
 # END GENERATED

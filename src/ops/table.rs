@@ -429,6 +429,22 @@ macro_rules! activation_ops {
                 wgsl: "select(p0 * expm1_f(x / p0), x, x > 0.0)",
                 grad: |g, x| Tensor::where_(&x.gt_scalar(0.0)?, g, &g.mul(&x.mul_scalar(1.0 / alpha)?.exp()?)?),
             }
+            /// `x` clamped to `[min_val, max_val]` (NaN stays NaN).
+            hardtanh(min_val = -1.0, max_val = 1.0) => Hardtanh {
+                node: "HardtanhBackward0",
+                module: Hardtanh,
+                forms: [inplace],
+                refuse: min_val > max_val => Value("min_val cannot be greater than max_val"),
+                dtype: KeepInt,
+                float: |x| if x < min_val { min_val } else if x > max_val { max_val } else { x },
+                int: |x| x.max(min_val as i64).min(max_val as i64),
+                wgsl: "select(select(x, p1, x > p1), p0, x < p0)",
+                // torch: the gradient passes strictly inside the interval
+                grad: |g, x| {
+                    let inside = x.gt_scalar(min_val)?.logical_and(&x.lt(&Tensor::wrapped_scalar(crate::tensor::Scalar::Float(max_val)))?)?;
+                    Tensor::where_(&inside, g, &g.zeros_like()?)
+                },
+            }
         }
     };
 }
