@@ -1,5 +1,6 @@
 """Writes the op table's entries (src/ops/table.rs) into python/ferrograd/_core.pyi, between the
-BEGIN/END GENERATED markers, from the built module's `_core._math_ops()`, `_binary_ops()` and `_activation_ops()`.
+BEGIN/END GENERATED markers, from the built module's `_core._math_ops()`, `_binary_ops()`,
+`_ternary_ops()` and `_activation_ops()`.
 
     python scripts/gen_stubs.py          # rewrite the stub
     python scripts/gen_stubs.py --check  # exit 1, showing the difference, if the stub is stale
@@ -22,6 +23,7 @@ FN_BEGIN = (
     "# BEGIN GENERATED: the op table's activation functions (scripts/gen_stubs.py from src/ops/table.rs)\n"
 )
 FN_END = "# END GENERATED\n"
+LINE_LENGTH = 110  # pyproject.toml's [tool.ruff] line-length
 
 
 def entries() -> str:
@@ -42,6 +44,11 @@ def entries() -> str:
                 out.append(
                     f'    def {i}(self, other: Tensor | float) -> Self:\n        """In-place :meth:`{n}`."""\n\n'
                 )
+    for name, inplace, (second, third), doc in _core._ternary_ops():
+        args = f"self, {second}: Tensor, {third}: Tensor | builtins.float"
+        out.append(f'    def {name}({args}) -> Tensor:\n        """{doc}"""\n\n')
+        if inplace is not None:
+            out.append(f'    def {inplace}({args}) -> Self:\n        """In-place :meth:`{name}`."""\n\n')
     return "".join(out)
 
 
@@ -50,10 +57,13 @@ def functions() -> str:
     rows = _core._activation_ops()
     out = [f"__all__ += {[r[0] for r in rows]!r}\n\n".replace("'", '"')]
     for name, params, _module, _forms, doc in rows:
-        args = "".join(f", {p}: builtins.float" + ("" if d is None else " = ...") for p, d in params)
-        out.append(
-            f'def {name}(input: Tensor{args}, inplace: builtins.bool = False) -> Tensor:\n    """{doc}"""\n\n'
-        )
+        args = ["input: Tensor"]
+        args += [f"{p}: builtins.float" + ("" if d is None else " = ...") for p, d in params]
+        args.append("inplace: builtins.bool = False")
+        head = f"def {name}({', '.join(args)}) -> Tensor:"
+        if len(head) > LINE_LENGTH:  # as ruff format splits it, one argument a line
+            head = f"def {name}(\n" + "".join(f"    {a},\n" for a in args) + ") -> Tensor:"
+        out.append(f'{head}\n    """{doc}"""\n\n')
     return "".join(out)
 
 

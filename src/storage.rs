@@ -3,7 +3,7 @@
 use crate::backend::cpu::CpuStorage;
 #[cfg(feature = "wgpu")]
 use crate::backend::wgpu::WgpuStorage;
-use crate::backend::{BackendStorage, BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use crate::backend::{BackendStorage, BinaryOp, CmpOp, MathTerOp, ReduceOp, UnaryOp};
 use crate::device::Device;
 use crate::dtype::DType;
 use crate::error::Result;
@@ -169,6 +169,33 @@ impl BackendStorage for StorageData {
                 self.device(),
                 a.device(),
                 b.device()
+            ))),
+        }
+    }
+    fn ternary(
+        &self,
+        layout: &Layout,
+        b: &Self,
+        b_layout: &Layout,
+        c: &Self,
+        c_layout: &Layout,
+        op: MathTerOp,
+    ) -> Result<Self> {
+        match (self, b, c) {
+            (StorageData::Cpu(x), StorageData::Cpu(y), StorageData::Cpu(z)) => {
+                Ok(StorageData::Cpu(x.ternary(layout, y, b_layout, z, c_layout, op)?))
+            }
+            #[cfg(feature = "wgpu")]
+            (StorageData::Wgpu(x), StorageData::Wgpu(y), StorageData::Wgpu(z)) => {
+                Ok(StorageData::Wgpu(x.ternary(layout, y, b_layout, z, c_layout, op)?))
+            }
+            #[cfg(feature = "wgpu")]
+            _ => Err(crate::Error::Device(format!(
+                "{}: Expected all tensors to be on the same device, but found devices {}, {} and {}",
+                op.name(),
+                self.device(),
+                b.device(),
+                c.device()
             ))),
         }
     }

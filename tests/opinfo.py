@@ -138,3 +138,20 @@ ACTIVATIONS = [
     ActInfo("celu", "CELU", params=((), (0.5,), (2.0,)), bad_params=((0.0,),)),
     ActInfo("hardtanh", "Hardtanh", params=((), (-0.5, 0.5), (0.0, 6.0)), bad_params=((1.0, -1.0),)),
 ]
+
+
+@dataclass(frozen=True)
+class TernaryInfo:
+    """A ternary row of the table (`ternary_ops!`): `name(input, second, third)`, the third a
+    tensor or a Python number; random operands from [low, high), the third from
+    [third_low, third_high)."""
+
+    name: str
+    low: float = -2.0
+    high: float = 2.0
+    third_low: float = -0.5
+    third_high: float = 1.5
+    numbers: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, -1.0, 2.0)
+
+
+TERNARY: list[TernaryInfo] = []

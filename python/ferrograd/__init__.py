@@ -340,6 +340,10 @@ for _name, _inplace, _aliases, _doc in _core._binary_ops():
         __all__.append(_n)
 del _name, _inplace, _aliases, _doc, _n
 
+for _row in _core._ternary_ops():
+    globals()[_row[0]] = getattr(Tensor, _row[0])
+    __all__.append(_row[0])
+
 # The activation rows with torch's function form (torch.celu, torch.celu_).
 for _name, _params, _module, _forms, _doc in _core._activation_ops():
     if "function" in _forms:

@@ -37,6 +37,7 @@ __all__ = [
     "_push_saved_tensors_hooks",
     "_set_anomaly",
     "_set_grad_enabled",
+    "_ternary_ops",
     "_unpack_dual",
     "_wgpu_device_name",
     "_wgpu_is_available",
@@ -1829,6 +1830,7 @@ def from_numpy(arr: NDArray[Any]) -> Tensor:
 def _math_ops() -> list[tuple[str, str, list[tuple[str, str]], str]]: ...
 def _binary_ops() -> list[tuple[str, str | None, list[tuple[str, str | None]], str]]: ...
 def _activation_ops() -> list[tuple[str, list[tuple[str, float | None]], str, list[str], str]]: ...
+def _ternary_ops() -> list[tuple[str, str | None, list[str], str]]: ...
 def _live_nodes() -> int:
     """How many autograd graph nodes exist in the process now (for leak tests)."""
 
@@ -2044,7 +2046,12 @@ __all__ += ["celu", "hardtanh"]
 def celu(input: Tensor, alpha: builtins.float = ..., inplace: builtins.bool = False) -> Tensor:
     """`max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`."""
 
-def hardtanh(input: Tensor, min_val: builtins.float = ..., max_val: builtins.float = ..., inplace: builtins.bool = False) -> Tensor:
+def hardtanh(
+    input: Tensor,
+    min_val: builtins.float = ...,
+    max_val: builtins.float = ...,
+    inplace: builtins.bool = False,
+) -> Tensor:
     """`x` clamped to `[min_val, max_val]` (NaN stays NaN)."""
 
 # END GENERATED

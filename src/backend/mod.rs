@@ -13,6 +13,7 @@ use crate::layout::Layout;
 pub use crate::ops::math::MathOp;
 pub use crate::ops::math_act::ActOp;
 pub use crate::ops::math_binary::MathBinOp;
+pub use crate::ops::math_ternary::MathTerOp;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum UnaryOp {
@@ -192,6 +193,16 @@ pub trait BackendStorage: Sized {
         a_layout: &Layout,
         b: &Self,
         b_layout: &Layout,
+    ) -> Result<Self>;
+    /// A ternary row of the op table over three float operands of one dtype.
+    fn ternary(
+        &self,
+        layout: &Layout,
+        b: &Self,
+        b_layout: &Layout,
+        c: &Self,
+        c_layout: &Layout,
+        op: MathTerOp,
     ) -> Result<Self>;
     /// Reduces the trailing `reduced` elements of each row, where `layout` has been permuted so
     /// that the kept dims come first and the reduced dims last.

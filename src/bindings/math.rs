@@ -7,7 +7,8 @@ use super::tensor::{ok, PyTensor, R};
 use crate::ops::math::ROWS;
 use crate::ops::math_act::{activation, ActOp, ACT_ROWS};
 use crate::ops::math_binary::{MathBinOp, BINARY_ROWS};
-use crate::ops::table::{activation_ops, binary_ops, math_ops};
+use crate::ops::math_ternary::TERNARY_ROWS;
+use crate::ops::table::{activation_ops, binary_ops, math_ops, ternary_ops};
 use crate::tensor::Tensor;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -158,4 +159,44 @@ activation_ops!(gen_python_act);
 pub fn _activation_ops(
 ) -> Vec<(&'static str, Vec<(&'static str, Option<f64>)>, &'static str, Vec<&'static str>, &'static str)> {
     ACT_ROWS.iter().map(|r| (r.name, r.params.to_vec(), r.module, r.forms.to_vec(), r.doc.trim())).collect()
+}
+
+macro_rules! gen_python_ternary {
+    ($(
+        #[doc = $doc:literal]
+        $name:ident $(, $inplace:ident)? ($second:ident, $third:ident) => $V:ident { $($rest:tt)* }
+    )*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(
+                #[doc = $doc]
+                fn $name(&self, $second: &Bound<'_, PyAny>, $third: &Bound<'_, PyAny>) -> R {
+                    let op = stringify!($name);
+                    let (b, c) = (tensor_arg(op, stringify!($second), $second)?, operand_or_err(op, $third)?);
+                    ok(self.t.$name(&b, &c))
+                }
+                $(
+                    fn $inplace<'py>(
+                        slf: PyRef<'py, Self>,
+                        $second: &Bound<'py, PyAny>,
+                        $third: &Bound<'py, PyAny>,
+                    ) -> PyResult<PyRef<'py, Self>> {
+                        let op = stringify!($inplace);
+                        let (b, c) = (tensor_arg(op, stringify!($second), $second)?, operand_or_err(op, $third)?);
+                        slf.t.apply_inplace(op, &[&b, &c], |s| s.$name(&b, &c))?;
+                        Ok(slf)
+                    }
+                )?
+            )*
+        }
+    };
+}
+
+ternary_ops!(gen_python_ternary);
+
+/// The ternary rows for the Python layer: `(name, inplace or None, [second, third], doc)`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn _ternary_ops() -> Vec<(&'static str, Option<&'static str>, [&'static str; 2], &'static str)> {
+    TERNARY_ROWS.iter().map(|r| (r.name, r.inplace, r.operands, r.doc.trim())).collect()
 }

@@ -75,6 +75,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(math::_math_ops, m)?)?;
     m.add_function(wrap_pyfunction!(math::_binary_ops, m)?)?;
     m.add_function(wrap_pyfunction!(math::_activation_ops, m)?)?;
+    m.add_function(wrap_pyfunction!(math::_ternary_ops, m)?)?;
     math::add_activations(m)?;
     m.add_function(wrap_pyfunction!(functions::stack, m)?)?;
     m.add_function(wrap_pyfunction!(functions::where_, m)?)?;

@@ -10,6 +10,7 @@ pub mod join;
 pub mod math;
 pub mod math_act;
 pub mod math_binary;
+pub mod math_ternary;
 pub mod matmul;
 pub mod reduce;
 pub mod softmax;

@@ -449,3 +449,20 @@ macro_rules! activation_ops {
     };
 }
 pub(crate) use activation_ops;
+
+/// The ternary rows: broadcasting ops of three operands, the third of which may be a Python
+/// number. A row is `name[, name_] (second, third) => Variant { ... }` with
+/// - `node`, and `number_node`: the node's name when the third operand is a number;
+/// - `dtype`: `SameFloat` (floats only, every tensor operand of the input's dtype, as torch's
+///   lerp requires);
+/// - `float`: the element expression (generic over the element type `T`, `num_traits::Float`
+///   and `Elem` in scope);
+/// - `wgsl`: the expression in `x`, `y` and `z`;
+/// - `grad`: the rule per operand in `g` and the three operands (saved as inputs; a number
+///   third operand is saved as a number), in the broadcast shape.
+macro_rules! ternary_ops {
+    ($gen:path) => {
+        $gen! {}
+    };
+}
+pub(crate) use ternary_ops;

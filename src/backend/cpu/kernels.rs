@@ -3,7 +3,7 @@
 use super::buffer::{try_with_capacity, Buf, CpuStorage, IntoCpuStorage};
 use super::parallel::{self, SendPtr};
 use super::simd;
-use crate::backend::{BackendStorage, BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use crate::backend::{BackendStorage, BinaryOp, CmpOp, MathTerOp, ReduceOp, UnaryOp};
 use crate::dtype::{DType, Elem, FloatElem};
 use crate::error::{bail, Result};
 use crate::layout::{for_each_offset, Layout};
@@ -27,6 +27,37 @@ pub(super) fn fill_with_grain<U: Elem>(
     parallel::for_chunks(n, grain, |s, e| f(s, unsafe { ptr.slice(s, e) }));
     // SAFETY: for_chunks covered 0..n and every chunk wrote all of its elements.
     unsafe { out.set_len(n) };
+    Ok(out)
+}
+
+#[allow(dead_code)] // the ternary rows' kernel (none in an empty table)
+/// Maps three strided inputs of one shape into a fresh contiguous Vec (the op table's ternary
+/// rows): one pass when all are contiguous, the strided walk otherwise.
+pub(crate) fn map3<T: Elem, U: Elem>(
+    a: &Buf<T>,
+    la: &Layout,
+    b: &Buf<T>,
+    lb: &Layout,
+    c: &Buf<T>,
+    lc: &Layout,
+    f: impl Fn(T, T, T) -> U + Sync,
+) -> Result<Vec<U>> {
+    let (sa, sb, sc) = (a.as_slice(), b.as_slice(), c.as_slice());
+    let n = la.numel();
+    if n > 0 && la.is_contiguous() && lb.is_contiguous() && lc.is_contiguous() {
+        let (xa, xb, xc) =
+            (&sa[la.offset..la.offset + n], &sb[lb.offset..lb.offset + n], &sc[lc.offset..lc.offset + n]);
+        return fill(n, |start, out| {
+            for (k, o) in out.iter_mut().enumerate() {
+                let i = start + k;
+                o.write(f(xa[i], xb[i], xc[i]));
+            }
+        });
+    }
+    let mut out = try_with_capacity(n)?;
+    if n > 0 {
+        for_each_offset(&la.shape, [la, lb, lc], |[i, j, k]| out.push(f(sa[i], sb[j], sc[k])));
+    }
     Ok(out)
 }
 
@@ -638,6 +669,26 @@ impl BackendStorage for CpuStorage {
             (a, b) => return Err(mismatch(&format!("{op:?}"), a.dtype(), b.dtype())),
         };
         Ok(CpuStorage::Bool(Buf::from_vec(v)))
+    }
+
+    fn ternary(
+        &self,
+        la: &Layout,
+        b: &Self,
+        lb: &Layout,
+        c: &Self,
+        lc: &Layout,
+        op: MathTerOp,
+    ) -> Result<Self> {
+        Ok(match (self, b, c) {
+            (CpuStorage::F32(x), CpuStorage::F32(y), CpuStorage::F32(z)) => {
+                CpuStorage::F32(Buf::from_vec(op.map_float(x, la, y, lb, z, lc)?))
+            }
+            (CpuStorage::F64(x), CpuStorage::F64(y), CpuStorage::F64(z)) => {
+                CpuStorage::F64(Buf::from_vec(op.map_float(x, la, y, lb, z, lc)?))
+            }
+            (x, ..) => bail!(DType, "{}: no kernel for {} operands", op.name(), x.dtype()),
+        })
     }
 
     fn where_cond(&self, lc: &Layout, a: &Self, la: &Layout, b: &Self, lb: &Layout) -> Result<Self> {

@@ -386,6 +386,17 @@ pub fn where_cond(
     )
 }
 
+/// A ternary row of the op table: its WGSL expression in `x`, `y` and `z`.
+pub fn ternary(
+    a: (&GpuBuffer, &Layout),
+    b: (&GpuBuffer, &Layout),
+    c: (&GpuBuffer, &Layout),
+    expr: &str,
+) -> Result<GpuBuffer> {
+    let f = Kind::F32;
+    elementwise("ternary", expr, f, &[(a.0, a.1, f), (b.0, b.1, f), (c.0, c.1, f)], [0, 0])
+}
+
 /// The statement of copy.wgsl that moves one element from `src` to `dst`, casting.
 fn store(from: Kind, to: Kind) -> &'static str {
     match (from, to) {

@@ -10,7 +10,7 @@ mod kernels;
 pub mod runtime;
 
 use crate::backend::cpu::{Buf, CpuStorage};
-use crate::backend::{BackendStorage, BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use crate::backend::{BackendStorage, BinaryOp, CmpOp, MathTerOp, ReduceOp, UnaryOp};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
@@ -159,6 +159,23 @@ impl BackendStorage for WgpuStorage {
         }
         let out = kernels::where_cond((&self.buf, layout), (&a.buf, a_layout), (&b.buf, b_layout), a.kind())?;
         Ok(WgpuStorage::new(out, a.dtype, layout.numel()))
+    }
+
+    fn ternary(
+        &self,
+        layout: &Layout,
+        b: &Self,
+        lb: &Layout,
+        c: &Self,
+        lc: &Layout,
+        op: MathTerOp,
+    ) -> Result<Self> {
+        if [self.dtype, b.dtype, c.dtype] != [DType::F32; 3] {
+            let (hb, hc) = (b.to_cpu()?, c.to_cpu()?);
+            return self.on_host(|h| h.ternary(layout, &hb, lb, &hc, lc, op));
+        }
+        let out = kernels::ternary((&self.buf, layout), (&b.buf, lb), (&c.buf, lc), op.wgsl())?;
+        Ok(WgpuStorage::new(out, DType::F32, layout.numel()))
     }
 
     fn reduce(&self, layout: &Layout, rows: usize, reduced: usize, op: ReduceOp) -> Result<Self> {
