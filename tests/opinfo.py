@@ -154,4 +154,6 @@ class TernaryInfo:
     numbers: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, -1.0, 2.0)
 
 
-TERNARY: list[TernaryInfo] = []
+TERNARY = [
+    TernaryInfo("lerp"),
+]

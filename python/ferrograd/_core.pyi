@@ -1098,6 +1098,12 @@ class Tensor:
     def logaddexp(self, other: Tensor | float) -> Tensor:
         """`log(exp(input) + exp(other))`, without overflow."""
 
+    def lerp(self, end: Tensor, weight: Tensor | builtins.float) -> Tensor:
+        """`input + weight * (end - input)`, exact at both ends (torch's two-sided formula)."""
+
+    def lerp_(self, end: Tensor, weight: Tensor | builtins.float) -> Self:
+        """In-place :meth:`lerp`."""
+
     # END GENERATED
 
     def tanh(self) -> Tensor:

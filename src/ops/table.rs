@@ -462,7 +462,22 @@ pub(crate) use activation_ops;
 ///   third operand is saved as a number), in the broadcast shape.
 macro_rules! ternary_ops {
     ($gen:path) => {
-        $gen! {}
+        $gen! {
+            /// `input + weight * (end - input)`, exact at both ends (torch's two-sided formula).
+            lerp, lerp_ (end, weight) => Lerp {
+                node: "LerpBackward1",
+                number_node: "LerpBackward0",
+                dtype: SameFloat,
+                float: |a, b, w| if w.abs() < Elem::from_f64(0.5) { a + w * (b - a) } else { b - (b - a) * (<T as Elem>::one() - w) },
+                wgsl: "select(y - (y - x) * (1.0 - z), x + z * (y - x), abs(z) < 0.5)",
+                // torch: g * (1 - weight), g * weight, g * (end - input)
+                grad: |g, a, b, w| {
+                    input: g.sub(&g.mul(w)?),
+                    end: g.mul(w),
+                    weight: g.mul(&b.sub(a)?),
+                },
+            }
+        }
     };
 }
 pub(crate) use ternary_ops;
