@@ -55,7 +55,8 @@ def entries() -> str:
 def functions() -> str:
     # (pyo3 shows a row's defaults as `...` in the runtime signature: so does the stub)
     rows = _core._activation_ops()
-    out = [f"__all__ += {[r[0] for r in rows]!r}\n\n".replace("'", '"')]
+    # sorted, one a line with a trailing comma: as ruff's RUF022 and its formatter keep it
+    out = ["__all__ += [\n" + "".join(f'    "{n}",\n' for n in sorted(r[0] for r in rows)) + "]\n\n"]
     for name, params, _module, _forms, doc in rows:
         args = ["input: Tensor"]
         args += [f"{p}: builtins.float" + ("" if d is None else " = ...") for p, d in params]

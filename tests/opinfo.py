@@ -137,6 +137,17 @@ class ActInfo:
 ACTIVATIONS = [
     ActInfo("celu", "CELU", params=((), (0.5,), (2.0,)), bad_params=((0.0,),)),
     ActInfo("hardtanh", "Hardtanh", params=((), (-0.5, 0.5), (0.0, 6.0)), bad_params=((1.0, -1.0),)),
+    ActInfo("relu6", "ReLU6", low=-2.0, high=8.0, special=(6.0, 5.9, 6.1)),
+    ActInfo("hardsigmoid", "Hardsigmoid", low=-4.0, high=4.0, special=(3.0, -3.0, 2.9, -2.9)),
+    ActInfo("hardswish", "Hardswish", low=-4.0, high=4.0, special=(3.0, -3.0, 2.9, -2.9)),
+    ActInfo("mish", "Mish", special=(30.0, -30.0, 100.0)),
+    ActInfo("selu", "SELU", special=(30.0, -30.0)),
+    ActInfo("logsigmoid", "LogSigmoid", special=(30.0, -30.0, 100.0, -100.0)),
+    ActInfo("hardshrink", "Hardshrink", params=((), (1.0,), (0.1,)), special=(0.5, -0.5)),
+    ActInfo(
+        "softshrink", "Softshrink", params=((), (1.0,), (0.1,)), bad_params=((-0.5,),), special=(0.5, -0.5)
+    ),
+    ActInfo("threshold", "Threshold", params=((0.1, 20.0), (-1.0, -5.0), (0.0, 0.0)), special=(0.1,)),
 ]
 
 

@@ -349,7 +349,7 @@ for _name, _params, _module, _forms, _doc in _core._activation_ops():
     if "function" in _forms:
         globals()[_name] = getattr(_core, _name)
         __all__.append(_name)
-        if "inplace" in _forms:
+        if "underscore" in _forms:
             globals()[_name + "_"] = getattr(nn.functional, _name + "_")
             __all__.append(_name + "_")
 del _name, _params, _module, _forms, _doc

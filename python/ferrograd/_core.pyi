@@ -2047,7 +2047,19 @@ def _wgpu_shutdown() -> None:
     """At exit: waits for GPU work in flight, if the GPU was used."""
 
 # BEGIN GENERATED: the op table's activation functions (scripts/gen_stubs.py from src/ops/table.rs)
-__all__ += ["celu", "hardtanh"]
+__all__ += [
+    "celu",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
+    "logsigmoid",
+    "mish",
+    "relu6",
+    "selu",
+    "softshrink",
+    "threshold",
+]
 
 def celu(input: Tensor, alpha: builtins.float = ..., inplace: builtins.bool = False) -> Tensor:
     """`max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`."""
@@ -2059,5 +2071,37 @@ def hardtanh(
     inplace: builtins.bool = False,
 ) -> Tensor:
     """`x` clamped to `[min_val, max_val]` (NaN stays NaN)."""
+
+def relu6(input: Tensor, inplace: builtins.bool = False) -> Tensor:
+    """`min(max(x, 0), 6)` (NaN stays NaN)."""
+
+def hardsigmoid(input: Tensor, inplace: builtins.bool = False) -> Tensor:
+    """`relu6(x + 3) / 6`."""
+
+def hardswish(input: Tensor, inplace: builtins.bool = False) -> Tensor:
+    """`x * relu6(x + 3) / 6`."""
+
+def mish(input: Tensor, inplace: builtins.bool = False) -> Tensor:
+    """`x * tanh(softplus(x))`."""
+
+def selu(input: Tensor, inplace: builtins.bool = False) -> Tensor:
+    """`scale * (x > 0 ? x : alpha * (exp(x) - 1))` with torch's constants."""
+
+def logsigmoid(input: Tensor, inplace: builtins.bool = False) -> Tensor:
+    """`log(sigmoid(x))`, without overflow."""
+
+def hardshrink(input: Tensor, lambd: builtins.float = ..., inplace: builtins.bool = False) -> Tensor:
+    """`x` where `|x| > lambd`, else 0."""
+
+def softshrink(input: Tensor, lambd: builtins.float = ..., inplace: builtins.bool = False) -> Tensor:
+    """`x` moved toward 0 by `lambd`, 0 inside `[-lambd, lambd]`."""
+
+def threshold(
+    input: Tensor,
+    threshold: builtins.float,
+    value: builtins.float,
+    inplace: builtins.bool = False,
+) -> Tensor:
+    """`x` where above `threshold`, else `value`."""
 
 # END GENERATED

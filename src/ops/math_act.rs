@@ -32,6 +32,10 @@ pub struct ActRow {
     pub doc: &'static str,
 }
 
+/// SELU's constants (torch's).
+const SELU_ALPHA: f64 = 1.6732632423543772848170429916717;
+const SELU_SCALE: f64 = 1.0507009873554804934193349852946;
+
 /// The parameters of one call, in the row's order (at most two).
 pub type Params = [f64; 2];
 

@@ -406,8 +406,9 @@ pub(crate) use binary_ops;
 /// with
 /// - `node`: the node's name (the rule saves the input);
 /// - `module`: the `nn` module's class name;
-/// - `forms`: `inplace` (`F.name(..., inplace=True)` and `F.name_`) and `function`
-///   (`torch.name`, with `torch.name_` where `inplace` is given too);
+/// - `forms`: `inplace` (`F.name(..., inplace=True)`), `underscore` (`F.name_`), `function`
+///   (`torch.name`, and `torch.name_` with `underscore`), `bare_repr` (the module's repr shows
+///   the parameters' values alone, as torch's `Hardshrink(0.5)`);
 /// - `refuse` (optional): a condition on the parameters and the exception it raises;
 /// - `dtype`: `FloatOnly` (int64 and bool refused) or `KeepInt` (int64 computed by `int`, bool
 ///   refused), as torch;
@@ -422,7 +423,7 @@ macro_rules! activation_ops {
             celu(alpha = 1.0) => Celu {
                 node: "CeluBackward0",
                 module: CELU,
-                forms: [inplace, function],
+                forms: [inplace, underscore, function],
                 refuse: alpha == 0.0 => Argument("ZeroDivisionError: alpha cannot be 0 for CELU"),
                 dtype: FloatOnly,
                 float: |x| if x > Elem::zero() { x } else { alpha * (x / alpha).exp_m1() },
@@ -433,7 +434,7 @@ macro_rules! activation_ops {
             hardtanh(min_val = -1.0, max_val = 1.0) => Hardtanh {
                 node: "HardtanhBackward0",
                 module: Hardtanh,
-                forms: [inplace],
+                forms: [inplace, underscore],
                 refuse: min_val > max_val => Value("min_val cannot be greater than max_val"),
                 dtype: KeepInt,
                 float: |x| if x < min_val { min_val } else if x > max_val { max_val } else { x },
@@ -444,6 +445,127 @@ macro_rules! activation_ops {
                     let inside = x.gt_scalar(min_val)?.logical_and(&x.lt(&Tensor::wrapped_scalar(crate::tensor::Scalar::Float(max_val)))?)?;
                     Tensor::where_(&inside, g, &g.zeros_like()?)
                 },
+            }
+            /// `min(max(x, 0), 6)` (NaN stays NaN).
+            relu6() => Relu6 {
+                node: "HardtanhBackward0",
+                module: ReLU6,
+                forms: [inplace],
+                dtype: KeepInt,
+                float: |x| if x < Elem::zero() { Elem::zero() } else if x > <T as Elem>::from_f64(6.0) { <T as Elem>::from_f64(6.0) } else { x },
+                int: |x| x.clamp(0, 6),
+                wgsl: "select(select(x, 6.0, x > 6.0), 0.0, x < 0.0)",
+                grad: |g, x| {
+                    let inside = x.gt_scalar(0.0)?.logical_and(&x.lt(&Tensor::wrapped_scalar(crate::tensor::Scalar::Float(6.0)))?)?;
+                    Tensor::where_(&inside, g, &g.zeros_like()?)
+                },
+            }
+            /// `relu6(x + 3) / 6`.
+            hardsigmoid() => Hardsigmoid {
+                node: "HardsigmoidBackward0",
+                module: Hardsigmoid,
+                forms: [inplace],
+                dtype: FloatOnly,
+                float: |x| {
+                    let three = <T as Elem>::from_f64(3.0);
+                    if x <= -three { Elem::zero() } else if x >= three { Elem::one() } else { (x + three) / <T as Elem>::from_f64(6.0) }
+                },
+                wgsl: "select(select((x + 3.0) / 6.0, 1.0, x >= 3.0), 0.0, x <= -3.0)",
+                // torch: g / 6 strictly inside (-3, 3), the 1/6 a float32 constant for every dtype
+                grad: |g, x| {
+                    let inside = x.gt_scalar(-3.0)?.logical_and(&x.lt(&Tensor::wrapped_scalar(crate::tensor::Scalar::Float(3.0)))?)?;
+                    Tensor::where_(&inside, &g.mul_scalar(f64::from(1.0f32 / 6.0))?, &g.zeros_like()?)
+                },
+            }
+            /// `x * relu6(x + 3) / 6`.
+            hardswish() => Hardswish {
+                node: "HardswishBackward0",
+                module: Hardswish,
+                forms: [inplace],
+                dtype: FloatOnly,
+                // torch's `x * min(max(x + 3, 0), 6) / 6`: -0.0 below -3, NaN at -inf
+                float: |x| {
+                    let (r, six) = (x + <T as Elem>::from_f64(3.0), <T as Elem>::from_f64(6.0));
+                    let r = if r < Elem::zero() { Elem::zero() } else { r };
+                    x * (if six < r { six } else { r }) / six
+                },
+                wgsl: "x * select(select(x + 3.0, 6.0, x + 3.0 > 6.0), 0.0, x + 3.0 < 0.0) / 6.0",
+                // torch: 0 below -3, g * (x / 3 + 1/2) up to 3, g above
+                grad: |g, x| {
+                    let mid = g.mul(&x.mul_scalar(1.0 / 3.0)?.add_scalar(0.5)?)?;
+                    let upper = Tensor::where_(&x.le_scalar(3.0)?, &mid, g)?;
+                    Tensor::where_(&x.lt(&Tensor::wrapped_scalar(crate::tensor::Scalar::Float(-3.0)))?, &g.zeros_like()?, &upper)
+                },
+            }
+            /// `x * tanh(softplus(x))`.
+            mish() => Mish {
+                node: "MishBackward0",
+                module: Mish,
+                forms: [inplace],
+                dtype: FloatOnly,
+                float: |x| x * x.exp().ln_1p().tanh(),
+                wgsl: "x * tanh_f(log1p_f(exp(x)))",
+                // torch: g * (tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)^2))
+                grad: |g, x| {
+                    let t = x.exp()?.log1p()?.tanh()?;
+                    g.mul(&t.add(&x.mul(&x.sigmoid()?)?.mul(&t.mul(&t)?.neg()?.add_scalar(1.0)?)?)?)
+                },
+            }
+            /// `scale * (x > 0 ? x : alpha * (exp(x) - 1))` with torch's constants.
+            selu() => Selu {
+                node: "EluBackward0",
+                module: SELU,
+                forms: [inplace, underscore, function],
+                dtype: FloatOnly,
+                float: |x| {
+                    let (alpha, scale) = (<T as Elem>::from_f64(SELU_ALPHA), <T as Elem>::from_f64(SELU_SCALE));
+                    scale * if x > Elem::zero() { x } else { alpha * x.exp_m1() }
+                },
+                wgsl: "1.0507009873554805 * select(1.6732632423543772 * expm1_f(x), x, x > 0.0)",
+                grad: |g, x| Tensor::where_(&x.gt_scalar(0.0)?, &g.mul_scalar(SELU_SCALE)?, &g.mul(&x.exp()?)?.mul_scalar(SELU_SCALE * SELU_ALPHA)?),
+            }
+            /// `log(sigmoid(x))`, without overflow.
+            logsigmoid() => LogSigmoid {
+                node: "LogSigmoidBackward0",
+                module: LogSigmoid,
+                forms: [],
+                dtype: FloatOnly,
+                float: |x| x.min(Elem::zero()) - (-x.abs()).exp().ln_1p(),
+                wgsl: "min(x, 0.0) - log1p_f(exp(-abs(x)))",
+                grad: |g, x| g.mul(&x.neg()?.sigmoid()?),
+            }
+            /// `x` where `|x| > lambd`, else 0.
+            hardshrink(lambd = 0.5) => Hardshrink {
+                node: "HardshrinkBackward0",
+                module: Hardshrink,
+                forms: [function, bare_repr],
+                dtype: FloatOnly,
+                float: |x| if x >= -lambd && x <= lambd { Elem::zero() } else { x },
+                wgsl: "select(x, 0.0, x >= -p0 && x <= p0)",
+                grad: |g, x| Tensor::where_(&x.ge_scalar(-lambd)?.logical_and(&x.le_scalar(lambd)?)?, &g.zeros_like()?, g),
+            }
+            /// `x` moved toward 0 by `lambd`, 0 inside `[-lambd, lambd]`.
+            softshrink(lambd = 0.5) => Softshrink {
+                node: "SoftshrinkBackward0",
+                module: Softshrink,
+                forms: [bare_repr],
+                refuse: lambd < 0.0 => Argument("lambda must be greater or equal to 0"),
+                dtype: FloatOnly,
+                float: |x| if x > lambd { x - lambd } else if x < -lambd { x + lambd } else { x * Elem::zero() },
+                // (a zero with x's sign, NaN kept: lavapipe folds x * 0.0 to 0.0)
+                wgsl: "select(select(select(bitcast<f32>(bitcast<u32>(x) & 0x80000000u), x, is_nan_f(x)), x + p0, x < -p0), x - p0, x > p0)",
+                grad: |g, x| Tensor::where_(&x.ge_scalar(-lambd)?.logical_and(&x.le_scalar(lambd)?)?, &g.zeros_like()?, g),
+            }
+            /// `x` where above `threshold`, else `value`.
+            threshold(threshold, value) => Threshold {
+                node: "ThresholdBackward0",
+                module: Threshold,
+                forms: [inplace, underscore, function],
+                dtype: KeepInt,
+                float: |x| if x <= threshold { value } else { x },
+                int: |x| if (x as f64) <= threshold { value as i64 } else { x },
+                wgsl: "select(x, p1, x <= p0)",
+                grad: |g, x| Tensor::where_(&x.le_scalar(threshold)?, &g.zeros_like()?, g),
             }
         }
     };

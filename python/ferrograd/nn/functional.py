@@ -1302,6 +1302,16 @@ def _inplace_form(name: str):
 # function itself (its arguments parsed in Rust), `F.<name>_` its in-place form where torch has one.
 for _name, _params, _module, _forms, _doc in _core._activation_ops():
     globals()[_name] = getattr(_core, _name)
-    if "inplace" in _forms:
+    if "underscore" in _forms:
         globals()[_name + "_"] = _inplace_form(_name)
 del _name, _params, _module, _forms, _doc
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``input / (1 + |input|)`` (torch's composite: its nodes are DivBackward0's)."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``input - tanh(input)`` (torch's composite)."""
+    return input - input.tanh()

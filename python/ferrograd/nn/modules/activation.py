@@ -165,7 +165,7 @@ def _table_module(cls_name: str, fname: str, params, forms, doc: str) -> type:
         return getattr(F, fname)(input, *(getattr(self, n) for n in names), **kw)
 
     def extra_repr(self) -> str:
-        parts = [f"{n}={getattr(self, n)}" for n in names]
+        parts = [f"{getattr(self, n)}" if "bare_repr" in forms else f"{n}={getattr(self, n)}" for n in names]
         if has_inplace and self.inplace:
             parts.append("inplace=True")
         return ", ".join(parts)
@@ -186,3 +186,20 @@ for _name, _params, _module, _forms, _doc in _core._activation_ops():
     globals()[_module] = _table_module(_module, _name, _params, _forms, _doc)
     __all__.append(_module)
 del _name, _params, _module, _forms, _doc
+
+
+class Softsign(Module):
+    """``x / (1 + |x|)``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softsign(input)
+
+
+class Tanhshrink(Module):
+    """``x - tanh(x)``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.tanhshrink(input)
+
+
+__all__ += ["Softsign", "Tanhshrink"]
