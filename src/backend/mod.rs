@@ -54,30 +54,6 @@ pub enum UnaryOp {
 }
 
 impl UnaryOp {
-    /// Whether backend/cpu/simd has vector kernels for this op; the others run one scalar loop
-    /// per op (cpu/kernels.rs). The one list of them: the SIMD dispatchers refuse the rest.
-    pub fn has_simd_path(self) -> bool {
-        match self {
-            UnaryOp::Neg
-            | UnaryOp::Exp
-            | UnaryOp::Log
-            | UnaryOp::Sqrt
-            | UnaryOp::Tanh
-            | UnaryOp::Sigmoid
-            | UnaryOp::Relu
-            | UnaryOp::Abs
-            | UnaryOp::Sign
-            | UnaryOp::Clamp { .. } => true,
-            UnaryOp::BitwiseNot
-            | UnaryOp::LeakyRelu { .. }
-            | UnaryOp::Silu
-            | UnaryOp::Elu { .. }
-            | UnaryOp::Math(_)
-            | UnaryOp::Gelu { .. }
-            | UnaryOp::Softplus { .. } => false,
-        }
-    }
-
     /// Ops defined on integers too (the rest compute in a float dtype).
     pub fn keeps_int(self) -> bool {
         if let UnaryOp::Math(m) = self {
@@ -130,18 +106,6 @@ impl BinaryOp {
             BinaryOp::FloorDiv => "floor_divide",
             BinaryOp::TruncDiv => "trunc_divide",
         }
-    }
-    /// Ops with SIMD kernels; the rest take the scalar loop.
-    pub fn has_simd(self) -> bool {
-        matches!(
-            self,
-            BinaryOp::Add
-                | BinaryOp::Sub
-                | BinaryOp::Mul
-                | BinaryOp::Div
-                | BinaryOp::Maximum
-                | BinaryOp::Minimum
-        )
     }
 }
 
