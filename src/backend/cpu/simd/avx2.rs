@@ -2,7 +2,7 @@
 //! sequence) per method; the algorithms are algo.rs's and loops.rs's. mod.rs checks both
 //! features once before it calls the entry points at the bottom.
 
-use super::vector::{Isa, Vector};
+use super::vector::{impl_vector, Isa, Vector};
 use std::arch::x86_64::*;
 
 /// Proof that the CPU runs AVX2 and FMA: only [`Avx2::new`] makes one, and it is a
@@ -45,204 +45,51 @@ impl Isa for Avx2 {
 
 const ROUND_NEAREST: i32 = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 
-/// The methods both vector types share, given the intrinsics of each.
-/// SAFETY (every `unsafe` below): a vector or token exists only once the CPU is known to run
-/// AVX2 and FMA (see vector.rs); loads and stores check the slice length first.
-macro_rules! avx2_vector {
-    ($v:ident, $t:ty, $lanes:literal, $reg:ty,
-     $set1:ident, $loadu:ident, $storeu:ident, $add:ident, $sub:ident, $mul:ident, $div:ident,
-     $sqrt:ident, $fmadd:ident, $fnmadd:ident, $min:ident, $max:ident, $round:ident,
-     $and:ident, $or:ident, $xor:ident, $andnot:ident, $cmp:ident, $blendv:ident, $movemask:ident,
-     $pow2_split:ident, $exponent:ident) => {
-        impl Vector for $v {
-            type Elem = $t;
-            type Isa = Avx2;
-            type Mask = $reg;
-            const LANES: usize = $lanes;
+// The two vector types as tables of intrinsics (see `impl_vector!`).
 
-            #[inline(always)]
-            fn splat(_: Avx2, v: $t) -> Self {
-                $v(unsafe { $set1(v) })
-            }
-            #[inline(always)]
-            fn load(_: Avx2, s: &[$t]) -> Self {
-                assert!(s.len() >= $lanes);
-                $v(unsafe { $loadu(s.as_ptr()) })
-            }
-            #[inline(always)]
-            fn store(self, s: &mut [$t]) {
-                assert!(s.len() >= $lanes);
-                unsafe { $storeu(s.as_mut_ptr(), self.0) }
-            }
-            #[inline(always)]
-            fn isa(self) -> Avx2 {
-                Avx2(())
-            }
-            #[inline(always)]
-            fn add(self, b: Self) -> Self {
-                $v(unsafe { $add(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn sub(self, b: Self) -> Self {
-                $v(unsafe { $sub(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn mul(self, b: Self) -> Self {
-                $v(unsafe { $mul(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn div(self, b: Self) -> Self {
-                $v(unsafe { $div(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn sqrt(self) -> Self {
-                $v(unsafe { $sqrt(self.0) })
-            }
-            #[inline(always)]
-            fn mul_add(self, b: Self, c: Self) -> Self {
-                $v(unsafe { $fmadd(self.0, b.0, c.0) })
-            }
-            #[inline(always)]
-            fn neg_mul_add(self, b: Self, c: Self) -> Self {
-                $v(unsafe { $fnmadd(self.0, b.0, c.0) })
-            }
-            #[inline(always)]
-            fn min(self, b: Self) -> Self {
-                $v(unsafe { $min(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn max(self, b: Self) -> Self {
-                $v(unsafe { $max(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn round(self) -> Self {
-                $v(unsafe { $round::<ROUND_NEAREST>(self.0) })
-            }
-            #[inline(always)]
-            fn and(self, b: Self) -> Self {
-                $v(unsafe { $and(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn or(self, b: Self) -> Self {
-                $v(unsafe { $or(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn xor(self, b: Self) -> Self {
-                $v(unsafe { $xor(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn and_not(self, b: Self) -> Self {
-                $v(unsafe { $andnot(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn lt(self, b: Self) -> $reg {
-                unsafe { $cmp::<_CMP_LT_OQ>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn gt(self, b: Self) -> $reg {
-                unsafe { $cmp::<_CMP_GT_OQ>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn ge(self, b: Self) -> $reg {
-                unsafe { $cmp::<_CMP_GE_OQ>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn eq(self, b: Self) -> $reg {
-                unsafe { $cmp::<_CMP_EQ_OQ>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn not_le(self, b: Self) -> $reg {
-                unsafe { $cmp::<_CMP_NLE_UQ>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn not_ge(self, b: Self) -> $reg {
-                unsafe { $cmp::<_CMP_NGE_UQ>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn unord(self, b: Self) -> $reg {
-                unsafe { $cmp::<_CMP_UNORD_Q>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn select(m: $reg, t: Self, f: Self) -> Self {
-                $v(unsafe { $blendv(f.0, t.0, m) })
-            }
-            #[inline(always)]
-            fn mask_or(a: $reg, b: $reg) -> $reg {
-                unsafe { $or(a, b) }
-            }
-            #[inline(always)]
-            fn mask_any(m: $reg) -> bool {
-                unsafe { $movemask(m) != 0 }
-            }
-            #[inline(always)]
-            fn pow2_split(n: Self) -> (Self, Self) {
-                let (s1, s2) = unsafe { $pow2_split(n.0) };
-                ($v(s1), $v(s2))
-            }
-            #[inline(always)]
-            fn exponent(self) -> Self {
-                $v(unsafe { $exponent(self.0) })
-            }
-        }
-    };
+impl_vector! {
+    F32x8(__m256): f32, lanes 8, isa Avx2, mask __m256;
+    splat _mm256_set1_ps; load _mm256_loadu_ps; store _mm256_storeu_ps;
+    vec {
+        add(b) => _mm256_add_ps; sub(b) => _mm256_sub_ps; mul(b) => _mm256_mul_ps; div(b) => _mm256_div_ps;
+        sqrt() => _mm256_sqrt_ps; mul_add(b, c) => _mm256_fmadd_ps; neg_mul_add(b, c) => _mm256_fnmadd_ps;
+        min(b) => _mm256_min_ps; max(b) => _mm256_max_ps; round() => _mm256_round_ps::<ROUND_NEAREST>;
+        and(b) => _mm256_and_ps; or(b) => _mm256_or_ps; xor(b) => _mm256_xor_ps; and_not(b) => _mm256_andnot_ps;
+        exponent() => exponent_ps;
+    }
+    mask {
+        lt(b) => _mm256_cmp_ps::<_CMP_LT_OQ>; gt(b) => _mm256_cmp_ps::<_CMP_GT_OQ>;
+        ge(b) => _mm256_cmp_ps::<_CMP_GE_OQ>; eq(b) => _mm256_cmp_ps::<_CMP_EQ_OQ>;
+        not_le(b) => _mm256_cmp_ps::<_CMP_NLE_UQ>; not_ge(b) => _mm256_cmp_ps::<_CMP_NGE_UQ>;
+        unord(b) => _mm256_cmp_ps::<_CMP_UNORD_Q>;
+    }
+    select(m, t, f) => _mm256_blendv_ps(f, t, m);
+    mask_or(a, b) => _mm256_or_ps(a, b);
+    mask_any(m) => _mm256_movemask_ps(m) != 0;
+    pow2_split => pow2_split_ps;
 }
 
-avx2_vector!(
-    F32x8,
-    f32,
-    8,
-    __m256,
-    _mm256_set1_ps,
-    _mm256_loadu_ps,
-    _mm256_storeu_ps,
-    _mm256_add_ps,
-    _mm256_sub_ps,
-    _mm256_mul_ps,
-    _mm256_div_ps,
-    _mm256_sqrt_ps,
-    _mm256_fmadd_ps,
-    _mm256_fnmadd_ps,
-    _mm256_min_ps,
-    _mm256_max_ps,
-    _mm256_round_ps,
-    _mm256_and_ps,
-    _mm256_or_ps,
-    _mm256_xor_ps,
-    _mm256_andnot_ps,
-    _mm256_cmp_ps,
-    _mm256_blendv_ps,
-    _mm256_movemask_ps,
-    pow2_split_ps,
-    exponent_ps
-);
-avx2_vector!(
-    F64x4,
-    f64,
-    4,
-    __m256d,
-    _mm256_set1_pd,
-    _mm256_loadu_pd,
-    _mm256_storeu_pd,
-    _mm256_add_pd,
-    _mm256_sub_pd,
-    _mm256_mul_pd,
-    _mm256_div_pd,
-    _mm256_sqrt_pd,
-    _mm256_fmadd_pd,
-    _mm256_fnmadd_pd,
-    _mm256_min_pd,
-    _mm256_max_pd,
-    _mm256_round_pd,
-    _mm256_and_pd,
-    _mm256_or_pd,
-    _mm256_xor_pd,
-    _mm256_andnot_pd,
-    _mm256_cmp_pd,
-    _mm256_blendv_pd,
-    _mm256_movemask_pd,
-    pow2_split_pd,
-    exponent_pd
-);
+impl_vector! {
+    F64x4(__m256d): f64, lanes 4, isa Avx2, mask __m256d;
+    splat _mm256_set1_pd; load _mm256_loadu_pd; store _mm256_storeu_pd;
+    vec {
+        add(b) => _mm256_add_pd; sub(b) => _mm256_sub_pd; mul(b) => _mm256_mul_pd; div(b) => _mm256_div_pd;
+        sqrt() => _mm256_sqrt_pd; mul_add(b, c) => _mm256_fmadd_pd; neg_mul_add(b, c) => _mm256_fnmadd_pd;
+        min(b) => _mm256_min_pd; max(b) => _mm256_max_pd; round() => _mm256_round_pd::<ROUND_NEAREST>;
+        and(b) => _mm256_and_pd; or(b) => _mm256_or_pd; xor(b) => _mm256_xor_pd; and_not(b) => _mm256_andnot_pd;
+        exponent() => exponent_pd;
+    }
+    mask {
+        lt(b) => _mm256_cmp_pd::<_CMP_LT_OQ>; gt(b) => _mm256_cmp_pd::<_CMP_GT_OQ>;
+        ge(b) => _mm256_cmp_pd::<_CMP_GE_OQ>; eq(b) => _mm256_cmp_pd::<_CMP_EQ_OQ>;
+        not_le(b) => _mm256_cmp_pd::<_CMP_NLE_UQ>; not_ge(b) => _mm256_cmp_pd::<_CMP_NGE_UQ>;
+        unord(b) => _mm256_cmp_pd::<_CMP_UNORD_Q>;
+    }
+    select(m, t, f) => _mm256_blendv_pd(f, t, m);
+    mask_or(a, b) => _mm256_or_pd(a, b);
+    mask_any(m) => _mm256_movemask_pd(m) != 0;
+    pow2_split => pow2_split_pd;
+}
 
 // The exponent-field operations, the only ones that differ by more than the suffix.
 

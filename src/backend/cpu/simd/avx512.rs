@@ -2,7 +2,7 @@
 //! loops.rs's, so this level gives avx2.rs's bits. Only AVX-512F instructions are used: the
 //! float and/or/xor forms are AVX-512DQ, so bit operations go through the integer view.
 
-use super::vector::{Isa, Vector};
+use super::vector::{impl_vector, Isa, Vector};
 use std::arch::x86_64::*;
 
 /// Proof that the CPU runs AVX-512F (and AVX2 + FMA, which mod.rs requires with it): only
@@ -42,203 +42,71 @@ impl Isa for Avx512 {
 
 const ROUND_NEAREST: i32 = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 
-/// The methods both vector types share, given the intrinsics of each.
-/// SAFETY (every `unsafe` below): a vector or token exists only once the CPU is known to run
-/// AVX-512F (see vector.rs); loads and stores check the slice length first.
-macro_rules! avx512_vector {
-    ($v:ident, $t:ty, $lanes:literal, $reg:ty, $mask:ty, $set1:ident, $loadu:ident, $storeu:ident,
-     $add:ident, $sub:ident, $mul:ident, $div:ident, $sqrt:ident, $fmadd:ident, $fnmadd:ident,
-     $min:ident, $max:ident, $round:ident, $to_int:ident, $from_int:ident, $cmp:ident, $blend:ident,
-     $pow2_split:ident, $exponent:ident) => {
-        impl Vector for $v {
-            type Elem = $t;
-            type Isa = Avx512;
-            type Mask = $mask;
-            const LANES: usize = $lanes;
-
-            #[inline(always)]
-            fn splat(_: Avx512, v: $t) -> Self {
-                $v(unsafe { $set1(v) })
-            }
-            #[inline(always)]
-            fn load(_: Avx512, s: &[$t]) -> Self {
-                assert!(s.len() >= $lanes);
-                $v(unsafe { $loadu(s.as_ptr()) })
-            }
-            #[inline(always)]
-            fn store(self, s: &mut [$t]) {
-                assert!(s.len() >= $lanes);
-                unsafe { $storeu(s.as_mut_ptr(), self.0) }
-            }
-            #[inline(always)]
-            fn isa(self) -> Avx512 {
-                Avx512(())
-            }
-            #[inline(always)]
-            fn add(self, b: Self) -> Self {
-                $v(unsafe { $add(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn sub(self, b: Self) -> Self {
-                $v(unsafe { $sub(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn mul(self, b: Self) -> Self {
-                $v(unsafe { $mul(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn div(self, b: Self) -> Self {
-                $v(unsafe { $div(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn sqrt(self) -> Self {
-                $v(unsafe { $sqrt(self.0) })
-            }
-            #[inline(always)]
-            fn mul_add(self, b: Self, c: Self) -> Self {
-                $v(unsafe { $fmadd(self.0, b.0, c.0) })
-            }
-            #[inline(always)]
-            fn neg_mul_add(self, b: Self, c: Self) -> Self {
-                $v(unsafe { $fnmadd(self.0, b.0, c.0) })
-            }
-            #[inline(always)]
-            fn min(self, b: Self) -> Self {
-                $v(unsafe { $min(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn max(self, b: Self) -> Self {
-                $v(unsafe { $max(self.0, b.0) })
-            }
-            #[inline(always)]
-            fn round(self) -> Self {
-                $v(unsafe { $round::<ROUND_NEAREST>(self.0) })
-            }
-            #[inline(always)]
-            fn and(self, b: Self) -> Self {
-                // through the integer view: AVX-512F has no float and/or/xor
-                $v(unsafe { $from_int(_mm512_and_si512($to_int(self.0), $to_int(b.0))) })
-            }
-            #[inline(always)]
-            fn or(self, b: Self) -> Self {
-                // through the integer view: AVX-512F has no float and/or/xor
-                $v(unsafe { $from_int(_mm512_or_si512($to_int(self.0), $to_int(b.0))) })
-            }
-            #[inline(always)]
-            fn xor(self, b: Self) -> Self {
-                // through the integer view: AVX-512F has no float and/or/xor
-                $v(unsafe { $from_int(_mm512_xor_si512($to_int(self.0), $to_int(b.0))) })
-            }
-            #[inline(always)]
-            fn and_not(self, b: Self) -> Self {
-                // through the integer view: AVX-512F has no float and/or/xor
-                $v(unsafe { $from_int(_mm512_andnot_si512($to_int(self.0), $to_int(b.0))) })
-            }
-            #[inline(always)]
-            fn lt(self, b: Self) -> $mask {
-                unsafe { $cmp::<_CMP_LT_OQ>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn gt(self, b: Self) -> $mask {
-                unsafe { $cmp::<_CMP_GT_OQ>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn ge(self, b: Self) -> $mask {
-                unsafe { $cmp::<_CMP_GE_OQ>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn eq(self, b: Self) -> $mask {
-                unsafe { $cmp::<_CMP_EQ_OQ>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn not_le(self, b: Self) -> $mask {
-                unsafe { $cmp::<_CMP_NLE_UQ>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn not_ge(self, b: Self) -> $mask {
-                unsafe { $cmp::<_CMP_NGE_UQ>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn unord(self, b: Self) -> $mask {
-                unsafe { $cmp::<_CMP_UNORD_Q>(self.0, b.0) }
-            }
-            #[inline(always)]
-            fn select(m: $mask, t: Self, f: Self) -> Self {
-                $v(unsafe { $blend(m, f.0, t.0) })
-            }
-            #[inline(always)]
-            fn mask_or(a: $mask, b: $mask) -> $mask {
-                a | b
-            }
-            #[inline(always)]
-            fn mask_any(m: $mask) -> bool {
-                m != 0
-            }
-            #[inline(always)]
-            fn pow2_split(n: Self) -> (Self, Self) {
-                let (s1, s2) = unsafe { $pow2_split(n.0) };
-                ($v(s1), $v(s2))
-            }
-            #[inline(always)]
-            fn exponent(self) -> Self {
-                $v(unsafe { $exponent(self.0) })
-            }
+/// Float bit operations through the integer view (AVX-512F has no float and/or/xor).
+macro_rules! int_view {
+    ($($name:ident: $t:ty, $to:ident, $from:ident, $op:ident;)*) => {$(
+        #[inline(always)]
+        unsafe fn $name(a: $t, b: $t) -> $t {
+            $from($op($to(a), $to(b)))
         }
-    };
+    )*};
+}
+int_view! {
+    and_ps: __m512, _mm512_castps_si512, _mm512_castsi512_ps, _mm512_and_si512;
+    or_ps: __m512, _mm512_castps_si512, _mm512_castsi512_ps, _mm512_or_si512;
+    xor_ps: __m512, _mm512_castps_si512, _mm512_castsi512_ps, _mm512_xor_si512;
+    andnot_ps: __m512, _mm512_castps_si512, _mm512_castsi512_ps, _mm512_andnot_si512;
+    and_pd: __m512d, _mm512_castpd_si512, _mm512_castsi512_pd, _mm512_and_si512;
+    or_pd: __m512d, _mm512_castpd_si512, _mm512_castsi512_pd, _mm512_or_si512;
+    xor_pd: __m512d, _mm512_castpd_si512, _mm512_castsi512_pd, _mm512_xor_si512;
+    andnot_pd: __m512d, _mm512_castpd_si512, _mm512_castsi512_pd, _mm512_andnot_si512;
 }
 
-avx512_vector!(
-    F32x16,
-    f32,
-    16,
-    __m512,
-    __mmask16,
-    _mm512_set1_ps,
-    _mm512_loadu_ps,
-    _mm512_storeu_ps,
-    _mm512_add_ps,
-    _mm512_sub_ps,
-    _mm512_mul_ps,
-    _mm512_div_ps,
-    _mm512_sqrt_ps,
-    _mm512_fmadd_ps,
-    _mm512_fnmadd_ps,
-    _mm512_min_ps,
-    _mm512_max_ps,
-    _mm512_roundscale_ps,
-    _mm512_castps_si512,
-    _mm512_castsi512_ps,
-    _mm512_cmp_ps_mask,
-    _mm512_mask_blend_ps,
-    pow2_split_ps,
-    exponent_ps
-);
-avx512_vector!(
-    F64x8,
-    f64,
-    8,
-    __m512d,
-    __mmask8,
-    _mm512_set1_pd,
-    _mm512_loadu_pd,
-    _mm512_storeu_pd,
-    _mm512_add_pd,
-    _mm512_sub_pd,
-    _mm512_mul_pd,
-    _mm512_div_pd,
-    _mm512_sqrt_pd,
-    _mm512_fmadd_pd,
-    _mm512_fnmadd_pd,
-    _mm512_min_pd,
-    _mm512_max_pd,
-    _mm512_roundscale_pd,
-    _mm512_castpd_si512,
-    _mm512_castsi512_pd,
-    _mm512_cmp_pd_mask,
-    _mm512_mask_blend_pd,
-    pow2_split_pd,
-    exponent_pd
-);
+// The two vector types as tables of intrinsics (see `impl_vector!`).
+
+impl_vector! {
+    F32x16(__m512): f32, lanes 16, isa Avx512, mask __mmask16;
+    splat _mm512_set1_ps; load _mm512_loadu_ps; store _mm512_storeu_ps;
+    vec {
+        add(b) => _mm512_add_ps; sub(b) => _mm512_sub_ps; mul(b) => _mm512_mul_ps; div(b) => _mm512_div_ps;
+        sqrt() => _mm512_sqrt_ps; mul_add(b, c) => _mm512_fmadd_ps; neg_mul_add(b, c) => _mm512_fnmadd_ps;
+        min(b) => _mm512_min_ps; max(b) => _mm512_max_ps; round() => _mm512_roundscale_ps::<ROUND_NEAREST>;
+        and(b) => and_ps; or(b) => or_ps; xor(b) => xor_ps; and_not(b) => andnot_ps;
+        exponent() => exponent_ps;
+    }
+    mask {
+        lt(b) => _mm512_cmp_ps_mask::<_CMP_LT_OQ>; gt(b) => _mm512_cmp_ps_mask::<_CMP_GT_OQ>;
+        ge(b) => _mm512_cmp_ps_mask::<_CMP_GE_OQ>; eq(b) => _mm512_cmp_ps_mask::<_CMP_EQ_OQ>;
+        not_le(b) => _mm512_cmp_ps_mask::<_CMP_NLE_UQ>; not_ge(b) => _mm512_cmp_ps_mask::<_CMP_NGE_UQ>;
+        unord(b) => _mm512_cmp_ps_mask::<_CMP_UNORD_Q>;
+    }
+    select(m, t, f) => _mm512_mask_blend_ps(m, f, t);
+    mask_or(a, b) => a | b;
+    mask_any(m) => m != 0;
+    pow2_split => pow2_split_ps;
+}
+
+impl_vector! {
+    F64x8(__m512d): f64, lanes 8, isa Avx512, mask __mmask8;
+    splat _mm512_set1_pd; load _mm512_loadu_pd; store _mm512_storeu_pd;
+    vec {
+        add(b) => _mm512_add_pd; sub(b) => _mm512_sub_pd; mul(b) => _mm512_mul_pd; div(b) => _mm512_div_pd;
+        sqrt() => _mm512_sqrt_pd; mul_add(b, c) => _mm512_fmadd_pd; neg_mul_add(b, c) => _mm512_fnmadd_pd;
+        min(b) => _mm512_min_pd; max(b) => _mm512_max_pd; round() => _mm512_roundscale_pd::<ROUND_NEAREST>;
+        and(b) => and_pd; or(b) => or_pd; xor(b) => xor_pd; and_not(b) => andnot_pd;
+        exponent() => exponent_pd;
+    }
+    mask {
+        lt(b) => _mm512_cmp_pd_mask::<_CMP_LT_OQ>; gt(b) => _mm512_cmp_pd_mask::<_CMP_GT_OQ>;
+        ge(b) => _mm512_cmp_pd_mask::<_CMP_GE_OQ>; eq(b) => _mm512_cmp_pd_mask::<_CMP_EQ_OQ>;
+        not_le(b) => _mm512_cmp_pd_mask::<_CMP_NLE_UQ>; not_ge(b) => _mm512_cmp_pd_mask::<_CMP_NGE_UQ>;
+        unord(b) => _mm512_cmp_pd_mask::<_CMP_UNORD_Q>;
+    }
+    select(m, t, f) => _mm512_mask_blend_pd(m, f, t);
+    mask_or(a, b) => a | b;
+    mask_any(m) => m != 0;
+    pow2_split => pow2_split_pd;
+}
 
 // The exponent-field operations (the same steps as avx2.rs's, at this width).
 

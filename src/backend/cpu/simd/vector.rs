@@ -125,3 +125,84 @@ pub trait Vector: Copy {
     /// The unbiased exponent field of a positive normal `self`, as a float.
     fn exponent(self) -> Self;
 }
+
+/// Implements [`Vector`] for `struct $v($reg)` from a table of intrinsics, so an instruction
+/// set's code is that table (and its exponent-field helpers), nothing else:
+/// `vec { add(b) => _mm256_add_ps; ... }` makes `fn add(self, b: Self) -> Self` calling the
+/// intrinsic on the registers, `mask { lt(b) => ...; }` the same returning the mask, and the
+/// named lines fill in `select`, `mask_or`, `mask_any` and `pow2_split`.
+///
+/// SAFETY (every `unsafe` it expands to): a vector exists only under its instruction set's
+/// token (see the module doc), and `load`/`store` check the slice length first.
+macro_rules! impl_vector {
+    (
+        $v:ident($reg:ty): $t:ty, lanes $lanes:literal, isa $isa:ident, mask $mask:ty;
+        splat $set1:expr; load $loadu:expr; store $storeu:expr;
+        vec { $($name:ident($($arg:ident),*) => $f:expr;)* }
+        mask { $($mname:ident($marg:ident) => $mf:expr;)* }
+        select($sm:ident, $st:ident, $sf:ident) => $select:expr;
+        mask_or($oa:ident, $ob:ident) => $mask_or:expr;
+        mask_any($am:ident) => $mask_any:expr;
+        pow2_split => $pow2_split:expr;
+    ) => {
+        impl Vector for $v {
+            type Elem = $t;
+            type Isa = $isa;
+            type Mask = $mask;
+            const LANES: usize = $lanes;
+
+            #[inline(always)]
+            fn splat(_: $isa, v: $t) -> Self {
+                $v(unsafe { $set1(v) })
+            }
+            #[inline(always)]
+            fn load(_: $isa, s: &[$t]) -> Self {
+                assert!(s.len() >= $lanes);
+                $v(unsafe { $loadu(s.as_ptr()) })
+            }
+            #[inline(always)]
+            fn store(self, s: &mut [$t]) {
+                assert!(s.len() >= $lanes);
+                unsafe { $storeu(s.as_mut_ptr(), self.0) }
+            }
+            #[inline(always)]
+            fn isa(self) -> $isa {
+                $isa(())
+            }
+            $(
+                #[inline(always)]
+                fn $name(self, $($arg: Self),*) -> Self {
+                    $v(unsafe { $f(self.0, $($arg.0),*) })
+                }
+            )*
+            $(
+                #[inline(always)]
+                fn $mname(self, $marg: Self) -> $mask {
+                    unsafe { $mf(self.0, $marg.0) }
+                }
+            )*
+            #[inline(always)]
+            fn select($sm: $mask, $st: Self, $sf: Self) -> Self {
+                let ($st, $sf) = ($st.0, $sf.0);
+                $v(unsafe { $select })
+            }
+            // AVX-512's masks are plain integers: no intrinsic, so no unsafe needed there.
+            #[inline(always)]
+            #[allow(unused_unsafe)]
+            fn mask_or($oa: $mask, $ob: $mask) -> $mask {
+                unsafe { $mask_or }
+            }
+            #[inline(always)]
+            #[allow(unused_unsafe)]
+            fn mask_any($am: $mask) -> bool {
+                unsafe { $mask_any }
+            }
+            #[inline(always)]
+            fn pow2_split(n: Self) -> (Self, Self) {
+                let (s1, s2) = unsafe { $pow2_split(n.0) };
+                ($v(s1), $v(s2))
+            }
+        }
+    };
+}
+pub(super) use impl_vector;
