@@ -59,31 +59,6 @@ pub enum UnaryOp {
 }
 
 impl UnaryOp {
-    /// Whether backend/cpu/simd has vector kernels for this op; the others run one scalar loop
-    /// per op (cpu/kernels.rs). The one list of them: the SIMD dispatchers refuse the rest.
-    pub fn has_simd_path(self) -> bool {
-        match self {
-            UnaryOp::Neg
-            | UnaryOp::Exp
-            | UnaryOp::Log
-            | UnaryOp::Sqrt
-            | UnaryOp::Tanh
-            | UnaryOp::Sigmoid
-            | UnaryOp::Relu
-            | UnaryOp::Abs
-            | UnaryOp::Sign
-            | UnaryOp::Clamp { .. } => true,
-            UnaryOp::BitwiseNot
-            | UnaryOp::LeakyRelu { .. }
-            | UnaryOp::Silu
-            | UnaryOp::Elu { .. }
-            | UnaryOp::Math(_)
-            | UnaryOp::Act(..)
-            | UnaryOp::Gelu { .. }
-            | UnaryOp::Softplus { .. } => false,
-        }
-    }
-
     /// Ops defined on integers too (the rest compute in a float dtype).
     pub fn keeps_int(self) -> bool {
         if let UnaryOp::Math(m) = self {
@@ -142,18 +117,6 @@ impl BinaryOp {
             BinaryOp::TruncDiv => "trunc_divide",
             BinaryOp::Math(m) => m.name(),
         }
-    }
-    /// Ops with SIMD kernels; the rest take the scalar loop.
-    pub fn has_simd(self) -> bool {
-        matches!(
-            self,
-            BinaryOp::Add
-                | BinaryOp::Sub
-                | BinaryOp::Mul
-                | BinaryOp::Div
-                | BinaryOp::Maximum
-                | BinaryOp::Minimum
-        )
     }
 }
 

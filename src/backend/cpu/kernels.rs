@@ -278,33 +278,9 @@ fn softplus<T: FloatElem>(x: T, beta: T, threshold: T) -> T {
 }
 
 /// Float types with SIMD kernels (backend/cpu/simd), chosen at run time.
-pub(super) trait SimdFloat: FloatElem {
-    fn simd_unary(op: UnaryOp, x: &[Self], out: &mut [Self]) -> bool;
-    fn simd_binary(op: BinaryOp, a: &[Self], b: &[Self], out: &mut [Self]) -> bool;
-    fn simd_rhs(op: BinaryOp, a: &[Self], b: Self, out: &mut [Self]) -> bool;
-    fn simd_lhs(op: BinaryOp, a: Self, b: &[Self], out: &mut [Self]) -> bool;
-}
-
-macro_rules! simd_float {
-    ($t:ty, $u:ident, $b:ident, $r:ident, $l:ident) => {
-        impl SimdFloat for $t {
-            fn simd_unary(op: UnaryOp, x: &[Self], out: &mut [Self]) -> bool {
-                simd::$u(op, x, out)
-            }
-            fn simd_binary(op: BinaryOp, a: &[Self], b: &[Self], out: &mut [Self]) -> bool {
-                simd::$b(op, a, b, out)
-            }
-            fn simd_rhs(op: BinaryOp, a: &[Self], b: Self, out: &mut [Self]) -> bool {
-                simd::$r(op, a, b, out)
-            }
-            fn simd_lhs(op: BinaryOp, a: Self, b: &[Self], out: &mut [Self]) -> bool {
-                simd::$l(op, a, b, out)
-            }
-        }
-    };
-}
-simd_float!(f32, unary_f32, binary_f32, binary_scalar_rhs_f32, binary_scalar_lhs_f32);
-simd_float!(f64, unary_f64, binary_f64, binary_scalar_rhs_f64, binary_scalar_lhs_f64);
+pub(super) trait SimdFloat: FloatElem + simd::Elem {}
+impl SimdFloat for f32 {}
+impl SimdFloat for f64 {}
 
 /// A chunk of a fresh output as a plain slice, for kernels that only store into it.
 ///
@@ -319,13 +295,12 @@ unsafe fn write_only<T>(out: &mut [MaybeUninit<T>]) -> &mut [T] {
 /// go to the SIMD kernels.
 fn unary_float<T: SimdFloat>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<T>> {
     let n = l.numel();
-    if n > 0 && l.is_contiguous() && op.has_simd_path() {
+    if let Some(kernel) = simd::Unary::new(op).filter(|_| n > 0 && l.is_contiguous()) {
         let s = &b.as_slice()[l.offset..l.offset + n];
         return fill(n, |start, out| {
-            // SAFETY: the SIMD kernel stores all of `out` (lengths match) and reads none of it.
+            // SAFETY: the SIMD kernel stores all of `out` (or panics) and reads none of it.
             let out = unsafe { write_only(out) };
-            let handled = T::simd_unary(op, &s[start..start + out.len()], out);
-            debug_assert!(handled);
+            kernel.run(&s[start..start + out.len()], out);
         });
     }
     macro_rules! each {
@@ -365,15 +340,15 @@ fn binary_float<T: SimdFloat>(
     op: BinaryOp,
 ) -> Result<Vec<T>> {
     let n = la.numel();
-    if op.has_simd() && n > 0 && la.ndim() > 0 {
+    if let Some(kernel) = simd::Binary::new(op).filter(|_| n > 0 && la.ndim() > 0) {
         let (sa, sb) = (a.as_slice(), b.as_slice());
         if la.is_contiguous() && lb.is_contiguous() {
             let (xa, xb) = (&sa[la.offset..la.offset + n], &sb[lb.offset..lb.offset + n]);
             return fill(n, |start, out| {
-                // SAFETY: the SIMD kernel stores all of `out` and reads none of it.
+                // SAFETY: the SIMD kernel stores all of `out` (or panics) and reads none of it.
                 let out = unsafe { write_only(out) };
                 let e = start + out.len();
-                T::simd_binary(op, &xa[start..e], &xb[start..e], out);
+                kernel.run(&xa[start..e], &xb[start..e], out);
             });
         }
         let inner = la.shape[la.ndim() - 1];
@@ -382,13 +357,13 @@ fn binary_float<T: SimdFloat>(
             return fill_with_grain(n, row_grain(inner), |start, out| {
                 for (k, row) in out.chunks_mut(inner).enumerate() {
                     let [i, j] = starts[start / inner + k];
-                    // SAFETY: the SIMD kernel stores all of `row` and reads none of it.
+                    // SAFETY: the SIMD kernel stores all of `row` (or panics) and reads none of it.
                     let row = unsafe { write_only(row) };
                     match (s1, s2) {
-                        (1, 1) => T::simd_binary(op, &sa[i..i + inner], &sb[j..j + inner], row),
-                        (1, 0) => T::simd_rhs(op, &sa[i..i + inner], sb[j], row),
-                        _ => T::simd_lhs(op, sa[i], &sb[j..j + inner], row),
-                    };
+                        (1, 1) => kernel.run(&sa[i..i + inner], &sb[j..j + inner], row),
+                        (1, 0) => kernel.run_scalar_rhs(&sa[i..i + inner], sb[j], row),
+                        _ => kernel.run_scalar_lhs(sa[i], &sb[j..j + inner], row),
+                    }
                 }
             });
         }

@@ -1,207 +1,117 @@
-//! The AVX-512F level: 16 f32 or 8 f64 lanes. It runs avx2.rs's steps with the same constants,
-//! so both levels give the same bits; only AVX-512F instructions are used (the float and/or/xor
-//! forms are AVX-512DQ, so bit operations go through the integer registers' view instead).
+//! The AVX-512F level: [`Vector`] for 16 f32 or 8 f64 lanes; the algorithms are algo.rs's and
+//! loops.rs's, so this level gives avx2.rs's bits. Only AVX-512F instructions are used: the
+//! float and/or/xor forms are AVX-512DQ, so bit operations go through the integer view.
 
-use super::math::{f32c, f64c};
-use super::scalar::{clamp_bounds_f32, clamp_bounds_f64};
-use crate::backend::{BinaryOp, UnaryOp};
+use super::vector::{impl_vector, Isa, Vector};
 use std::arch::x86_64::*;
+
+/// Proof that the CPU runs AVX-512F (and AVX2 + FMA, which mod.rs requires with it): only
+/// [`Avx512::new`] makes one, a `#[target_feature]` function.
+#[derive(Clone, Copy)]
+pub(super) struct Avx512(());
+
+impl Avx512 {
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    fn new() -> Avx512 {
+        Avx512(())
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(super) struct F32x16(__m512);
+#[derive(Clone, Copy)]
+pub(super) struct F64x8(__m512d);
+
+impl Isa for Avx512 {
+    type F32 = F32x16;
+    type F64 = F64x8;
+
+    #[inline(always)]
+    fn widen(self, x: &[f32]) -> F64x8 {
+        assert!(x.len() >= 8);
+        // SAFETY: 8 readable f32 (checked); the token proves AVX-512F (see vector.rs).
+        F64x8(unsafe { _mm512_cvtps_pd(_mm256_loadu_ps(x.as_ptr())) })
+    }
+
+    #[inline(always)]
+    fn reduce_add(v: F64x8) -> f64 {
+        // SAFETY: a vector exists only under the token (see vector.rs).
+        unsafe { _mm512_reduce_add_pd(v.0) }
+    }
+}
 
 const ROUND_NEAREST: i32 = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 
-// ---- loads, stores, bit operations and the loop skeletons ----
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn ld_ps(p: &[f32; 16]) -> __m512 {
-    // SAFETY: `p` is 16 readable f32; loadu has no alignment requirement.
-    unsafe { _mm512_loadu_ps(p.as_ptr()) }
+/// Float bit operations through the integer view (AVX-512F has no float and/or/xor).
+macro_rules! int_view {
+    ($($name:ident: $t:ty, $to:ident, $from:ident, $op:ident;)*) => {$(
+        #[inline(always)]
+        unsafe fn $name(a: $t, b: $t) -> $t {
+            $from($op($to(a), $to(b)))
+        }
+    )*};
+}
+int_view! {
+    and_ps: __m512, _mm512_castps_si512, _mm512_castsi512_ps, _mm512_and_si512;
+    or_ps: __m512, _mm512_castps_si512, _mm512_castsi512_ps, _mm512_or_si512;
+    xor_ps: __m512, _mm512_castps_si512, _mm512_castsi512_ps, _mm512_xor_si512;
+    andnot_ps: __m512, _mm512_castps_si512, _mm512_castsi512_ps, _mm512_andnot_si512;
+    and_pd: __m512d, _mm512_castpd_si512, _mm512_castsi512_pd, _mm512_and_si512;
+    or_pd: __m512d, _mm512_castpd_si512, _mm512_castsi512_pd, _mm512_or_si512;
+    xor_pd: __m512d, _mm512_castpd_si512, _mm512_castsi512_pd, _mm512_xor_si512;
+    andnot_pd: __m512d, _mm512_castpd_si512, _mm512_castsi512_pd, _mm512_andnot_si512;
 }
 
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn st_ps(p: &mut [f32; 16], v: __m512) {
-    // SAFETY: `p` is 16 writable f32; storeu has no alignment requirement.
-    unsafe { _mm512_storeu_ps(p.as_mut_ptr(), v) }
-}
+// The two vector types as tables of intrinsics (see `impl_vector!`).
 
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn ld_pd(p: &[f64; 8]) -> __m512d {
-    // SAFETY: `p` is 8 readable f64; loadu has no alignment requirement.
-    unsafe { _mm512_loadu_pd(p.as_ptr()) }
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn st_pd(p: &mut [f64; 8], v: __m512d) {
-    // SAFETY: `p` is 8 writable f64; storeu has no alignment requirement.
-    unsafe { _mm512_storeu_pd(p.as_mut_ptr(), v) }
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn ld_ps8(p: &[f32; 8]) -> __m256 {
-    // SAFETY: `p` is 8 readable f32; loadu has no alignment requirement.
-    unsafe { _mm256_loadu_ps(p.as_ptr()) }
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn or_ps(a: __m512, b: __m512) -> __m512 {
-    _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)))
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn and_ps(a: __m512, b: __m512) -> __m512 {
-    _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)))
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn xor_ps(a: __m512, b: __m512) -> __m512 {
-    _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)))
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn or_pd(a: __m512d, b: __m512d) -> __m512d {
-    _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(a), _mm512_castpd_si512(b)))
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn and_pd(a: __m512d, b: __m512d) -> __m512d {
-    _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(a), _mm512_castpd_si512(b)))
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn xor_pd(a: __m512d, b: __m512d) -> __m512d {
-    _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_castpd_si512(b)))
-}
-
-/// Copies a short tail into a full register's worth of lanes (the rest 0), so remainders run the
-/// same vector code, and every element gets the same answer wherever it sits in the slice.
-fn pad<T: Copy + Default, const N: usize>(tail: &[T]) -> [T; N] {
-    let mut buf = [T::default(); N];
-    buf[..tail.len()].copy_from_slice(tail);
-    buf
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn map_ps(x: &[f32], out: &mut [f32], f: impl Fn(__m512) -> __m512) {
-    let (xc, xt) = x.as_chunks::<16>();
-    let (oc, ot) = out.as_chunks_mut::<16>();
-    for (xi, oi) in xc.iter().zip(oc) {
-        st_ps(oi, f(ld_ps(xi)));
+impl_vector! {
+    F32x16(__m512): f32, lanes 16, isa Avx512, mask __mmask16;
+    splat _mm512_set1_ps; load _mm512_loadu_ps; store _mm512_storeu_ps;
+    vec {
+        add(b) => _mm512_add_ps; sub(b) => _mm512_sub_ps; mul(b) => _mm512_mul_ps; div(b) => _mm512_div_ps;
+        sqrt() => _mm512_sqrt_ps; mul_add(b, c) => _mm512_fmadd_ps; neg_mul_add(b, c) => _mm512_fnmadd_ps;
+        min(b) => _mm512_min_ps; max(b) => _mm512_max_ps; round() => _mm512_roundscale_ps::<ROUND_NEAREST>;
+        and(b) => and_ps; or(b) => or_ps; xor(b) => xor_ps; and_not(b) => andnot_ps;
+        exponent() => exponent_ps;
     }
-    if !xt.is_empty() {
-        let mut o = [0f32; 16];
-        st_ps(&mut o, f(ld_ps(&pad(xt))));
-        ot.copy_from_slice(&o[..ot.len()]);
+    mask {
+        lt(b) => _mm512_cmp_ps_mask::<_CMP_LT_OQ>; gt(b) => _mm512_cmp_ps_mask::<_CMP_GT_OQ>;
+        ge(b) => _mm512_cmp_ps_mask::<_CMP_GE_OQ>; eq(b) => _mm512_cmp_ps_mask::<_CMP_EQ_OQ>;
+        not_le(b) => _mm512_cmp_ps_mask::<_CMP_NLE_UQ>; not_ge(b) => _mm512_cmp_ps_mask::<_CMP_NGE_UQ>;
+        unord(b) => _mm512_cmp_ps_mask::<_CMP_UNORD_Q>;
     }
+    select(m, t, f) => _mm512_mask_blend_ps(m, f, t);
+    mask_or(a, b) => a | b;
+    mask_any(m) => m != 0;
+    pow2_split => pow2_split_ps;
 }
 
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn map2_ps(a: &[f32], b: &[f32], out: &mut [f32], f: impl Fn(__m512, __m512) -> __m512) {
-    let (ac, at) = a.as_chunks::<16>();
-    let (bc, bt) = b.as_chunks::<16>();
-    let (oc, ot) = out.as_chunks_mut::<16>();
-    for ((ai, bi), oi) in ac.iter().zip(bc).zip(oc) {
-        st_ps(oi, f(ld_ps(ai), ld_ps(bi)));
+impl_vector! {
+    F64x8(__m512d): f64, lanes 8, isa Avx512, mask __mmask8;
+    splat _mm512_set1_pd; load _mm512_loadu_pd; store _mm512_storeu_pd;
+    vec {
+        add(b) => _mm512_add_pd; sub(b) => _mm512_sub_pd; mul(b) => _mm512_mul_pd; div(b) => _mm512_div_pd;
+        sqrt() => _mm512_sqrt_pd; mul_add(b, c) => _mm512_fmadd_pd; neg_mul_add(b, c) => _mm512_fnmadd_pd;
+        min(b) => _mm512_min_pd; max(b) => _mm512_max_pd; round() => _mm512_roundscale_pd::<ROUND_NEAREST>;
+        and(b) => and_pd; or(b) => or_pd; xor(b) => xor_pd; and_not(b) => andnot_pd;
+        exponent() => exponent_pd;
     }
-    if !at.is_empty() {
-        let mut o = [0f32; 16];
-        st_ps(&mut o, f(ld_ps(&pad(at)), ld_ps(&pad(bt))));
-        ot.copy_from_slice(&o[..ot.len()]);
+    mask {
+        lt(b) => _mm512_cmp_pd_mask::<_CMP_LT_OQ>; gt(b) => _mm512_cmp_pd_mask::<_CMP_GT_OQ>;
+        ge(b) => _mm512_cmp_pd_mask::<_CMP_GE_OQ>; eq(b) => _mm512_cmp_pd_mask::<_CMP_EQ_OQ>;
+        not_le(b) => _mm512_cmp_pd_mask::<_CMP_NLE_UQ>; not_ge(b) => _mm512_cmp_pd_mask::<_CMP_NGE_UQ>;
+        unord(b) => _mm512_cmp_pd_mask::<_CMP_UNORD_Q>;
     }
+    select(m, t, f) => _mm512_mask_blend_pd(m, f, t);
+    mask_or(a, b) => a | b;
+    mask_any(m) => m != 0;
+    pow2_split => pow2_split_pd;
 }
 
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn map_pd(x: &[f64], out: &mut [f64], f: impl Fn(__m512d) -> __m512d) {
-    let (xc, xt) = x.as_chunks::<8>();
-    let (oc, ot) = out.as_chunks_mut::<8>();
-    for (xi, oi) in xc.iter().zip(oc) {
-        st_pd(oi, f(ld_pd(xi)));
-    }
-    if !xt.is_empty() {
-        let mut o = [0f64; 8];
-        st_pd(&mut o, f(ld_pd(&pad(xt))));
-        ot.copy_from_slice(&o[..ot.len()]);
-    }
-}
+// The exponent-field operations (the same steps as avx2.rs's, at this width).
 
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn map2_pd(a: &[f64], b: &[f64], out: &mut [f64], f: impl Fn(__m512d, __m512d) -> __m512d) {
-    let (ac, at) = a.as_chunks::<8>();
-    let (bc, bt) = b.as_chunks::<8>();
-    let (oc, ot) = out.as_chunks_mut::<8>();
-    for ((ai, bi), oi) in ac.iter().zip(bc).zip(oc) {
-        st_pd(oi, f(ld_pd(ai), ld_pd(bi)));
-    }
-    if !at.is_empty() {
-        let mut o = [0f64; 8];
-        st_pd(&mut o, f(ld_pd(&pad(at)), ld_pd(&pad(bt))));
-        ot.copy_from_slice(&o[..ot.len()]);
-    }
-}
-
-/// `out[i] = f(x[i], s)`, or `f(s, x[i])` when `scalar_lhs`.
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn bcast_ps(x: &[f32], s: f32, scalar_lhs: bool, out: &mut [f32], f: impl Fn(__m512, __m512) -> __m512) {
-    let sv = _mm512_set1_ps(s);
-    if scalar_lhs {
-        map_ps(x, out, |v| f(sv, v))
-    } else {
-        map_ps(x, out, |v| f(v, sv))
-    }
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn bcast_pd(x: &[f64], s: f64, scalar_lhs: bool, out: &mut [f64], f: impl Fn(__m512d, __m512d) -> __m512d) {
-    let sv = _mm512_set1_pd(s);
-    if scalar_lhs {
-        map_pd(x, out, |v| f(sv, v))
-    } else {
-        map_pd(x, out, |v| f(v, sv))
-    }
-}
-
-// ---- f32 element functions (see avx2.rs for the reasoning behind each step) ----
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn relu_ps(x: __m512) -> __m512 {
-    // Zero where "x <= 0"; x > 0 and NaN pass; -0 becomes +0.
-    _mm512_maskz_mov_ps(_mm512_cmp_ps_mask::<_CMP_NLE_UQ>(x, _mm512_setzero_ps()), x)
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn sign_ps(x: __m512) -> __m512 {
-    let zero = _mm512_setzero_ps();
-    let y = _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, zero), x, _mm512_set1_ps(1.0));
-    _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, zero), y, _mm512_set1_ps(-1.0))
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn clamp_ps(x: __m512, lo: __m512, hi: __m512) -> __m512 {
-    let y = _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, lo), x, lo);
-    _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_GT_OQ>(y, hi), y, hi)
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn pow2_split_ps(n: __m512) -> (__m512, __m512) {
+#[inline(always)]
+unsafe fn pow2_split_ps(n: __m512) -> (__m512, __m512) {
     let ni = _mm512_cvtps_epi32(n);
     let n1 = _mm512_srai_epi32::<1>(ni);
     let n2 = _mm512_sub_epi32(ni, n1);
@@ -211,117 +121,14 @@ fn pow2_split_ps(n: __m512) -> (__m512, __m512) {
     (_mm512_castsi512_ps(s1), _mm512_castsi512_ps(s2))
 }
 
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn exp_ps(x: __m512) -> __m512 {
-    // vminps/vmaxps return the second operand when one is NaN, so NaN survives the clamp.
-    let x = _mm512_min_ps(_mm512_set1_ps(f32c::EXP_HI), x);
-    let x = _mm512_max_ps(_mm512_set1_ps(f32c::EXP_LO), x);
-    let n = _mm512_roundscale_ps::<ROUND_NEAREST>(_mm512_mul_ps(x, _mm512_set1_ps(f32c::LOG2E)));
-    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(f32c::LN2_HI), x);
-    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(f32c::LN2_LO), r);
-    let mut p = _mm512_set1_ps(f32c::EXP_P[0]);
-    for &c in &f32c::EXP_P[1..] {
-        p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
-    }
-    let y = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);
-    let y = _mm512_add_ps(y, _mm512_set1_ps(1.0));
-    let (s1, s2) = pow2_split_ps(n);
-    _mm512_mul_ps(_mm512_mul_ps(y, s1), s2)
+#[inline(always)]
+unsafe fn exponent_ps(x: __m512) -> __m512 {
+    let e = _mm512_srli_epi32::<23>(_mm512_castps_si512(x));
+    _mm512_cvtepi32_ps(_mm512_sub_epi32(e, _mm512_set1_epi32(127)))
 }
 
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn log_ps(x0: __m512) -> __m512 {
-    let zero = _mm512_setzero_ps();
-    let tiny = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x0, _mm512_set1_ps(f32c::MIN_POSITIVE));
-    let x = _mm512_mask_mul_ps(x0, tiny, x0, _mm512_set1_ps(f32c::SUBNORMAL_SCALE));
-    let bits = _mm512_castps_si512(x);
-    let e = _mm512_sub_epi32(_mm512_srli_epi32::<23>(bits), _mm512_set1_epi32(127));
-    let e = _mm512_cvtepi32_ps(e);
-    let e = _mm512_mask_sub_ps(e, tiny, e, _mm512_set1_ps(f32c::SUBNORMAL_EXP));
-    let m = _mm512_or_si512(
-        _mm512_and_si512(bits, _mm512_set1_epi32(0x007f_ffff)),
-        _mm512_set1_epi32(0x3f80_0000),
-    );
-    let m = _mm512_castsi512_ps(m);
-    let big = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(m, _mm512_set1_ps(f32c::SQRT2));
-    let m = _mm512_mask_mul_ps(m, big, m, _mm512_set1_ps(0.5));
-    let e = _mm512_mask_add_ps(e, big, e, _mm512_set1_ps(1.0));
-    let f = _mm512_sub_ps(m, _mm512_set1_ps(1.0));
-    let z = _mm512_mul_ps(f, f);
-    let mut p = _mm512_set1_ps(f32c::LOG_P[0]);
-    for &c in &f32c::LOG_P[1..] {
-        p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(c));
-    }
-    let y = _mm512_mul_ps(_mm512_mul_ps(p, f), z);
-    let y = _mm512_fmadd_ps(e, _mm512_set1_ps(f32c::LN2_LO), y);
-    let y = _mm512_fnmadd_ps(z, _mm512_set1_ps(0.5), y);
-    let r = _mm512_add_ps(f, y);
-    let r = _mm512_fmadd_ps(e, _mm512_set1_ps(f32c::LN2_HI), r);
-    let r = _mm512_mask_blend_ps(
-        _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(x0, zero),
-        r,
-        _mm512_set1_ps(f32::NEG_INFINITY),
-    );
-    let r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_NGE_UQ>(x0, zero), r, _mm512_set1_ps(f32::NAN));
-    _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_EQ_OQ>(x0, _mm512_set1_ps(f32::INFINITY)), r, x0)
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn tanh_ps(x: __m512) -> __m512 {
-    let sign = _mm512_set1_ps(-0.0);
-    let a = _mm512_abs_ps(x);
-    let one = _mm512_set1_ps(1.0);
-    let e = exp_ps(_mm512_add_ps(a, a));
-    let large = _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0), _mm512_add_ps(e, one)));
-    let z = _mm512_mul_ps(a, a);
-    let mut p = _mm512_set1_ps(f32c::TANH_P[0]);
-    for &c in &f32c::TANH_P[1..] {
-        p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(c));
-    }
-    let small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), a, a);
-    let is_small = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, _mm512_set1_ps(f32c::TANH_SMALL));
-    let t = _mm512_mask_blend_ps(is_small, large, small);
-    or_ps(t, and_ps(x, sign))
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn sigmoid_ps(x: __m512) -> __m512 {
-    let one = _mm512_set1_ps(1.0);
-    let e = exp_ps(or_ps(x, _mm512_set1_ps(-0.0)));
-    let num = _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_GE_OQ>(x, _mm512_setzero_ps()), e, one);
-    _mm512_div_ps(num, _mm512_add_ps(one, e))
-}
-
-// ---- f64 element functions ----
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn relu_pd(x: __m512d) -> __m512d {
-    _mm512_maskz_mov_pd(_mm512_cmp_pd_mask::<_CMP_NLE_UQ>(x, _mm512_setzero_pd()), x)
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn sign_pd(x: __m512d) -> __m512d {
-    let zero = _mm512_setzero_pd();
-    let y = _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_GT_OQ>(x, zero), x, _mm512_set1_pd(1.0));
-    _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, zero), y, _mm512_set1_pd(-1.0))
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn clamp_pd(x: __m512d, lo: __m512d, hi: __m512d) -> __m512d {
-    let y = _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_LT_OQ>(x, lo), x, lo);
-    _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_GT_OQ>(y, hi), y, hi)
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn pow2_split_pd(n: __m512d) -> (__m512d, __m512d) {
+#[inline(always)]
+unsafe fn pow2_split_pd(n: __m512d) -> (__m512d, __m512d) {
     // The 64-bit arithmetic shift is AVX-512F too, but halving in 32 bits mirrors avx2.rs.
     let ni = _mm512_cvtpd_epi32(n);
     let n1 = _mm256_srai_epi32::<1>(ni);
@@ -332,358 +139,11 @@ fn pow2_split_pd(n: __m512d) -> (__m512d, __m512d) {
     (_mm512_castsi512_pd(s1), _mm512_castsi512_pd(s2))
 }
 
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn exp_pd(x: __m512d) -> __m512d {
-    let x = _mm512_min_pd(_mm512_set1_pd(f64c::EXP_HI), x);
-    let x = _mm512_max_pd(_mm512_set1_pd(f64c::EXP_LO), x);
-    let n = _mm512_roundscale_pd::<ROUND_NEAREST>(_mm512_mul_pd(x, _mm512_set1_pd(f64c::LOG2E)));
-    let r = _mm512_fnmadd_pd(n, _mm512_set1_pd(f64c::LN2_HI), x);
-    let r = _mm512_fnmadd_pd(n, _mm512_set1_pd(f64c::LN2_LO), r);
-    let mut p = _mm512_set1_pd(f64c::EXP_P[0]);
-    for &c in &f64c::EXP_P[1..] {
-        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c));
-    }
-    let y = _mm512_fmadd_pd(p, _mm512_mul_pd(r, r), r);
-    let y = _mm512_add_pd(y, _mm512_set1_pd(1.0));
-    let (s1, s2) = pow2_split_pd(n);
-    _mm512_mul_pd(_mm512_mul_pd(y, s1), s2)
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn log_pd(x0: __m512d) -> __m512d {
-    let zero = _mm512_setzero_pd();
-    let one = _mm512_set1_pd(1.0);
-    let tiny = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(x0, _mm512_set1_pd(f64c::MIN_POSITIVE));
-    let x = _mm512_mask_mul_pd(x0, tiny, x0, _mm512_set1_pd(f64c::SUBNORMAL_SCALE));
-    let bits = _mm512_castpd_si512(x);
+#[inline(always)]
+unsafe fn exponent_pd(x: __m512d) -> __m512d {
     let magic = _mm512_set1_epi64(0x4330_0000_0000_0000);
-    let eb = _mm512_or_si512(_mm512_srli_epi64::<52>(bits), magic);
-    let e = _mm512_sub_pd(_mm512_castsi512_pd(eb), _mm512_set1_pd(4_503_599_627_370_496.0 + 1023.0));
-    let e = _mm512_mask_sub_pd(e, tiny, e, _mm512_set1_pd(f64c::SUBNORMAL_EXP));
-    let m = _mm512_or_si512(
-        _mm512_and_si512(bits, _mm512_set1_epi64(0x000f_ffff_ffff_ffff)),
-        _mm512_set1_epi64(0x3ff0_0000_0000_0000),
-    );
-    let m = _mm512_castsi512_pd(m);
-    let big = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(m, _mm512_set1_pd(f64c::SQRT2));
-    let m = _mm512_mask_mul_pd(m, big, m, _mm512_set1_pd(0.5));
-    let e = _mm512_mask_add_pd(e, big, e, one);
-    let f = _mm512_sub_pd(m, one);
-    let s = _mm512_div_pd(f, _mm512_add_pd(_mm512_set1_pd(2.0), f));
-    let z = _mm512_mul_pd(s, s);
-    let w = _mm512_mul_pd(z, z);
-    let lg = |i: usize| _mm512_set1_pd(f64c::LG[i]);
-    let t1 = _mm512_fmadd_pd(w, lg(5), lg(3));
-    let t1 = _mm512_mul_pd(w, _mm512_fmadd_pd(w, t1, lg(1)));
-    let t2 = _mm512_fmadd_pd(w, lg(6), lg(4));
-    let t2 = _mm512_fmadd_pd(w, t2, lg(2));
-    let t2 = _mm512_mul_pd(z, _mm512_fmadd_pd(w, t2, lg(0)));
-    let rr = _mm512_add_pd(t2, t1);
-    let hfsq = _mm512_mul_pd(_mm512_set1_pd(0.5), _mm512_mul_pd(f, f));
-    let q = _mm512_fmadd_pd(s, _mm512_add_pd(hfsq, rr), _mm512_mul_pd(e, _mm512_set1_pd(f64c::LN2_LO)));
-    let q = _mm512_sub_pd(_mm512_sub_pd(hfsq, q), f);
-    let r = _mm512_fmsub_pd(e, _mm512_set1_pd(f64c::LN2_HI), q);
-    let r = _mm512_mask_blend_pd(
-        _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(x0, zero),
-        r,
-        _mm512_set1_pd(f64::NEG_INFINITY),
-    );
-    let r = _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_NGE_UQ>(x0, zero), r, _mm512_set1_pd(f64::NAN));
-    _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_EQ_OQ>(x0, _mm512_set1_pd(f64::INFINITY)), r, x0)
+    let eb = _mm512_or_si512(_mm512_srli_epi64::<52>(_mm512_castpd_si512(x)), magic);
+    _mm512_sub_pd(_mm512_castsi512_pd(eb), _mm512_set1_pd(4_503_599_627_370_496.0 + 1023.0))
 }
 
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn tanh_pd(x: __m512d) -> __m512d {
-    let sign = _mm512_set1_pd(-0.0);
-    let a = _mm512_abs_pd(x);
-    let one = _mm512_set1_pd(1.0);
-    let e = exp_pd(_mm512_add_pd(a, a));
-    let large = _mm512_sub_pd(one, _mm512_div_pd(_mm512_set1_pd(2.0), _mm512_add_pd(e, one)));
-    let z = _mm512_mul_pd(a, a);
-    let p = _mm512_fmadd_pd(_mm512_set1_pd(f64c::TANH_P[0]), z, _mm512_set1_pd(f64c::TANH_P[1]));
-    let p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(f64c::TANH_P[2]));
-    let q = _mm512_add_pd(z, _mm512_set1_pd(f64c::TANH_Q[0]));
-    let q = _mm512_fmadd_pd(q, z, _mm512_set1_pd(f64c::TANH_Q[1]));
-    let q = _mm512_fmadd_pd(q, z, _mm512_set1_pd(f64c::TANH_Q[2]));
-    let small = _mm512_fmadd_pd(_mm512_div_pd(_mm512_mul_pd(p, z), q), a, a);
-    let is_small = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(a, _mm512_set1_pd(f64c::TANH_SMALL));
-    let t = _mm512_mask_blend_pd(is_small, large, small);
-    or_pd(t, and_pd(x, sign))
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn sigmoid_pd(x: __m512d) -> __m512d {
-    let one = _mm512_set1_pd(1.0);
-    let e = exp_pd(or_pd(x, _mm512_set1_pd(-0.0)));
-    let num = _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_GE_OQ>(x, _mm512_setzero_pd()), e, one);
-    _mm512_div_pd(num, _mm512_add_pd(one, e))
-}
-
-// ---- binary element functions ----
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn binary_op_ps(op: BinaryOp, a: __m512, b: __m512) -> __m512 {
-    match op {
-        BinaryOp::Add => _mm512_add_ps(a, b),
-        BinaryOp::Sub => _mm512_sub_ps(a, b),
-        BinaryOp::Mul => _mm512_mul_ps(a, b),
-        BinaryOp::Div => _mm512_div_ps(a, b),
-        // vmaxps(a, b) is `a > b ? a : b`, vminps `a < b ? a : b`; NaN gets the canonical NaN.
-        BinaryOp::Maximum => _mm512_mask_blend_ps(
-            _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(a, b),
-            _mm512_max_ps(a, b),
-            _mm512_set1_ps(f32::NAN),
-        ),
-        BinaryOp::Minimum => _mm512_mask_blend_ps(
-            _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(a, b),
-            _mm512_min_ps(a, b),
-            _mm512_set1_ps(f32::NAN),
-        ),
-        // Never reached: the entry points refuse Pow before the loop.
-        BinaryOp::Pow
-        | BinaryOp::Remainder
-        | BinaryOp::Fmod
-        | BinaryOp::FloorDiv
-        | BinaryOp::TruncDiv
-        | BinaryOp::Math(_) => _mm512_set1_ps(f32::NAN),
-    }
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn binary_op_pd(op: BinaryOp, a: __m512d, b: __m512d) -> __m512d {
-    match op {
-        BinaryOp::Add => _mm512_add_pd(a, b),
-        BinaryOp::Sub => _mm512_sub_pd(a, b),
-        BinaryOp::Mul => _mm512_mul_pd(a, b),
-        BinaryOp::Div => _mm512_div_pd(a, b),
-        BinaryOp::Maximum => _mm512_mask_blend_pd(
-            _mm512_cmp_pd_mask::<_CMP_UNORD_Q>(a, b),
-            _mm512_max_pd(a, b),
-            _mm512_set1_pd(f64::NAN),
-        ),
-        BinaryOp::Minimum => _mm512_mask_blend_pd(
-            _mm512_cmp_pd_mask::<_CMP_UNORD_Q>(a, b),
-            _mm512_min_pd(a, b),
-            _mm512_set1_pd(f64::NAN),
-        ),
-        BinaryOp::Pow
-        | BinaryOp::Remainder
-        | BinaryOp::Fmod
-        | BinaryOp::FloorDiv
-        | BinaryOp::TruncDiv
-        | BinaryOp::Math(_) => _mm512_set1_pd(f64::NAN),
-    }
-}
-
-// ---- entry points (called from mod.rs after detection) ----
-
-/// Expands to one loop per op, so each loop body is the op alone, not a `match` per vector.
-macro_rules! per_binary_op {
-    ($op:expr, $map:ident ( $($arg:expr),* ), $vop:ident) => {
-        match $op {
-            BinaryOp::Add => $map($($arg),*, |x, y| $vop(BinaryOp::Add, x, y)),
-            BinaryOp::Sub => $map($($arg),*, |x, y| $vop(BinaryOp::Sub, x, y)),
-            BinaryOp::Mul => $map($($arg),*, |x, y| $vop(BinaryOp::Mul, x, y)),
-            BinaryOp::Div => $map($($arg),*, |x, y| $vop(BinaryOp::Div, x, y)),
-            BinaryOp::Maximum => $map($($arg),*, |x, y| $vop(BinaryOp::Maximum, x, y)),
-            BinaryOp::Minimum => $map($($arg),*, |x, y| $vop(BinaryOp::Minimum, x, y)),
-            BinaryOp::Pow
-            | BinaryOp::Remainder
-            | BinaryOp::Fmod
-            | BinaryOp::FloorDiv
-            | BinaryOp::TruncDiv
-            | BinaryOp::Math(_) => return false,
-        }
-    };
-}
-
-#[target_feature(enable = "avx512f,avx2,fma")]
-pub(super) fn unary_f32(op: UnaryOp, x: &[f32], out: &mut [f32]) -> bool {
-    match op {
-        UnaryOp::Neg => map_ps(x, out, |v| xor_ps(v, _mm512_set1_ps(-0.0))),
-        UnaryOp::Abs => map_ps(x, out, |v| _mm512_abs_ps(v)),
-        UnaryOp::Sqrt => map_ps(x, out, |v| _mm512_sqrt_ps(v)),
-        UnaryOp::Relu => map_ps(x, out, |v| relu_ps(v)),
-        UnaryOp::Sign => map_ps(x, out, |v| sign_ps(v)),
-        UnaryOp::Clamp { .. } => {
-            let (lo, hi) = clamp_bounds_f32(op);
-            let (lo, hi) = (_mm512_set1_ps(lo), _mm512_set1_ps(hi));
-            map_ps(x, out, |v| clamp_ps(v, lo, hi))
-        }
-        UnaryOp::Exp => map_ps(x, out, |v| exp_ps(v)),
-        UnaryOp::Log => map_ps(x, out, |v| log_ps(v)),
-        UnaryOp::Tanh => map_ps(x, out, |v| tanh_ps(v)),
-        UnaryOp::Sigmoid => map_ps(x, out, |v| sigmoid_ps(v)),
-        // the ops without a SIMD path (UnaryOp::has_simd_path)
-        _ => return false,
-    }
-    true
-}
-
-#[target_feature(enable = "avx512f,avx2,fma")]
-pub(super) fn unary_f64(op: UnaryOp, x: &[f64], out: &mut [f64]) -> bool {
-    match op {
-        UnaryOp::Neg => map_pd(x, out, |v| xor_pd(v, _mm512_set1_pd(-0.0))),
-        UnaryOp::Abs => map_pd(x, out, |v| _mm512_abs_pd(v)),
-        UnaryOp::Sqrt => map_pd(x, out, |v| _mm512_sqrt_pd(v)),
-        UnaryOp::Relu => map_pd(x, out, |v| relu_pd(v)),
-        UnaryOp::Sign => map_pd(x, out, |v| sign_pd(v)),
-        UnaryOp::Clamp { .. } => {
-            let (lo, hi) = clamp_bounds_f64(op);
-            let (lo, hi) = (_mm512_set1_pd(lo), _mm512_set1_pd(hi));
-            map_pd(x, out, |v| clamp_pd(v, lo, hi))
-        }
-        UnaryOp::Exp => map_pd(x, out, |v| exp_pd(v)),
-        UnaryOp::Log => map_pd(x, out, |v| log_pd(v)),
-        UnaryOp::Tanh => map_pd(x, out, |v| tanh_pd(v)),
-        UnaryOp::Sigmoid => map_pd(x, out, |v| sigmoid_pd(v)),
-        // the ops without a SIMD path (UnaryOp::has_simd_path)
-        _ => return false,
-    }
-    true
-}
-
-#[target_feature(enable = "avx512f,avx2,fma")]
-pub(super) fn binary_f32(op: BinaryOp, a: &[f32], b: &[f32], out: &mut [f32]) -> bool {
-    per_binary_op!(op, map2_ps(a, b, out), binary_op_ps);
-    true
-}
-
-#[target_feature(enable = "avx512f,avx2,fma")]
-pub(super) fn binary_f64(op: BinaryOp, a: &[f64], b: &[f64], out: &mut [f64]) -> bool {
-    per_binary_op!(op, map2_pd(a, b, out), binary_op_pd);
-    true
-}
-
-/// `op(a[i], s)`, or `op(s, a[i])` when `scalar_lhs`.
-#[target_feature(enable = "avx512f,avx2,fma")]
-pub(super) fn binary_scalar_f32(op: BinaryOp, a: &[f32], s: f32, scalar_lhs: bool, out: &mut [f32]) -> bool {
-    per_binary_op!(op, bcast_ps(a, s, scalar_lhs, out), binary_op_ps);
-    true
-}
-
-#[target_feature(enable = "avx512f,avx2,fma")]
-pub(super) fn binary_scalar_f64(op: BinaryOp, a: &[f64], s: f64, scalar_lhs: bool, out: &mut [f64]) -> bool {
-    per_binary_op!(op, bcast_pd(a, s, scalar_lhs, out), binary_op_pd);
-    true
-}
-
-// ---- reductions ----
-
-/// One pairwise leaf: f32 widened exactly to f64 and added in 32 f64 lanes.
-#[target_feature(enable = "avx512f,avx2,fma")]
-pub(super) fn sum_block_f32(x: &[f32]) -> f64 {
-    let mut acc = [_mm512_setzero_pd(); 4];
-    let (chunks, tail) = x.as_chunks::<32>();
-    for c in chunks {
-        for (a, q) in acc.iter_mut().zip(c.as_chunks::<8>().0) {
-            *a = _mm512_add_pd(*a, _mm512_cvtps_pd(ld_ps8(q)));
-        }
-    }
-    let v = _mm512_add_pd(_mm512_add_pd(acc[0], acc[1]), _mm512_add_pd(acc[2], acc[3]));
-    _mm512_reduce_add_pd(v) + tail.iter().map(|&t| f64::from(t)).sum::<f64>()
-}
-
-/// One pairwise leaf in 32 f64 lanes.
-#[target_feature(enable = "avx512f,avx2,fma")]
-pub(super) fn sum_block_f64(x: &[f64]) -> f64 {
-    let mut acc = [_mm512_setzero_pd(); 4];
-    let (chunks, tail) = x.as_chunks::<32>();
-    for c in chunks {
-        for (a, q) in acc.iter_mut().zip(c.as_chunks::<8>().0) {
-            *a = _mm512_add_pd(*a, ld_pd(q));
-        }
-    }
-    let v = _mm512_add_pd(_mm512_add_pd(acc[0], acc[1]), _mm512_add_pd(acc[2], acc[3]));
-    _mm512_reduce_add_pd(v) + tail.iter().sum::<f64>()
-}
-
-/// The non-NaN extreme and whether a NaN was seen (mod.rs picks the element to return).
-/// `f(v, acc)` is vmaxps/vminps with the accumulator second, so a NaN in `v` leaves it alone.
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn extreme_ps(x: &[f32], want_max: bool, f: impl Fn(__m512, __m512) -> __m512) -> (f32, bool) {
-    if x.is_empty() {
-        return (0.0, false);
-    }
-    let init = if want_max { f32::NEG_INFINITY } else { f32::INFINITY };
-    let mut acc = [_mm512_set1_ps(init); 4];
-    let mut nan: __mmask16 = 0;
-    let (chunks, tail) = x.as_chunks::<64>();
-    for c in chunks {
-        for (a, q) in acc.iter_mut().zip(c.as_chunks::<16>().0) {
-            let v = ld_ps(q);
-            nan |= _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
-            *a = f(v, *a);
-        }
-    }
-    let mut lanes = [0f32; 16];
-    st_ps(&mut lanes, f(f(acc[0], acc[1]), f(acc[2], acc[3])));
-    let mut saw_nan = nan != 0;
-    let better = |v: f32, m: f32| if want_max { v > m } else { v < m };
-    let mut m = init;
-    for &v in lanes.iter().chain(tail) {
-        if v.is_nan() {
-            saw_nan = true;
-        } else if better(v, m) {
-            m = v;
-        }
-    }
-    (m, saw_nan)
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn extreme_pd(x: &[f64], want_max: bool, f: impl Fn(__m512d, __m512d) -> __m512d) -> (f64, bool) {
-    if x.is_empty() {
-        return (0.0, false);
-    }
-    let init = if want_max { f64::NEG_INFINITY } else { f64::INFINITY };
-    let mut acc = [_mm512_set1_pd(init); 4];
-    let mut nan: __mmask8 = 0;
-    let (chunks, tail) = x.as_chunks::<32>();
-    for c in chunks {
-        for (a, q) in acc.iter_mut().zip(c.as_chunks::<8>().0) {
-            let v = ld_pd(q);
-            nan |= _mm512_cmp_pd_mask::<_CMP_UNORD_Q>(v, v);
-            *a = f(v, *a);
-        }
-    }
-    let mut lanes = [0f64; 8];
-    st_pd(&mut lanes, f(f(acc[0], acc[1]), f(acc[2], acc[3])));
-    let mut saw_nan = nan != 0;
-    let better = |v: f64, m: f64| if want_max { v > m } else { v < m };
-    let mut m = init;
-    for &v in lanes.iter().chain(tail) {
-        if v.is_nan() {
-            saw_nan = true;
-        } else if better(v, m) {
-            m = v;
-        }
-    }
-    (m, saw_nan)
-}
-
-#[target_feature(enable = "avx512f,avx2,fma")]
-pub(super) fn extreme_f32(x: &[f32], want_max: bool) -> (f32, bool) {
-    if want_max {
-        extreme_ps(x, true, |v, a| _mm512_max_ps(v, a))
-    } else {
-        extreme_ps(x, false, |v, a| _mm512_min_ps(v, a))
-    }
-}
-
-#[target_feature(enable = "avx512f,avx2,fma")]
-pub(super) fn extreme_f64(x: &[f64], want_max: bool) -> (f64, bool) {
-    if want_max {
-        extreme_pd(x, true, |v, a| _mm512_max_pd(v, a))
-    } else {
-        extreme_pd(x, false, |v, a| _mm512_min_pd(v, a))
-    }
-}
+super::loops::entry_points!("avx512f,avx2,fma", Avx512);

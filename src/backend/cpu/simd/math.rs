@@ -1,8 +1,9 @@
-//! Constants and method of the vector exp/log/tanh/sigmoid, shared by avx2.rs and avx512.rs.
+//! Constants and method of the vector exp/log/tanh/sigmoid, and the parts of them that differ
+//! between f32 and f64 (the [`Real`] impls: log's and tanh's polynomials).
 //!
-//! Both vector files run the same steps with the same constants (and FMA), so they return the
-//! same bits; the bounds below are the largest distance, in ulps, from std's libm (the scalar
-//! level) that the tests measured.
+//! Every instruction set runs the same steps (algo.rs) with the same constants (and FMA), so
+//! they return the same bits; the bounds below are the largest distance, in ulps, from std's
+//! libm (the scalar level) that the tests measured.
 //!
 //! exp(x): clamp x to [EXP_LO, EXP_HI] (NaN passes), n = round(x * log2 e), r = x - n*ln2 in two
 //! FMA steps (Cody-Waite: LN2_HI has trailing zero bits, so n * LN2_HI is exact), |r| <= ln2/2;
@@ -37,6 +38,9 @@
 // The constants keep the digits their sources (Cephes, fdlibm) publish, so they can be checked
 // against them; the extra digits round to the same float.
 #![allow(clippy::excessive_precision)]
+
+use super::algo::horner;
+use super::vector::{Isa, Real, Vector};
 
 pub(super) mod f32c {
     /// Past ln(f32::MAX) = 88.72 and ln(2^-150) = -103.97; with these bounds n/2 and n - n/2
@@ -73,6 +77,7 @@ pub(super) mod f32c {
     pub const MIN_POSITIVE: f32 = f32::MIN_POSITIVE;
     pub const SUBNORMAL_SCALE: f32 = 8388608.0; // 2^23
     pub const SUBNORMAL_EXP: f32 = 23.0;
+    pub const MANT_MASK: u32 = 0x007f_ffff;
     /// Below this |x| tanh uses its odd polynomial instead of exp.
     pub const TANH_SMALL: f32 = 0.625;
     /// Cephes tanhf: tanh a = a + a^3 * (P0 z^4 + ... + P4), z = a^2, on a < 0.625.
@@ -119,10 +124,114 @@ pub(super) mod f64c {
     pub const MIN_POSITIVE: f64 = f64::MIN_POSITIVE;
     pub const SUBNORMAL_SCALE: f64 = 4503599627370496.0; // 2^52
     pub const SUBNORMAL_EXP: f64 = 52.0;
+    pub const MANT_MASK: u64 = 0x000f_ffff_ffff_ffff;
     pub const TANH_SMALL: f64 = 0.625;
     /// Cephes tanh: tanh a = a + a^3 * P(z)/Q(z), z = a^2, on a < 0.625 (Q's leading 1 implied).
     pub const TANH_P: [f64; 3] =
         [-9.64399179425052238628E-1, -9.92877231001918586564E1, -1.61468768441708447952E3];
     pub const TANH_Q: [f64; 3] =
         [1.12811678491632931402E2, 2.23548839060100448583E3, 4.84406305325125486048E3];
+}
+
+/// Implements [`Real`]'s constants from the f32c/f64c module of the same type.
+macro_rules! real_consts {
+    ($m:ident) => {
+        const EXP_HI: Self = $m::EXP_HI;
+        const EXP_LO: Self = $m::EXP_LO;
+        const LOG2E: Self = $m::LOG2E;
+        const LN2_HI: Self = $m::LN2_HI;
+        const LN2_LO: Self = $m::LN2_LO;
+        const EXP_P: &'static [Self] = &$m::EXP_P;
+        const SQRT2: Self = $m::SQRT2;
+        const MIN_POSITIVE: Self = $m::MIN_POSITIVE;
+        const SUBNORMAL_SCALE: Self = $m::SUBNORMAL_SCALE;
+        const SUBNORMAL_EXP: Self = $m::SUBNORMAL_EXP;
+        const MANT_MASK: Self = Self::from_bits($m::MANT_MASK);
+        const TANH_SMALL: Self = $m::TANH_SMALL;
+    };
+}
+
+impl Real for f32 {
+    type Vec<I: Isa> = I::F32;
+    real_consts!(f32c);
+
+    #[inline(always)]
+    fn load_f64<I: Isa>(isa: I, x: &[f32]) -> I::F64 {
+        isa.widen(x)
+    }
+
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+
+    #[inline(always)]
+    fn c(x: f64) -> f32 {
+        x as f32
+    }
+
+    /// Cephes logf: f - f^2/2 + f^3 P(f), with e * ln2 added in two parts around it.
+    #[inline(always)]
+    fn log_reduced<V: Vector<Elem = f32>>(f: V, e: V) -> V {
+        let k = |c: f32| V::splat(f.isa(), c);
+        let z = f.mul(f);
+        let y = horner(f, &f32c::LOG_P).mul(f).mul(z);
+        let y = e.mul_add(k(f32c::LN2_LO), y);
+        let y = z.neg_mul_add(k(0.5), y);
+        e.mul_add(k(f32c::LN2_HI), f.add(y))
+    }
+
+    /// Cephes tanhf: a^2 P(a^2).
+    #[inline(always)]
+    fn tanh_small<V: Vector<Elem = f32>>(z: V) -> V {
+        horner(z, &f32c::TANH_P).mul(z)
+    }
+}
+
+impl Real for f64 {
+    type Vec<I: Isa> = I::F64;
+    real_consts!(f64c);
+
+    #[inline(always)]
+    fn load_f64<I: Isa>(isa: I, x: &[f64]) -> I::F64 {
+        I::F64::load(isa, x)
+    }
+
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+
+    #[inline(always)]
+    fn c(x: f64) -> f64 {
+        x
+    }
+
+    /// fdlibm e_log.c: k*ln2_hi - ((hfsq - (s*(hfsq+R) + k*ln2_lo)) - f), s = f/(2+f).
+    #[inline(always)]
+    fn log_reduced<V: Vector<Elem = f64>>(f: V, e: V) -> V {
+        let k = |c: f64| V::splat(f.isa(), c);
+        let s = f.div(k(2.0).add(f));
+        let z = s.mul(s);
+        let w = z.mul(z);
+        let lg = |i: usize| k(f64c::LG[i]);
+        let t1 = w.mul(w.mul_add(w.mul_add(lg(5), lg(3)), lg(1)));
+        let t2 = w.mul_add(w.mul_add(lg(6), lg(4)), lg(2));
+        let t2 = z.mul(w.mul_add(t2, lg(0)));
+        let rr = t2.add(t1);
+        let hfsq = k(0.5).mul(f.mul(f));
+        let q = s.mul_add(hfsq.add(rr), e.mul(k(f64c::LN2_LO)));
+        let q = hfsq.sub(q).sub(f);
+        // e * ln2_hi - q, rounded once (negating q is exact)
+        e.mul_add(k(f64c::LN2_HI), q.xor(k(-0.0)))
+    }
+
+    /// Cephes tanh: a^2 P(a^2) / Q(a^2), Q's leading 1 implied.
+    #[inline(always)]
+    fn tanh_small<V: Vector<Elem = f64>>(z: V) -> V {
+        let q = z.add(V::splat(z.isa(), f64c::TANH_Q[0]));
+        let q = q.mul_add(z, V::splat(z.isa(), f64c::TANH_Q[1]));
+        let q = q.mul_add(z, V::splat(z.isa(), f64c::TANH_Q[2]));
+        horner(z, &f64c::TANH_P).mul(z).div(q)
+    }
 }

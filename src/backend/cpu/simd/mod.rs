@@ -4,9 +4,39 @@
 //! raised) by `FERROGRAD_SIMD=scalar|avx2|avx512`. A wheel cannot assume the build machine's CPU,
 //! so every x86 path is compiled with `#[target_feature]` and only called after detection.
 //!
-//! Every entry point takes equal-length slices and writes all of `out`. The `bool` ones return
-//! `false`, writing nothing, for an op they do not vectorise (Sin, Cos, Pow) or for slices of
-//! unequal length, so the caller can fall back to its scalar kernel.
+//! # Written once
+//! Every algorithm (exp, log, tanh, sigmoid, relu, sign, clamp, the binary ops, the loops with
+//! their tails and scalar operands, the sum and max/min scans) is written once, generic over
+//! the instruction set and the float type: `vector.rs` defines the traits, `algo.rs` the element
+//! functions, `loops.rs` the slice loops, `math.rs` the constants and the f32/f64 polynomials.
+//! An instruction set contributes only its `Vector` implementations (one intrinsic per method)
+//! and one `entry_points!` line that instantiates the loops inside its `#[target_feature]`
+//! functions: `avx2.rs` and `avx512.rs`. `ops.rs` says which ops have kernels ([`Unary::new`],
+//! [`Binary::new`]); nothing else keeps a list.
+//!
+//! # Adding ARM NEON
+//! 1. `neon.rs`, `#[cfg(target_arch = "aarch64")]`: a token `Neon` whose `new` is
+//!    `#[target_feature(enable = "neon")]`, `Vector` for `float32x4_t` and `float64x2_t`
+//!    (`vaddq_f32`, `vfmaq_f32`, `vrndnq_f32`, `vcltq_f32` giving a `uint32x4_t` mask,
+//!    `vbslq_f32` for `select`, ...) and `entry_points!("neon", Neon)`. Mind two x86 semantics
+//!    the trait promises: `min`/`max` return the second operand for NaN and equal values
+//!    (`vminq_f32` propagates NaN instead, so write `select(lt(a, b), a, b)`), and
+//!    `neg_mul_add` is `c - a * b` (`vfmsq_f32(c, a, b)`). `pow2_split` and `exponent` shift the
+//!    exponent field as avx2.rs does (`vshlq_n_s32`, `vcvtq_f32_s32`).
+//! 2. `Level::Neon`, detected with `std::arch::is_aarch64_feature_detected!("neon")`, and an
+//!    arm in `dispatch!`.
+//! 3. Build and check from x86: `rustup target add aarch64-unknown-linux-gnu`, then
+//!    `cargo check --lib --target aarch64-unknown-linux-gnu` and clippy the same way; to run
+//!    the tests, install `gcc-aarch64-linux-gnu` and `qemu-user`, set
+//!    `CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc` and
+//!    `CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"`,
+//!    and `cargo test --lib --target aarch64-unknown-linux-gnu simd`: tests.rs compares every
+//!    level against the scalar one (bitwise, or within math.rs's ulp bounds).
+//!
+//! # Contract
+//! A kernel exists only for an op it handles ([`Unary::new`] / [`Binary::new`] return `None`
+//! for the rest, before the caller allocates), and it writes every element of `out` or panics
+//! (unequal lengths): no path leaves `out` partly written.
 //!
 //! What each level promises against the scalar kernels of `kernels.rs`:
 //! - add, sub, mul, div, maximum, minimum, neg, abs, relu, sqrt, sign, clamp: bitwise equal
@@ -15,13 +45,21 @@
 //! - sum: pairwise over blocks, see [`sum_f32`]; max/min: the exact element the scalar reducer picks.
 
 use crate::backend::{BinaryOp, UnaryOp};
+use ops::{VecBinary, VecUnary};
 use std::sync::OnceLock;
 
-#[cfg(target_arch = "x86_64")]
+// The generic layers; instantiated by the instruction sets below (none on other targets).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+mod algo;
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+mod loops;
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 mod math;
+mod ops;
 mod scalar;
-// The vector levels need Rust 1.89 (AVX-512 intrinsics, `as_chunks`, safe intrinsics inside
-// `#[target_feature]` functions), above the crate's declared rust-version of 1.80.
+mod vector;
+// The vector levels need Rust 1.89 (AVX-512 intrinsics, safe intrinsics inside
+// `#[target_feature]` functions).
 #[cfg(target_arch = "x86_64")]
 #[clippy::msrv = "1.89"]
 mod avx2;
@@ -134,7 +172,7 @@ fn pick_extreme<T: num_traits::Float>(x: &[T], found: (T, bool)) -> T {
 
 /// Calls `$name` of the level `$self` holds, with the scalar module for everything else.
 macro_rules! dispatch {
-    ($self:ident, $name:ident ( $($arg:expr),* )) => {
+    ($self:expr, $name:ident ( $($arg:expr),* )) => {
         match $self.level {
             #[cfg(target_arch = "x86_64")]
             Level::Avx512 => {
@@ -149,6 +187,63 @@ macro_rules! dispatch {
             _ => scalar::$name($($arg),*),
         }
     };
+}
+
+/// The element types the kernels run on: f32 and f64 (sealed: `vector::Real` is private).
+pub trait Elem: vector::Real {}
+impl Elem for f32 {}
+impl Elem for f64 {}
+
+/// A unary op's kernel at one level; only exists for the ops ops.rs maps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Unary {
+    simd: Simd,
+    op: VecUnary<f64>,
+}
+
+impl Unary {
+    /// The process-wide level's kernel for `op`, or `None` when `op` has none.
+    pub fn new(op: UnaryOp) -> Option<Unary> {
+        Simd::get().unary(op)
+    }
+
+    /// `out[i] = op(x[i])` for every `i`; panics when the lengths differ.
+    pub fn run<T: Elem>(self, x: &[T], out: &mut [T]) {
+        assert_eq!(x.len(), out.len(), "simd unary: lengths differ");
+        dispatch!(self.simd, unary(self.op, x, out))
+    }
+}
+
+/// A binary op's kernel at one level; only exists for the ops ops.rs maps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Binary {
+    simd: Simd,
+    op: VecBinary,
+}
+
+impl Binary {
+    /// The process-wide level's kernel for `op`, or `None` when `op` has none.
+    pub fn new(op: BinaryOp) -> Option<Binary> {
+        Simd::get().binary(op)
+    }
+
+    /// `out[i] = op(a[i], b[i])`; panics when the lengths differ.
+    pub fn run<T: Elem>(self, a: &[T], b: &[T], out: &mut [T]) {
+        assert!(a.len() == out.len() && b.len() == out.len(), "simd binary: lengths differ");
+        dispatch!(self.simd, binary(self.op, a, b, out))
+    }
+
+    /// `out[i] = op(a[i], b)`, e.g. `x * 2.0`; panics when the lengths differ.
+    pub fn run_scalar_rhs<T: Elem>(self, a: &[T], b: T, out: &mut [T]) {
+        assert_eq!(a.len(), out.len(), "simd binary: lengths differ");
+        dispatch!(self.simd, binary_scalar(self.op, a, b, false, out))
+    }
+
+    /// `out[i] = op(a, b[i])`, e.g. `1.0 - y`; panics when the lengths differ.
+    pub fn run_scalar_lhs<T: Elem>(self, a: T, b: &[T], out: &mut [T]) {
+        assert_eq!(b.len(), out.len(), "simd binary: lengths differ");
+        dispatch!(self.simd, binary_scalar(self.op, b, a, true, out))
+    }
 }
 
 impl Simd {
@@ -167,104 +262,99 @@ impl Simd {
         self.level
     }
 
+    /// This level's kernel for `op`, `None` when it has none.
+    pub fn unary(self, op: UnaryOp) -> Option<Unary> {
+        VecUnary::new(op).map(|op| Unary { simd: self, op })
+    }
+
+    /// This level's kernel for `op`, `None` when it has none.
+    pub fn binary(self, op: BinaryOp) -> Option<Binary> {
+        VecBinary::new(op).map(|op| Binary { simd: self, op })
+    }
+
+    // The forms below run an op if it has a kernel and the lengths agree, and say whether they
+    // did (nothing written otherwise): for the tests and benchmarks, which compare levels.
+
     pub fn unary_f32(self, op: UnaryOp, x: &[f32], out: &mut [f32]) -> bool {
-        x.len() == out.len() && dispatch!(self, unary_f32(op, x, out))
+        self.try_unary(op, x, out)
     }
 
     pub fn unary_f64(self, op: UnaryOp, x: &[f64], out: &mut [f64]) -> bool {
-        x.len() == out.len() && dispatch!(self, unary_f64(op, x, out))
+        self.try_unary(op, x, out)
     }
 
     pub fn binary_f32(self, op: BinaryOp, a: &[f32], b: &[f32], out: &mut [f32]) -> bool {
-        a.len() == out.len() && b.len() == out.len() && dispatch!(self, binary_f32(op, a, b, out))
+        self.try_binary(op, a, b, out)
     }
 
     pub fn binary_f64(self, op: BinaryOp, a: &[f64], b: &[f64], out: &mut [f64]) -> bool {
-        a.len() == out.len() && b.len() == out.len() && dispatch!(self, binary_f64(op, a, b, out))
+        self.try_binary(op, a, b, out)
     }
 
     pub fn binary_scalar_rhs_f32(self, op: BinaryOp, a: &[f32], b: f32, out: &mut [f32]) -> bool {
-        a.len() == out.len() && dispatch!(self, binary_scalar_f32(op, a, b, false, out))
+        self.try_scalar(op, a, b, false, out)
     }
 
     pub fn binary_scalar_lhs_f32(self, op: BinaryOp, a: f32, b: &[f32], out: &mut [f32]) -> bool {
-        b.len() == out.len() && dispatch!(self, binary_scalar_f32(op, b, a, true, out))
+        self.try_scalar(op, b, a, true, out)
     }
 
     pub fn binary_scalar_rhs_f64(self, op: BinaryOp, a: &[f64], b: f64, out: &mut [f64]) -> bool {
-        a.len() == out.len() && dispatch!(self, binary_scalar_f64(op, a, b, false, out))
+        self.try_scalar(op, a, b, false, out)
     }
 
     pub fn binary_scalar_lhs_f64(self, op: BinaryOp, a: f64, b: &[f64], out: &mut [f64]) -> bool {
-        b.len() == out.len() && dispatch!(self, binary_scalar_f64(op, b, a, true, out))
+        self.try_scalar(op, b, a, true, out)
+    }
+
+    fn try_unary<T: Elem>(self, op: UnaryOp, x: &[T], out: &mut [T]) -> bool {
+        let k = self.unary(op).filter(|_| x.len() == out.len());
+        k.map(|k| k.run(x, out)).is_some()
+    }
+
+    fn try_binary<T: Elem>(self, op: BinaryOp, a: &[T], b: &[T], out: &mut [T]) -> bool {
+        let k = self.binary(op).filter(|_| a.len() == out.len() && b.len() == out.len());
+        k.map(|k| k.run(a, b, out)).is_some()
+    }
+
+    /// `op(x[i], s)`, or `op(s, x[i])` when `scalar_lhs`.
+    fn try_scalar<T: Elem>(self, op: BinaryOp, x: &[T], s: T, scalar_lhs: bool, out: &mut [T]) -> bool {
+        let Some(k) = self.binary(op).filter(|_| x.len() == out.len()) else {
+            return false;
+        };
+        if scalar_lhs {
+            k.run_scalar_lhs(s, x, out)
+        } else {
+            k.run_scalar_rhs(x, s, out)
+        }
+        true
     }
 
     /// See [`sum_f32`].
     pub fn sum_f32(self, x: &[f32]) -> f64 {
-        pairwise(x, &|b| dispatch!(self, sum_block_f32(b)))
+        pairwise(x, &|b| dispatch!(self, sum_block(b)))
     }
 
     /// See [`sum_f64`].
     pub fn sum_f64(self, x: &[f64]) -> f64 {
-        pairwise(x, &|b| dispatch!(self, sum_block_f64(b)))
+        pairwise(x, &|b| dispatch!(self, sum_block(b)))
     }
 
     pub fn max_f32(self, x: &[f32]) -> f32 {
-        pick_extreme(x, dispatch!(self, extreme_f32(x, true)))
+        pick_extreme(x, dispatch!(self, extreme(x, true)))
     }
 
     pub fn min_f32(self, x: &[f32]) -> f32 {
-        pick_extreme(x, dispatch!(self, extreme_f32(x, false)))
+        pick_extreme(x, dispatch!(self, extreme(x, false)))
     }
 
     pub fn max_f64(self, x: &[f64]) -> f64 {
-        pick_extreme(x, dispatch!(self, extreme_f64(x, true)))
+        pick_extreme(x, dispatch!(self, extreme(x, true)))
     }
 
     pub fn min_f64(self, x: &[f64]) -> f64 {
-        pick_extreme(x, dispatch!(self, extreme_f64(x, false)))
+        pick_extreme(x, dispatch!(self, extreme(x, false)))
     }
-}
-
-/// `out[i] = op(x[i])` for Neg, Exp, Log, Sqrt, Tanh, Sigmoid, Relu, Abs, Sign and Clamp;
-/// `false` (nothing written) for Sin, Cos or unequal lengths.
-pub fn unary_f32(op: UnaryOp, x: &[f32], out: &mut [f32]) -> bool {
-    Simd::get().unary_f32(op, x, out)
-}
-
-/// The f64 form of [`unary_f32`].
-pub fn unary_f64(op: UnaryOp, x: &[f64], out: &mut [f64]) -> bool {
-    Simd::get().unary_f64(op, x, out)
-}
-
-/// `out[i] = op(a[i], b[i])` for every op but Pow (`false`, nothing written).
-pub fn binary_f32(op: BinaryOp, a: &[f32], b: &[f32], out: &mut [f32]) -> bool {
-    Simd::get().binary_f32(op, a, b, out)
-}
-
-/// The f64 form of [`binary_f32`].
-pub fn binary_f64(op: BinaryOp, a: &[f64], b: &[f64], out: &mut [f64]) -> bool {
-    Simd::get().binary_f64(op, a, b, out)
-}
-
-/// `out[i] = op(a[i], b)`, e.g. `x * 2.0`.
-pub fn binary_scalar_rhs_f32(op: BinaryOp, a: &[f32], b: f32, out: &mut [f32]) -> bool {
-    Simd::get().binary_scalar_rhs_f32(op, a, b, out)
-}
-
-/// `out[i] = op(a, b[i])`, e.g. `1.0 - y`.
-pub fn binary_scalar_lhs_f32(op: BinaryOp, a: f32, b: &[f32], out: &mut [f32]) -> bool {
-    Simd::get().binary_scalar_lhs_f32(op, a, b, out)
-}
-
-/// The f64 form of [`binary_scalar_rhs_f32`].
-pub fn binary_scalar_rhs_f64(op: BinaryOp, a: &[f64], b: f64, out: &mut [f64]) -> bool {
-    Simd::get().binary_scalar_rhs_f64(op, a, b, out)
-}
-
-/// The f64 form of [`binary_scalar_lhs_f32`].
-pub fn binary_scalar_lhs_f64(op: BinaryOp, a: f64, b: &[f64], out: &mut [f64]) -> bool {
-    Simd::get().binary_scalar_lhs_f64(op, a, b, out)
 }
 
 /// Sum of `x` in f64 (0.0 when empty). Each f32 widens exactly to f64; leaves of 4096 elements

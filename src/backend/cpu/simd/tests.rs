@@ -361,38 +361,49 @@ fn simd_scalar_operand_forms_match_scalar_bitwise() {
 }
 
 #[test]
-fn simd_handles_exactly_the_ops_with_a_simd_path() {
+fn simd_handles_exactly_the_ops_with_a_kernel() {
+    // (op, whether it has a vector kernel): what the op enums of ops.rs are expected to map
     let ops = [
-        UnaryOp::Neg,
-        UnaryOp::Exp,
-        UnaryOp::Log,
-        UnaryOp::Sqrt,
-        UnaryOp::Math(MathOp::Sin),
-        UnaryOp::Math(MathOp::Cos),
-        UnaryOp::Tanh,
-        UnaryOp::Sigmoid,
-        UnaryOp::Relu,
-        UnaryOp::Abs,
-        UnaryOp::Sign,
-        UnaryOp::Clamp { min: Some(0.0), max: None },
-        UnaryOp::BitwiseNot,
-        UnaryOp::LeakyRelu { slope: 0.1 },
-        UnaryOp::Silu,
-        UnaryOp::Elu { alpha: 1.0 },
-        UnaryOp::Math(MathOp::Erf),
-        UnaryOp::Gelu { tanh: false },
-        UnaryOp::Gelu { tanh: true },
+        (UnaryOp::Neg, true),
+        (UnaryOp::Exp, true),
+        (UnaryOp::Log, true),
+        (UnaryOp::Sqrt, true),
+        (UnaryOp::Math(MathOp::Sin), false),
+        (UnaryOp::Math(MathOp::Cos), false),
+        (UnaryOp::Tanh, true),
+        (UnaryOp::Sigmoid, true),
+        (UnaryOp::Relu, true),
+        (UnaryOp::Abs, true),
+        (UnaryOp::Sign, true),
+        (UnaryOp::Clamp { min: Some(0.0), max: None }, true),
+        (UnaryOp::BitwiseNot, false),
+        (UnaryOp::LeakyRelu { slope: 0.1 }, false),
+        (UnaryOp::Silu, false),
+        (UnaryOp::Elu { alpha: 1.0 }, false),
+        (UnaryOp::Math(MathOp::Erf), false),
+        (UnaryOp::Gelu { tanh: false }, false),
+        (UnaryOp::Gelu { tanh: true }, false),
     ];
     for s in std::iter::once(scalar()).chain(vector_levels()) {
-        for op in ops {
+        for (op, has_kernel) in ops {
+            assert_eq!(s.unary(op).is_some(), has_kernel, "{op:?}");
             let x = [0.5f32; 19];
             let mut out = [0f32; 19];
-            assert_eq!(s.unary_f32(op, &x, &mut out), op.has_simd_path(), "{op:?} f32 at {:?}", s.level());
+            assert_eq!(s.unary_f32(op, &x, &mut out), has_kernel, "{op:?} f32 at {:?}", s.level());
             let y = [0.5f64; 19];
             let mut out = [0f64; 19];
-            assert_eq!(s.unary_f64(op, &y, &mut out), op.has_simd_path(), "{op:?} f64 at {:?}", s.level());
+            assert_eq!(s.unary_f64(op, &y, &mut out), has_kernel, "{op:?} f64 at {:?}", s.level());
         }
     }
+}
+
+/// A kernel handle writes all of `out` or panics: `kernels.rs` hands it uninitialised memory.
+#[test]
+#[should_panic(expected = "lengths differ")]
+fn simd_kernel_panics_on_mismatched_lengths() {
+    let k = Simd::get().binary(BinaryOp::Add).expect("add has a kernel");
+    let mut out = [0f32; 3];
+    k.run(&[1f32, 2.0, 3.0], &[1f32, 2.0], &mut out);
 }
 
 #[test]
