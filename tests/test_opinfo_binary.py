@@ -214,10 +214,19 @@ def test_forward_mode_like_torch(op):
         "x ^ 1.5",
         "f & y",
         "x & 'a'",
+        "x << y",
+        "x >> y",
+        "x << 3",
+        "x >> 1",
+        "3 << y",
+        "-64 >> y",
+        "f << 1",
+        "b << 1",
     ],
 )
 def test_bitwise_operators_like_torch(expr):
-    # the operators are the table's bitwise rows: int64 and bool, and Python numbers either side
+    # the operators are the table's bitwise and shift rows: int64 (and bool for &, |, ^), and
+    # Python numbers either side
     def f(m):
         env = {
             "x": m.tensor([3, 12, -7, 0]),

@@ -625,6 +625,18 @@ class Tensor:
     def __rxor__(self, other: _Operand, /) -> Tensor:
         """``y ^ x``: as ``x ^ y``."""
 
+    def __lshift__(self, other: _Operand, /) -> Tensor:
+        """``x << y``: :meth:`bitwise_left_shift`."""
+
+    def __rshift__(self, other: _Operand, /) -> Tensor:
+        """``x >> y``: :meth:`bitwise_right_shift`."""
+
+    def __rlshift__(self, other: _Operand, /) -> Tensor:
+        """``y << x``: ``y`` shifted by ``x``."""
+
+    def __rrshift__(self, other: _Operand, /) -> Tensor:
+        """``y >> x``: ``y`` shifted by ``x``."""
+
     def __iadd__(self, other: _Operand, /) -> Self: ...
     def __isub__(self, other: _Operand, /) -> Self: ...
     def __imul__(self, other: _Operand, /) -> Self: ...

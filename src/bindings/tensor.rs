@@ -594,6 +594,19 @@ impl PyTensor {
     fn __rxor__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
         self.number_binop(py, o, Tensor::bitwise_xor)
     }
+    fn __lshift__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        self.number_binop(py, o, Tensor::bitwise_left_shift)
+    }
+    fn __rshift__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        self.number_binop(py, o, Tensor::bitwise_right_shift)
+    }
+    // (shifts are not symmetric: `2 << x` shifts the number)
+    fn __rlshift__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        self.number_binop(py, o, |x, n| n.bitwise_left_shift(x))
+    }
+    fn __rrshift__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        self.number_binop(py, o, |x, n| n.bitwise_right_shift(x))
+    }
 
     fn __iadd__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
         slf.inplace_binary("add_", operand_or_err("add_", o)?, Tensor::add)
