@@ -3,6 +3,7 @@
 //! checks and the `Tensor` method of every row.
 
 use super::table::activation_ops;
+use super::table::first_or;
 use crate::backend::cpu::kernels::map1;
 use crate::backend::cpu::Buf;
 #[allow(unused_imports)] // the rows call Elem's methods
@@ -38,15 +39,6 @@ const SELU_SCALE: f64 = 1.0507009873554804934193349852946;
 
 /// The parameters of one call, in the row's order (at most two).
 pub type Params = [f64; 2];
-
-macro_rules! first_or {
-    ([$($x:tt)+] $d:expr) => {
-        $($x)+
-    };
-    ([] $d:expr) => {
-        $d
-    };
-}
 
 macro_rules! gen_act_core {
     ($(

@@ -5,6 +5,7 @@
 use super::binary::{broadcast_pair, result_type};
 use super::record;
 use super::table::binary_ops;
+use super::table::first_or;
 use crate::autograd::{Backward, Node, SavedTensor};
 use crate::backend::cpu::kernels::map2;
 use crate::backend::cpu::Buf;
@@ -55,16 +56,6 @@ macro_rules! slot {
     };
     (output) => {
         Slot::Output
-    };
-}
-
-/// The tokens in the brackets, or the default when there are none (an optional row field).
-macro_rules! first_or {
-    ([$($x:tt)+] $d:expr) => {
-        $($x)+
-    };
-    ([] $d:expr) => {
-        $d
     };
 }
 

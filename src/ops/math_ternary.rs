@@ -3,9 +3,9 @@
 //! of every row.
 
 use super::record;
+use super::table::first_or;
 use super::table::ternary_ops;
 use crate::autograd::{Backward, SavedTensor};
-#[allow(unused_imports)] // used by the rows' kernels (none in an empty table)
 use crate::backend::cpu::kernels::map3;
 use crate::backend::cpu::Buf;
 use crate::backend::BackendStorage;
@@ -27,16 +27,6 @@ pub struct TernaryRow {
     /// The second and third operands' names (torch's keywords).
     pub operands: [&'static str; 2],
     pub doc: &'static str,
-}
-
-#[allow(unused_macros)] // used by the rows (none in an empty table)
-macro_rules! first_or {
-    ([$($x:tt)+] $d:expr) => {
-        $($x)+
-    };
-    ([] $d:expr) => {
-        $d
-    };
 }
 
 macro_rules! gen_ternary_core {
@@ -78,7 +68,6 @@ macro_rules! gen_ternary_core {
                 match self { $(MathTerOp::$V => [stringify!($second), stringify!($third)],)* }
             }
             /// The node's name, from whether the third operand is a Python number.
-            #[allow(unused_variables)]
             pub fn node(self, number: bool) -> &'static str {
                 match self { $(MathTerOp::$V => if number { $nnode } else { $node },)* }
             }
@@ -86,7 +75,7 @@ macro_rules! gen_ternary_core {
             pub fn wgsl(self) -> &'static str {
                 match self { $(MathTerOp::$V => $wgsl,)* }
             }
-            #[allow(clippy::too_many_arguments, unused_variables)]
+            #[allow(clippy::too_many_arguments)]
             pub(crate) fn map_float<T: FloatElem>(
                 self, a: &Buf<T>, la: &Layout, b: &Buf<T>, lb: &Layout, c: &Buf<T>, lc: &Layout,
             ) -> Result<Vec<T>> {
@@ -94,7 +83,7 @@ macro_rules! gen_ternary_core {
                     $(MathTerOp::$V => map3(a, la, b, lb, c, lc, |$a: T, $b: T, $c: T| -> T { $float }),)*
                 }
             }
-            #[allow(unused_variables, dead_code)]
+            #[allow(unused_variables)]
             fn grad(self, g: &Tensor, x: [&Tensor; 3], needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
                 match self {
                     $(MathTerOp::$V => {
@@ -119,7 +108,6 @@ macro_rules! gen_ternary_core {
 
 ternary_ops!(gen_ternary_core);
 
-#[allow(dead_code)] // reached through the rows' Tensor methods (none in an empty table)
 /// Checks the operands' dtypes (torch's lerp: all the input's, floats only), broadcasts, runs
 /// the kernel and records the node.
 fn math_ternary(a: &Tensor, b: &Tensor, c: &Tensor, op: MathTerOp) -> Result<Tensor> {
@@ -151,7 +139,6 @@ fn math_ternary(a: &Tensor, b: &Tensor, c: &Tensor, op: MathTerOp) -> Result<Ten
     Ok(out)
 }
 
-#[allow(dead_code)] // built by math_ternary
 struct MathTernaryBackward {
     op: MathTerOp,
     saved: [SavedTensor; 3],

@@ -24,6 +24,18 @@
 //!
 //! A row's generator is passed in as `$gen`, so each consumer expands the same rows its own way.
 
+/// The tokens in the brackets, or the default when there are none: how the generators read an
+/// optional row field (`first_or!([$(Some($x))?] None)`).
+macro_rules! first_or {
+    ([$($x:tt)+] $d:expr) => {
+        $($x)+
+    };
+    ([] $d:expr) => {
+        $d
+    };
+}
+pub(crate) use first_or;
+
 macro_rules! math_ops {
     ($gen:path) => {
         $gen! {

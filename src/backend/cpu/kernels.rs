@@ -30,7 +30,6 @@ pub(super) fn fill_with_grain<U: Elem>(
     Ok(out)
 }
 
-#[allow(dead_code)] // the ternary rows' kernel (none in an empty table)
 /// Maps three strided inputs of one shape into a fresh contiguous Vec (the op table's ternary
 /// rows): one pass when all are contiguous, the strided walk otherwise.
 pub(crate) fn map3<T: Elem, U: Elem>(
