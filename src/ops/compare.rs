@@ -46,6 +46,9 @@ impl Tensor {
     pub fn le_scalar(&self, v: f64) -> Result<Tensor> {
         self.le(&Tensor::wrapped_scalar(Scalar::Float(v)))
     }
+    pub fn lt_scalar(&self, v: f64) -> Result<Tensor> {
+        self.lt(&Tensor::wrapped_scalar(Scalar::Float(v)))
+    }
 
     pub fn logical_and(&self, o: &Tensor) -> Result<Tensor> {
         let (a, b) = (self.cast_raw(DType::Bool)?, o.cast_raw(DType::Bool)?);

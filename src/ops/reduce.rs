@@ -325,7 +325,7 @@ impl Tensor {
             } else {
                 x.amax(&all, true)?
             };
-            let finite = m.abs()?.lt(&Tensor::wrapped_scalar(Scalar::Float(f64::INFINITY)))?;
+            let finite = m.abs()?.lt_scalar(f64::INFINITY)?;
             let m = Tensor::where_(&finite, &m, &m.zeros_like()?)?;
             let s = x.sub(&m)?.exp()?.sum(&all, true)?.log()?.add(&m)?;
             s.reshape_to(&p.out_shape)?

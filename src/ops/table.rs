@@ -454,7 +454,7 @@ macro_rules! activation_ops {
                 wgsl: "select(select(x, p1, x > p1), p0, x < p0)",
                 // torch: the gradient passes strictly inside the interval
                 grad: |g, x| {
-                    let inside = x.gt_scalar(min_val)?.logical_and(&x.lt(&Tensor::wrapped_scalar(crate::tensor::Scalar::Float(max_val)))?)?;
+                    let inside = x.gt_scalar(min_val)?.logical_and(&x.lt_scalar(max_val)?)?;
                     Tensor::where_(&inside, g, &g.zeros_like()?)
                 },
             }
@@ -468,7 +468,7 @@ macro_rules! activation_ops {
                 int: |x| x.clamp(0, 6),
                 wgsl: "select(select(x, 6.0, x > 6.0), 0.0, x < 0.0)",
                 grad: |g, x| {
-                    let inside = x.gt_scalar(0.0)?.logical_and(&x.lt(&Tensor::wrapped_scalar(crate::tensor::Scalar::Float(6.0)))?)?;
+                    let inside = x.gt_scalar(0.0)?.logical_and(&x.lt_scalar(6.0)?)?;
                     Tensor::where_(&inside, g, &g.zeros_like()?)
                 },
             }
@@ -485,7 +485,7 @@ macro_rules! activation_ops {
                 wgsl: "select(select((x + 3.0) / 6.0, 1.0, x >= 3.0), 0.0, x <= -3.0)",
                 // torch: g / 6 strictly inside (-3, 3), the 1/6 a float32 constant for every dtype
                 grad: |g, x| {
-                    let inside = x.gt_scalar(-3.0)?.logical_and(&x.lt(&Tensor::wrapped_scalar(crate::tensor::Scalar::Float(3.0)))?)?;
+                    let inside = x.gt_scalar(-3.0)?.logical_and(&x.lt_scalar(3.0)?)?;
                     Tensor::where_(&inside, &g.mul_scalar(f64::from(1.0f32 / 6.0))?, &g.zeros_like()?)
                 },
             }
@@ -506,7 +506,7 @@ macro_rules! activation_ops {
                 grad: |g, x| {
                     let mid = g.mul(&x.mul_scalar(1.0 / 3.0)?.add_scalar(0.5)?)?;
                     let upper = Tensor::where_(&x.le_scalar(3.0)?, &mid, g)?;
-                    Tensor::where_(&x.lt(&Tensor::wrapped_scalar(crate::tensor::Scalar::Float(-3.0)))?, &g.zeros_like()?, &upper)
+                    Tensor::where_(&x.lt_scalar(-3.0)?, &g.zeros_like()?, &upper)
                 },
             }
             /// `x * tanh(softplus(x))`.

@@ -91,7 +91,7 @@ impl Backward for UnaryBackward {
                     pass = pass.logical_and(&x.gt_scalar(lo)?)?;
                 }
                 if let Some(hi) = max {
-                    pass = pass.logical_and(&x.lt(&Tensor::wrapped_scalar(Scalar::Float(hi)))?)?;
+                    pass = pass.logical_and(&x.lt_scalar(hi)?)?;
                 }
                 Tensor::where_(&pass, g, &g.zeros_like()?)?
             }
@@ -288,7 +288,7 @@ impl Backward for SoftplusGrad {
                 // torch: sigmoid_backward(gg * g, sigmoid(x * beta)) * (x * beta < threshold) * beta
                 let xb = x.mul_scalar(self.beta)?;
                 let s = xb.sigmoid()?;
-                let below = xb.detach().lt(&Tensor::wrapped_scalar(Scalar::Float(self.threshold)))?;
+                let below = xb.detach().lt_scalar(self.threshold)?;
                 let one = Tensor::wrapped_scalar(Scalar::Int(1));
                 let d = gg.mul(&g.unpack()?)?.mul(&one.sub(&s)?)?.mul(&s)?;
                 Some(d.mul(&below.to_dtype(d.dtype())?)?.mul_scalar(self.beta)?)
@@ -338,7 +338,7 @@ impl Backward for EluGrad {
         let dg = if needs[0] { Some(elu_backward(gg, &x, self.alpha)?) } else { None };
         let dx = match (needs[1], &self.g) {
             (true, Some(g)) => {
-                let neg = x.detach().lt(&Tensor::wrapped_scalar(Scalar::Float(0.0)))?.to_dtype(x.dtype())?;
+                let neg = x.detach().lt_scalar(0.0)?.to_dtype(x.dtype())?;
                 Some(elu_backward(&gg.mul(&g.unpack()?)?, &x, self.alpha)?.mul(&neg)?)
             }
             _ => None,
