@@ -420,3 +420,23 @@ def run_both(fn):
         warnings.simplefilter("ignore")
         t = fn(torch)
     return fn(fg), t
+
+
+def result_or_error_like_torch(fn, rtol=1e-6, exception=Exception, match=None):
+    """``fn(module)`` returns a tensor or a sequence of tensors. Where torch raises ``exception``,
+    ferrograd must raise the same builtin type (its message matching ``match``); otherwise every
+    result must have torch's dtype and values (NaN where torch has NaN; ``rtol=0``: exactly)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn(torch_module())
+    except exception:
+        assert_raises_like_torch(fn, match=match)
+        return
+    got, want = run_both(fn)
+    if not isinstance(want, (list, tuple)):
+        got, want = [got], [want]
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert str(g.dtype).split(".")[-1] == str(w.dtype).split(".")[-1]
+        np.testing.assert_allclose(to_numpy(g), w.numpy(), rtol=rtol, equal_nan=True)
