@@ -1,6 +1,7 @@
 //! ferrograd: tensors with reverse-mode automatic differentiation, a CPU backend, and (behind
 //! the `python` feature) the PyO3 bindings that make it the Python module `ferrograd._core`.
 
+pub mod api;
 pub mod autograd;
 pub mod backend;
 pub mod device;

@@ -6,6 +6,7 @@ never depends on local state. The long profile is ``scripts/fuzz.sh [N]``.
 """
 
 import fuzz_programs
+import numpy as np
 import pytest
 from fuzz_regressions import REGRESSIONS
 from hypothesis import HealthCheck, given, settings
@@ -69,9 +70,13 @@ def test_rounding_noise_allowance_on_values_still_catches_a_wrong_value():
     prog = dict(REGRESSIONS)["division_by_a_cancelling_matmul_is_rounding_noise"]
     t = fuzz_programs.run_program(torch, prog)
     f = fuzz_programs.run_program(fuzz_programs.fg, prog)
-    with pytest.raises(AssertionError):  # the plain comparison fails: 2.3e-5 relative apart
-        fuzz_programs.compare_outcomes(f, t, order2=True)
     noise = fuzz_programs._noise_floor(prog, t)
+    # torch up to 2.14 rounded the cancelling product 2.3e-5 (relative) away from ferrograd; 2.15
+    # rounds it as ferrograd does. The answer moved by torch's own rounding noise stands in for
+    # that difference, so the test does not depend on which GEMM kernel torch picks.
+    f.vals[-1] = f.vals[-1] + fuzz_programs.fg.tensor(noise["vals"][-1].astype(np.float32))
+    with pytest.raises(AssertionError):  # the plain comparison fails
+        fuzz_programs.compare_outcomes(f, t, order2=True)
     fuzz_programs.compare_outcomes(f, t, order2=True, noise=noise)
     f.vals[-1] = f.vals[-1] * 1.001
     with pytest.raises(AssertionError, match="twice torch's rounding noise"):

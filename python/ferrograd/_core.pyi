@@ -20,6 +20,7 @@ __all__ = [
     "Node",
     "RemovableHandle",
     "SavedOutput",
+    "Signature",
     "Tensor",
     "_activation_ops",
     "_backward",
@@ -707,6 +708,12 @@ class Tensor:
 
     def mul(self, other: _Operand) -> Tensor:
         """``self * other``, broadcasting."""
+
+    def multiply(self, other: _Operand) -> Tensor:
+        """``self * other``, broadcasting (``mul``'s alias)."""
+
+    def true_divide(self, other: _Operand) -> Tensor:
+        """``self / other``: true division (``div`` without a rounding mode)."""
 
     def div(self, other: _Operand, *, rounding_mode: builtins.str | None = None) -> Tensor:
         """``self / other``: true division (integer inputs give a float result), or rounded with
@@ -2008,6 +2015,17 @@ def _function_apply(
 ) -> list[Tensor]:
     """Attaches a Function's backward to its differentiable outputs (see autograd.Function);
     the node reports the bytes of the distinct ``saved`` tensors as its ``saved_bytes``."""
+
+@final
+class Signature:
+    """torch's argument parser for functions written in Python: ``Signature("f(Tensor input,
+    int[2] stride=1, *, bool inplace=False)")``, and several signatures for overloads."""
+
+    def __new__(cls, *specs: str) -> Self: ...
+    def parse(self, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> tuple[Any, ...]:
+        """The arguments in the signature's order, converted (an int from a 0-d tensor is an int,
+        ``int[2]`` from one int a pair), or torch's TypeError; ``(overload, values)`` when the
+        parser has several signatures."""
 
 @final
 class SavedOutput:

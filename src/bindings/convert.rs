@@ -142,9 +142,6 @@ impl<'py> Arg<'py> {
             Arg::Given(o) => Ok(Some(o)),
         }
     }
-    pub fn is_given(&self) -> bool {
-        matches!(self, Arg::Given(_))
-    }
 }
 
 /// A Number argument as torch's parser takes a Scalar: a Python bool/int/float, a NumPy scalar,
@@ -181,7 +178,7 @@ pub fn size_seq_of(op: &str, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec
 /// An int list (a shape, a permutation) as torch's IntArrayRef parser reads it: it picks the
 /// overload by the first element, which must be an int, and then takes later bools as 0/1
 /// (`zeros(2, True)` is 2x1, `zeros(True, 2)` and `empty((True, 2))` are TypeErrors).
-fn int_list_of(op: &str, name: &str, items: &[Bound<'_, PyAny>]) -> PyResult<Vec<i64>> {
+pub(super) fn int_list_of(op: &str, name: &str, items: &[Bound<'_, PyAny>]) -> PyResult<Vec<i64>> {
     if items.first().is_some_and(|o| o.is_instance_of::<PyBool>()) {
         return Err(PyTypeError::new_err(format!(
             "{op}(): argument '{name}' must be tuple of ints, but found element of type bool at pos 0"
@@ -212,22 +209,6 @@ fn int_of(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
         let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
         PyTypeError::new_err(format!("{op}(): expected an int, but got {ty}"))
     })
-}
-
-/// `dim` arguments: None, an int, or a tuple/list of ints.
-pub fn dims_of(op: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<i64>>> {
-    let Some(obj) = obj else { return Ok(None) };
-    if obj.is_none() {
-        return Ok(None);
-    }
-    if obj.is_instance_of::<PyTuple>() || obj.is_instance_of::<PyList>() {
-        let mut v = Vec::new();
-        for item in obj.try_iter()? {
-            v.push(int_of(op, &item?)?);
-        }
-        return Ok(Some(v));
-    }
-    Ok(Some(vec![int_of(op, obj)?]))
 }
 
 /// A bool argument as torch's engine takes it (a C `unsigned char`): a bool, or anything with

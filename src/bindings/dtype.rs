@@ -39,7 +39,7 @@ pub struct PyDevice {
 #[pymethods]
 impl PyDevice {
     #[new]
-    fn new(spec: &Bound<'_, PyAny>) -> PyResult<PyDevice> {
+    pub fn new(spec: &Bound<'_, PyAny>) -> PyResult<PyDevice> {
         if let Ok(d) = spec.cast::<PyDevice>() {
             return Ok(*d.get());
         }

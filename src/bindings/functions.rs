@@ -468,61 +468,6 @@ pub fn _legacy(args: &Bound<'_, PyTuple>) -> R {
     legacy_new(&rest, dt)
 }
 
-fn tensors_of(op: &str, seq: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
-    if seq.cast::<PyTensor>().is_ok() || !(seq.is_instance_of::<PyList>() || seq.is_instance_of::<PyTuple>())
-    {
-        return Err(PyTypeError::new_err(format!(
-            "{op}(): argument 'tensors' must be tuple of Tensors, not {}",
-            seq.get_type().name()?
-        )));
-    }
-    seq.try_iter()?.map(|o| tensor_arg(op, "tensors", &o?)).collect()
-}
-
-#[pyfunction]
-#[pyo3(signature = (tensors, dim=Int(0)), text_signature = "(tensors, dim=0)")]
-pub fn cat(tensors: &Bound<'_, PyAny>, dim: Int) -> R {
-    Ok(PyTensor::wrap(Tensor::cat(&tensors_of("cat", tensors)?, dim.0)?))
-}
-
-#[pyfunction]
-#[pyo3(signature = (tensors, dim=Int(0)), text_signature = "(tensors, dim=0)")]
-pub fn stack(tensors: &Bound<'_, PyAny>, dim: Int) -> R {
-    Ok(PyTensor::wrap(Tensor::stack(&tensors_of("stack", tensors)?, dim.0)?))
-}
-
-/// `torch.reshape(input, shape)`: unlike the method, the shape is one sequence (torch's
-/// TypeError for `torch.reshape(x, 3, 2)` or `torch.reshape(x, 6)`).
-#[pyfunction]
-pub fn reshape(input: &Bound<'_, PyAny>, shape: &Bound<'_, PyAny>) -> R {
-    let t = tensor_arg("reshape", "input", input)?;
-    Ok(PyTensor::wrap(t.reshape(&size_seq_of("reshape", "shape", shape)?)?))
-}
-
-/// `torch.permute(input, dims)`: the dims are one sequence, as in torch.
-#[pyfunction]
-pub fn permute(input: &Bound<'_, PyAny>, dims: &Bound<'_, PyAny>) -> R {
-    let t = tensor_arg("permute", "input", input)?;
-    Ok(PyTensor::wrap(t.permute(&size_seq_of("permute", "dims", dims)?)?))
-}
-
-#[pyfunction]
-#[pyo3(name = "where")]
-pub fn where_(condition: &Bound<'_, PyAny>, input: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>) -> R {
-    let c = tensor_arg("where", "condition", condition)?;
-    let mut a = super::convert::operand_or_err("where", input)?;
-    let b = super::convert::operand_or_err("where", other)?;
-    if a.is_wrapped_number() && b.is_wrapped_number() {
-        // Two Python numbers: a float among them gives the default dtype, as in torch. (Inside
-        // the engine, number-with-number arithmetic stays in double precision.)
-        let dt = DType::promote(a.dtype(), b.dtype());
-        if dt.is_float() {
-            a = Tensor::scalar(a.item()?, DType::F32);
-        }
-    }
-    Ok(PyTensor::wrap(Tensor::where_(&c, &a, &b)?))
-}
-
 #[pyfunction]
 pub fn is_grad_enabled() -> bool {
     autograd::is_grad_enabled()
@@ -565,10 +510,15 @@ pub fn manual_seed(seed: &Bound<'_, PyAny>) -> PyResult<()> {
 
 fn tensor_list(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
     if obj.cast::<PyTensor>().is_ok() {
-        Ok(vec![tensor_arg(op, "tensors", obj)?])
-    } else {
-        tensors_of(op, obj)
+        return Ok(vec![tensor_arg(op, "tensors", obj)?]);
     }
+    if !(obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>()) {
+        return Err(PyTypeError::new_err(format!(
+            "{op}(): argument 'tensors' must be tuple of Tensors, not {}",
+            obj.get_type().name()?
+        )));
+    }
+    obj.try_iter()?.map(|o| tensor_arg(op, "tensors", &o?)).collect()
 }
 
 fn grad_list(obj: Option<&Bound<'_, PyAny>>, n: usize) -> PyResult<Vec<Option<Tensor>>> {

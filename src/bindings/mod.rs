@@ -1,5 +1,6 @@
 //! The Python module `ferrograd._core`. This is the only module that uses pyo3.
 
+mod api;
 mod callsite;
 mod convert;
 mod dtype;
@@ -53,9 +54,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::eye, m)?)?;
     m.add_function(wrap_pyfunction!(functions::from_numpy, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_legacy, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::cat, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::reshape, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::permute, m)?)?;
     for f in [
         wrap_pyfunction!(functions::add, m)?,
         wrap_pyfunction!(functions::sub, m)?,
@@ -77,8 +75,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(math::_activation_ops, m)?)?;
     m.add_function(wrap_pyfunction!(math::_ternary_ops, m)?)?;
     math::add_activations(m)?;
-    m.add_function(wrap_pyfunction!(functions::stack, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::where_, m)?)?;
     m.add_function(wrap_pyfunction!(functions::is_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_set_grad_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(functions::manual_seed, m)?)?;
@@ -102,5 +98,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gpu::_wgpu_device_name, m)?)?;
     m.add_function(wrap_pyfunction!(gpu::_wgpu_synchronize, m)?)?;
     m.add_function(wrap_pyfunction!(gpu::_wgpu_shutdown, m)?)?;
+    api::install(m)?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The Python `Tensor`: every method converts its arguments, calls the Rust API, and wraps the
 //! result. No math lives here.
 
-use super::convert::{dims_of, dtype_of, int_arg, operand, operand_or_err, shape_of, tensor_arg, type_name};
+use super::convert::{dtype_of, operand, operand_or_err, shape_of, tensor_arg, type_name};
 use super::convert::{number_arg, Arg, Int};
 use super::dtype::{PyDType, PyDevice};
 use super::identity::TensorObj;
@@ -114,38 +114,6 @@ pub fn scalars_of(t: &Tensor) -> crate::Result<Vec<Scalar>> {
     })
 }
 
-/// var/std arguments in both torch spellings: (dim, unbiased, keepdim) and correction=.
-/// `correction` is a Number (a tensor is torch's TypeError), and the `var(unbiased)` spelling
-/// takes no correction.
-fn correction_of(
-    op: &str,
-    dim: Option<&Bound<'_, PyAny>>,
-    unbiased: Option<bool>,
-    correction: Option<&Bound<'_, PyAny>>,
-) -> PyResult<(Option<Vec<i64>>, f64)> {
-    let correction = match correction.filter(|c| !c.is_none()) {
-        Some(c) => Some(number_arg(op, "correction", c)?.to_f64()),
-        None => None,
-    };
-    let (dim, unbiased) = match dim {
-        Some(d) if d.is_instance_of::<pyo3::types::PyBool>() => {
-            if correction.is_some() {
-                return Err(PyTypeError::new_err(format!(
-                    "{op}(): the (unbiased: bool) form takes no correction= (got both)"
-                )));
-            }
-            (None, Some(d.extract::<bool>()?))
-        }
-        d => (dims_of(op, d)?, unbiased),
-    };
-    let c = match (correction, unbiased) {
-        (Some(c), _) => c,
-        (None, Some(false)) => 0.0,
-        _ => 1.0,
-    };
-    Ok((dim, c))
-}
-
 #[pymethods]
 impl PyTensor {
     /// Reports the Python objects this tensor owns through Rust (its hooks, and the hooks and
@@ -222,30 +190,9 @@ impl PyTensor {
         }
     }
 
-    fn dim(&self) -> usize {
-        self.t.ndim()
-    }
-    fn ndimension(&self) -> usize {
-        self.t.ndim()
-    }
     #[getter]
     fn ndim(&self) -> usize {
         self.t.ndim()
-    }
-    fn numel(&self) -> usize {
-        self.t.numel()
-    }
-    fn nelement(&self) -> usize {
-        self.t.numel()
-    }
-    fn element_size(&self) -> usize {
-        self.t.dtype().size_in_bytes()
-    }
-    fn is_contiguous(&self) -> bool {
-        self.t.is_contiguous()
-    }
-    fn is_floating_point(&self) -> bool {
-        self.t.dtype().is_float()
     }
     fn data_ptr(&self) -> PyResult<usize> {
         self.t.data_ptr().ok_or_else(|| {
@@ -363,9 +310,6 @@ impl PyTensor {
     #[getter]
     fn retains_grad(&self) -> bool {
         self.t.retains_grad()
-    }
-    fn detach(&self) -> TensorObj {
-        PyTensor::wrap(self.t.detach())
     }
     fn detach_(slf: PyRefMut<'_, Self>) -> PyRefMut<'_, Self> {
         slf.t.detach_in_place();
@@ -572,9 +516,6 @@ impl PyTensor {
         }
         ok(crate::ops::unary::bitwise_not(&self.t))
     }
-    fn bitwise_not(&self) -> R {
-        ok(crate::ops::unary::bitwise_not(&self.t))
-    }
     fn __and__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
         self.number_binop(py, o, Tensor::bitwise_and)
     }
@@ -654,27 +595,6 @@ impl PyTensor {
     fn __ge__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
         binop(py, o, |o| self.t.ge(o))
     }
-    fn eq(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.eq(&operand_or_err("eq", other)?))
-    }
-    fn ne(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.ne(&operand_or_err("ne", other)?))
-    }
-    fn lt(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.lt(&operand_or_err("lt", other)?))
-    }
-    fn le(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.le(&operand_or_err("le", other)?))
-    }
-    fn gt(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.gt(&operand_or_err("gt", other)?))
-    }
-    fn ge(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.ge(&operand_or_err("ge", other)?))
-    }
-    fn logical_not(&self) -> R {
-        ok(self.t.logical_not())
-    }
     // `other` must be a tensor here, as in torch (the operators take numbers)
     fn logical_and(&self, other: &Bound<'_, PyAny>) -> R {
         ok(self.t.logical_and(&tensor_arg("logical_and", "other", other)?))
@@ -692,49 +612,6 @@ impl PyTensor {
     #[pyo3(signature = (other, *, alpha=Arg::Absent))]
     fn sub(&self, other: &Bound<'_, PyAny>, alpha: Arg<'_>) -> R {
         ok(self.t.sub(&alpha_scaled("sub", &self.t, operand_or_err("sub", other)?, &alpha)?))
-    }
-    fn mul(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.mul(&operand_or_err("mul", other)?))
-    }
-    #[pyo3(signature = (other, *, rounding_mode=None))]
-    fn div(&self, other: &Bound<'_, PyAny>, rounding_mode: Option<&Bound<'_, PyAny>>) -> R {
-        let f = super::convert::div_mode("div", rounding_mode)?;
-        ok(f(&self.t, &operand_or_err("div", other)?))
-    }
-    #[pyo3(signature = (other, *, rounding_mode=None))]
-    fn divide(&self, other: &Bound<'_, PyAny>, rounding_mode: Option<&Bound<'_, PyAny>>) -> R {
-        let f = super::convert::div_mode("divide", rounding_mode)?;
-        ok(f(&self.t, &operand_or_err("divide", other)?))
-    }
-    fn floor_divide(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.floor_divide(&operand_or_err("floor_divide", other)?))
-    }
-    fn pow(&self, exponent: &Bound<'_, PyAny>) -> R {
-        ok(self.t.pow(&operand_or_err("pow", exponent)?))
-    }
-    fn remainder(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.remainder(&operand_or_err("remainder", other)?))
-    }
-    fn fmod(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.fmod(&operand_or_err("fmod", other)?))
-    }
-    fn maximum(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.maximum(&tensor_arg("maximum", "other", other)?))
-    }
-    fn minimum(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.minimum(&tensor_arg("minimum", "other", other)?))
-    }
-    fn matmul(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.matmul(&tensor_arg("matmul", "other", other)?))
-    }
-    fn mm(&self, mat2: &Bound<'_, PyAny>) -> R {
-        let o = tensor_arg("mm", "mat2", mat2)?;
-        if self.t.ndim() != 2 || o.ndim() != 2 {
-            return Err(PyRuntimeError::new_err(
-                "mm: both arguments must be 2-D (use matmul for other shapes)",
-            ));
-        }
-        ok(self.t.matmul(&o))
     }
 
     #[pyo3(signature = (other, *, alpha=Arg::Absent))]
@@ -788,18 +665,6 @@ impl PyTensor {
         slf.inplace_binary("pow_", operand_or_err("pow_", other)?, Tensor::pow)?;
         Ok(slf)
     }
-    #[pyo3(signature = (min=None, max=None))]
-    fn clamp_<'a>(
-        slf: PyRef<'a, Self>,
-        min: Option<&Bound<'_, PyAny>>,
-        max: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyRef<'a, Self>> {
-        let (mut lo, mut hi) = (ClampBound::of("clamp_", "min", min)?, ClampBound::of("clamp_", "max", max)?);
-        check_clamp_kinds("clamp_", &mut lo, &mut hi)?;
-        let others: Vec<&Tensor> = [&lo, &hi].into_iter().filter_map(ClampBound::tensor).collect();
-        slf.t.apply_inplace("clamp_", &others, |s| clamp_impl(s, &lo, &hi))?;
-        Ok(slf)
-    }
     fn neg_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
         slf.t.apply_inplace("neg_", &[], |s| s.neg())?;
         Ok(slf)
@@ -834,203 +699,13 @@ impl PyTensor {
 
     // ---- unary math ----------------------------------------------------------------------------
 
-    fn neg(&self) -> R {
-        ok(self.t.neg())
-    }
-    fn negative(&self) -> R {
-        ok(self.t.neg())
-    }
-    fn exp(&self) -> R {
-        ok(self.t.exp())
-    }
-    fn log(&self) -> R {
-        ok(self.t.log())
-    }
-    fn sqrt(&self) -> R {
-        ok(self.t.sqrt())
-    }
-    fn tanh(&self) -> R {
-        ok(self.t.tanh())
-    }
-    fn sigmoid(&self) -> R {
-        ok(self.t.sigmoid())
-    }
-    fn relu(&self) -> R {
-        ok(self.t.relu())
-    }
-    fn abs(&self) -> R {
-        ok(self.t.abs())
-    }
-    fn sign(&self) -> R {
-        ok(self.t.sign())
-    }
-    /// torch computes square as pow(x, 2): a bool input gives int64, not bool.
-    fn square(&self) -> R {
-        let x = if self.t.dtype() == DType::Bool { self.t.to_dtype(DType::I64)? } else { self.t.clone() };
-        ok(x.mul(&x))
-    }
-    fn reciprocal(&self) -> R {
-        ok(self.t.reciprocal())
-    }
-    #[pyo3(signature = (min=None, max=None))]
-    fn clamp(&self, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>) -> R {
-        clamp_op("clamp", &self.t, min, max)
-    }
-    #[pyo3(signature = (min=None, max=None))]
-    fn clip(&self, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>) -> R {
-        clamp_op("clip", &self.t, min, max)
-    }
-    fn clamp_min(&self, min: &Bound<'_, PyAny>) -> R {
-        clamp_op("clamp_min", &self.t, Some(not_none("clamp_min", "min", min)?), None)
-    }
-    fn clamp_max(&self, max: &Bound<'_, PyAny>) -> R {
-        clamp_op("clamp_max", &self.t, None, Some(not_none("clamp_max", "max", max)?))
-    }
-
     // ---- reductions ----------------------------------------------------------------------------
-
-    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn sum(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> R {
-        let d = dims_of("sum", dim)?.unwrap_or_default();
-        let src = match dtype_of(dtype)? {
-            Some(dt) => self.t.to_dtype(dt)?,
-            None => self.t.clone(),
-        };
-        ok(src.sum(&d, keepdim))
-    }
-    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn mean(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> R {
-        let d = dims_of("mean", dim)?.unwrap_or_default();
-        let src = match dtype_of(dtype)? {
-            Some(dt) => self.t.to_dtype(dt)?,
-            None => self.t.clone(),
-        };
-        ok(src.mean(&d, keepdim))
-    }
-    #[pyo3(signature = (dim=Arg::Absent, keepdim=false, *, dtype=None))]
-    fn prod(&self, dim: Arg<'_>, keepdim: bool, dtype: Option<&Bound<'_, PyAny>>) -> R {
-        // One int dim (prod reduces one dim at a time); an explicit None is torch's TypeError.
-        let d = match dim.not_none("prod", "dim")? {
-            Some(o) => vec![int_arg("prod", "dim", o)?],
-            None => Vec::new(),
-        };
-        let src = match dtype_of(dtype)? {
-            Some(dt) => self.t.to_dtype(dt)?,
-            None => self.t.clone(),
-        };
-        ok(src.prod(&d, keepdim))
-    }
-    #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
-    fn var(
-        &self,
-        dim: Option<&Bound<'_, PyAny>>,
-        unbiased: Option<bool>,
-        keepdim: bool,
-        correction: Option<&Bound<'_, PyAny>>,
-    ) -> R {
-        let (d, c) = correction_of("var", dim, unbiased, correction)?;
-        ok(self.t.var(&d.unwrap_or_default(), c, keepdim))
-    }
-    #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
-    fn std(
-        &self,
-        dim: Option<&Bound<'_, PyAny>>,
-        unbiased: Option<bool>,
-        keepdim: bool,
-        correction: Option<&Bound<'_, PyAny>>,
-    ) -> R {
-        let (d, c) = correction_of("std", dim, unbiased, correction)?;
-        ok(self.t.std(&d.unwrap_or_default(), c, keepdim))
-    }
-    #[pyo3(signature = (dim=Arg::Absent, keepdim=Arg::Absent))]
-    fn max<'py>(&self, py: Python<'py>, dim: Arg<'py>, keepdim: Arg<'py>) -> PyResult<Py<PyAny>> {
-        self.extreme(py, "max", dim, keepdim, true)
-    }
-    #[pyo3(signature = (dim=Arg::Absent, keepdim=Arg::Absent))]
-    fn min<'py>(&self, py: Python<'py>, dim: Arg<'py>, keepdim: Arg<'py>) -> PyResult<Py<PyAny>> {
-        self.extreme(py, "min", dim, keepdim, false)
-    }
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn amax(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> R {
-        ok(self.t.amax(&dims_of("amax", dim)?.unwrap_or_default(), keepdim))
-    }
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn amin(&self, dim: Option<&Bound<'_, PyAny>>, keepdim: bool) -> R {
-        ok(self.t.amin(&dims_of("amin", dim)?.unwrap_or_default(), keepdim))
-    }
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn argmax(&self, dim: Option<Int>, keepdim: bool) -> R {
-        ok(self.t.argmax(dim.map(|d| d.0), keepdim))
-    }
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn argmin(&self, dim: Option<Int>, keepdim: bool) -> R {
-        ok(self.t.argmin(dim.map(|d| d.0), keepdim))
-    }
-    #[pyo3(signature = (dim, keepdim=false))]
-    fn logsumexp(&self, dim: &Bound<'_, PyAny>, keepdim: bool) -> R {
-        if dim.is_none() {
-            return Err(PyTypeError::new_err(
-                "logsumexp(): argument 'dim' must be tuple of ints, not NoneType",
-            ));
-        }
-        ok(self.t.logsumexp(&dims_of("logsumexp", Some(dim))?.unwrap_or_default(), keepdim))
-    }
-    #[pyo3(signature = (dim, dtype=None))]
-    fn softmax(&self, dim: Int, dtype: Option<&Bound<'_, PyAny>>) -> R {
-        let Int(dim) = dim;
-        let src = match dtype_of(dtype)? {
-            Some(dt) => self.t.to_dtype(dt)?,
-            None => self.t.clone(),
-        };
-        ok(src.softmax(dim))
-    }
-    #[pyo3(signature = (dim, dtype=None))]
-    fn log_softmax(&self, dim: Int, dtype: Option<&Bound<'_, PyAny>>) -> R {
-        let Int(dim) = dim;
-        let src = match dtype_of(dtype)? {
-            Some(dt) => self.t.to_dtype(dt)?,
-            None => self.t.clone(),
-        };
-        ok(src.log_softmax(dim))
-    }
 
     // ---- shape and views -------------------------------------------------------------------------
 
     #[pyo3(signature = (*shape))]
-    fn view(&self, shape: &Bound<'_, PyTuple>) -> R {
-        // torch's view(dtype) reinterprets the bytes; ferrograd has no such view.
-        if shape.len() == 1 && shape.get_item(0)?.is_instance_of::<PyDType>() {
-            return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
-                "view(dtype): reinterpreting a {} tensor's memory as another dtype is not supported; use .to(dtype) to convert values",
-                self.t.dtype()
-            )));
-        }
-        ok(self.t.view(&shape_of("view", shape)?))
-    }
-    #[pyo3(signature = (*shape))]
     fn reshape(&self, shape: &Bound<'_, PyTuple>) -> R {
         ok(self.t.reshape(&shape_of("reshape", shape)?))
-    }
-    fn view_as(&self, other: &Bound<'_, PyAny>) -> R {
-        let o = tensor_arg("view_as", "other", other)?;
-        ok(self.t.view(&o.shape().iter().map(|&d| d as i64).collect::<Vec<_>>()))
-    }
-    fn reshape_as(&self, other: &Bound<'_, PyAny>) -> R {
-        let o = tensor_arg("reshape_as", "other", other)?;
-        ok(self.t.reshape_to(o.shape()))
-    }
-    #[pyo3(signature = (start_dim=Int(0), end_dim=Int(-1)), text_signature = "($self, start_dim=0, end_dim=-1)")]
-    fn flatten(&self, start_dim: Int, end_dim: Int) -> R {
-        ok(self.t.flatten(start_dim.0, end_dim.0))
-    }
-    fn transpose(&self, dim0: Int, dim1: Int) -> R {
-        ok(self.t.transpose(dim0.0, dim1.0))
-    }
-    fn swapaxes(&self, axis0: Int, axis1: Int) -> R {
-        ok(self.t.transpose(axis0.0, axis1.0))
-    }
-    fn t(&self) -> R {
-        ok(self.t.t())
     }
     #[getter(T)]
     fn big_t(&self) -> R {
@@ -1053,73 +728,9 @@ impl PyTensor {
     fn permute(&self, dims: &Bound<'_, PyTuple>) -> R {
         ok(self.t.permute(&shape_of("permute", dims)?))
     }
-    #[pyo3(signature = (*sizes))]
-    fn expand(&self, sizes: &Bound<'_, PyTuple>) -> R {
-        ok(self.t.expand(&shape_of("expand", sizes)?))
-    }
-    fn expand_as(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.expand_to(tensor_arg("expand_as", "other", other)?.shape()))
-    }
-    #[pyo3(signature = (dim=Arg::Absent))]
-    fn squeeze(&self, dim: Arg<'_>) -> R {
-        let d = dims_of("squeeze", dim.not_none("squeeze", "dim")?)?;
-        ok(self.t.squeeze(d.as_deref()))
-    }
-    fn unsqueeze(&self, dim: Int) -> R {
-        ok(self.t.unsqueeze(dim.0))
-    }
-    /// Returns self when already contiguous (the same Python object, as torch does).
-    #[pyo3(signature = (*, memory_format=None))]
-    fn contiguous<'py>(
-        slf: &Bound<'py, Self>,
-        memory_format: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let _ = memory_format;
-        let t = slf.borrow().t.clone();
-        if t.is_contiguous() {
-            return Ok(slf.clone().into_any());
-        }
-        Ok(PyTensor::wrap(t.contiguous()?).into_pyobject(slf.py())?.into_any())
-    }
-    #[pyo3(signature = (*, memory_format=None))]
-    fn clone(&self, memory_format: Option<&Bound<'_, PyAny>>) -> R {
-        let _ = memory_format;
-        ok(self.t.clone_tensor())
-    }
-    fn select(&self, dim: Int, index: Int) -> R {
-        ok(self.t.select(dim.0, index.0))
-    }
-    /// `start` may also be a 0-d integer tensor (torch's RuntimeError for any other tensor).
-    fn narrow(&self, dim: Int, start: &Bound<'_, PyAny>, length: Int) -> R {
-        let start = if start.is_instance_of::<PyTensor>() {
-            super::convert::strict_int(start)
-                .ok_or_else(|| PyRuntimeError::new_err("narrow(): start must be an 0-dim integral Tensor."))?
-        } else {
-            int_arg("narrow", "start", start)?
-        };
-        ok(self.t.narrow(dim.0, start, length.0))
-    }
 
     // ---- dtype and device -------------------------------------------------------------------------
 
-    fn float<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        cast_or_self(slf, DType::F32)
-    }
-    fn double<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        cast_or_self(slf, DType::F64)
-    }
-    fn long<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        cast_or_self(slf, DType::I64)
-    }
-    fn bool<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        cast_or_self(slf, DType::Bool)
-    }
-    fn cpu(&self) -> R {
-        ok(self.t.to_device(crate::Device::Cpu))
-    }
-    fn type_as(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.to_dtype(tensor_arg("type_as", "other", other)?.dtype()))
-    }
     /// `.to(dtype)`, `.to(device)`, `.to(other)`, and the keyword forms.
     #[pyo3(signature = (*args, dtype=None, device=None, non_blocking=false, copy=false))]
     fn to(
@@ -1236,13 +847,6 @@ impl PyTensor {
         Ok(self.t.index_put_(&spec, &v)?)
     }
 
-    /// `x.where(condition, y)`: x where condition holds, else y.
-    #[pyo3(name = "where")]
-    fn where_(&self, condition: &Bound<'_, PyAny>, other: &Bound<'_, PyAny>) -> R {
-        let c = tensor_arg("where", "condition", condition)?;
-        ok(Tensor::where_(&c, &self.t, &operand_or_err("where", other)?))
-    }
-
     /// Formats a 0-d tensor as its number (`f"{t:.3f}"`), anything else as its repr.
     fn __format__(slf: &Bound<'_, Self>, spec: &str) -> PyResult<String> {
         let py = slf.py();
@@ -1253,25 +857,6 @@ impl PyTensor {
         }
         let r: String = PyTensor::__repr__(slf)?;
         py.get_type::<pyo3::types::PyString>().call1((r,))?.call_method1("__format__", (spec,))?.extract()
-    }
-
-    /// `value` is a Number or a 0-d tensor (which may carry grad), as in torch.
-    fn masked_fill(&self, mask: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> R {
-        let m = tensor_arg("masked_fill", "mask", mask)?;
-        let v = match value.cast::<PyTensor>() {
-            Ok(t) => {
-                let t = t.borrow().t.clone();
-                if t.ndim() != 0 {
-                    return Err(PyRuntimeError::new_err(format!(
-                        "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).",
-                        t.ndim()
-                    )));
-                }
-                t
-            }
-            Err(_) => Tensor::scalar(number_arg("masked_fill", "value", value)?, self.t.dtype()),
-        };
-        ok(Tensor::where_(&m, &v.to_dtype(self.t.dtype())?, &self.t))
     }
 }
 
@@ -1312,45 +897,6 @@ impl PyTensor {
         }
     }
 
-    /// max/min in torch's three spellings: `()`, `(other: Tensor)` and `(dim: int, keepdim)`.
-    /// Anything else (`dim=None`, `dim=True`, a tensor with keepdim) is its TypeError.
-    fn extreme<'py>(
-        &self,
-        py: Python<'py>,
-        op: &str,
-        dim: Arg<'py>,
-        keepdim: Arg<'py>,
-        max: bool,
-    ) -> PyResult<Py<PyAny>> {
-        // keepdim is a strict bool here (an int is torch's TypeError).
-        let keep = match &keepdim {
-            Arg::Absent => false,
-            Arg::Given(k) => k.cast::<pyo3::types::PyBool>().map(|b| b.is_true()).map_err(|_| {
-                PyTypeError::new_err(format!("{op}(): argument 'keepdim' must be bool, not {}", type_name(k)))
-            })?,
-        };
-        match dim.not_none(op, "dim")? {
-            None if keepdim.is_given() => {
-                Err(PyTypeError::new_err(format!("{op}(): keepdim= needs a dim (missing argument 'dim')")))
-            }
-            None => PyTensor::wrap(if max { self.t.max_all()? } else { self.t.min_all()? }).into_py_any(py),
-            Some(d) => {
-                if let Ok(o) = d.cast::<PyTensor>() {
-                    if !keepdim.is_given() {
-                        let o = o.borrow().t.clone();
-                        let r = if max { self.t.maximum(&o)? } else { self.t.minimum(&o)? };
-                        return PyTensor::wrap(r).into_py_any(py);
-                    }
-                }
-                let keepdim = keep;
-                let d = int_arg(op, "dim", d)?;
-                let (v, i) = if max { self.t.max_dim(d, keepdim)? } else { self.t.min_dim(d, keepdim)? };
-                let ty = py.import("ferrograd.return_types")?.getattr(if max { "max" } else { "min" })?;
-                Ok(ty.call1((PyTensor::wrap(v), PyTensor::wrap(i)))?.unbind())
-            }
-        }
-    }
-
     fn new_full_impl(
         &self,
         size: &Bound<'_, PyTuple>,
@@ -1366,15 +912,6 @@ impl PyTensor {
     }
 }
 
-/// A dtype conversion that returns the tensor itself when nothing changes, as torch does.
-fn cast_or_self<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, PyAny>> {
-    let t = slf.borrow().t.clone();
-    if t.dtype() == dtype {
-        return Ok(slf.clone().into_any());
-    }
-    Ok(PyTensor::wrap(t.to_dtype(dtype)?).into_pyobject(slf.py())?.into_any())
-}
-
 fn empty_nested<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {
     if shape.is_empty() || shape[0] == 0 {
         return Ok(PyList::empty(py).into_any());
@@ -1382,119 +919,6 @@ fn empty_nested<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, Py
     let items: Vec<Bound<'py, PyAny>> =
         (0..shape[0]).map(|_| empty_nested(py, &shape[1..])).collect::<PyResult<_>>()?;
     Ok(PyList::new(py, items)?.into_any())
-}
-
-/// A clamp bound as torch's two clamp signatures take it: a Number or a tensor.
-enum ClampBound {
-    None,
-    Num(Scalar),
-    Tensor(Tensor),
-}
-
-impl ClampBound {
-    fn of(op: &str, name: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<ClampBound> {
-        let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(ClampBound::None) };
-        if obj.is_instance_of::<PyTensor>() {
-            return Ok(ClampBound::Tensor(tensor_arg(op, name, obj)?));
-        }
-        match super::convert::scalar_of(obj) {
-            Some(s) => Ok(ClampBound::Num(s)),
-            None => Err(PyTypeError::new_err(format!(
-                "{op}(): argument '{name}' must be Number or Tensor, not {}",
-                type_name(obj)
-            ))),
-        }
-    }
-
-    fn tensor(&self) -> Option<&Tensor> {
-        match self {
-            ClampBound::Tensor(t) => Some(t),
-            _ => None,
-        }
-    }
-
-    /// The bound as an operand of maximum/minimum (a Number as a wrapped scalar).
-    fn operand(&self) -> Option<Tensor> {
-        match self {
-            ClampBound::None => None,
-            ClampBound::Num(s) => Some(Tensor::wrapped_scalar(*s)),
-            ClampBound::Tensor(t) => Some(t.clone()),
-        }
-    }
-}
-
-/// A required argument that may not be None (torch's TypeError).
-fn not_none<'a, 'py>(op: &str, name: &str, obj: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyAny>> {
-    if obj.is_none() {
-        return Err(PyTypeError::new_err(format!(
-            "{op}(): argument '{name}' must be Number or Tensor, not NoneType"
-        )));
-    }
-    Ok(obj)
-}
-
-/// torch has clamp(Number?, Number?) and clamp(Tensor?, Tensor?): mixing them is its TypeError,
-/// except that its parser takes a 0-d tensor without grad as a Number.
-fn check_clamp_kinds(op: &str, lo: &mut ClampBound, hi: &mut ClampBound) -> PyResult<()> {
-    let as_num = |b: &mut ClampBound| -> PyResult<bool> {
-        if let ClampBound::Tensor(t) = b {
-            if t.ndim() != 0 || t.requires_grad() {
-                return Ok(false);
-            }
-            *b = ClampBound::Num(t.item()?);
-        }
-        Ok(true)
-    };
-    let mixed = |lo: &ClampBound, hi: &ClampBound| {
-        matches!(
-            (lo, hi),
-            (ClampBound::Num(_), ClampBound::Tensor(_)) | (ClampBound::Tensor(_), ClampBound::Num(_))
-        )
-    };
-    if mixed(lo, hi) && !(as_num(lo)? && as_num(hi)?) {
-        return Err(PyTypeError::new_err(format!(
-            "{op}(): min and max must both be Numbers or both be Tensors, not a mix of the two"
-        )));
-    }
-    Ok(())
-}
-
-/// clamp with torch's result type (an int tensor clamped by float bounds is float) and NaN
-/// bounds propagating. Number bounds use the clamp kernel (and its gradient); tensor bounds,
-/// or a NaN, go through maximum/minimum, which broadcast and propagate NaN.
-fn clamp_impl(t: &Tensor, lo: &ClampBound, hi: &ClampBound) -> crate::Result<Tensor> {
-    let num = |b: &ClampBound| match b {
-        ClampBound::Num(s) => Some(*s),
-        _ => None,
-    };
-    let (nlo, nhi) = (num(lo), num(hi));
-    let any_tensor = lo.tensor().is_some() || hi.tensor().is_some();
-    let any_nan = [nlo, nhi].iter().flatten().any(|s| s.to_f64().is_nan());
-    if matches!((lo, hi), (ClampBound::None, ClampBound::None)) || (!any_tensor && !any_nan) {
-        let mut dt = t.dtype();
-        for s in [nlo, nhi].into_iter().flatten() {
-            dt = crate::ops::binary::result_type(
-                &Tensor::scalar(Scalar::Int(0), dt),
-                &Tensor::wrapped_scalar(s),
-            );
-        }
-        let x = if dt == t.dtype() { t.clone() } else { t.to_dtype(dt)? };
-        return x.clamp(nlo.map(|s| s.to_f64()), nhi.map(|s| s.to_f64()));
-    }
-    let mut r = t.clone();
-    if let Some(l) = lo.operand() {
-        r = r.maximum(&l)?;
-    }
-    if let Some(h) = hi.operand() {
-        r = r.minimum(&h)?;
-    }
-    Ok(r)
-}
-
-fn clamp_op(op: &str, t: &Tensor, min: Option<&Bound<'_, PyAny>>, max: Option<&Bound<'_, PyAny>>) -> R {
-    let (mut lo, mut hi) = (ClampBound::of(op, "min", min)?, ClampBound::of(op, "max", max)?);
-    check_clamp_kinds(op, &mut lo, &mut hi)?;
-    ok(clamp_impl(t, &lo, &hi))
 }
 
 /// A fill value: a Number, or a 0-d tensor's value (torch's RuntimeError for other tensors).

@@ -1,0 +1,326 @@
+//! Tensor methods as rows: torch's signature and the call into the Rust API. Each row is also
+//! the function form `torch.<name>` (its first parameter is the tensor), as in torch.
+
+use super::{Args, Out};
+use crate::dtype::DType;
+use crate::error::{bail, Result};
+use crate::tensor::{Scalar, Tensor};
+
+/// The rows, handed to a generator (`bindings/api.rs` makes each one a Tensor method).
+macro_rules! method_rows {
+    ($gen:path) => {
+        $gen! {
+        // ---- sizes and flags ----
+        dim: "dim(Tensor input)" => |a| ok(a.t(0).ndim());
+        ndimension: "ndimension(Tensor input)" => |a| ok(a.t(0).ndim());
+        numel: "numel(Tensor input)" => |a| ok(a.t(0).numel());
+        nelement: "nelement(Tensor input)" => |a| ok(a.t(0).numel());
+        element_size: "element_size(Tensor input)" => |a| ok(a.t(0).dtype().size_in_bytes());
+        is_contiguous: "is_contiguous(Tensor input, *, MemoryFormat memory_format=None)" => |a| ok(a.t(0).is_contiguous());
+        is_floating_point: "is_floating_point(Tensor input)" => |a| ok(a.t(0).dtype().is_float());
+        detach: "detach(Tensor input)" => |a| ok(a.t(0).detach());
+
+        // ---- comparisons and logic ----
+        eq: "eq(Tensor input, Tensor|Number other)" => |a| a.t(0).eq(a.t(1));
+        ne: "ne(Tensor input, Tensor|Number other)" => |a| a.t(0).ne(a.t(1));
+        lt: "lt(Tensor input, Tensor|Number other)" => |a| a.t(0).lt(a.t(1));
+        le: "le(Tensor input, Tensor|Number other)" => |a| a.t(0).le(a.t(1));
+        gt: "gt(Tensor input, Tensor|Number other)" => |a| a.t(0).gt(a.t(1));
+        ge: "ge(Tensor input, Tensor|Number other)" => |a| a.t(0).ge(a.t(1));
+        logical_not: "logical_not(Tensor input)" => |a| a.t(0).logical_not();
+        bitwise_not: "bitwise_not(Tensor input)" => |a| crate::ops::unary::bitwise_not(a.t(0));
+        r#where: "where(Tensor input, Tensor condition, Tensor|Number other)" => |a| Tensor::where_(a.t(1), a.t(0), a.t(2));
+        masked_fill: "masked_fill(Tensor input, Tensor mask, Tensor value)" | "masked_fill(Tensor input, Tensor mask, Scalar value)" => |a| masked_fill(a);
+
+        // ---- arithmetic ----
+        mul: "mul(Tensor input, Tensor|Number other)" => |a| a.t(0).mul(a.t(1));
+        multiply: "multiply(Tensor input, Tensor|Number other)" => |a| a.t(0).mul(a.t(1));
+        div: "div(Tensor input, Tensor|Number other, *, str? rounding_mode=None)" => |a| div(a, "div");
+        divide: "divide(Tensor input, Tensor|Number other, *, str? rounding_mode=None)" => |a| div(a, "divide");
+        true_divide: "true_divide(Tensor input, Tensor|Number other)" => |a| a.t(0).div(a.t(1));
+        floor_divide: "floor_divide(Tensor input, Tensor|Number other)" => |a| a.t(0).floor_divide(a.t(1));
+        pow: "pow(Tensor input, Tensor|Number exponent)" => |a| a.t(0).pow(a.t(1));
+        remainder: "remainder(Tensor input, Tensor|Number other)" => |a| a.t(0).remainder(a.t(1));
+        fmod: "fmod(Tensor input, Tensor|Number other)" => |a| a.t(0).fmod(a.t(1));
+        maximum: "maximum(Tensor input, Tensor other)" => |a| a.t(0).maximum(a.t(1));
+        minimum: "minimum(Tensor input, Tensor other)" => |a| a.t(0).minimum(a.t(1));
+        matmul: "matmul(Tensor input, Tensor other)" => |a| a.t(0).matmul(a.t(1));
+        mm: "mm(Tensor input, Tensor mat2)" => |a| mm(a.t(0), a.t(1));
+
+        // ---- unary math ----
+        neg: "neg(Tensor input)" => |a| a.t(0).neg();
+        negative: "negative(Tensor input)" => |a| a.t(0).neg();
+        exp: "exp(Tensor input)" => |a| a.t(0).exp();
+        log: "log(Tensor input)" => |a| a.t(0).log();
+        sqrt: "sqrt(Tensor input)" => |a| a.t(0).sqrt();
+        tanh: "tanh(Tensor input)" => |a| a.t(0).tanh();
+        sigmoid: "sigmoid(Tensor input)" => |a| a.t(0).sigmoid();
+        relu: "relu(Tensor input)" => |a| a.t(0).relu();
+        abs: "abs(Tensor input)" => |a| a.t(0).abs();
+        sign: "sign(Tensor input)" => |a| a.t(0).sign();
+        reciprocal: "reciprocal(Tensor input)" => |a| a.t(0).reciprocal();
+        square: "square(Tensor input)" => |a| square(a.t(0));
+        // torch tries the Tensor overload first, so a 0-d tensor with grad stays a tensor bound.
+        clamp: "clamp(Tensor input, Tensor? min=None, Tensor? max=None)" | "clamp(Tensor input, Scalar? min=None, Scalar? max=None)" => |a| clamp(a);
+        clip: "clip(Tensor input, Tensor? min=None, Tensor? max=None)" | "clip(Tensor input, Scalar? min=None, Scalar? max=None)" => |a| clamp(a);
+        clamp_: "clamp_(Tensor input, Tensor? min=None, Tensor? max=None)" | "clamp_(Tensor input, Scalar? min=None, Scalar? max=None)" => |a| clamp_inplace(a);
+        clamp_min: "clamp_min(Tensor input, Tensor min)" | "clamp_min(Tensor input, Scalar min)" => |a| clamp(a);
+        clamp_max: "clamp_max(Tensor input, Tensor max)" | "clamp_max(Tensor input, Scalar max)" => |a| clamp_max(a);
+
+        // ---- reductions ----
+        sum: "sum(Tensor input, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)" => |a| a.cast(0, 3)?.sum(a.ints(1), a.bool(2));
+        mean: "mean(Tensor input, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)" => |a| a.cast(0, 3)?.mean(a.ints(1), a.bool(2));
+        prod: "prod(Tensor input, *, ScalarType? dtype=None)" | "prod(Tensor input, int dim, bool keepdim=False, *, ScalarType? dtype=None)" => |a| prod(a);
+        var: "var(Tensor input, bool unbiased=True)" | "var(Tensor input, int[1]? dim, bool unbiased=True, bool keepdim=False)" | "var(Tensor input, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)" => |a| var_std(a, Tensor::var);
+        std: "std(Tensor input, bool unbiased=True)" | "std(Tensor input, int[1]? dim, bool unbiased=True, bool keepdim=False)" | "std(Tensor input, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)" => |a| var_std(a, Tensor::std);
+        max: "max(Tensor input)" | "max(Tensor input, Tensor other)" | "max(Tensor input, int dim, bool keepdim=False)" => |a| extreme(a, true);
+        min: "min(Tensor input)" | "min(Tensor input, Tensor other)" | "min(Tensor input, int dim, bool keepdim=False)" => |a| extreme(a, false);
+        amax: "amax(Tensor input, int[1]? dim=None, bool keepdim=False)" => |a| a.t(0).amax(a.ints(1), a.bool(2));
+        amin: "amin(Tensor input, int[1]? dim=None, bool keepdim=False)" => |a| a.t(0).amin(a.ints(1), a.bool(2));
+        argmax: "argmax(Tensor input, int? dim=None, bool keepdim=False)" => |a| a.t(0).argmax(a.opt_int(1), a.bool(2));
+        argmin: "argmin(Tensor input, int? dim=None, bool keepdim=False)" => |a| a.t(0).argmin(a.opt_int(1), a.bool(2));
+        logsumexp: "logsumexp(Tensor input, int[1] dim, bool keepdim=False)" => |a| a.t(0).logsumexp(a.ints(1), a.bool(2));
+        softmax: "softmax(Tensor input, int dim, ScalarType? dtype=None)" => |a| a.cast(0, 2)?.softmax(a.int(1));
+        log_softmax: "log_softmax(Tensor input, int dim, ScalarType? dtype=None)" => |a| a.cast(0, 2)?.log_softmax(a.int(1));
+
+        // ---- shape and views ----
+        view: "view(Tensor input, ScalarType dtype)" | "view(Tensor input, int... size)" => |a| view(a);
+        flatten: "flatten(Tensor input, int start_dim=0, int end_dim=-1)" => |a| a.t(0).flatten(a.int(1), a.int(2));
+        transpose: "transpose(Tensor input, int dim0, int dim1)" => |a| a.t(0).transpose(a.int(1), a.int(2));
+        swapaxes: "swapaxes(Tensor input, int axis0, int axis1)" => |a| a.t(0).transpose(a.int(1), a.int(2));
+        t: "t(Tensor input)" => |a| a.t(0).t();
+        expand: "expand(Tensor input, int... size, *, bool implicit=False)" => |a| a.t(0).expand(a.ints(1));
+        expand_as: "expand_as(Tensor input, Tensor other)" => |a| a.t(0).expand_to(a.t(1).shape());
+        view_as: "view_as(Tensor input, Tensor other)" => |a| a.t(0).view(&shape_i64(a.t(1)));
+        reshape_as: "reshape_as(Tensor input, Tensor other)" => |a| a.t(0).reshape_to(a.t(1).shape());
+        squeeze: "squeeze(Tensor input)" | "squeeze(Tensor input, int[1] dim)" => |a| a.t(0).squeeze(a.opt_ints(1).filter(|_| a.overload == 1));
+        unsqueeze: "unsqueeze(Tensor input, int dim)" => |a| a.t(0).unsqueeze(a.int(1));
+        select: "select(Tensor input, int dim, int index)" => |a| a.t(0).select(a.int(1), a.int(2));
+        narrow: "narrow(Tensor input, int dim, int start, int length)" | "narrow(Tensor input, int dim, Tensor start, int length)" => |a| narrow(a);
+
+        // ---- dtype and device ----
+        float: "float(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::F32);
+        double: "double(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::F64);
+        long: "long(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::I64);
+        bool: "bool(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::Bool);
+        cpu: "cpu(Tensor input, *, MemoryFormat memory_format=None)" => |a| a.t(0).to_device(crate::Device::Cpu);
+        type_as: "type_as(Tensor input, Tensor other)" => |a| a.t(0).to_dtype(a.t(1).dtype());
+        contiguous: "contiguous(Tensor input, *, MemoryFormat memory_format=None)" => |a| same_or(a, |t| !t.is_contiguous(), Tensor::contiguous);
+        clone: "clone(Tensor input, *, MemoryFormat memory_format=None)" => |a| a.t(0).clone_tensor();
+        }
+    };
+}
+pub(crate) use method_rows;
+
+pub(crate) fn shape_i64(t: &Tensor) -> Vec<i64> {
+    t.shape().iter().map(|&d| d as i64).collect()
+}
+
+/// The tensor itself when `change` says nothing changes (torch returns the same object).
+pub(crate) fn same_or(
+    a: &Args,
+    change: fn(&Tensor) -> bool,
+    f: fn(&Tensor) -> Result<Tensor>,
+) -> Result<Out> {
+    let t = a.t(0);
+    Ok(if change(t) { f(t)?.into() } else { Out::Same })
+}
+
+pub(crate) fn cast(a: &Args, d: DType) -> Result<Out> {
+    let t = a.t(0);
+    Ok(if t.dtype() == d { Out::Same } else { t.to_dtype(d)?.into() })
+}
+
+pub(crate) fn view(a: &Args) -> Result<Tensor> {
+    if a.overload == 0 {
+        // torch's view(dtype) reinterprets the bytes; ferrograd has no such view.
+        bail!(
+            NotImplemented,
+            "view(dtype): reinterpreting a {} tensor's memory as another dtype is not supported; use .to(dtype) to convert values",
+            a.t(0).dtype()
+        );
+    }
+    a.t(0).view(a.ints(1))
+}
+
+/// `start` may be a 0-d integer tensor (torch's RuntimeError for any other tensor).
+pub(crate) fn narrow(a: &Args) -> Result<Tensor> {
+    let start = match a.overload {
+        0 => a.int(2),
+        _ => match a.t(2).ndim() == 0 && !a.t(2).dtype().is_float() && a.t(2).dtype() != DType::Bool {
+            true => a.t(2).item()?.to_f64() as i64,
+            false => bail!(Argument, "narrow(): start must be an 0-dim integral Tensor."),
+        },
+    };
+    a.t(0).narrow(a.int(1), start, a.int(3))
+}
+
+pub(crate) fn mm(x: &Tensor, y: &Tensor) -> Result<Tensor> {
+    if x.ndim() != 2 || y.ndim() != 2 {
+        bail!(Shape, "mm: both arguments must be 2-D (use matmul for other shapes)");
+    }
+    x.matmul(y)
+}
+
+/// torch computes square as pow(x, 2): a bool input gives int64, not bool.
+pub(crate) fn square(t: &Tensor) -> Result<Tensor> {
+    let x = if t.dtype() == DType::Bool { t.to_dtype(DType::I64)? } else { t.clone() };
+    x.mul(&x)
+}
+
+/// div's `rounding_mode`: None, "trunc" or "floor" (torch's RuntimeError for anything else).
+pub(crate) fn div(a: &Args, op: &str) -> Result<Tensor> {
+    let f = match a.str(2) {
+        None => Tensor::div,
+        Some("trunc") => Tensor::div_trunc,
+        Some("floor") => Tensor::div_floor,
+        Some(s) => bail!(
+            Argument,
+            "{op} expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{s}'"
+        ),
+    };
+    f(a.t(0), a.t(1))
+}
+
+/// `value` is a Number or a 0-d tensor (which may carry grad), as in torch.
+pub(crate) fn masked_fill(a: &Args) -> Result<Tensor> {
+    let (x, m) = (a.t(0), a.t(1));
+    let v = match a.overload {
+        0 => {
+            let v = a.t(2);
+            if v.ndim() != 0 {
+                bail!(
+                    Argument,
+                    "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).",
+                    v.ndim()
+                );
+            }
+            v.to_dtype(x.dtype())?
+        }
+        _ => Tensor::scalar(a.scalar(2), x.dtype()).to_dtype(x.dtype())?,
+    };
+    Tensor::where_(m, &v, x)
+}
+
+pub(crate) fn prod(a: &Args) -> Result<Tensor> {
+    match a.overload {
+        0 => a.cast(0, 1)?.prod(&[], false),
+        _ => a.cast(0, 3)?.prod(&[a.int(1)], a.bool(2)),
+    }
+}
+
+/// var/std in torch's three spellings: `(unbiased)`, `(dim, unbiased, keepdim)` and
+/// `(dim, *, correction, keepdim)`.
+pub(crate) fn var_std(a: &Args, f: fn(&Tensor, &[i64], f64, bool) -> Result<Tensor>) -> Result<Tensor> {
+    let unbiased = |i: usize| if a.bool(i) { 1.0 } else { 0.0 };
+    match a.overload {
+        0 => f(a.t(0), &[], unbiased(1), false),
+        1 => f(a.t(0), a.ints(1), unbiased(2), a.bool(3)),
+        _ => f(a.t(0), a.ints(1), a.opt_f64(2).unwrap_or(1.0), a.bool(3)),
+    }
+}
+
+/// max/min: of all elements, elementwise with another tensor, or along a dim with indices.
+pub(crate) fn extreme(a: &Args, max: bool) -> Result<Out> {
+    let t = a.t(0);
+    Ok(match a.overload {
+        0 => (if max { t.max_all() } else { t.min_all() })?.into(),
+        1 => (if max { t.maximum(a.t(1)) } else { t.minimum(a.t(1)) })?.into(),
+        _ => {
+            let (v, i) = if max { t.max_dim(a.int(1), a.bool(2))? } else { t.min_dim(a.int(1), a.bool(2))? };
+            Out::Named(if max { "max" } else { "min" }, vec![v, i])
+        }
+    })
+}
+
+/// A clamp bound as torch's two clamp signatures take it: a Number or a tensor.
+pub enum ClampBound {
+    None,
+    Num(Scalar),
+    Tensor(Tensor),
+}
+
+impl ClampBound {
+    fn of(a: &Args, i: usize) -> ClampBound {
+        if i >= a.vals.len() {
+            return ClampBound::None;
+        }
+        match (a.opt_t(i), a.opt_scalar(i)) {
+            (Some(t), _) => ClampBound::Tensor(t.clone()),
+            (None, Some(s)) => ClampBound::Num(s),
+            _ => ClampBound::None,
+        }
+    }
+
+    fn tensor(&self) -> Option<&Tensor> {
+        match self {
+            ClampBound::Tensor(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    fn num(&self) -> Option<Scalar> {
+        match self {
+            ClampBound::Num(s) => Some(*s),
+            _ => None,
+        }
+    }
+
+    /// The bound as an operand of maximum/minimum (a Number as a wrapped scalar).
+    fn operand(&self) -> Option<Tensor> {
+        match self {
+            ClampBound::None => None,
+            ClampBound::Num(s) => Some(Tensor::wrapped_scalar(*s)),
+            ClampBound::Tensor(t) => Some(t.clone()),
+        }
+    }
+}
+
+pub(crate) fn clamp(a: &Args) -> Result<Tensor> {
+    clamp_impl(a.t(0), &ClampBound::of(a, 1), &ClampBound::of(a, 2))
+}
+
+pub(crate) fn clamp_max(a: &Args) -> Result<Tensor> {
+    clamp_impl(a.t(0), &ClampBound::None, &ClampBound::of(a, 1))
+}
+
+/// The bounds of `clamp_(min, max)`: the row's arguments, and the tensors among them (which
+/// the in-place op checks against its input).
+pub fn clamp_bounds(a: &Args) -> (ClampBound, ClampBound) {
+    (ClampBound::of(a, 1), ClampBound::of(a, 2))
+}
+
+/// clamp with torch's result type (an int tensor clamped by float bounds is float) and NaN
+/// bounds propagating. Number bounds use the clamp kernel (and its gradient); tensor bounds,
+/// or a NaN, go through maximum/minimum, which broadcast and propagate NaN.
+pub fn clamp_impl(t: &Tensor, lo: &ClampBound, hi: &ClampBound) -> Result<Tensor> {
+    let (nlo, nhi) = (lo.num(), hi.num());
+    let any_tensor = lo.tensor().is_some() || hi.tensor().is_some();
+    let any_nan = [nlo, nhi].iter().flatten().any(|s| s.to_f64().is_nan());
+    if matches!((lo, hi), (ClampBound::None, ClampBound::None)) || (!any_tensor && !any_nan) {
+        let mut dt = t.dtype();
+        for s in [nlo, nhi].into_iter().flatten() {
+            dt = crate::ops::binary::result_type(
+                &Tensor::scalar(Scalar::Int(0), dt),
+                &Tensor::wrapped_scalar(s),
+            );
+        }
+        let x = if dt == t.dtype() { t.clone() } else { t.to_dtype(dt)? };
+        return x.clamp(nlo.map(|s| s.to_f64()), nhi.map(|s| s.to_f64()));
+    }
+    let mut r = t.clone();
+    if let Some(l) = lo.operand() {
+        r = r.maximum(&l)?;
+    }
+    if let Some(h) = hi.operand() {
+        r = r.minimum(&h)?;
+    }
+    Ok(r)
+}
+
+pub(crate) fn clamp_inplace(a: &Args) -> Result<Out> {
+    let (lo, hi) = clamp_bounds(a);
+    let others: Vec<&Tensor> = [&lo, &hi].into_iter().filter_map(ClampBound::tensor).collect();
+    a.t(0).apply_inplace("clamp_", &others, |s| clamp_impl(s, &lo, &hi))?;
+    Ok(Out::Same)
+}
