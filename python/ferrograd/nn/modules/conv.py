@@ -8,6 +8,9 @@ from ... import _core
 from ..._core import Tensor
 from .. import functional as F
 from .. import init
+
+# torch's _pair: a sequence (or tensor) as a tuple, anything else twice
+from ..functional._utils import _py_pair as _pair
 from ..parameter import Parameter
 from .linear import _factory
 from .module import Module
@@ -16,8 +19,6 @@ __all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "Conv2d", "MaxPool2d"]
 
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
-
-_pair = F._py_pair  # torch's: a sequence (or tensor) as a tuple, anything else twice
 
 
 def _divisible(n, groups, name: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..._core import Tensor
 from .. import functional as F
+from ..functional._loss import _reduction
 from .module import Module
 
 __all__ = [
@@ -21,7 +22,7 @@ __all__ = [
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
-        self.reduction = F._reduction(size_average, reduce, reduction)
+        self.reduction = _reduction(size_average, reduce, reduction)
 
 
 class _WeightedLoss(_Loss):
