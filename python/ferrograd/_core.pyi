@@ -706,6 +706,9 @@ class Tensor:
     def sub(self, other: _Operand, *, alpha: _Number = ...) -> Tensor:
         """``self - alpha * other``, broadcasting."""
 
+    def subtract(self, other: _Operand, *, alpha: _Number = ...) -> Tensor:
+        """``self - alpha * other``, broadcasting (``sub``'s alias)."""
+
     def mul(self, other: _Operand) -> Tensor:
         """``self * other``, broadcasting."""
 

@@ -1,6 +1,7 @@
 //! Tensor methods as rows: torch's signature and the call into the Rust API. Each row is also
 //! the function form `torch.<name>` (its first parameter is the tensor), as in torch.
 
+use super::functions::alpha_scaled;
 use super::{Args, Out};
 use crate::dtype::DType;
 use crate::error::{bail, Result};
@@ -33,10 +34,13 @@ macro_rules! method_rows {
         masked_fill: "masked_fill(Tensor input, Tensor mask, Tensor value)" | "masked_fill(Tensor input, Tensor mask, Scalar value)" => |a| masked_fill(a);
 
         // ---- arithmetic ----
+        add: "add(Tensor input, Tensor|Number other, *, Scalar alpha=1)" => |a| a.t(0).add(&alpha(a, "add")?);
+        sub: "sub(Tensor input, Tensor|Number other, *, Scalar alpha=1)" => |a| a.t(0).sub(&alpha(a, "sub")?);
+        subtract: "subtract(Tensor input, Tensor|Number other, *, Scalar alpha=1)" => |a| a.t(0).sub(&alpha(a, "subtract")?);
         mul: "mul(Tensor input, Tensor|Number other)" => |a| a.t(0).mul(a.t(1));
         multiply: "multiply(Tensor input, Tensor|Number other)" => |a| a.t(0).mul(a.t(1));
-        div: "div(Tensor input, Tensor|Number other, *, str? rounding_mode=None)" => |a| div(a, "div");
-        divide: "divide(Tensor input, Tensor|Number other, *, str? rounding_mode=None)" => |a| div(a, "divide");
+        div: "div(Tensor input, Tensor|Number other, *, str? rounding_mode=None)" => |a| rounding(a.str(2), "div")?(a.t(0), a.t(1));
+        divide: "divide(Tensor input, Tensor|Number other, *, str? rounding_mode=None)" => |a| rounding(a.str(2), "divide")?(a.t(0), a.t(1));
         true_divide: "true_divide(Tensor input, Tensor|Number other)" => |a| a.t(0).div(a.t(1));
         floor_divide: "floor_divide(Tensor input, Tensor|Number other)" => |a| a.t(0).floor_divide(a.t(1));
         pow: "pow(Tensor input, Tensor|Number exponent)" => |a| a.t(0).pow(a.t(1));
@@ -46,6 +50,23 @@ macro_rules! method_rows {
         minimum: "minimum(Tensor input, Tensor other)" => |a| a.t(0).minimum(a.t(1));
         matmul: "matmul(Tensor input, Tensor other)" => |a| a.t(0).matmul(a.t(1));
         mm: "mm(Tensor input, Tensor mat2)" => |a| mm(a.t(0), a.t(1));
+
+        // ---- in place (the tensor itself is returned) ----
+        add_: "add_(Tensor input, Tensor|Number other, *, Scalar alpha=1)" => |a| inplace(a, "add_", &alpha(a, "add_")?, Tensor::add);
+        sub_: "sub_(Tensor input, Tensor|Number other, *, Scalar alpha=1)" => |a| sub_(a);
+        mul_: "mul_(Tensor input, Tensor|Number other)" => |a| inplace(a, "mul_", a.t(1), Tensor::mul);
+        div_: "div_(Tensor input, Tensor|Number other, *, str? rounding_mode=None)" => |a| inplace(a, "div_", a.t(1), rounding(a.str(2), "div_")?);
+        floor_divide_: "floor_divide_(Tensor input, Tensor|Number other)" => |a| inplace(a, "floor_divide_", a.t(1), Tensor::floor_divide);
+        remainder_: "remainder_(Tensor input, Tensor|Number other)" => |a| inplace(a, "remainder_", a.t(1), Tensor::remainder);
+        fmod_: "fmod_(Tensor input, Tensor|Number other)" => |a| inplace(a, "fmod_", a.t(1), Tensor::fmod);
+        pow_: "pow_(Tensor input, Tensor|Number exponent)" => |a| inplace(a, "pow_", a.t(1), Tensor::pow);
+        neg_: "neg_(Tensor input)" => |a| inplace_unary(a, "neg_", Tensor::neg);
+        exp_: "exp_(Tensor input)" => |a| inplace_unary(a, "exp_", Tensor::exp);
+        relu_: "relu_(Tensor input)" => |a| inplace_unary(a, "relu_", Tensor::relu);
+        zero_: "zero_(Tensor input)" => |a| a.t(0).zero_().map(|_| Out::Same);
+        // A tensor value must be 0-d (one value to fill with).
+        fill_: "fill_(Tensor input, Tensor value)" | "fill_(Tensor input, Scalar value)" => |a| fill_(a);
+        copy_: "copy_(Tensor input, Tensor|Number src, bool non_blocking=False)" => |a| a.t(0).copy_(a.t(1)).map(|_| Out::Same);
 
         // ---- unary math ----
         neg: "neg(Tensor input)" => |a| a.t(0).neg();
@@ -168,18 +189,58 @@ pub(crate) fn square(t: &Tensor) -> Result<Tensor> {
     x.mul(&x)
 }
 
-/// div's `rounding_mode`: None, "trunc" or "floor" (torch's RuntimeError for anything else).
-pub(crate) fn div(a: &Args, op: &str) -> Result<Tensor> {
-    let f = match a.str(2) {
-        None => Tensor::div,
-        Some("trunc") => Tensor::div_trunc,
-        Some("floor") => Tensor::div_floor,
-        Some(s) => bail!(
+/// `other * alpha` when alpha is given (add, sub and their in-place forms).
+pub(crate) fn alpha(a: &Args, op: &str) -> Result<Tensor> {
+    alpha_scaled(op, a.t(0), a.t(1), a.opt_scalar(2).filter(|_| a.given(2)))
+}
+
+/// `x.op_(o)`: one path for every in-place binary op (torch's checks run in `apply_inplace`).
+pub(crate) fn inplace(
+    a: &Args,
+    op: &str,
+    o: &Tensor,
+    f: fn(&Tensor, &Tensor) -> Result<Tensor>,
+) -> Result<Out> {
+    a.t(0).apply_inplace(op, &[o], |s| f(s, o))?;
+    Ok(Out::Same)
+}
+
+pub(crate) fn inplace_unary(a: &Args, op: &str, f: fn(&Tensor) -> Result<Tensor>) -> Result<Out> {
+    a.t(0).apply_inplace(op, &[], f)?;
+    Ok(Out::Same)
+}
+
+/// sub's bool check runs on the operand before alpha turns it into a number.
+pub(crate) fn sub_(a: &Args) -> Result<Out> {
+    let (x, o) = (a.t(0), a.t(1));
+    if o.dtype() == DType::Bool || x.dtype() == DType::Bool {
+        bail!(
             Argument,
-            "{op} expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{s}'"
-        ),
+            "sub_: Subtraction, the `-` operator, with a bool tensor is not supported ({} - {}). If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+            x.dtype(),
+            o.dtype()
+        );
+    }
+    inplace(a, "sub_", &alpha(a, "sub_")?, Tensor::sub)
+}
+
+pub(crate) fn fill_(a: &Args) -> Result<Out> {
+    let v = match a.overload {
+        0 => {
+            let v = a.t(1);
+            if v.ndim() != 0 {
+                bail!(
+                    Argument,
+                    "fill_ only supports 0-dimension value tensor but got tensor with {} dimensions.",
+                    v.ndim()
+                );
+            }
+            v.item()?
+        }
+        _ => a.scalar(1),
     };
-    f(a.t(0), a.t(1))
+    a.t(0).fill_(v)?;
+    Ok(Out::Same)
 }
 
 /// `value` is a Number or a 0-d tensor (which may carry grad), as in torch.

@@ -190,7 +190,9 @@ fn parse_default(v: &str) -> Option<Default> {
             let ints = inner.split(',').map(str::trim).filter(|s| !s.is_empty());
             Default::Ints(ints.map(|s| s.parse().ok()).collect::<Option<_>>()?)
         }
-        _ if v.len() >= 2 && (v.starts_with('"') || v.starts_with('\'')) => Default::Str(v[1..v.len() - 1].to_string()),
+        _ if v.len() >= 2 && (v.starts_with('"') || v.starts_with('\'')) => {
+            Default::Str(v[1..v.len() - 1].to_string())
+        }
         _ => match v.parse::<i64>() {
             Ok(i) => Default::Int(i),
             Err(_) => Default::Float(v.parse().ok()?),

@@ -109,13 +109,6 @@ pub fn strict_int(obj: &Bound<'_, PyAny>) -> Option<i64> {
     obj.extract::<i64>().ok()
 }
 
-/// An int argument checked by name: `{op}(): argument 'name' must be int, not bool`.
-pub fn int_arg(op: &str, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
-    strict_int(obj).ok_or_else(|| {
-        PyTypeError::new_err(format!("{op}(): argument '{name}' must be int, not {}", type_name(obj)))
-    })
-}
-
 /// An optional argument that tells "not given" from an explicit None: torch refuses `dim=None`
 /// in several signatures (`max(None)`, `squeeze(None)`, `eye(2, None)`) where the argument may
 /// be left out. Give it the default `Arg::Absent` in the pyo3 signature.
@@ -131,18 +124,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
     }
 }
 
-impl<'py> Arg<'py> {
-    /// The argument, refusing an explicit None with torch's TypeError.
-    pub fn not_none(&self, op: &str, name: &str) -> PyResult<Option<&Bound<'py, PyAny>>> {
-        match self {
-            Arg::Absent => Ok(None),
-            Arg::Given(o) if o.is_none() => Err(PyTypeError::new_err(format!(
-                "{op}(): argument '{name}' must not be None (leave it out instead)"
-            ))),
-            Arg::Given(o) => Ok(Some(o)),
-        }
-    }
-}
+impl<'py> Arg<'py> {}
 
 /// A Number argument as torch's parser takes a Scalar: a Python bool/int/float, a NumPy scalar,
 /// or a 0-d tensor that does not require grad (its value). Other tensors are its TypeError.
@@ -436,29 +418,5 @@ pub fn tensor_from_values(values: &[Scalar], shape: &[usize], dtype: DType) -> c
             let v: Vec<f64> = values.iter().map(|s| s.to_f64()).collect();
             Tensor::from_f64s(&v, shape, dtype)
         }
-    }
-}
-
-/// A binary tensor op, as the in-place and function forms take it.
-pub type BinaryFn = fn(&Tensor, &Tensor) -> crate::Result<Tensor>;
-
-/// div's `rounding_mode` (None, "trunc" or "floor"), as the op it selects; `op` names the caller
-/// (div, div_, divide) in the errors, which are torch's.
-pub fn div_mode(op: &str, mode: Option<&Bound<'_, PyAny>>) -> PyResult<BinaryFn> {
-    let Some(m) = mode.filter(|m| !m.is_none()) else {
-        return Ok(Tensor::div);
-    };
-    let Ok(s) = m.extract::<String>() else {
-        return Err(PyTypeError::new_err(format!(
-            "{op}(): argument 'rounding_mode' must be str or None, not {}",
-            type_name(m)
-        )));
-    };
-    match s.as_str() {
-        "trunc" => Ok(Tensor::div_trunc),
-        "floor" => Ok(Tensor::div_floor),
-        _ => Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
-            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{s}'"
-        ))),
     }
 }

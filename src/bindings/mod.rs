@@ -36,36 +36,14 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     m.add_function(wrap_pyfunction!(functions::tensor, m)?)?;
     m.add_function(wrap_pyfunction!(functions::as_tensor, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::zeros, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::ones, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::empty, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::full, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::zeros_like, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::ones_like, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::empty_like, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::full_like, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::rand_like, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::randn_like, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::rand, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::randn, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::randint, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::arange, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::linspace, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::eye, m)?)?;
     m.add_function(wrap_pyfunction!(functions::from_numpy, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_legacy, m)?)?;
     for f in [
-        wrap_pyfunction!(functions::add, m)?,
-        wrap_pyfunction!(functions::sub, m)?,
-        wrap_pyfunction!(functions::mul, m)?,
-        wrap_pyfunction!(functions::div, m)?,
-        wrap_pyfunction!(functions::remainder, m)?,
         wrap_pyfunction!(functions::_flag, m)?,
         wrap_pyfunction!(functions::leaky_relu, m)?,
         wrap_pyfunction!(functions::silu, m)?,
         wrap_pyfunction!(functions::gelu, m)?,
         wrap_pyfunction!(functions::softplus, m)?,
-        wrap_pyfunction!(functions::floor_divide, m)?,
         wrap_pyfunction!(functions::elu, m)?,
     ] {
         m.add_function(f)?;

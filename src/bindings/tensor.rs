@@ -2,7 +2,7 @@
 //! result. No math lives here.
 
 use super::convert::{dtype_of, operand, operand_or_err, shape_of, tensor_arg, type_name};
-use super::convert::{number_arg, Arg, Int};
+use super::convert::{Arg, Int};
 use super::dtype::{PyDType, PyDevice};
 use super::identity::TensorObj;
 use super::index::{parse_index, value_tensor};
@@ -52,42 +52,6 @@ fn binop<'py>(
     match operand(other) {
         Some(o) => PyTensor::wrap(f(&o)?).into_py_any(py),
         None => Ok(py.NotImplemented()),
-    }
-}
-
-/// `other * alpha` for add/sub. An explicit `alpha=None` is torch's TypeError, and a bool alpha
-/// is only allowed when the result is bool.
-pub(crate) fn alpha_scaled(op: &str, this: &Tensor, other: Tensor, alpha: &Arg<'_>) -> PyResult<Tensor> {
-    match alpha {
-        Arg::Absent => Ok(other),
-        Arg::Given(a) => {
-            let s = number_arg(op, "alpha", a)?;
-            if matches!(s, Scalar::Bool(_)) && crate::ops::binary::result_type(this, &other) != DType::Bool {
-                return Err(PyRuntimeError::new_err(format!(
-                    "{op}: Boolean alpha only supported for Boolean results (got {} and {})",
-                    this.dtype(),
-                    other.dtype()
-                )));
-            }
-            // A Python number times alpha is still a Python number for type promotion (and is
-            // computed in Python's precision, not the default dtype's).
-            if other.is_wrapped_number() {
-                let prod = match (other.item()?, s) {
-                    (Scalar::Bool(x), Scalar::Bool(y)) => Scalar::Bool(x && y),
-                    // Ints and bools multiply as ints (a bool is 0 or 1).
-                    (x, y) if !matches!(x, Scalar::Float(_)) && !matches!(y, Scalar::Float(_)) => {
-                        let int = |v: Scalar| if let Scalar::Int(i) = v { i } else { v.to_f64() as i64 };
-                        match int(x).checked_mul(int(y)) {
-                            Some(p) => Scalar::Int(p),
-                            None => Scalar::Float(x.to_f64() * y.to_f64()),
-                        }
-                    }
-                    (x, y) => Scalar::Float(x.to_f64() * y.to_f64()),
-                };
-                return Ok(Tensor::wrapped_scalar(prod));
-            }
-            Ok(other.mul(&Tensor::wrapped_scalar(s))?)
-        }
     }
 }
 
@@ -605,98 +569,6 @@ impl PyTensor {
 
     // ---- named arithmetic ----------------------------------------------------------------------
 
-    #[pyo3(signature = (other, *, alpha=Arg::Absent))]
-    fn add(&self, other: &Bound<'_, PyAny>, alpha: Arg<'_>) -> R {
-        ok(self.t.add(&alpha_scaled("add", &self.t, operand_or_err("add", other)?, &alpha)?))
-    }
-    #[pyo3(signature = (other, *, alpha=Arg::Absent))]
-    fn sub(&self, other: &Bound<'_, PyAny>, alpha: Arg<'_>) -> R {
-        ok(self.t.sub(&alpha_scaled("sub", &self.t, operand_or_err("sub", other)?, &alpha)?))
-    }
-
-    #[pyo3(signature = (other, *, alpha=Arg::Absent))]
-    fn add_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>, alpha: Arg<'_>) -> PyResult<PyRef<'a, Self>> {
-        let o = alpha_scaled("add_", &slf.t, operand_or_err("add_", other)?, &alpha)?;
-        slf.inplace_binary("add_", o, Tensor::add)?;
-        Ok(slf)
-    }
-    #[pyo3(signature = (other, *, alpha=Arg::Absent))]
-    fn sub_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>, alpha: Arg<'_>) -> PyResult<PyRef<'a, Self>> {
-        let o = operand_or_err("sub_", other)?;
-        // sub's bool check runs on the operand before alpha turns it into a number.
-        if o.dtype() == DType::Bool || slf.t.dtype() == DType::Bool {
-            return Err(PyRuntimeError::new_err(format!(
-                "sub_: Subtraction, the `-` operator, with a bool tensor is not supported ({} - {}). If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
-                slf.t.dtype(),
-                o.dtype()
-            )));
-        }
-        let o = alpha_scaled("sub_", &slf.t, o, &alpha)?;
-        slf.inplace_binary("sub_", o, Tensor::sub)?;
-        Ok(slf)
-    }
-    fn mul_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
-        slf.inplace_binary("mul_", operand_or_err("mul_", other)?, Tensor::mul)?;
-        Ok(slf)
-    }
-    #[pyo3(signature = (other, *, rounding_mode=None))]
-    fn div_<'a>(
-        slf: PyRef<'a, Self>,
-        other: &Bound<'_, PyAny>,
-        rounding_mode: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyRef<'a, Self>> {
-        let f = super::convert::div_mode("div_", rounding_mode)?;
-        slf.inplace_binary("div_", operand_or_err("div_", other)?, f)?;
-        Ok(slf)
-    }
-    fn floor_divide_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
-        slf.inplace_binary("floor_divide_", operand_or_err("floor_divide_", other)?, Tensor::floor_divide)?;
-        Ok(slf)
-    }
-    fn remainder_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
-        slf.inplace_binary("remainder_", operand_or_err("remainder_", other)?, Tensor::remainder)?;
-        Ok(slf)
-    }
-    fn fmod_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
-        slf.inplace_binary("fmod_", operand_or_err("fmod_", other)?, Tensor::fmod)?;
-        Ok(slf)
-    }
-    fn pow_<'a>(slf: PyRef<'a, Self>, other: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
-        slf.inplace_binary("pow_", operand_or_err("pow_", other)?, Tensor::pow)?;
-        Ok(slf)
-    }
-    fn neg_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
-        slf.t.apply_inplace("neg_", &[], |s| s.neg())?;
-        Ok(slf)
-    }
-    fn exp_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
-        slf.t.apply_inplace("exp_", &[], |s| s.exp())?;
-        Ok(slf)
-    }
-    fn relu_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
-        slf.t.apply_inplace("relu_", &[], |s| s.relu())?;
-        Ok(slf)
-    }
-    fn zero_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
-        slf.t.zero_()?;
-        Ok(slf)
-    }
-    fn fill_<'a>(slf: PyRef<'a, Self>, value: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
-        let v = value_scalar("fill_", value)?;
-        slf.t.fill_(v)?;
-        Ok(slf)
-    }
-    /// `copy_(src)`: a tensor, or (as torch's parser wraps one) a Python number.
-    fn copy_<'a>(slf: PyRef<'a, Self>, src: &Bound<'_, PyAny>) -> PyResult<PyRef<'a, Self>> {
-        if let Some(v) = super::convert::scalar_of(src) {
-            slf.t.copy_(&Tensor::wrapped_scalar(v))?;
-            return Ok(slf);
-        }
-        let s = tensor_arg("copy_", "src", src)?;
-        slf.t.copy_(&s)?;
-        Ok(slf)
-    }
-
     // ---- unary math ----------------------------------------------------------------------------
 
     // ---- reductions ----------------------------------------------------------------------------
@@ -919,21 +791,6 @@ fn empty_nested<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, Py
     let items: Vec<Bound<'py, PyAny>> =
         (0..shape[0]).map(|_| empty_nested(py, &shape[1..])).collect::<PyResult<_>>()?;
     Ok(PyList::new(py, items)?.into_any())
-}
-
-/// A fill value: a Number, or a 0-d tensor's value (torch's RuntimeError for other tensors).
-fn value_scalar(op: &str, value: &Bound<'_, PyAny>) -> PyResult<Scalar> {
-    if let Ok(t) = value.cast::<PyTensor>() {
-        let t = t.borrow().t.clone();
-        if t.ndim() != 0 {
-            return Err(PyRuntimeError::new_err(format!(
-                "{op} only supports 0-dimension value tensor but got tensor with {} dimensions.",
-                t.ndim()
-            )));
-        }
-        return Ok(t.item()?);
-    }
-    number_arg(op, "value", value)
 }
 
 /// `retain_graph=` / `create_graph=` of `backward()`, read by `flag_of`. torch's Tensor.backward

@@ -26,6 +26,13 @@ impl Scalar {
             Scalar::Float(_) => DType::F64,
         }
     }
+    /// The dtype of a tensor made from this number: a float is the default dtype, float32.
+    pub fn dtype_default(self) -> DType {
+        match self {
+            Scalar::Float(_) => DType::F32,
+            s => s.dtype(),
+        }
+    }
     pub fn to_f64(self) -> f64 {
         match self {
             Scalar::Bool(b) => b as u8 as f64,
