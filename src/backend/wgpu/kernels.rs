@@ -4,7 +4,7 @@
 //! and the runtime compiles each distinct source once.
 
 use super::runtime::{grid_1d, launch, GpuBuffer, Launch};
-use crate::backend::{BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use crate::backend::{BinaryOp, CmpOp, MathBinOp, MathOp, ReduceOp, UnaryOp};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 
@@ -49,11 +49,11 @@ fn u32_of(v: usize, what: &str) -> Result<u32> {
 }
 
 /// The strided header (see strided.wgsl) for tensors of one shape.
-fn strided_params(count: usize, row: u32, p: [u32; 2], layouts: &[&Layout]) -> Result<Vec<u32>> {
+fn strided_params(count: usize, row: u32, p: [u32; 3], layouts: &[&Layout]) -> Result<Vec<u32>> {
     let shape = &layouts[0].shape;
-    let mut v = vec![u32_of(count, "element count")?, shape.len() as u32, row, p[0], p[1], 0, 0, 0];
+    let mut v = vec![u32_of(count, "element count")?, shape.len() as u32, row, p[0], p[1], p[2], 0, 0, 0];
     for (k, l) in layouts.iter().enumerate() {
-        v[5 + k] = u32_of(l.offset, "offset")?;
+        v[6 + k] = u32_of(l.offset, "offset")?;
     }
     for &s in shape.iter() {
         v.push(u32_of(s, "dimension")?);
@@ -106,7 +106,7 @@ fn elementwise_body(expr: &str, acc: &[Access], kinds: &[Kind], vec4: bool) -> S
     let mut body = String::new();
     for (k, (&m, &kind)) in acc.iter().zip(kinds).enumerate() {
         let (buf, var) = NAMES[k];
-        let off = format!("prm[{}u]", 5 + k);
+        let off = format!("prm[{}u]", 6 + k);
         let load = match (m, vec4) {
             (Access::Contiguous, false) => format!("{buf}[{off} + i]"),
             (Access::Contiguous, true) => format!("{buf}[({off} >> 2u) + i]"),
@@ -146,7 +146,7 @@ fn elementwise(
     expr: &str,
     out_kind: Kind,
     inputs: &[(&GpuBuffer, &Layout, Kind)],
-    p: [u32; 2],
+    p: [u32; 3],
 ) -> Result<GpuBuffer> {
     let count = inputs[0].1.numel();
     let out = GpuBuffer::new(count)?;
@@ -242,7 +242,7 @@ fn elementwise_launch(
     expr: &str,
     out_kind: Kind,
     inputs: &[(&GpuBuffer, &Layout, Kind)],
-    p: [u32; 2],
+    p: [u32; 3],
     out: &GpuBuffer,
     windows: &[Option<(u64, u64)>],
 ) -> Result<()> {
@@ -310,7 +310,7 @@ pub fn unary(buf: &GpuBuffer, layout: &Layout, op: UnaryOp) -> Result<GpuBuffer>
         UnaryOp::Silu => ("x / (1.0 + exp(-x))", [0, 0]),
         // `x <= 0`: NaN takes the identity branch and stays NaN; expm1_f keeps -0.0.
         UnaryOp::Elu { alpha } => ("select(x, expm1_f(x) * p0, x <= 0.0)", [(alpha as f32).to_bits(), 0]),
-        UnaryOp::Math(m) => (m.wgsl(), [0, 0]),
+        UnaryOp::Math(m, p) => return math_unary(buf, layout, m, p, op.bool_out()),
         UnaryOp::Act(a, p) => (a.wgsl(), [(p[0] as f32).to_bits(), (p[1] as f32).to_bits()]),
         // torch's formulas (see backend/cpu/kernels.rs gelu)
         UnaryOp::Gelu { tanh: false } => ("x * 0.5 * (1.0 + erf_f(x * 0.70710678118654752))", [0, 0]),
@@ -329,7 +329,31 @@ pub fn unary(buf: &GpuBuffer, layout: &Layout, op: UnaryOp) -> Result<GpuBuffer>
             ("clamp_f(x, p0, p1)", [lo.to_bits(), hi.to_bits()])
         }
     };
-    elementwise("unary", expr, Kind::F32, &[(buf, layout, Kind::F32)], p)
+    elementwise("unary", expr, Kind::F32, &[(buf, layout, Kind::F32)], [p[0], p[1], 0])
+}
+
+/// A unary row of the op table, its parameters `p0`..`p2` in f32; a `BoolOut` row's
+/// predicate is stored as a bool's 0/1 word.
+fn math_unary(buf: &GpuBuffer, layout: &Layout, m: MathOp, p: [f64; 3], bool_out: bool) -> Result<GpuBuffer> {
+    let p = p.map(|v| (v as f32).to_bits());
+    if bool_out {
+        let expr = format!("select(0u, 1u, {})", m.wgsl());
+        return elementwise("unary", &expr, Kind::Bool, &[(buf, layout, Kind::F32)], p);
+    }
+    elementwise("unary", m.wgsl(), Kind::F32, &[(buf, layout, Kind::F32)], p)
+}
+
+/// A `BoolOut` binary row of the op table over two bool operands: its expression over their
+/// 0/1 words.
+pub fn binary_bool(
+    a: &GpuBuffer,
+    la: &Layout,
+    b: &GpuBuffer,
+    lb: &Layout,
+    m: MathBinOp,
+) -> Result<GpuBuffer> {
+    let expr = m.wgsl().ok_or_else(|| Error::DType(format!("{}: no kernel over bools", m.name())))?;
+    elementwise("binary", expr, Kind::Bool, &[(a, la, Kind::Bool), (b, lb, Kind::Bool)], [0, 0, 0])
 }
 
 pub fn binary(a: &GpuBuffer, la: &Layout, b: &GpuBuffer, lb: &Layout, op: BinaryOp) -> Result<GpuBuffer> {
@@ -349,7 +373,7 @@ pub fn binary(a: &GpuBuffer, la: &Layout, b: &GpuBuffer, lb: &Layout, op: Binary
             .wgsl()
             .ok_or_else(|| Error::DType(format!("{}: no float kernel (integer-only op)", m.name())))?,
     };
-    elementwise("binary", expr, Kind::F32, &[(a, la, Kind::F32), (b, lb, Kind::F32)], [0, 0])
+    elementwise("binary", expr, Kind::F32, &[(a, la, Kind::F32), (b, lb, Kind::F32)], [0, 0, 0])
 }
 
 pub fn compare(
@@ -368,7 +392,7 @@ pub fn compare(
         CmpOp::Gt => "select(0u, 1u, x > y)",
         CmpOp::Ge => "select(0u, 1u, x >= y)",
     };
-    elementwise("compare", expr, Kind::Bool, &[(a, la, kind), (b, lb, kind)], [0, 0])
+    elementwise("compare", expr, Kind::Bool, &[(a, la, kind), (b, lb, kind)], [0, 0, 0])
 }
 
 pub fn where_cond(
@@ -382,7 +406,7 @@ pub fn where_cond(
         "select(z, y, x != 0u)",
         kind,
         &[(c.0, c.1, Kind::Bool), (a.0, a.1, kind), (b.0, b.1, kind)],
-        [0, 0],
+        [0, 0, 0],
     )
 }
 
@@ -394,7 +418,7 @@ pub fn ternary(
     expr: &str,
 ) -> Result<GpuBuffer> {
     let f = Kind::F32;
-    elementwise("ternary", expr, f, &[(a.0, a.1, f), (b.0, b.1, f), (c.0, c.1, f)], [0, 0])
+    elementwise("ternary", expr, f, &[(a.0, a.1, f), (b.0, b.1, f), (c.0, c.1, f)], [0, 0, 0])
 }
 
 /// The statement of copy.wgsl that moves one element from `src` to `dst`, casting.
@@ -450,7 +474,7 @@ fn copy_launch(
     let layouts = [ld, ls];
     let contig = all_contiguous(&layouts);
     let (groups, row) = grid_1d(count)?;
-    let params = strided_params(count, row, [0, 0], &layouts)?;
+    let params = strided_params(count, row, [0, 0, 0], &layouts)?;
     let stmt = store(from, to);
     let key = format!("copy:{from:?}:{to:?}:{contig}");
     let src_fn = || source(COPY, contig, &[("{{STORE}}", stmt.into())]);
@@ -484,7 +508,7 @@ fn fill_launch(
     let count = layout.numel();
     let contig = layout.is_contiguous();
     let (groups, row) = grid_1d(count)?;
-    let params = strided_params(count, row, words, &[layout])?;
+    let params = strided_params(count, row, [words[0], words[1], 0], &[layout])?;
     let w = kind.words();
     let key = format!("fill:{w}:{contig}");
     let src = || source(FILL, contig, &[("{{WORDS}}", w.to_string())]);
@@ -666,7 +690,7 @@ fn reduce_part(
                 windows: &[None, w, w],
             })
         };
-    let mut params = strided_params(rows, 0, [u32_of(reduced, "row length")?, splits as u32], &[layout])?;
+    let mut params = strided_params(rows, 0, [u32_of(reduced, "row length")?, splits as u32, 0], &[layout])?;
     // strided_params puts its count at [0] and p0, p1 at [3], [4]: rows, reduced, splits.
     params[2] = 0;
     if splits == 1 {
@@ -674,7 +698,7 @@ fn reduce_part(
     } else {
         let partial = GpuBuffer::new(out_words(rows * splits))?;
         run(&partial, buf, params, splits, false, false)?;
-        let p2 = vec![rows as u32, 0, 0, splits as u32, 1, 0, 0, 0];
+        let p2 = vec![rows as u32, 0, 0, splits as u32, 1, 0, 0, 0, 0];
         run(&out, &partial, p2, 1, true, true)?;
     }
     Ok(out)
@@ -687,7 +711,7 @@ const REDUCE_VEC4_LOOP: &str = "if (row < rows) {
         let chunk4 = (r4 + splits - 1u) / splits;
         let s4 = min(part * chunk4, r4);
         let e4 = min(s4 + chunk4, r4);
-        let rb = (prm[5] + row * reduced) / 4u;
+        let rb = (prm[6] + row * reduced) / 4u;
         var jj = s4 + lid.x;
         for (; jj + 3u * WG < e4; jj = jj + 4u * WG) {
             let v0 = bitcast<vec4<f32>>(src4[rb + jj]);
