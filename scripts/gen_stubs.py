@@ -26,11 +26,34 @@ FN_END = "# END GENERATED\n"
 LINE_LENGTH = 110  # pyproject.toml's [tool.ruff] line-length
 
 
+# The Python types of the Rust parameter types a math row may take (`stringify!`'s spelling).
+_PY_TYPES = {"Option < f64 >": "builtins.float | None", "Option < i64 >": "builtins.int | None"}
+
+
+def _math_params(sig: str, params: list[tuple[str, str]]) -> list[str]:
+    """`self` and a math row's parameters, keyword-only after a `*` in its pyo3 signature (every
+    parameter has a default: `...`, as pyo3 shows it in the runtime signature)."""
+    args = ["self"]
+    if sig.replace(" ", "").startswith("(*"):
+        args.append("*")
+    args += [f"{p}: {_PY_TYPES[t]} = ..." for p, t in params]
+    return args
+
+
+def _method(name: str, args: list[str], returns: str, doc: str) -> str:
+    head = f"    def {name}({', '.join(args)}) -> {returns}:"
+    if len(head) > LINE_LENGTH:  # as ruff format splits it, one argument a line
+        head = f"    def {name}(\n" + "".join(f"        {a},\n" for a in args) + f"    ) -> {returns}:"
+    return f'{head}\n        """{doc}"""\n\n'
+
+
 def entries() -> str:
     out = []
-    for name, inplace, aliases, doc in _core._math_ops():
-        out.append(f'    def {name}(self) -> Tensor:\n        """{doc}"""\n\n')
-        out.append(f'    def {inplace}(self) -> Self:\n        """In-place :meth:`{name}`."""\n\n')
+    for name, inplace, aliases, sig, params, doc in _core._math_ops():
+        args = _math_params(sig, params)
+        out.append(_method(name, args, "Tensor", doc))
+        if inplace is not None:
+            out.append(_method(inplace, args, "Self", f"In-place :meth:`{name}`."))
         for alias, alias_inplace in aliases:
             out.append(f'    def {alias}(self) -> Tensor:\n        """Alias for :meth:`{name}`."""\n\n')
             out.append(

@@ -34,6 +34,19 @@ class OpInfo:
     # tolerances for float32 parity where the op is ill-conditioned (None: helpers' defaults)
     rtol: float | None = None
     atol: float | None = None
+    # keyword sets every form is called with ({}: none; the row's parameters otherwise)
+    kwargs: tuple[dict, ...] = ({},)
+    # further keyword sets for the special-values and int64/bool checks only (forward)
+    special_kwargs: tuple[dict, ...] = ()
+    # calls torch refuses: positional argument tuples and keyword sets
+    bad_args: tuple[tuple, ...] = ()
+    bad_kwargs: tuple[dict, ...] = ()
+    # a predicate (bool output, never differentiable, no in-place form): no gradient checks
+    bool_out: bool = False
+
+
+def predicate(name: str) -> OpInfo:
+    return OpInfo(name, -3.0, 3.0, bool_out=True, special=(3.4e38, -3.4e38, 1e308, -1e308))
 
 
 UNARY = [
@@ -72,8 +85,39 @@ UNARY = [
     OpInfo("floor", -3.0, 3.0, zero_grad=True, special=(2.5, -2.5, 1e10 + 0.5)),
     OpInfo("ceil", -3.0, 3.0, zero_grad=True, special=(2.5, -2.5, -0.25)),
     OpInfo("trunc", -3.0, 3.0, aliases=("fix",), zero_grad=True, special=(2.5, -2.5, -0.25)),
-    OpInfo("round", -3.0, 3.0, zero_grad=True, special=(2.5, -2.5, 3.5, -0.25, 0.49999997)),
+    OpInfo(
+        "round",
+        -3.0,
+        3.0,
+        zero_grad=True,
+        special=(2.5, -2.5, 3.5, -0.25, 0.49999997, 1.25, 0.125, 1234.5678, 15.0, 25.0, 1e30),
+        kwargs=({}, {"decimals": 0}, {"decimals": 1}, {"decimals": 2}, {"decimals": -1}),
+        # 10^40 overflows float32 (NaN results, as torch's) but not float64
+        special_kwargs=({"decimals": 40}, {"decimals": -40}, {"decimals": 400}),
+        bad_args=((2,),),
+        bad_kwargs=({"decimals": 1.5}, {"decimals": "a"}),
+    ),
     OpInfo("frac", -3.0, 3.0, special=(2.5, -2.5, -0.25, 1e10 + 0.5)),
+    OpInfo(
+        "nan_to_num",
+        -3.0,
+        3.0,
+        special=(3.4e38, -3.4e38, 1e308, -1e308),
+        kwargs=(
+            {},
+            {"nan": 1.5},
+            {"nan": 1.0, "posinf": 2.0, "neginf": -2.0},
+            {"posinf": 1e300, "neginf": -7},
+            {"nan": True, "neginf": 0.25},
+        ),
+        bad_args=(("a",), (0.0, 1.0, 2.0, 3.0)),
+        bad_kwargs=({"posinf": "a"}, {"neginf": [1.0]}),
+    ),
+    predicate("isnan"),
+    predicate("isinf"),
+    predicate("isfinite"),
+    predicate("isposinf"),
+    predicate("isneginf"),
 ]
 
 BY_NAME = {op.name: op for op in UNARY}
@@ -94,6 +138,9 @@ class BinaryInfo:
     inplace: bool = True
     # torch differentiates it (float rows)
     grad: bool = True
+    # a logical row: any operand dtypes, bool out (checked on float operands too, not
+    # differentiated)
+    bool_out: bool = False
     # int64 operands drawn for integer rows (the first operand; the second is `int_other`)
     int_values: tuple[int, ...] = (-7, -3, -1, 0, 1, 2, 5, 1 << 40, -(1 << 62))
     int_other: tuple[int, ...] = (-2, -1, 0, 1, 3, 63, 64, 100, 7)
@@ -114,6 +161,9 @@ BINARY = [
     BinaryInfo("fmin", inplace=False),
     BinaryInfo("xlogy", other_low=0.1, other_high=3.0),
     BinaryInfo("logaddexp", inplace=False),
+    BinaryInfo("logical_and", grad=False, bool_out=True),
+    BinaryInfo("logical_or", grad=False, bool_out=True),
+    BinaryInfo("logical_xor", grad=False, bool_out=True),
 ]
 
 BINARY_BY_NAME = {op.name: op for op in BINARY}

@@ -20,6 +20,8 @@ from opinfo import BINARY, SPECIAL
 pytest.importorskip("torch")
 
 FLOAT = [pytest.param(op, id=op.name) for op in BINARY if op.grad]
+# the rows checked on float operands: the differentiable ones and the logical ones
+FLOAT_IN = [pytest.param(op, id=op.name) for op in BINARY if op.grad or op.bool_out]
 ALL = [pytest.param(op, id=op.name) for op in BINARY]
 # (input, other) shapes: equal, broadcast on either side, both ways, a 0-d side
 SHAPES = [((3, 4), (3, 4)), ((2, 3, 4), (4,)), ((3, 1), (1, 4)), ((), (5,)), ((2, 3), ())]
@@ -38,13 +40,13 @@ def _tol(op, dtype):
 
 
 @pytest.mark.parametrize("shapes", SHAPES, ids=str)
-@pytest.mark.parametrize("op", FLOAT)
+@pytest.mark.parametrize("op", FLOAT_IN)
 def test_function_broadcasting(op, shapes, dtype):
     a, b = _operands(op, shapes)
     check(lambda m, x, y: getattr(m, op.name)(x, y), a, b, dtype=dtype, **_tol(op, dtype))
 
 
-@pytest.mark.parametrize("op", FLOAT)
+@pytest.mark.parametrize("op", FLOAT_IN)
 def test_method_and_aliases(op, dtype):
     a, b = _operands(op, ((3, 4), (3, 4)))
     for name in (op.name, *op.aliases):
@@ -52,7 +54,7 @@ def test_method_and_aliases(op, dtype):
         check(lambda m, x, y, n=name: getattr(m, n)(x, y), a, b, dtype=dtype, **_tol(op, dtype))
 
 
-@pytest.mark.parametrize("op", FLOAT)
+@pytest.mark.parametrize("op", FLOAT_IN)
 def test_non_contiguous(op, dtype):
     a, b = _operands(op, ((3, 4), (3, 4)))
     check(
@@ -76,6 +78,38 @@ def test_inplace_on_a_non_leaf(op, dtype):
         check(f, a, b, dtype=dtype, **_tol(op, dtype))
 
 
+@pytest.mark.parametrize("op", [p for p in ALL if p.values[0].bool_out])
+@pytest.mark.parametrize("kinds", [("float32", "float32"), ("int64", "float32"), ("bool", "int64")])
+def test_logical_inplace_like_torch(op, kinds):
+    # the bool result written back into the input's dtype (1/0 in a float or int64 tensor), the
+    # other operand a non-contiguous column
+    values = {"float32": [0.0, -0.5, np.nan, 2.0], "int64": [0, 3, 0, -1], "bool": [True, False, True, False]}
+
+    def f(m):
+        x = m.tensor(values[kinds[0]], dtype=getattr(m, kinds[0]))
+        y = m.tensor([values[kinds[1]]] * 2, dtype=getattr(m, kinds[1])).t()[:, 1]
+        r = getattr(x, op.name + "_")(y)
+        assert r is x
+        return x
+
+    got, want = run_both(f)
+    assert got.dtype == getattr(fg, str(want.dtype).removeprefix("torch."))
+    np.testing.assert_array_equal(to_numpy(got), want.numpy())
+
+
+@pytest.mark.parametrize("op", [p for p in ALL if p.values[0].bool_out])
+def test_logical_not_differentiable_like_torch(op, dtype):
+    def f(m, x, y):
+        r = getattr(m, op.name)(x * 1, y)
+        assert r.grad_fn is None and not r.requires_grad
+        return r
+
+    a, b = _operands(op, ((3, 4), (4,)))
+    a[0, :2] = 0.0
+    b[1] = 0.0
+    check(f, a, b, dtype=dtype)
+
+
 @pytest.mark.parametrize("op", [p for p in ALL if p.values[0].inplace])
 def test_inplace_refusals_like_torch(op):
     # a leaf that requires grad; a result that does not fit the written tensor's shape or dtype
@@ -87,7 +121,7 @@ def test_inplace_refusals_like_torch(op):
     )
 
 
-@pytest.mark.parametrize("op", FLOAT)
+@pytest.mark.parametrize("op", FLOAT_IN)
 def test_special_values(op, dtype):
     s = np.array(SPECIAL)
     a, b = np.repeat(s, len(s)), np.tile(s, len(s))

@@ -115,8 +115,6 @@ le = Tensor.le
 gt = Tensor.gt
 ge = Tensor.ge
 logical_not = Tensor.logical_not
-logical_and = Tensor.logical_and
-logical_or = Tensor.logical_or
 masked_fill = Tensor.masked_fill
 detach = Tensor.detach
 numel = Tensor.numel
@@ -259,9 +257,7 @@ __all__ = [
     "load",
     "log",
     "log_softmax",
-    "logical_and",
     "logical_not",
-    "logical_or",
     "logsumexp",
     "long",
     "lt",
@@ -329,16 +325,18 @@ __all__ = [
     "zeros_like",
 ]
 
-# The op table's rows (src/ops/table.rs): each function form is the method itself, as above.
-for _name, _inplace, _aliases, _doc in _core._math_ops():
-    for _n in (_name, *(_a for _a, _ in _aliases)):
-        globals()[_n] = getattr(Tensor, _n)
-        __all__.append(_n)
+# The op table's rows (src/ops/table.rs): each function form is the method itself, as above
+# (torch also has the unary rows' in-place forms as functions: torch.sin_, torch.nan_to_num_).
+for _name, _inplace, _aliases, _sig, _params, _doc in _core._math_ops():
+    for _n in (_name, _inplace, *(_n for _alias in _aliases for _n in _alias)):
+        if _n is not None:
+            globals()[_n] = getattr(Tensor, _n)
+            __all__.append(_n)
 for _name, _inplace, _aliases, _doc in _core._binary_ops():
     for _n in (_name, *(_a for _a, _ in _aliases)):
         globals()[_n] = getattr(Tensor, _n)
         __all__.append(_n)
-del _name, _inplace, _aliases, _doc, _n
+del _name, _inplace, _aliases, _sig, _params, _doc, _n
 
 for _row in _core._ternary_ops():
     globals()[_row[0]] = getattr(Tensor, _row[0])

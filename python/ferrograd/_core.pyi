@@ -688,12 +688,6 @@ class Tensor:
         tensor([ True, False])
         """
 
-    def logical_and(self, other: _Operand) -> Tensor:
-        """Elementwise logical and as a bool tensor."""
-
-    def logical_or(self, other: _Operand) -> Tensor:
-        """Elementwise logical or as a bool tensor."""
-
     # ---- arithmetic ----------------------------------------------------------------------------
 
     def add(self, other: _Operand, *, alpha: _Number = ...) -> Tensor:
@@ -1039,10 +1033,10 @@ class Tensor:
     def fix_(self) -> Self:
         """Alias for :meth:`trunc_`."""
 
-    def round(self) -> Tensor:
-        """`x` rounded to the nearest integer, halves to even (the identity on integers)."""
+    def round(self, *, decimals: builtins.int | None = ...) -> Tensor:
+        """`x` rounded to the nearest integer, halves to even, or to `decimals` decimal places."""
 
-    def round_(self) -> Self:
+    def round_(self, *, decimals: builtins.int | None = ...) -> Self:
         """In-place :meth:`round`."""
 
     def frac(self) -> Tensor:
@@ -1050,6 +1044,37 @@ class Tensor:
 
     def frac_(self) -> Self:
         """In-place :meth:`frac`."""
+
+    def nan_to_num(
+        self,
+        nan: builtins.float | None = ...,
+        posinf: builtins.float | None = ...,
+        neginf: builtins.float | None = ...,
+    ) -> Tensor:
+        """NaN, `inf` and `-inf` replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's extremes)."""
+
+    def nan_to_num_(
+        self,
+        nan: builtins.float | None = ...,
+        posinf: builtins.float | None = ...,
+        neginf: builtins.float | None = ...,
+    ) -> Self:
+        """In-place :meth:`nan_to_num`."""
+
+    def isnan(self) -> Tensor:
+        """Whether each element is NaN."""
+
+    def isinf(self) -> Tensor:
+        """Whether each element is `inf` or `-inf`."""
+
+    def isfinite(self) -> Tensor:
+        """Whether each element is finite (neither NaN nor infinite)."""
+
+    def isposinf(self) -> Tensor:
+        """Whether each element is `inf`."""
+
+    def isneginf(self) -> Tensor:
+        """Whether each element is `-inf`."""
 
     def hypot(self, other: Tensor | float) -> Tensor:
         """`sqrt(input^2 + other^2)`, without overflow for large operands."""
@@ -1119,6 +1144,24 @@ class Tensor:
 
     def logaddexp(self, other: Tensor | float) -> Tensor:
         """`log(exp(input) + exp(other))`, without overflow."""
+
+    def logical_and(self, other: Tensor | float) -> Tensor:
+        """Whether both operands are nonzero (NaN counts as nonzero), as bools."""
+
+    def logical_and_(self, other: Tensor | float) -> Self:
+        """In-place :meth:`logical_and`."""
+
+    def logical_or(self, other: Tensor | float) -> Tensor:
+        """Whether either operand is nonzero (NaN counts as nonzero), as bools."""
+
+    def logical_or_(self, other: Tensor | float) -> Self:
+        """In-place :meth:`logical_or`."""
+
+    def logical_xor(self, other: Tensor | float) -> Tensor:
+        """Whether exactly one operand is nonzero (NaN counts as nonzero), as bools."""
+
+    def logical_xor_(self, other: Tensor | float) -> Self:
+        """In-place :meth:`logical_xor`."""
 
     def lerp(self, end: Tensor, weight: Tensor | builtins.float) -> Tensor:
         """`input + weight * (end - input)`, exact at both ends (torch's two-sided formula)."""

@@ -52,16 +52,22 @@ pub enum UnaryOp {
         beta: f64,
         threshold: f64,
     },
-    /// A row of the op table (ops/table.rs): its kernel, rule and dtypes come from the row.
-    Math(MathOp),
+    /// A row of the op table (ops/table.rs): its kernel, rule and dtypes come from the row,
+    /// with the row's prepared parameters.
+    Math(MathOp, crate::ops::math::MathParams),
     /// An activation row of the op table, with its parameters in the row's order.
     Act(ActOp, [f64; 2]),
 }
 
 impl UnaryOp {
+    /// A `BoolOut` row of the table (isnan, ...): a float input, a bool output.
+    pub fn bool_out(self) -> bool {
+        matches!(self, UnaryOp::Math(m, _) if m.dtype_rule() == crate::ops::math::MathDType::BoolOut)
+    }
+
     /// Ops defined on integers too (the rest compute in a float dtype).
     pub fn keeps_int(self) -> bool {
-        if let UnaryOp::Math(m) = self {
+        if let UnaryOp::Math(m, _) = self {
             return m.dtype_rule() == crate::ops::math::MathDType::Rounding;
         }
         if let UnaryOp::Act(a, _) = self {

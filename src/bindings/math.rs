@@ -13,44 +13,101 @@ use crate::tensor::Tensor;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
-macro_rules! gen_python {
-    ($(
-        #[doc = $doc:literal]
-        $name:ident, $inplace:ident $(| $alias:ident, $alias_:ident)* => $V:ident { $($rest:tt)* }
-    )*) => {
+/// The Python methods of one math row, in a `#[pymethods]` block of its own: without
+/// parameters, or with the row's pyo3 signature and parameters (each form calls the core method
+/// with the same arguments).
+macro_rules! math_methods {
+    ([$doc:literal $name:ident $($inplace:ident)?] [$($alias:ident, $alias_:ident)*] []) => {
         #[pymethods]
         impl PyTensor {
+            #[doc = $doc]
+            fn $name(&self) -> R {
+                ok(self.t.$name())
+            }
             $(
-                #[doc = $doc]
-                fn $name(&self) -> R {
-                    ok(self.t.$name())
-                }
                 fn $inplace(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
                     slf.t.apply_inplace(stringify!($inplace), &[], |s| s.$name())?;
                     Ok(slf)
                 }
-                $(
-                    #[doc = $doc]
-                    fn $alias(&self) -> R {
-                        ok(self.t.$name())
-                    }
-                    fn $alias_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
-                        slf.t.apply_inplace(stringify!($alias_), &[], |s| s.$name())?;
-                        Ok(slf)
-                    }
-                )*
+            )?
+            $(
+                #[doc = $doc]
+                fn $alias(&self) -> R {
+                    ok(self.t.$name())
+                }
+                fn $alias_(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+                    slf.t.apply_inplace(stringify!($alias_), &[], |s| s.$name())?;
+                    Ok(slf)
+                }
             )*
         }
+    };
+    ([$doc:literal $name:ident $inplace:ident] [] [$sig:tt ($($p:ident: $pt:ty),*)]) => {
+        math_methods!([$doc $name] [] [$sig ($($p: $pt),*)]);
+        #[pymethods]
+        impl PyTensor {
+            #[pyo3(signature = $sig)]
+            fn $inplace(slf: PyRef<'_, Self>, $($p: $pt),*) -> PyResult<PyRef<'_, Self>> {
+                slf.t.apply_inplace(stringify!($inplace), &[], |s| s.$name($($p),*))?;
+                Ok(slf)
+            }
+        }
+    };
+    ([$doc:literal $name:ident] [] [$sig:tt ($($p:ident: $pt:ty),*)]) => {
+        #[pymethods]
+        impl PyTensor {
+            #[doc = $doc]
+            #[pyo3(signature = $sig)]
+            fn $name(&self, $($p: $pt),*) -> R {
+                ok(self.t.$name($($p),*))
+            }
+        }
+    };
+}
+
+macro_rules! gen_python {
+    ($(
+        #[doc = $doc:literal]
+        $name:ident $(, $inplace:ident)? $(| $alias:ident, $alias_:ident)* => $V:ident {
+            $(node: $node:literal,)?
+            $(
+                signature: $sig:tt,
+                params: ($($p:ident: $pt:ty),*),
+                $(overload: $ocond:expr => $onode:literal,)?
+                prepare: |$px:ident| $prep:expr,
+            )?
+            dtype: $dt:ident,
+            cpu: |$x:ident $(, $pa:pat_param)?| $cpu:expr,
+            wgsl: $wgsl:literal,
+            $(
+                saves: $save:ident,
+                grad: |$g:ident $(, $v:ident)?| $grad:expr $(,)?
+            )?
+        }
+    )*) => {
+        $(
+            math_methods!([$doc $name $($inplace)?] [$($alias, $alias_)*] [$($sig ($($p: $pt),*))?]);
+        )*
     };
 }
 
 math_ops!(gen_python);
 
-/// The table's rows for the Python layer: `(name, inplace, [(alias, alias_inplace)], doc)`.
+/// The table's rows for the Python layer: `(name, inplace or None, [(alias, alias_inplace)],
+/// signature, [(param, Rust type)], doc)`: the signature is pyo3's (empty without parameters).
 #[pyfunction]
 #[allow(clippy::type_complexity)]
-pub fn _math_ops() -> Vec<(&'static str, &'static str, Vec<(&'static str, &'static str)>, &'static str)> {
-    ROWS.iter().map(|r| (r.name, r.inplace, r.aliases.to_vec(), r.doc.trim())).collect()
+pub fn _math_ops() -> Vec<(
+    &'static str,
+    Option<&'static str>,
+    Vec<(&'static str, &'static str)>,
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    &'static str,
+)> {
+    ROWS.iter()
+        .map(|r| (r.name, r.inplace, r.aliases.to_vec(), r.signature, r.params.to_vec(), r.doc.trim()))
+        .collect()
 }
 
 /// `other` of a binary row: a tensor, or also a Python number where the row takes one.

@@ -560,12 +560,6 @@ impl PyTensor {
         binop(py, o, |o| self.t.ge(o))
     }
     // `other` must be a tensor here, as in torch (the operators take numbers)
-    fn logical_and(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.logical_and(&tensor_arg("logical_and", "other", other)?))
-    }
-    fn logical_or(&self, other: &Bound<'_, PyAny>) -> R {
-        ok(self.t.logical_or(&tensor_arg("logical_or", "other", other)?))
-    }
 
     // ---- named arithmetic ----------------------------------------------------------------------
 

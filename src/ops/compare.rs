@@ -1,4 +1,5 @@
-//! Comparisons (bool results, never differentiable), logical ops, and `where`.
+//! Comparisons (bool results, never differentiable), logical_not, and `where` (logical and/or/xor
+//! are rows of the op table).
 
 use super::binary::{broadcast_pair, result_type};
 use super::record;
@@ -48,20 +49,6 @@ impl Tensor {
     }
     pub fn lt_scalar(&self, v: f64) -> Result<Tensor> {
         self.lt(&Tensor::wrapped_scalar(Scalar::Float(v)))
-    }
-
-    pub fn logical_and(&self, o: &Tensor) -> Result<Tensor> {
-        let (a, b) = (self.cast_raw(DType::Bool)?, o.cast_raw(DType::Bool)?);
-        let (a, b, la, lb) = broadcast_pair("logical_and", &a, &b, DType::Bool)?;
-        let out = a.storage().data().binary(&la, b.storage().data(), &lb, crate::backend::BinaryOp::Mul)?;
-        Ok(Tensor::from_data(out, &la.shape))
-    }
-
-    pub fn logical_or(&self, o: &Tensor) -> Result<Tensor> {
-        let (a, b) = (self.cast_raw(DType::Bool)?, o.cast_raw(DType::Bool)?);
-        let (a, b, la, lb) = broadcast_pair("logical_or", &a, &b, DType::Bool)?;
-        let out = a.storage().data().binary(&la, b.storage().data(), &lb, crate::backend::BinaryOp::Add)?;
-        Ok(Tensor::from_data(out, &la.shape))
     }
 
     pub fn logical_not(&self) -> Result<Tensor> {

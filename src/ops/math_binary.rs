@@ -28,6 +28,8 @@ pub enum BinDType {
     Any,
     Integer,
     Bitwise,
+    /// Any operands, cast to bool (nonzero and NaN are true); bool out: the logical rows.
+    BoolOut,
 }
 
 /// A value a binary rule saves.
@@ -192,6 +194,7 @@ fn compute_dtype(op: MathBinOp, a: &Tensor, b: &Tensor) -> Result<DType> {
     let dt = result_type(a, b);
     let ok = match op.dtype_rule() {
         BinDType::Float => return Ok(dt.to_float()),
+        BinDType::BoolOut => return Ok(DType::Bool),
         BinDType::Any => true,
         BinDType::FloatOnly => dt.is_float(),
         BinDType::Integer => dt == DType::I64,

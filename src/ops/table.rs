@@ -1,14 +1,24 @@
 //! The op table: every elementwise unary math op is one row here, and nothing about it is
 //! written anywhere else.
 //!
-//! A row is `name, name_ [| alias, alias_]* => Variant { ... }` with
-//! - `node`: the autograd node's name, torch's (what `grad_fn.name()` shows);
+//! A row is `name[, name_] [| alias, alias_]* => Variant { ... }` (the in-place form only where
+//! torch has one) with
+//! - `node`: the autograd node's name, torch's (what `grad_fn.name()` shows); absent, with
+//!   `saves` and `grad`, for the rows torch does not differentiate (the `BoolOut` predicates);
+//! - `signature`, `params`, `overload`, `prepare` (optional, together): the Python signature of
+//!   the row's parameters (pyo3's, keyword-only after `*`), their Rust types, the condition under
+//!   which torch records its other overload's node (`round(x, decimals=d)`: RoundBackward1), and
+//!   `|x| ...`, the parameters as the kernels take them (`[f64; 3]`, from the call and the input
+//!   `x`; an `Err` refuses the call);
 //! - `dtype`: `Float` (computes in a float dtype; int64 and bool promote to float32, as in
-//!   torch), `Rounding` (the identity on int64, bool refused) or `FloatOnly` (int64 and bool
-//!   refused, as torch refuses `frac` of a Long);
+//!   torch), `Rounding` (the identity on int64, bool refused), `FloatOnly` (int64 and bool
+//!   refused, as torch refuses `frac` of a Long), `BoolOut` (every dtype in, bool out, never
+//!   recorded: `cpu` and `wgsl` are predicates) or `IntIdentity` (int64 and bool returned
+//!   unchanged, as torch's nan_to_num);
 //! - `cpu`: the element expression, generic over f32/f64 (`num_traits::Float` and
-//!   `FloatElem` are in scope);
-//! - `wgsl`: the element expression in WGSL (helpers from `backend/wgpu/wgsl/elementwise.wgsl`);
+//!   `FloatElem` are in scope), `|x, [p0, p1, p2]|` with the prepared parameters in `T`;
+//! - `wgsl`: the element expression in WGSL (helpers from `backend/wgpu/wgsl/elementwise.wgsl`),
+//!   the parameters being `p0`..`p2`;
 //! - `saves`: what the backward rule keeps: `input`, `output` or `nothing` (torch's choice, so
 //!   an in-place change is caught exactly where torch catches it);
 //! - `grad`: the backward rule, `|g, v|` with `v` the saved tensor (`|g|` when nothing is saved),
@@ -231,12 +241,24 @@ macro_rules! math_ops {
                 saves: nothing,
                 grad: |g| g.zeros_like(),
             }
-            /// `x` rounded to the nearest integer, halves to even (the identity on integers).
+            /// `x` rounded to the nearest integer, halves to even, or to `decimals` decimal places.
             round, round_ => Round {
                 node: "RoundBackward0",
+                signature: (*, decimals = None),
+                params: (decimals: Option<i64>),
+                overload: decimals.is_some() => "RoundBackward1",
+                // torch's round.decimals (floats only): nearbyint(x * 10^d) / 10^d, dividing
+                // first for a negative d; 10^|d| in f64, then in the element type
+                prepare: |x| match decimals {
+                    None => Ok([1.0, 1.0, 0.0]),
+                    Some(d) => refuse_non_float(x, "round")
+                        .map(|()| [10f64.powf(d.unsigned_abs() as f64), if d < 0 { -1.0 } else { 1.0 }, 0.0]),
+                },
                 dtype: Rounding,
-                cpu: |x| FloatElem::round_ties_even(x),
-                wgsl: "round(x)",
+                cpu: |x, [s, sign, _]| {
+                    if sign.is_sign_negative() { FloatElem::round_ties_even(x / s) * s } else { FloatElem::round_ties_even(x * s) / s }
+                },
+                wgsl: "select(round(x * p0) / p0, round(x / p0) * p0, p1 < 0.0)",
                 saves: nothing,
                 grad: |g| g.zeros_like(),
             }
@@ -248,6 +270,51 @@ macro_rules! math_ops {
                 wgsl: "x - trunc(x)",
                 saves: nothing,
                 grad: |g| Ok(g.clone()),
+            }
+            /// NaN, `inf` and `-inf` replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's extremes).
+            nan_to_num, nan_to_num_ => NanToNum {
+                node: "NanToNumBackward0",
+                signature: (nan = None, posinf = None, neginf = None),
+                params: (nan: Option<f64>, posinf: Option<f64>, neginf: Option<f64>),
+                prepare: |x| Ok([nan.unwrap_or(0.0), posinf.unwrap_or(max_finite(x)), neginf.unwrap_or(-max_finite(x))]),
+                dtype: IntIdentity,
+                cpu: |x, [nan, posinf, neginf]| {
+                    if x.is_nan() { nan } else if x == T::infinity() { posinf } else if x == T::neg_infinity() { neginf } else { x }
+                },
+                wgsl: "select(select(select(x, p2, is_neginf_f(x)), p1, is_posinf_f(x)), p0, is_nan_f(x))",
+                saves: input,
+                // torch: grad * isfinite(input) (a NaN gradient stays NaN where the input was not finite)
+                grad: |g, x| g.mul(&x.isfinite()?),
+            }
+            /// Whether each element is NaN.
+            isnan => Isnan {
+                dtype: BoolOut,
+                cpu: |x| x.is_nan(),
+                wgsl: "is_nan_f(x)",
+            }
+            /// Whether each element is `inf` or `-inf`.
+            isinf => Isinf {
+                dtype: BoolOut,
+                cpu: |x| x.is_infinite(),
+                wgsl: "is_posinf_f(x) || is_neginf_f(x)",
+            }
+            /// Whether each element is finite (neither NaN nor infinite).
+            isfinite => Isfinite {
+                dtype: BoolOut,
+                cpu: |x| x.is_finite(),
+                wgsl: "is_finite_f(x)",
+            }
+            /// Whether each element is `inf`.
+            isposinf => Isposinf {
+                dtype: BoolOut,
+                cpu: |x| x == T::infinity(),
+                wgsl: "is_posinf_f(x)",
+            }
+            /// Whether each element is `-inf`.
+            isneginf => Isneginf {
+                dtype: BoolOut,
+                cpu: |x| x == T::neg_infinity(),
+                wgsl: "is_neginf_f(x)",
             }
         }
     };
@@ -262,12 +329,14 @@ pub(crate) use math_ops;
 ///   tensor, as torch refuses `atan2(x, 2.0)`); `other: Number("...")` also names the node
 ///   recorded then (torch's `CopysignBackward1`);
 /// - `dtype`: `Float` (int64 and bool promote to float32), `FloatOnly` (refused),
-///   `Any` (int64 and bool keep their dtype), `Integer` (int64 only) or `Bitwise` (int64 and
-///   bool), applied to the operands' promoted type (torch.result_type);
+///   `Any` (int64 and bool keep their dtype), `Integer` (int64 only), `Bitwise` (int64 and
+///   bool), applied to the operands' promoted type (torch.result_type), or `BoolOut` (any
+///   dtypes, each operand cast to bool, nonzero and NaN being true; bool out, never recorded);
 /// - `float`, `int`, `bool` (each optional, as the dtype rule needs): the element expression
 ///   over two floats (generic, `num_traits::Float` and `Elem` in scope), two i64 or two bools;
 /// - `wgsl`: the float expression in `x` and `y` (int64 and bool run the CPU kernel; absent
-///   for rows without a float expression);
+///   for rows without a float expression); for a `BoolOut` row, the expression over the
+///   operands' 0/1 words (`u32`);
 /// - `saves` and `grad` (both absent for ops torch does not differentiate): the saved values
 ///   (`input`, `other`, `output`) bound, in order, after `g` in the rule, and the rule's
 ///   gradient for each operand in the broadcast shape (the engine sums it back to the operand's).
@@ -407,6 +476,24 @@ macro_rules! binary_ops {
                     input: g.div(&b.sub(a)?.exp()?.add_scalar(1.0)?),
                     other: g.div(&a.sub(b)?.exp()?.add_scalar(1.0)?),
                 },
+            }
+            /// Whether both operands are nonzero (NaN counts as nonzero), as bools.
+            logical_and, logical_and_ => LogicalAnd {
+                dtype: BoolOut,
+                bool: |a, b| a & b,
+                wgsl: "x & y",
+            }
+            /// Whether either operand is nonzero (NaN counts as nonzero), as bools.
+            logical_or, logical_or_ => LogicalOr {
+                dtype: BoolOut,
+                bool: |a, b| a | b,
+                wgsl: "x | y",
+            }
+            /// Whether exactly one operand is nonzero (NaN counts as nonzero), as bools.
+            logical_xor, logical_xor_ => LogicalXor {
+                dtype: BoolOut,
+                bool: |a, b| a ^ b,
+                wgsl: "x ^ y",
             }
         }
     };

@@ -58,7 +58,7 @@ impl Backward for UnaryBackward {
             UnaryOp::Exp => g.mul(&v())?,
             UnaryOp::Log => g.div(&v())?,
             UnaryOp::Sqrt => g.div(&v().mul_scalar(2.0)?)?,
-            UnaryOp::Math(m) => m.grad(g, saved.as_ref())?,
+            UnaryOp::Math(m, _) => m.grad(g, saved.as_ref())?,
             UnaryOp::Act(a, p) => a.grad(g, &v(), p)?,
             UnaryOp::Tanh => {
                 let y = v();
@@ -349,8 +349,18 @@ impl Backward for EluGrad {
 
 /// A row of the op table (ops/math.rs has checked its dtype rule): its node and what it saves
 /// come from the row.
-pub(super) fn math_unary(t: &Tensor, op: crate::backend::MathOp) -> Result<Tensor> {
-    unary(t, UnaryOp::Math(op), op.node())
+pub(super) fn math_unary(
+    t: &Tensor,
+    op: crate::backend::MathOp,
+    p: crate::ops::math::MathParams,
+    node: &'static str,
+) -> Result<Tensor> {
+    unary(t, UnaryOp::Math(op, p), node)
+}
+
+/// A `BoolOut` row (isnan, ...): the kernel alone, as torch records nothing for a predicate.
+pub(super) fn math_predicate(t: &Tensor, op: crate::backend::MathOp) -> Result<Tensor> {
+    kernel(t, UnaryOp::Math(op, [0.0; 3]))
 }
 
 /// An activation row (ops/math_act.rs has checked its parameters and dtype rule): its rule
@@ -364,7 +374,7 @@ fn unary(t: &Tensor, op: UnaryOp, name: &'static str) -> Result<Tensor> {
     record(name, &out, &[t], |_| {
         use crate::ops::math::Saves;
         let keep = match op {
-            UnaryOp::Math(m) => match m.saves() {
+            UnaryOp::Math(m, _) => match m.saves() {
                 Saves::Input => Keep::Input(SavedTensor::input(t, name)),
                 Saves::Output => Keep::Output(SavedTensor::output(&out, name)),
                 Saves::Nothing => Keep::Nothing,

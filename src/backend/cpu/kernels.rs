@@ -222,7 +222,7 @@ fn float_unary<T: FloatElem>(x: T, op: UnaryOp) -> T {
         }
         // one loop per row in `MathOp::map_float`/`ActOp::map_float`; never reaches the
         // per-element match
-        UnaryOp::Math(_) | UnaryOp::Act(..) => T::nan(),
+        UnaryOp::Math(..) | UnaryOp::Act(..) => T::nan(),
         UnaryOp::Gelu { tanh } => gelu(x, tanh),
         UnaryOp::Softplus { beta, threshold } => softplus(x, T::from_f64(beta), T::from_f64(threshold)),
         UnaryOp::Sign => {
@@ -317,7 +317,7 @@ fn unary_float<T: SimdFloat>(b: &Buf<T>, l: &Layout, op: UnaryOp) -> Result<Vec<
                     let (b_, t_) = (T::from_f64(beta), T::from_f64(threshold));
                     map1(b, l, move |x| softplus(x, b_, t_))
                 }
-                UnaryOp::Math(m) => m.map_float(b, l),
+                UnaryOp::Math(m, p) => m.map_float(b, l, p),
                 UnaryOp::Act(a, p) => a.map_float(b, l, p),
                 UnaryOp::Elu { alpha } => {
                     let a = T::from_f64(alpha);
@@ -386,7 +386,7 @@ fn int_unary(x: i64, op: UnaryOp) -> i64 {
         UnaryOp::Sign => x.signum(),
         UnaryOp::BitwiseNot => !x,
         // the table's Rounding rows (floor, ceil, ...) are the identity on integers
-        UnaryOp::Math(_) => x,
+        UnaryOp::Math(..) => x,
         UnaryOp::Act(a, p) => a.int(x, p),
         UnaryOp::Clamp { min, max } => {
             let mut y = x;
@@ -556,6 +556,15 @@ impl BackendStorage for CpuStorage {
     }
 
     fn unary(&self, l: &Layout, op: UnaryOp) -> Result<Self> {
+        if let (UnaryOp::Math(m, _), true) = (op, op.bool_out()) {
+            return Ok(match self {
+                CpuStorage::F32(b) => CpuStorage::Bool(Buf::from_vec(m.map_pred(b, l)?)),
+                CpuStorage::F64(b) => CpuStorage::Bool(Buf::from_vec(m.map_pred(b, l)?)),
+                other => {
+                    bail!(DType, "{}: the op layer tests integers as floats, got {}", m.name(), other.dtype())
+                }
+            });
+        }
         Ok(match self {
             CpuStorage::Bool(b) if op == UnaryOp::BitwiseNot => {
                 CpuStorage::Bool(Buf::from_vec(map1(b, l, |x| !x)?))

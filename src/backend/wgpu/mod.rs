@@ -14,6 +14,7 @@ use crate::backend::{BackendStorage, BinaryOp, CmpOp, MathTerOp, ReduceOp, Unary
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
+use crate::ops::math_binary::BinDType;
 use kernels::Kind;
 use runtime::GpuBuffer;
 
@@ -124,10 +125,18 @@ impl BackendStorage for WgpuStorage {
         if self.dtype != DType::F32 || op == UnaryOp::BitwiseNot {
             return self.on_host(|c| c.unary(layout, op));
         }
-        Ok(WgpuStorage::new(kernels::unary(&self.buf, layout, op)?, DType::F32, layout.numel()))
+        let dtype = if op.bool_out() { DType::Bool } else { DType::F32 };
+        Ok(WgpuStorage::new(kernels::unary(&self.buf, layout, op)?, dtype, layout.numel()))
     }
 
     fn binary(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout, op: BinaryOp) -> Result<Self> {
+        if let BinaryOp::Math(m) = op {
+            // the logical rows: the op layer has cast both operands to bool
+            if m.dtype_rule() == BinDType::BoolOut && self.dtype == DType::Bool && rhs.dtype == DType::Bool {
+                let out = kernels::binary_bool(&self.buf, layout, &rhs.buf, rhs_layout, m)?;
+                return Ok(WgpuStorage::new(out, DType::Bool, layout.numel()));
+            }
+        }
         if self.dtype != DType::F32 || rhs.dtype != DType::F32 {
             let r = rhs.to_cpu()?;
             return self.on_host(|c| c.binary(layout, &r, rhs_layout, op));

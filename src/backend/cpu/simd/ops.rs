@@ -43,7 +43,7 @@ impl VecUnary<f64> {
             | UnaryOp::LeakyRelu { .. }
             | UnaryOp::Silu
             | UnaryOp::Elu { .. }
-            | UnaryOp::Math(_)
+            | UnaryOp::Math(..)
             | UnaryOp::Act(..)
             | UnaryOp::Gelu { .. }
             | UnaryOp::Softplus { .. } => return None,

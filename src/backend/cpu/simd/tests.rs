@@ -368,8 +368,8 @@ fn simd_handles_exactly_the_ops_with_a_kernel() {
         (UnaryOp::Exp, true),
         (UnaryOp::Log, true),
         (UnaryOp::Sqrt, true),
-        (UnaryOp::Math(MathOp::Sin), false),
-        (UnaryOp::Math(MathOp::Cos), false),
+        (UnaryOp::Math(MathOp::Sin, [0.0; 3]), false),
+        (UnaryOp::Math(MathOp::Cos, [0.0; 3]), false),
         (UnaryOp::Tanh, true),
         (UnaryOp::Sigmoid, true),
         (UnaryOp::Relu, true),
@@ -380,7 +380,7 @@ fn simd_handles_exactly_the_ops_with_a_kernel() {
         (UnaryOp::LeakyRelu { slope: 0.1 }, false),
         (UnaryOp::Silu, false),
         (UnaryOp::Elu { alpha: 1.0 }, false),
-        (UnaryOp::Math(MathOp::Erf), false),
+        (UnaryOp::Math(MathOp::Erf, [0.0; 3]), false),
         (UnaryOp::Gelu { tanh: false }, false),
         (UnaryOp::Gelu { tanh: true }, false),
     ];
@@ -412,8 +412,8 @@ fn simd_refuses_unhandled_ops_and_mismatched_lengths() {
     for s in levels {
         let x = [1f32, 2.0, 3.0];
         let mut out = [7f32; 3];
-        assert!(!s.unary_f32(UnaryOp::Math(MathOp::Sin), &x, &mut out));
-        assert!(!s.unary_f32(UnaryOp::Math(MathOp::Cos), &x, &mut out));
+        assert!(!s.unary_f32(UnaryOp::Math(MathOp::Sin, [0.0; 3]), &x, &mut out));
+        assert!(!s.unary_f32(UnaryOp::Math(MathOp::Cos, [0.0; 3]), &x, &mut out));
         assert!(!s.binary_f32(BinaryOp::Pow, &x, &x, &mut out));
         assert!(!s.binary_scalar_rhs_f32(BinaryOp::Pow, &x, 2.0, &mut out));
         assert!(!s.unary_f32(UnaryOp::Exp, &x[..2], &mut out));
@@ -422,7 +422,7 @@ fn simd_refuses_unhandled_ops_and_mismatched_lengths() {
         assert_eq!(out, [7.0; 3], "{:?} wrote on refusal", s.level());
         let y = [1f64, 2.0];
         let mut out = [7f64; 2];
-        assert!(!s.unary_f64(UnaryOp::Math(MathOp::Sin), &y, &mut out));
+        assert!(!s.unary_f64(UnaryOp::Math(MathOp::Sin, [0.0; 3]), &y, &mut out));
         assert!(!s.binary_f64(BinaryOp::Pow, &y, &y, &mut out));
         assert!(!s.binary_f64(BinaryOp::Mul, &y, &y[..1], &mut out));
         assert_eq!(out, [7.0; 2]);

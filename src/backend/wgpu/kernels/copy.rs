@@ -63,7 +63,7 @@ fn copy_launch(
     let layouts = [ld, ls];
     let contig = all_contiguous(&layouts);
     let (groups, row) = grid_1d(count)?;
-    let params = strided_params(count, row, [0, 0], &layouts)?;
+    let params = strided_params(count, row, [0, 0, 0], &layouts)?;
     let stmt = store(from, to);
     let key = format!("copy:{from:?}:{to:?}:{contig}");
     let src_fn = || source(COPY, contig, &[("{{STORE}}", stmt.into())]);
@@ -97,7 +97,7 @@ fn fill_launch(
     let count = layout.numel();
     let contig = layout.is_contiguous();
     let (groups, row) = grid_1d(count)?;
-    let params = strided_params(count, row, words, &[layout])?;
+    let params = strided_params(count, row, [words[0], words[1], 0], &[layout])?;
     let w = kind.words();
     let key = format!("fill:{w}:{contig}");
     let src = || source(FILL, contig, &[("{{WORDS}}", w.to_string())]);

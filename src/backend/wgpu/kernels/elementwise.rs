@@ -5,7 +5,7 @@
 use super::windows::split_windows;
 use super::{source, strided_params, Kind};
 use crate::backend::wgpu::runtime::{grid_1d, launch, GpuBuffer, Launch};
-use crate::backend::{BinaryOp, CmpOp, UnaryOp};
+use crate::backend::{BinaryOp, CmpOp, MathBinOp, MathOp, UnaryOp};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 
@@ -38,7 +38,7 @@ fn elementwise_body(expr: &str, acc: &[Access], kinds: &[Kind], vec4: bool) -> S
     let mut body = String::new();
     for (k, (&m, &kind)) in acc.iter().zip(kinds).enumerate() {
         let (buf, var) = NAMES[k];
-        let off = format!("prm[{}u]", 5 + k);
+        let off = format!("prm[{}u]", 6 + k);
         let load = match (m, vec4) {
             (Access::Contiguous, false) => format!("{buf}[{off} + i]"),
             (Access::Contiguous, true) => format!("{buf}[({off} >> 2u) + i]"),
@@ -78,7 +78,7 @@ fn elementwise(
     expr: &str,
     out_kind: Kind,
     inputs: &[(&GpuBuffer, &Layout, Kind)],
-    p: [u32; 2],
+    p: [u32; 3],
 ) -> Result<GpuBuffer> {
     let count = inputs[0].1.numel();
     let out = GpuBuffer::new(count)?;
@@ -107,7 +107,7 @@ fn elementwise_launch(
     expr: &str,
     out_kind: Kind,
     inputs: &[(&GpuBuffer, &Layout, Kind)],
-    p: [u32; 2],
+    p: [u32; 3],
     out: &GpuBuffer,
     windows: &[Option<(u64, u64)>],
 ) -> Result<()> {
@@ -175,7 +175,7 @@ pub fn unary(buf: &GpuBuffer, layout: &Layout, op: UnaryOp) -> Result<GpuBuffer>
         UnaryOp::Silu => ("x / (1.0 + exp(-x))", [0, 0]),
         // `x <= 0`: NaN takes the identity branch and stays NaN; expm1_f keeps -0.0.
         UnaryOp::Elu { alpha } => ("select(x, expm1_f(x) * p0, x <= 0.0)", [(alpha as f32).to_bits(), 0]),
-        UnaryOp::Math(m) => (m.wgsl(), [0, 0]),
+        UnaryOp::Math(m, p) => return math_unary(buf, layout, m, p, op.bool_out()),
         UnaryOp::Act(a, p) => (a.wgsl(), [(p[0] as f32).to_bits(), (p[1] as f32).to_bits()]),
         // torch's formulas (see backend/cpu/kernels.rs gelu)
         UnaryOp::Gelu { tanh: false } => ("x * 0.5 * (1.0 + erf_f(x * 0.70710678118654752))", [0, 0]),
@@ -194,7 +194,31 @@ pub fn unary(buf: &GpuBuffer, layout: &Layout, op: UnaryOp) -> Result<GpuBuffer>
             ("clamp_f(x, p0, p1)", [lo.to_bits(), hi.to_bits()])
         }
     };
-    elementwise("unary", expr, Kind::F32, &[(buf, layout, Kind::F32)], p)
+    elementwise("unary", expr, Kind::F32, &[(buf, layout, Kind::F32)], [p[0], p[1], 0])
+}
+
+/// A unary row of the op table, its parameters `p0`..`p2` in f32; a `BoolOut` row's
+/// predicate is stored as a bool's 0/1 word.
+fn math_unary(buf: &GpuBuffer, layout: &Layout, m: MathOp, p: [f64; 3], bool_out: bool) -> Result<GpuBuffer> {
+    let p = p.map(|v| (v as f32).to_bits());
+    if bool_out {
+        let expr = format!("select(0u, 1u, {})", m.wgsl());
+        return elementwise("unary", &expr, Kind::Bool, &[(buf, layout, Kind::F32)], p);
+    }
+    elementwise("unary", m.wgsl(), Kind::F32, &[(buf, layout, Kind::F32)], p)
+}
+
+/// A `BoolOut` binary row of the op table over two bool operands: its expression over their
+/// 0/1 words.
+pub fn binary_bool(
+    a: &GpuBuffer,
+    la: &Layout,
+    b: &GpuBuffer,
+    lb: &Layout,
+    m: MathBinOp,
+) -> Result<GpuBuffer> {
+    let expr = m.wgsl().ok_or_else(|| Error::DType(format!("{}: no kernel over bools", m.name())))?;
+    elementwise("binary", expr, Kind::Bool, &[(a, la, Kind::Bool), (b, lb, Kind::Bool)], [0, 0, 0])
 }
 
 pub fn binary(a: &GpuBuffer, la: &Layout, b: &GpuBuffer, lb: &Layout, op: BinaryOp) -> Result<GpuBuffer> {
@@ -214,7 +238,7 @@ pub fn binary(a: &GpuBuffer, la: &Layout, b: &GpuBuffer, lb: &Layout, op: Binary
             .wgsl()
             .ok_or_else(|| Error::DType(format!("{}: no float kernel (integer-only op)", m.name())))?,
     };
-    elementwise("binary", expr, Kind::F32, &[(a, la, Kind::F32), (b, lb, Kind::F32)], [0, 0])
+    elementwise("binary", expr, Kind::F32, &[(a, la, Kind::F32), (b, lb, Kind::F32)], [0, 0, 0])
 }
 
 pub fn compare(
@@ -233,7 +257,7 @@ pub fn compare(
         CmpOp::Gt => "select(0u, 1u, x > y)",
         CmpOp::Ge => "select(0u, 1u, x >= y)",
     };
-    elementwise("compare", expr, Kind::Bool, &[(a, la, kind), (b, lb, kind)], [0, 0])
+    elementwise("compare", expr, Kind::Bool, &[(a, la, kind), (b, lb, kind)], [0, 0, 0])
 }
 
 pub fn where_cond(
@@ -247,7 +271,7 @@ pub fn where_cond(
         "select(z, y, x != 0u)",
         kind,
         &[(c.0, c.1, Kind::Bool), (a.0, a.1, kind), (b.0, b.1, kind)],
-        [0, 0],
+        [0, 0, 0],
     )
 }
 
@@ -259,5 +283,5 @@ pub fn ternary(
     expr: &str,
 ) -> Result<GpuBuffer> {
     let f = Kind::F32;
-    elementwise("ternary", expr, f, &[(a.0, a.1, f), (b.0, b.1, f), (c.0, c.1, f)], [0, 0])
+    elementwise("ternary", expr, f, &[(a.0, a.1, f), (b.0, b.1, f), (c.0, c.1, f)], [0, 0, 0])
 }

@@ -13,7 +13,7 @@ mod reduce;
 mod windows;
 
 pub use copy::{copy, fill, gather, scatter};
-pub use elementwise::{binary, compare, ternary, unary, where_cond};
+pub use elementwise::{binary, binary_bool, compare, ternary, unary, where_cond};
 pub use matmul::matmul;
 pub use reduce::reduce;
 
@@ -55,11 +55,11 @@ fn u32_of(v: usize, what: &str) -> Result<u32> {
 }
 
 /// The strided header (see strided.wgsl) for tensors of one shape.
-fn strided_params(count: usize, row: u32, p: [u32; 2], layouts: &[&Layout]) -> Result<Vec<u32>> {
+fn strided_params(count: usize, row: u32, p: [u32; 3], layouts: &[&Layout]) -> Result<Vec<u32>> {
     let shape = &layouts[0].shape;
-    let mut v = vec![u32_of(count, "element count")?, shape.len() as u32, row, p[0], p[1], 0, 0, 0];
+    let mut v = vec![u32_of(count, "element count")?, shape.len() as u32, row, p[0], p[1], p[2], 0, 0, 0];
     for (k, l) in layouts.iter().enumerate() {
-        v[5 + k] = u32_of(l.offset, "offset")?;
+        v[6 + k] = u32_of(l.offset, "offset")?;
     }
     for &s in shape.iter() {
         v.push(u32_of(s, "dimension")?);

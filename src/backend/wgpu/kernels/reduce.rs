@@ -142,7 +142,7 @@ fn reduce_part(
                 windows: &[None, w, w],
             })
         };
-    let mut params = strided_params(rows, 0, [u32_of(reduced, "row length")?, splits as u32], &[layout])?;
+    let mut params = strided_params(rows, 0, [u32_of(reduced, "row length")?, splits as u32, 0], &[layout])?;
     // strided_params puts its count at [0] and p0, p1 at [3], [4]: rows, reduced, splits.
     params[2] = 0;
     if splits == 1 {
@@ -150,7 +150,7 @@ fn reduce_part(
     } else {
         let partial = GpuBuffer::new(out_words(rows * splits))?;
         run(&partial, buf, params, splits, false, false)?;
-        let p2 = vec![rows as u32, 0, 0, splits as u32, 1, 0, 0, 0];
+        let p2 = vec![rows as u32, 0, 0, splits as u32, 1, 0, 0, 0, 0];
         run(&out, &partial, p2, 1, true, true)?;
     }
     Ok(out)
@@ -163,7 +163,7 @@ const REDUCE_VEC4_LOOP: &str = "if (row < rows) {
         let chunk4 = (r4 + splits - 1u) / splits;
         let s4 = min(part * chunk4, r4);
         let e4 = min(s4 + chunk4, r4);
-        let rb = (prm[5] + row * reduced) / 4u;
+        let rb = (prm[6] + row * reduced) / 4u;
         var jj = s4 + lid.x;
         for (; jj + 3u * WG < e4; jj = jj + 4u * WG) {
             let v0 = bitcast<vec4<f32>>(src4[rb + jj]);

@@ -2,7 +2,7 @@
 // strided and broadcast inputs (stride 0), writing a fresh contiguous output.
 // Substituted by kernels.rs: the binding element types OUT_T, A_T, B_T, C_T, and BODY, which
 // loads each input the way its layout allows (contiguous, one broadcast scalar, or strided)
-// and stores EXPR (in x, y, z, p0, p1). When every input is contiguous or a scalar and the
+// and stores EXPR (in x, y, z, p0, p1, p2). When every input is contiguous or a scalar and the
 // offsets are multiples of four, BODY does four neighbouring elements per thread with 16-byte
 // vector loads and stores (the bindings are then vec4 types). "//B " and "//C " prefixes are
 // removed for two and three inputs.
@@ -299,5 +299,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let i0 = linear_id(gid);
     let p0 = bitcast<f32>(prm[3]);
     let p1 = bitcast<f32>(prm[4]);
+    let p2 = bitcast<f32>(prm[5]);
     {{BODY}}
 }
