@@ -682,3 +682,46 @@ def test_as_tensor_copies_for_another_dtype():
         c = m.as_tensor(a, dtype=m.float32)
         a[0] = 5
         assert c.tolist() == [0.0, 0.0, 0.0] and str(c.dtype).endswith("float32")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [[1, "a"], [1, None], [[1], [object()]], ["a"], [1.0, [2]], [object()], [[1, 2], 3], [[1, "a"]]],
+    ids=["str", "none", "object-nested", "str-only", "list-leaf", "object", "int-for-sequence", "str-nested"],
+)
+@pytest.mark.parametrize("with_dtype", [False, True])
+def test_tensor_of_a_sequence_holding_a_non_number_raises_torchs_exception_type(data, with_dtype):
+    # regression: every such element was a ValueError ("expected a number"); torch raises
+    # TypeError for a str (invalid data type) or, with a dtype given, for anything that is not a
+    # real number, and RuntimeError when it cannot infer a dtype (None, object).
+    def outcome(m):
+        try:
+            m.tensor(data, **({"dtype": m.float32} if with_dtype else {}))
+        except Exception as e:  # noqa: BLE001 - the type is the point
+            return type(e)
+        return None
+
+    assert outcome(fg) is outcome(torch)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.rand(2, generator=5),
+        lambda m: m.randn(2, 3, generator="seed"),
+        lambda m: m.randint(0, 5, (3,), generator=1.5),
+    ],
+    ids=["rand-int", "randn-str", "randint-float"],
+)
+def test_a_generator_argument_of_the_wrong_type_is_a_type_error(call):
+    # regression: generator= was taken and ignored, whatever it was
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError, match="generator"):
+        call(fg)
+
+
+def test_random_functions_take_the_default_generator():
+    g = fg.default_generator
+    assert fg.rand(2, generator=g).shape == (2,)
+    assert fg.randint(0, 5, (3,), generator=g).dtype == fg.int64

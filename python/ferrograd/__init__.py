@@ -15,6 +15,7 @@ import builtins
 
 from . import _core
 from ._core import (
+    OutOfMemoryError,
     Tensor,
     arange,
     as_tensor,
@@ -204,6 +205,7 @@ __all__ = [
     "FloatTensor",
     "Generator",
     "LongTensor",
+    "OutOfMemoryError",
     "Size",
     "Tensor",
     "abs",

@@ -18,6 +18,7 @@ from ferrograd._size import Size
 __all__ = [
     "ArrayInterface",
     "Node",
+    "OutOfMemoryError",
     "RemovableHandle",
     "SavedOutput",
     "Signature",
@@ -2061,6 +2062,9 @@ def _function_apply(
 ) -> list[Tensor]:
     """Attaches a Function's backward to its differentiable outputs (see autograd.Function);
     the node reports the bytes of the distinct ``saved`` tensors as its ``saved_bytes``."""
+
+class OutOfMemoryError(RuntimeError, MemoryError):
+    """An allocation ferrograd cannot make: a RuntimeError (as torch's) and a MemoryError."""
 
 @final
 class Signature:

@@ -335,7 +335,7 @@ pub fn nested_as(obj: &Bound<'_, PyAny>, dtype_known: bool) -> PyResult<Nested> 
         )));
     }
     let mut values = Vec::new();
-    walk(obj, 0, &shape, &mut values)?;
+    walk(obj, 0, &shape, dtype_known, &mut values)?;
     let dtype = if values.iter().any(|v| matches!(v, Scalar::Float(_))) {
         DType::F32
     } else if values.iter().any(|v| matches!(v, Scalar::Int(_))) {
@@ -348,7 +348,13 @@ pub fn nested_as(obj: &Bound<'_, PyAny>, dtype_known: bool) -> PyResult<Nested> 
     Ok(Nested { shape, values, dtype })
 }
 
-fn walk(obj: &Bound<'_, PyAny>, depth: usize, shape: &[usize], out: &mut Vec<Scalar>) -> PyResult<()> {
+fn walk(
+    obj: &Bound<'_, PyAny>,
+    depth: usize,
+    shape: &[usize],
+    dtype_known: bool,
+    out: &mut Vec<Scalar>,
+) -> PyResult<()> {
     if let Ok(t) = obj.cast::<PyTensor>() {
         let t = t.borrow().t.clone();
         if t.shape() != &shape[depth..] {
@@ -372,17 +378,14 @@ fn walk(obj: &Bound<'_, PyAny>, depth: usize, shape: &[usize], out: &mut Vec<Sca
                 out.push(s);
                 Ok(())
             }
-            None => Err(PyValueError::new_err(format!(
-                "expected a number at dim {depth}, got {}",
-                obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-            ))),
+            None => Err(not_a_number(obj, dtype_known)),
         };
     }
     if !(obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>()) {
-        return Err(PyValueError::new_err(format!(
-            "expected sequence of length {} at dim {depth} (got {})",
+        return Err(PyTypeError::new_err(format!(
+            "not a sequence: expected a sequence of length {} at dim {depth}, got {}",
             shape[depth],
-            obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            type_name(obj)
         )));
     }
     let seq = obj.cast::<PySequence>()?;
@@ -394,9 +397,23 @@ fn walk(obj: &Bound<'_, PyAny>, depth: usize, shape: &[usize], out: &mut Vec<Sca
         )));
     }
     for item in obj.try_iter()? {
-        walk(&item?, depth + 1, shape, out)?;
+        walk(&item?, depth + 1, shape, dtype_known, out)?;
     }
     Ok(())
+}
+
+/// torch's error for an element that is not a number: with the dtype given, or for a nested
+/// sequence, a TypeError ("must be real number"); else the error of its dtype inference (a str
+/// is an invalid data type, anything else a dtype it cannot infer).
+fn not_a_number(obj: &Bound<'_, PyAny>, dtype_known: bool) -> PyErr {
+    let ty = type_name(obj);
+    if dtype_known || obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        PyTypeError::new_err(format!("must be real number, not {ty}"))
+    } else if obj.is_instance_of::<pyo3::types::PyString>() {
+        PyTypeError::new_err(format!("new(): invalid data type '{ty}'"))
+    } else {
+        pyo3::exceptions::PyRuntimeError::new_err(format!("Could not infer dtype of {ty}"))
+    }
 }
 
 /// Builds a tensor of `dtype` from flattened values.

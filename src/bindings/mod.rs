@@ -77,5 +77,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gpu::_wgpu_synchronize, m)?)?;
     m.add_function(wrap_pyfunction!(gpu::_wgpu_shutdown, m)?)?;
     api::install(m)?;
+    m.add("OutOfMemoryError", errors::out_of_memory_type(m.py())?)?;
     Ok(())
 }
