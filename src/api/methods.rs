@@ -12,6 +12,11 @@ macro_rules! method_rows {
     ($gen:path) => {
         $gen! {
         // ---- sizes and flags ----
+        size: "size(Tensor input, int? dim=None)" => |a| size_of(a, "size");
+        stride: "stride(Tensor input, int? dim=None)" => |a| size_of(a, "stride");
+        item: "item(Tensor input)" => |a| a.t(0).item().map(Out::Scalar);
+        retain_grad: "retain_grad(Tensor input)" => |a| a.t(0).retain_grad();
+        data_ptr: "data_ptr(Tensor input)" => |a| data_ptr(a.t(0));
         dim: "dim(Tensor input)" => |a| ok(a.t(0).ndim());
         ndimension: "ndimension(Tensor input)" => |a| ok(a.t(0).ndim());
         numel: "numel(Tensor input)" => |a| ok(a.t(0).numel());
@@ -105,6 +110,8 @@ macro_rules! method_rows {
         log_softmax: "log_softmax(Tensor input, int dim, ScalarType? dtype=None)" => |a| a.cast(0, 2)?.log_softmax(a.int(1));
 
         // ---- shape and views ----
+        reshape: "reshape(Tensor input, int... shape)" => |a| a.t(0).reshape(a.ints(1));
+        permute: "permute(Tensor input, int... dims)" => |a| a.t(0).permute(a.ints(1));
         view: "view(Tensor input, ScalarType dtype)" | "view(Tensor input, int... size)" => |a| view(a);
         flatten: "flatten(Tensor input, int start_dim=0, int end_dim=-1)" => |a| a.t(0).flatten(a.int(1), a.int(2));
         transpose: "transpose(Tensor input, int dim0, int dim1)" => |a| a.t(0).transpose(a.int(1), a.int(2));
@@ -120,6 +127,12 @@ macro_rules! method_rows {
         narrow: "narrow(Tensor input, int dim, int start, int length)" | "narrow(Tensor input, int dim, Tensor start, int length)" => |a| narrow(a);
 
         // ---- dtype and device ----
+        // torch's order: to(dtype), to(tensor), to(device, dtype): a device after a dtype fails all three.
+        to: "to(Tensor input, ScalarType dtype, bool non_blocking=False, bool copy=False, *, MemoryFormat memory_format=None)"
+            | "to(Tensor input, Tensor other, bool non_blocking=False, bool copy=False, *, MemoryFormat memory_format=None)"
+            | "to(Tensor input, Device? device=None, ScalarType? dtype=None, bool non_blocking=False, bool copy=False, *, MemoryFormat memory_format=None)" => |a| to(a);
+        new_zeros: "new_zeros(Tensor input, int... size, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| new_full(a, 0.0);
+        new_ones: "new_ones(Tensor input, int... size, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| new_full(a, 1.0);
         float: "float(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::F32);
         double: "double(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::F64);
         long: "long(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::I64);
@@ -132,6 +145,70 @@ macro_rules! method_rows {
     };
 }
 pub(crate) use method_rows;
+
+/// size()/stride(): all of them, or one dim's.
+pub(crate) fn size_of(a: &Args, op: &str) -> Result<Out> {
+    let t = a.t(0);
+    let all: Vec<usize> = if op == "size" { t.shape().to_vec() } else { t.strides().to_vec() };
+    let Some(d) = a.opt_int(1) else {
+        return Ok(if op == "size" {
+            Out::Size(all)
+        } else {
+            Out::Ints(all.iter().map(|&v| v as i64).collect())
+        });
+    };
+    let d = crate::shape::normalize_dim(op, d, t.ndim())?;
+    match all.get(d) {
+        Some(&v) => Ok(Out::Int(v as i64)),
+        None => bail!(Index, "{op}(): dimension specified as 0 but tensor has no dimensions"),
+    }
+}
+
+pub(crate) fn data_ptr(t: &Tensor) -> Result<usize> {
+    match t.data_ptr() {
+        Some(p) => Ok(p),
+        None => bail!(
+            Device,
+            "data_ptr: the tensor is on {}, whose memory has no host address; use .cpu() first",
+            t.device()
+        ),
+    }
+}
+
+/// `.to(dtype)`, `.to(other)`, `.to(device, dtype)`.
+pub(crate) fn to(a: &Args) -> Result<Tensor> {
+    let x = a.t(0);
+    let (target, dev, copy) = match a.overload {
+        0 => (a.dtype(1), None, a.bool(3)),
+        1 => (Some(a.t(1).dtype()), Some(a.t(1).device()), a.bool(3)),
+        _ => (a.dtype(2), a.device(1), a.bool(4)),
+    };
+    // float64 exists only on the CPU: cast to it after a move there, to anything else before
+    // moving (so `.to("wgpu", float32)` of a float64 tensor casts on the host).
+    let mut out = x.clone();
+    if target != Some(DType::F64) {
+        if let Some(dt) = target.filter(|&d| d != out.dtype()) {
+            out = out.to_dtype(dt)?;
+        }
+    }
+    out = out.to_device(dev.unwrap_or(x.device()))?;
+    if let Some(dt) = target.filter(|&d| d != out.dtype()) {
+        out = out.to_dtype(dt)?;
+    }
+    if copy && out.same_tensor(x) {
+        out = out.clone_tensor()?;
+    }
+    Ok(out)
+}
+
+/// new_zeros/new_ones: this tensor's dtype and device unless given.
+pub(crate) fn new_full(a: &Args, v: f64) -> Result<Tensor> {
+    let x = a.t(0);
+    let shape = super::functions::sizes("new_full", a.ints(1))?;
+    let t = Tensor::full(&shape, v, a.dtype(2).unwrap_or(x.dtype()), a.device(3).unwrap_or(x.device()))?;
+    t.set_requires_grad(a.bool(4))?;
+    Ok(t)
+}
 
 pub(crate) fn shape_i64(t: &Tensor) -> Vec<i64> {
     t.shape().iter().map(|&d| d as i64).collect()

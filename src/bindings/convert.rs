@@ -82,22 +82,6 @@ fn int_of_tensor(obj: &Bound<'_, PyAny>) -> Option<i64> {
     }
 }
 
-/// An `int` argument as torch's parser takes it: a Python int (not a bool, which torch refuses
-/// with a TypeError), a NumPy integer, or a 0-d integer tensor. Use it as a pyfunction argument
-/// type (`dim: Int`); `i64` would silently take `True` and, through `__index__`, tensors.
-#[derive(Clone, Copy, Debug)]
-pub struct Int(pub i64);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for Int {
-    type Error = PyErr;
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        let obj = obj.to_owned();
-        strict_int(&obj)
-            .map(Int)
-            .ok_or_else(|| PyTypeError::new_err(format!("must be int, not {}", type_name(&obj))))
-    }
-}
-
 /// A Python int, a NumPy integer or a 0-d integer tensor; None for anything else (bools too).
 pub fn strict_int(obj: &Bound<'_, PyAny>) -> Option<i64> {
     if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyFloat>() {

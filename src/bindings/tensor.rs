@@ -1,8 +1,8 @@
 //! The Python `Tensor`: every method converts its arguments, calls the Rust API, and wraps the
 //! result. No math lives here.
 
-use super::convert::{dtype_of, operand, operand_or_err, shape_of, tensor_arg, type_name};
-use super::convert::{Arg, Int};
+use super::convert::Arg;
+use super::convert::{dtype_of, operand, operand_or_err, tensor_arg, type_name};
 use super::dtype::{PyDType, PyDevice};
 use super::identity::TensorObj;
 use super::index::{parse_index, value_tensor};
@@ -122,49 +122,9 @@ impl PyTensor {
         super::functions::size_obj(py, self.t.shape())
     }
 
-    #[pyo3(signature = (dim=None))]
-    fn size<'py>(&self, py: Python<'py>, dim: Option<Int>) -> PyResult<Bound<'py, PyAny>> {
-        match dim {
-            None => self.shape(py),
-            Some(Int(d)) => {
-                let d = crate::shape::normalize_dim("size", d, self.t.ndim())?;
-                if self.t.ndim() == 0 {
-                    return Err(pyo3::exceptions::PyIndexError::new_err(
-                        "size(): dimension specified as 0 but tensor has no dimensions",
-                    ));
-                }
-                self.t.shape()[d].into_bound_py_any(py)
-            }
-        }
-    }
-
-    #[pyo3(signature = (dim=None))]
-    fn stride<'py>(&self, py: Python<'py>, dim: Option<Int>) -> PyResult<Bound<'py, PyAny>> {
-        match dim {
-            None => Ok(PyTuple::new(py, self.t.strides())?.into_any()),
-            Some(Int(d)) => {
-                let d = crate::shape::normalize_dim("stride", d, self.t.ndim())?;
-                match self.t.strides().get(d) {
-                    Some(s) => s.into_bound_py_any(py),
-                    None => Err(pyo3::exceptions::PyIndexError::new_err(
-                        "stride(): dimension specified as 0 but tensor has no dimensions",
-                    )),
-                }
-            }
-        }
-    }
-
     #[getter]
     fn ndim(&self) -> usize {
         self.t.ndim()
-    }
-    fn data_ptr(&self) -> PyResult<usize> {
-        self.t.data_ptr().ok_or_else(|| {
-            pyo3::exceptions::PyRuntimeError::new_err(format!(
-                "data_ptr: the tensor is on {}, whose memory has no host address; use .cpu() first",
-                self.t.device()
-            ))
-        })
     }
     /// The module's own dtype object, so `x.dtype is ferrograd.float32` holds.
     #[getter]
@@ -268,9 +228,6 @@ impl PyTensor {
         Ok(super::hooks::RemovableHandle::new(r))
     }
 
-    fn retain_grad(&self) -> PyResult<()> {
-        Ok(self.t.retain_grad()?)
-    }
     #[getter]
     fn retains_grad(&self) -> bool {
         self.t.retains_grad()
@@ -304,14 +261,6 @@ impl PyTensor {
     }
 
     // ---- values ----------------------------------------------------------------------------
-
-    fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match self.t.item()? {
-            Scalar::Float(f) => f.into_bound_py_any(py),
-            Scalar::Int(i) => i.into_bound_py_any(py),
-            Scalar::Bool(b) => b.into_bound_py_any(py),
-        }
-    }
 
     fn tolist<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let vals = scalars_of(&self.t)?;
@@ -387,42 +336,9 @@ impl PyTensor {
 
     // ---- arithmetic operators ----------------------------------------------------------------
 
-    fn __add__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| self.t.add(o))
-    }
-    fn __radd__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| o.add(&self.t))
-    }
-    fn __sub__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| self.t.sub(o))
-    }
-    fn __rsub__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| o.sub(&self.t))
-    }
-    fn __mul__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| self.t.mul(o))
-    }
-    fn __rmul__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| o.mul(&self.t))
-    }
-    fn __truediv__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| self.t.div(o))
-    }
     fn __rtruediv__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
         // number / x is x.reciprocal() * number in torch: the same graph and saved tensors
         binop(py, o, |o| if o.is_wrapped_number() { self.t.reciprocal()?.mul(o) } else { o.div(&self.t) })
-    }
-    fn __mod__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| self.t.remainder(o))
-    }
-    fn __rmod__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| o.remainder(&self.t))
-    }
-    fn __floordiv__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| self.t.floor_divide(o))
-    }
-    fn __rfloordiv__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| o.floor_divide(&self.t))
     }
     fn __pow__<'py>(
         &self,
@@ -480,48 +396,7 @@ impl PyTensor {
         }
         ok(crate::ops::unary::bitwise_not(&self.t))
     }
-    fn __and__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.number_binop(py, o, Tensor::bitwise_and)
-    }
-    fn __or__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.number_binop(py, o, Tensor::bitwise_or)
-    }
-    fn __xor__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.number_binop(py, o, Tensor::bitwise_xor)
-    }
-    // (and, or and xor are symmetric: `True & x` is `x & True`)
-    fn __rand__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.number_binop(py, o, Tensor::bitwise_and)
-    }
-    fn __ror__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.number_binop(py, o, Tensor::bitwise_or)
-    }
-    fn __rxor__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.number_binop(py, o, Tensor::bitwise_xor)
-    }
-    fn __lshift__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.number_binop(py, o, Tensor::bitwise_left_shift)
-    }
-    fn __rshift__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.number_binop(py, o, Tensor::bitwise_right_shift)
-    }
-    // (shifts are not symmetric: `2 << x` shifts the number)
-    fn __rlshift__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.number_binop(py, o, |x, n| n.bitwise_left_shift(x))
-    }
-    fn __rrshift__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        self.number_binop(py, o, |x, n| n.bitwise_right_shift(x))
-    }
 
-    fn __iadd__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        slf.inplace_binary("add_", operand_or_err("add_", o)?, Tensor::add)
-    }
-    fn __isub__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        slf.inplace_binary("sub_", operand_or_err("sub_", o)?, Tensor::sub)
-    }
-    fn __imul__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        slf.inplace_binary("mul_", operand_or_err("mul_", o)?, Tensor::mul)
-    }
     fn __ipow__(
         slf: PyRef<'_, Self>,
         o: &Bound<'_, PyAny>,
@@ -529,36 +404,7 @@ impl PyTensor {
     ) -> PyResult<()> {
         slf.inplace_binary("pow_", operand_or_err("pow_", o)?, Tensor::pow)
     }
-    fn __itruediv__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        slf.inplace_binary("div_", operand_or_err("div_", o)?, Tensor::div)
-    }
-    fn __imod__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        slf.inplace_binary("remainder_", operand_or_err("remainder_", o)?, Tensor::remainder)
-    }
-    fn __ifloordiv__(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
-        slf.inplace_binary("floor_divide_", operand_or_err("floor_divide_", o)?, Tensor::floor_divide)
-    }
 
-    // ---- comparisons ---------------------------------------------------------------------------
-
-    fn __eq__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| self.t.eq(o))
-    }
-    fn __ne__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| self.t.ne(o))
-    }
-    fn __lt__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| self.t.lt(o))
-    }
-    fn __le__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| self.t.le(o))
-    }
-    fn __gt__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| self.t.gt(o))
-    }
-    fn __ge__<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
-        binop(py, o, |o| self.t.ge(o))
-    }
     // `other` must be a tensor here, as in torch (the operators take numbers)
 
     // ---- named arithmetic ----------------------------------------------------------------------
@@ -569,10 +415,6 @@ impl PyTensor {
 
     // ---- shape and views -------------------------------------------------------------------------
 
-    #[pyo3(signature = (*shape))]
-    fn reshape(&self, shape: &Bound<'_, PyTuple>) -> R {
-        ok(self.t.reshape(&shape_of("reshape", shape)?))
-    }
     #[getter(T)]
     fn big_t(&self) -> R {
         let n = self.t.ndim() as i64;
@@ -590,89 +432,11 @@ impl PyTensor {
             _ => ok(self.t.transpose(-2, -1)),
         }
     }
-    #[pyo3(signature = (*dims))]
-    fn permute(&self, dims: &Bound<'_, PyTuple>) -> R {
-        ok(self.t.permute(&shape_of("permute", dims)?))
-    }
 
     // ---- dtype and device -------------------------------------------------------------------------
 
-    /// `.to(dtype)`, `.to(device)`, `.to(other)`, and the keyword forms.
-    #[pyo3(signature = (*args, dtype=None, device=None, non_blocking=false, copy=false))]
-    fn to(
-        &self,
-        args: &Bound<'_, PyTuple>,
-        dtype: Option<&Bound<'_, PyAny>>,
-        device: Option<&Bound<'_, PyAny>>,
-        non_blocking: bool,
-        copy: bool,
-    ) -> R {
-        let _ = non_blocking;
-        let mut target = dtype_of(dtype)?;
-        let mut dev = match device {
-            Some(d) if !d.is_none() => Some(super::dtype::device_of(Some(d))?),
-            _ => None,
-        };
-        // torch's spellings: to(device, dtype), to(dtype), to(tensor). A device after a dtype
-        // or a tensor is its TypeError, not a device to parse.
-        let mut dtype_seen = false;
-        for a in args.iter() {
-            if let Ok(Some(dt)) = dtype_of(Some(&a)) {
-                target = Some(dt);
-                dtype_seen = true;
-            } else if let Ok(t) = a.cast::<PyTensor>() {
-                target = Some(t.borrow().t.dtype());
-                dev = Some(t.borrow().t.device());
-                dtype_seen = true;
-            } else if dtype_seen {
-                return Err(PyTypeError::new_err(format!(
-                    "to() received an invalid combination of arguments: a {} after the dtype (expected to(device, dtype), to(dtype) or to(tensor))",
-                    type_name(&a)
-                )));
-            } else {
-                dev = Some(super::dtype::device_of(Some(&a))?);
-            }
-        }
-        let dev = dev.unwrap_or(self.t.device());
-        // float64 exists only on the CPU: cast to it after a move there, to anything else before
-        // moving (so `.to("wgpu", float32)` of a float64 tensor casts on the host).
-        let cast_first = target != Some(crate::DType::F64);
-        let mut out = self.t.clone();
-        if cast_first {
-            if let Some(dt) = target.filter(|&d| d != out.dtype()) {
-                out = out.to_dtype(dt)?;
-            }
-        }
-        out = out.to_device(dev)?;
-        if let Some(dt) = target.filter(|&d| d != out.dtype()) {
-            out = out.to_dtype(dt)?;
-        }
-        if copy && out.same_tensor(&self.t) {
-            out = out.clone_tensor()?;
-        }
-        Ok(PyTensor::wrap(out))
-    }
-
     // ---- creation from this tensor ----------------------------------------------------------------
 
-    #[pyo3(signature = (*size, dtype=None, requires_grad=false))]
-    fn new_zeros(
-        &self,
-        size: &Bound<'_, PyTuple>,
-        dtype: Option<&Bound<'_, PyAny>>,
-        requires_grad: bool,
-    ) -> R {
-        self.new_full_impl(size, 0.0, dtype, requires_grad)
-    }
-    #[pyo3(signature = (*size, dtype=None, requires_grad=false))]
-    fn new_ones(
-        &self,
-        size: &Bound<'_, PyTuple>,
-        dtype: Option<&Bound<'_, PyAny>>,
-        requires_grad: bool,
-    ) -> R {
-        self.new_full_impl(size, 1.0, dtype, requires_grad)
-    }
     #[pyo3(signature = (data, *, dtype=None, requires_grad=false))]
     fn new_tensor(
         &self,
@@ -737,7 +501,6 @@ impl PyTensor {
         Ok(self.t.apply_inplace(op, &[&o], |s| f(s, &o))?)
     }
 
-    /// `&` and `|` are bitwise in torch; ferrograd has them for bool tensors only.
     /// float(x), int(x): torch's ValueError for more than one element (`item()` is a RuntimeError).
     fn require_one_element(&self) -> PyResult<()> {
         if self.t.numel() != 1 {
@@ -747,34 +510,6 @@ impl PyTensor {
             )));
         }
         Ok(())
-    }
-
-    /// `x & o`, `x | o`: logical on bool operands (ferrograd has no integer bitwise kernels).
-    /// An operator taking a tensor or a Python number; anything else is Python's NotImplemented.
-    fn number_binop<'py>(
-        &self,
-        py: Python<'py>,
-        o: &Bound<'py, PyAny>,
-        f: fn(&Tensor, &Tensor) -> crate::Result<Tensor>,
-    ) -> PyResult<Py<PyAny>> {
-        match operand(o) {
-            Some(o) => PyTensor::wrap(f(&self.t, &o)?).into_py_any(py),
-            None => Ok(py.NotImplemented()),
-        }
-    }
-
-    fn new_full_impl(
-        &self,
-        size: &Bound<'_, PyTuple>,
-        v: f64,
-        dtype: Option<&Bound<'_, PyAny>>,
-        requires_grad: bool,
-    ) -> R {
-        let shape = super::convert::sizes_of("new_full", size)?;
-        let dt = dtype_of(dtype)?.unwrap_or(self.t.dtype());
-        let t = Tensor::full(&shape, v, dt, self.t.device())?;
-        t.set_requires_grad(requires_grad)?;
-        Ok(PyTensor::wrap(t))
     }
 }
 
@@ -842,4 +577,70 @@ fn backward_inputs(i: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
         return Err(PyRuntimeError::new_err("`inputs` argument to `backward()` cannot be empty."));
     }
     Ok(ins)
+}
+
+/// The binary operators: `x op o` for a tensor or a Python number `o`; anything else is Python's
+/// NotImplemented (so the other operand gets its turn). `&`, `|` and `^` are symmetric (`True &
+/// x` is `x & True`); the shifts are not (`2 << x` shifts the number).
+macro_rules! binary_operators {
+    ($($name:ident => |$x:ident, $o:ident| $e:expr;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(fn $name<'py>(&self, py: Python<'py>, o: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+                let $x = &self.t;
+                binop(py, o, |$o| $e)
+            })*
+        }
+    };
+}
+
+binary_operators! {
+    __add__ => |x, o| x.add(o);
+    __radd__ => |x, o| o.add(x);
+    __sub__ => |x, o| x.sub(o);
+    __rsub__ => |x, o| o.sub(x);
+    __mul__ => |x, o| x.mul(o);
+    __rmul__ => |x, o| o.mul(x);
+    __truediv__ => |x, o| x.div(o);
+    __mod__ => |x, o| x.remainder(o);
+    __rmod__ => |x, o| o.remainder(x);
+    __floordiv__ => |x, o| x.floor_divide(o);
+    __rfloordiv__ => |x, o| o.floor_divide(x);
+    __and__ => |x, o| Tensor::bitwise_and(x, o);
+    __or__ => |x, o| Tensor::bitwise_or(x, o);
+    __xor__ => |x, o| Tensor::bitwise_xor(x, o);
+    __rand__ => |x, o| Tensor::bitwise_and(x, o);
+    __ror__ => |x, o| Tensor::bitwise_or(x, o);
+    __rxor__ => |x, o| Tensor::bitwise_xor(x, o);
+    __lshift__ => |x, o| Tensor::bitwise_left_shift(x, o);
+    __rshift__ => |x, o| Tensor::bitwise_right_shift(x, o);
+    __rlshift__ => |x, o| o.bitwise_left_shift(x);
+    __rrshift__ => |x, o| o.bitwise_right_shift(x);
+    __eq__ => |x, o| x.eq(o);
+    __ne__ => |x, o| x.ne(o);
+    __lt__ => |x, o| x.lt(o);
+    __le__ => |x, o| x.le(o);
+    __gt__ => |x, o| x.gt(o);
+    __ge__ => |x, o| x.ge(o);
+}
+
+/// `x op= o`: the in-place op, with a TypeError naming it for an operand of another type.
+macro_rules! inplace_operators {
+    ($($name:ident => $op:literal, $f:path;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(fn $name(slf: PyRef<'_, Self>, o: &Bound<'_, PyAny>) -> PyResult<()> {
+                slf.inplace_binary($op, operand_or_err($op, o)?, $f)
+            })*
+        }
+    };
+}
+
+inplace_operators! {
+    __iadd__ => "add_", Tensor::add;
+    __isub__ => "sub_", Tensor::sub;
+    __imul__ => "mul_", Tensor::mul;
+    __itruediv__ => "div_", Tensor::div;
+    __imod__ => "remainder_", Tensor::remainder;
+    __ifloordiv__ => "floor_divide_", Tensor::floor_divide;
 }
