@@ -4,7 +4,7 @@
 //! TypeErrors. Each row becomes one `Method` object: a Tensor method (it binds like a function)
 //! and, the same object, the function form `torch.<name>`.
 
-use super::convert::{int_list_of, number_arg, strict_int, type_name};
+use super::convert::{int_list_of, strict_int, type_name};
 use super::dtype::{dtype_object, PyDevice};
 use super::tensor::PyTensor;
 use crate::api::signature::{Default, Param, Signature, Ty};
@@ -21,25 +21,65 @@ fn compile(sigs: &[&str]) -> PyResult<Vec<Signature>> {
 }
 
 /// The Python objects bound to each parameter, before conversion.
-type Bound_<'py> = Vec<Option<Bound<'py, PyAny>>>;
+type Slots<'py> = Vec<Option<Bound<'py, PyAny>>>;
 
-/// Binds positional and keyword arguments to `sig`'s parameters, with torch's TypeErrors for a
-/// wrong count, an unknown or repeated keyword and a missing argument.
+/// Why a signature did not match. Kept as data: trying an overload that does not match is the
+/// common case (`view(2, 3)` tries `view(dtype)` first), and a formatted Python exception would
+/// cost more than the call; the message is made only for the error finally raised.
+enum Fail<'py> {
+    TooMany(usize),
+    Unexpected(String),
+    Multiple(String),
+    Missing(usize),
+    /// Parameter `i` cannot take this object.
+    Type(usize, Bound<'py, PyAny>),
+    /// An error that stands whatever the overloads (a tensor being modified, a bad device).
+    Raise(PyErr),
+}
+
+impl Fail<'_> {
+    fn into_err(self, sig: &Signature) -> PyErr {
+        let name = &sig.name;
+        let msg = match self {
+            Fail::Raise(e) => return e,
+            Fail::TooMany(n) => {
+                let (lo, hi) = sig.positional_range();
+                let range = if lo == hi { format!("{hi}") } else { format!("from {lo} to {hi}") };
+                format!("{name}() takes {range} positional arguments but {n} were given")
+            }
+            Fail::Unexpected(k) => format!("{name}() got an unexpected keyword argument '{k}'"),
+            Fail::Multiple(k) => format!("{name}() got multiple values for argument '{k}'"),
+            Fail::Missing(i) => {
+                format!("{name}() missing 1 required positional arguments: \"{}\"", sig.params[i].name)
+            }
+            Fail::Type(i, obj) => {
+                let p = &sig.params[i];
+                let pos = if p.kw_only { String::new() } else { format!(" (position {})", i + 1) };
+                format!(
+                    "{name}(): argument '{}'{pos} must be {}, not {}",
+                    p.name,
+                    p.ty.name(),
+                    type_name(&obj)
+                )
+            }
+        };
+        PyTypeError::new_err(msg)
+    }
+}
+
+/// Binds positional and keyword arguments to `sig`'s parameters.
 fn bind<'py>(
     sig: &Signature,
     args: &[Bound<'py, PyAny>],
     kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<Bound_<'py>> {
-    let name = &sig.name;
-    let mut slots: Bound_<'py> = vec![None; sig.params.len()];
-    let positional: Vec<usize> = (0..sig.params.len()).filter(|&i| !sig.params[i].kw_only).collect();
+) -> Result<Slots<'py>, Fail<'py>> {
+    let mut slots: Slots<'py> = vec![None; sig.params.len()];
     let mut ai = 0;
-    for &pi in &positional {
+    for (pi, p) in sig.params.iter().enumerate().filter(|(_, p)| !p.kw_only) {
         let Some(a) = args.get(ai) else { break };
-        let p = &sig.params[pi];
         // `view(2, 3)`: the ints from here on are the list (one sequence is the list itself).
         if p.varargs && (args.len() - ai > 1 || strict_int(a).is_some() || a.is_instance_of::<PyBool>()) {
-            slots[pi] = Some(PyTuple::new(a.py(), &args[ai..])?.into_any());
+            slots[pi] = Some(PyTuple::new(a.py(), &args[ai..]).map_err(Fail::Raise)?.into_any());
             ai = args.len();
             break;
         }
@@ -47,122 +87,113 @@ fn bind<'py>(
         ai += 1;
     }
     if ai < args.len() {
-        let (lo, hi) = sig.positional_range();
-        let range = if lo == hi { format!("{hi}") } else { format!("from {lo} to {hi}") };
-        return Err(PyTypeError::new_err(format!(
-            "{name}() takes {range} positional arguments but {} were given",
-            args.len()
-        )));
+        return Err(Fail::TooMany(args.len()));
     }
     if let Some(kw) = kwargs {
         for (k, v) in kw.iter() {
-            let k: String = k.extract()?;
+            let k = k.cast::<PyString>().map_err(|e| Fail::Raise(e.into()))?;
+            let k = k.to_cow().map_err(Fail::Raise)?;
             let Some(pi) = sig.params.iter().position(|p| p.name == k) else {
-                return Err(PyTypeError::new_err(format!(
-                    "{name}() got an unexpected keyword argument '{k}'"
-                )));
+                return Err(Fail::Unexpected(k.to_string()));
             };
             if slots[pi].is_some() {
-                return Err(PyTypeError::new_err(format!("{name}() got multiple values for argument '{k}'")));
+                return Err(Fail::Multiple(k.to_string()));
             }
             slots[pi] = Some(v);
         }
     }
-    if let Some(p) = sig.params.iter().zip(&slots).find(|(p, s)| s.is_none() && p.default.is_none()) {
-        return Err(PyTypeError::new_err(format!(
-            "{name}() missing 1 required positional arguments: \"{}\"",
-            p.0.name
-        )));
+    if let Some(i) = (0..slots.len()).find(|&i| slots[i].is_none() && sig.params[i].default.is_none()) {
+        return Err(Fail::Missing(i));
     }
     Ok(slots)
 }
 
-fn type_error(sig: &Signature, i: usize, obj: &Bound<'_, PyAny>) -> PyErr {
-    let p = &sig.params[i];
-    let pos = if p.kw_only { String::new() } else { format!(" (position {})", i + 1) };
-    PyTypeError::new_err(format!(
-        "{}(): argument '{}'{pos} must be {}, not {}",
-        sig.name,
-        p.name,
-        p.ty.name(),
-        type_name(obj)
-    ))
-}
-
 /// Converts one argument to the engine's value for its parameter's type.
-fn convert(sig: &Signature, i: usize, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+fn convert<'py>(sig: &Signature, i: usize, obj: &Bound<'py, PyAny>) -> Result<Value, Fail<'py>> {
     let p = &sig.params[i];
+    let bad = || Fail::Type(i, obj.clone());
     if obj.is_none() {
         return if p.optional || p.default == Some(Default::None) || p.ty == Ty::Any {
             Ok(Value::None)
         } else {
-            Err(type_error(sig, i, obj))
+            Err(bad())
         };
     }
-    let bad = || type_error(sig, i, obj);
     Ok(match p.ty {
         Ty::Tensor => {
             let t = obj.cast::<PyTensor>().map_err(|_| bad())?;
             // The tensor a method is modifying, passed to it again: an error, not a failed borrow.
             let r = t.try_borrow().map_err(|_| {
-                PyRuntimeError::new_err(format!(
+                Fail::Raise(PyRuntimeError::new_err(format!(
                     "{}(): argument '{}' is the tensor being modified",
                     sig.name, p.name
-                ))
+                )))
             })?;
             Value::Tensor(r.t.clone())
         }
         Ty::Operand => Value::Tensor(super::convert::operand(obj).ok_or_else(bad)?),
         Ty::Int => Value::Int(strict_int(obj).ok_or_else(bad)?),
-        Ty::Float => Value::Float(number_arg(&sig.name, &p.name, obj).map_err(|_| bad())?.to_f64()),
-        Ty::Scalar => Value::Scalar(number_arg(&sig.name, &p.name, obj).map_err(|_| bad())?),
-        Ty::Bool => Value::Bool(
-            obj.cast::<PyBool>().map(|b| b.is_true()).or_else(|_| numpy_bool(obj).ok_or_else(bad))?,
-        ),
+        Ty::Float => Value::Float(number(obj).ok_or_else(bad)?.to_f64()),
+        Ty::Scalar => Value::Scalar(number(obj).ok_or_else(bad)?),
+        Ty::Bool => Value::Bool(match obj.cast::<PyBool>() {
+            Ok(b) => b.is_true(),
+            Err(_) => numpy_bool(obj).ok_or_else(bad)?,
+        }),
         Ty::IntList(n) => {
             if let Some(v) = strict_int(obj) {
-                match n {
-                    Some(n) => Value::Ints(vec![v; n]),
-                    None => return Err(bad()),
-                }
+                Value::Ints(vec![v; n.ok_or_else(bad)?])
             } else if obj.is_instance_of::<PyTuple>() || obj.is_instance_of::<PyList>() {
-                let items: Vec<Bound<'_, PyAny>> = obj.try_iter()?.collect::<PyResult<_>>()?;
-                Value::Ints(int_list_of(&sig.name, &p.name, &items)?)
+                let items: Vec<Bound<'_, PyAny>> =
+                    obj.try_iter().and_then(|it| it.collect()).map_err(Fail::Raise)?;
+                Value::Ints(int_list_of(&sig.name, &p.name, &items).map_err(Fail::Raise)?)
             } else {
                 return Err(bad());
             }
         }
-        Ty::DType => Value::DType(super::convert::dtype_of(Some(obj)).map_err(|_| bad())?.expect("not None")),
-        Ty::Device => Value::Device(PyDevice::new(obj)?.d),
+        Ty::DType => Value::DType(super::convert::dtype_if(obj).ok_or_else(bad)?),
+        Ty::Device => {
+            if !(obj.is_instance_of::<PyDevice>()
+                || obj.is_instance_of::<PyString>()
+                || strict_int(obj).is_some())
+            {
+                return Err(bad());
+            }
+            Value::Device(PyDevice::new(obj).map_err(Fail::Raise)?.d)
+        }
         Ty::Str => Value::Str(obj.cast::<PyString>().map_err(|_| bad())?.to_string()),
         Ty::TensorList => {
             if !(obj.is_instance_of::<PyTuple>() || obj.is_instance_of::<PyList>()) {
                 return Err(bad());
             }
             let mut v = Vec::new();
-            for (k, item) in obj.try_iter()?.enumerate() {
-                let item = item?;
-                let t = item.cast::<PyTensor>().map_err(|_| {
-                    PyTypeError::new_err(format!(
+            for (k, item) in obj.try_iter().map_err(Fail::Raise)?.enumerate() {
+                let item = item.map_err(Fail::Raise)?;
+                let Ok(t) = item.cast::<PyTensor>() else {
+                    return Err(Fail::Raise(PyTypeError::new_err(format!(
                         "{}(): expected Tensor as element {k} in argument '{}', but got {}",
                         sig.name,
                         p.name,
                         type_name(&item)
-                    ))
-                })?;
+                    ))));
+                };
                 v.push(t.borrow().t.clone());
             }
             Value::Tensors(v)
         }
         Ty::Generator => {
-            let cls = obj.py().import("ferrograd.utils._random")?.getattr("Generator")?;
-            if !obj.is_instance(&cls)? {
+            let cls = obj.py().import("ferrograd.utils._random").and_then(|m| m.getattr("Generator"));
+            if !cls.and_then(|c| obj.is_instance(&c)).map_err(Fail::Raise)? {
                 return Err(bad());
             }
             Value::Opaque
         }
         Ty::MemoryFormat | Ty::Any => Value::Opaque,
     })
+}
+
+/// A Number as torch's parser takes one: a Python number or a 0-d tensor without grad.
+fn number(obj: &Bound<'_, PyAny>) -> Option<Scalar> {
+    super::convert::scalar_of(obj).or_else(|| super::convert::scalar_tensor(obj)?.item().ok())
 }
 
 /// NumPy's bool scalar, which torch's parser takes as a bool.
@@ -186,12 +217,21 @@ fn default_value(d: &Option<Default>) -> Value {
 /// signature its own error is the error; with several and no match, torch's "invalid
 /// combination" TypeError listing them.
 pub fn parse(
-    py: Python<'_>,
+    _py: Python<'_>,
     sigs: &[Signature],
     args: &[Bound<'_, PyAny>],
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Args> {
-    let mut first_err = None;
+    Ok(parse_bound(sigs, args, kwargs)?.0)
+}
+
+/// `parse`, also returning the objects bound to the matched signature's parameters.
+fn parse_bound<'py>(
+    sigs: &[Signature],
+    args: &[Bound<'py, PyAny>],
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Args, Slots<'py>)> {
+    let mut first = None;
     for (overload, sig) in sigs.iter().enumerate() {
         let attempt = bind(sig, args, kwargs).and_then(|slots| {
             let mut vals = Vec::with_capacity(slots.len());
@@ -201,17 +241,17 @@ pub fn parse(
                     None => default_value(&p.default),
                 });
             }
-            Ok(Args { overload, vals, given: slots.iter().map(Option::is_some).collect() })
+            let given = slots.iter().map(Option::is_some).collect();
+            Ok((Args { overload, vals, given }, slots))
         });
         match attempt {
             Ok(a) => return Ok(a),
-            // An error that is not about the argument types (a tensor being modified) stands.
-            Err(e) if !e.is_instance_of::<PyTypeError>(py) => return Err(e),
-            Err(e) => first_err = first_err.or(Some(e)),
+            Err(Fail::Raise(e)) => return Err(e),
+            Err(f) => first = first.or(Some(f)),
         }
     }
     if sigs.len() == 1 {
-        return Err(first_err.expect("one signature tried"));
+        return Err(first.expect("one signature tried").into_err(&sigs[0]));
     }
     let mut got: Vec<String> = args.iter().map(type_name).collect();
     if let Some(kw) = kwargs {
@@ -356,10 +396,8 @@ impl PySignature {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = args.py();
         let items: Vec<Bound<'py, PyAny>> = args.iter().collect();
-        let a = parse(py, &self.sigs, &items, kwargs)?;
+        let (a, slots) = parse_bound(&self.sigs, &items, kwargs)?;
         let sig = &self.sigs[a.overload];
-        // The objects as bound, for the types whose Python value is the object itself.
-        let slots = bind(sig, &items, kwargs)?;
         let mut out = Vec::with_capacity(a.vals.len());
         for ((v, p), slot) in a.vals.iter().zip(&sig.params).zip(&slots) {
             out.push(match (v, p.ty) {

@@ -16,6 +16,11 @@ pub fn scalar_of(obj: &Bound<'_, PyAny>) -> Option<Scalar> {
     if obj.is_instance_of::<PyFloat>() {
         return obj.extract::<f64>().ok().map(Scalar::Float);
     }
+    // The common non-numbers, refused before the probes below (a failed extract or hasattr
+    // costs a Python exception).
+    if obj.is_none() || obj.is_instance_of::<PyTensor>() || obj.is_instance_of::<pyo3::types::PyString>() {
+        return None;
+    }
     if let Ok(i) = obj.extract::<i64>() {
         return Some(Scalar::Int(i));
     }
@@ -89,6 +94,13 @@ pub fn strict_int(obj: &Bound<'_, PyAny>) -> Option<i64> {
     }
     if obj.is_instance_of::<PyTensor>() {
         return int_of_tensor(obj);
+    }
+    if obj.is_instance_of::<pyo3::types::PyInt>() {
+        return obj.extract::<i64>().ok();
+    }
+    // NumPy integers and other `__index__` types; probing anything else would cost an exception.
+    if obj.is_none() || obj.is_instance_of::<pyo3::types::PyString>() || obj.is_instance_of::<PyDType>() {
+        return None;
     }
     obj.extract::<i64>().ok()
 }
@@ -236,6 +248,22 @@ pub fn sizes_of(op: &str, args: &Bound<'_, PyTuple>) -> PyResult<Vec<usize>> {
             })
         })
         .collect()
+}
+
+/// A dtype, or Python's `float`, `int` and `bool` as torch maps them; None for anything else.
+pub fn dtype_if(o: &Bound<'_, PyAny>) -> Option<DType> {
+    if let Ok(d) = o.cast::<PyDType>() {
+        return Some(d.get().d);
+    }
+    let py = o.py();
+    [
+        (py.get_type::<PyFloat>(), DType::F64),
+        (py.get_type::<pyo3::types::PyInt>(), DType::I64),
+        (py.get_type::<PyBool>(), DType::Bool),
+    ]
+    .into_iter()
+    .find(|(t, _)| o.is(t))
+    .map(|(_, d)| d)
 }
 
 pub fn dtype_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DType>> {
