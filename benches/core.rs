@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the CPU kernels and the backward engine (`cargo bench`).
 
+use _core::autograd::grad;
 use _core::{DType, Scalar, Tensor};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
@@ -94,5 +95,44 @@ fn engine(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernels, engine);
+/// relu forward and backward, and the backward alone, on float32: the backward is relu's fused
+/// masked gradient (one pass over the gradient and the saved output), once four (compare, not,
+/// zeros, where).
+fn relu_grad(c: &mut Criterion) {
+    let mut g = c.benchmark_group("relu_grad");
+    g.sample_size(20);
+    for &n in &[1usize << 20, 1 << 24] {
+        let x = randn(&[n], DType::F32);
+        x.set_requires_grad(true).unwrap();
+        let gy = randn(&[n], DType::F32);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::new("forward_backward_f32", n), &n, |bch, _| {
+            bch.iter(|| {
+                let y = x.relu().unwrap();
+                black_box(
+                    grad(&[y], &[Some(gy.clone())], std::slice::from_ref(&x), false, false, false).unwrap(),
+                )
+            })
+        });
+        let y = x.relu().unwrap();
+        g.bench_with_input(BenchmarkId::new("backward_f32", n), &n, |bch, _| {
+            bch.iter(|| {
+                black_box(
+                    grad(
+                        std::slice::from_ref(&y),
+                        &[Some(gy.clone())],
+                        std::slice::from_ref(&x),
+                        true,
+                        false,
+                        false,
+                    )
+                    .unwrap(),
+                )
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, kernels, engine, relu_grad);
 criterion_main!(benches);

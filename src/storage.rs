@@ -3,7 +3,7 @@
 use crate::backend::cpu::CpuStorage;
 #[cfg(feature = "wgpu")]
 use crate::backend::wgpu::WgpuStorage;
-use crate::backend::{BackendStorage, BinaryOp, CmpOp, MathTerOp, ReduceOp, UnaryOp};
+use crate::backend::{BackendStorage, BinaryOp, CmpOp, GradMask, MathTerOp, ReduceOp, UnaryOp};
 use crate::device::Device;
 use crate::dtype::DType;
 use crate::error::Result;
@@ -171,6 +171,9 @@ impl BackendStorage for StorageData {
                 b.device()
             ))),
         }
+    }
+    fn masked_grad(&self, layout: &Layout, x: &Self, x_layout: &Layout, mask: GradMask) -> Result<Self> {
+        pair!("masked_grad", self, x, (g, y) => g.masked_grad(layout, y, x_layout, mask), StorageData::Cpu, StorageData::Wgpu)
     }
     fn ternary(
         &self,

@@ -136,6 +136,22 @@ pub enum CmpOp {
     Ge,
 }
 
+/// Where a fused masked gradient (`BackendStorage::masked_grad`) passes `g`, by the saved value
+/// `x`; elsewhere it is +0.0. One pass over both. The bounds are compared in the element type
+/// (f32 for float32), as torch converts its scalars. What a NaN `x` gets is each row's own, as
+/// before the rows were fused: torch's scalar and vectorised kernels disagree on it for all but
+/// threshold_backward.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GradMask {
+    /// 0 where `x <= t`: relu (`t` 0) and threshold; NaN passes, as in torch's threshold_backward.
+    Threshold { t: f64 },
+    /// `g` only where `lo < x < hi`: hardtanh and relu6; NaN gets 0 (torch's vectorised
+    /// hardtanh_backward).
+    Inside { lo: f64, hi: f64 },
+    /// 0 where `-lambd <= x <= lambd`: hardshrink and softshrink; NaN passes.
+    Shrink { lambd: f64 },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReduceOp {
     Sum,
@@ -173,6 +189,9 @@ pub trait BackendStorage: Sized {
         c_layout: &Layout,
         op: MathTerOp,
     ) -> Result<Self>;
+    /// `self` (a gradient) where `x` is outside `mask`'s zero set, else 0: a fused backward, one
+    /// pass over two float operands of one dtype and shape.
+    fn masked_grad(&self, layout: &Layout, x: &Self, x_layout: &Layout, mask: GradMask) -> Result<Self>;
     /// Reduces the trailing `reduced` elements of each row, where `layout` has been permuted so
     /// that the kept dims come first and the reduced dims last.
     fn reduce(&self, layout: &Layout, rows: usize, reduced: usize, op: ReduceOp) -> Result<Self>;

@@ -6,6 +6,8 @@ use super::table::activation_ops;
 use super::table::first_or;
 use crate::backend::cpu::kernels::map1;
 use crate::backend::cpu::Buf;
+#[allow(unused_imports)] // the rows' fused_grad masks
+use crate::backend::GradMask;
 #[allow(unused_imports)] // the rows call Elem's methods
 use crate::dtype::Elem;
 use crate::dtype::{DType, FloatElem};
@@ -52,7 +54,8 @@ macro_rules! gen_act_core {
             float: |$x:ident| $float:expr,
             $(int: |$ix:ident| $int:expr,)?
             wgsl: $wgsl:literal,
-            grad: |$g:ident, $gx:ident| $grad:expr $(,)?
+            $(fused_grad: $mask:expr => $gnode:literal $(,)?)?
+            $(grad: |$g:ident, $gx:ident| $grad:expr $(,)?)?
         }
     )*) => {
         /// The activation ops of the table, one variant per row.
@@ -118,14 +121,15 @@ macro_rules! gen_act_core {
                     })*
                 }
             }
-            /// The backward rule: `g` times the derivative at the saved input.
+            /// The backward rule: `g` times the derivative at the saved input; for a row with a
+            /// `fused_grad`, that mask's one-pass kernel, recorded as the row's double-backward node.
             #[allow(unused_variables)]
             pub(crate) fn grad(self, g: &Tensor, x: &Tensor, p: Params) -> Result<Tensor> {
                 match self {
                     $(ActOp::$V => {
                         let [$($p,)* ..] = p;
-                        let ($g, $gx) = (g, x);
-                        $grad
+                        $(return super::unary::masked_grad(g, x, $mask, $gnode);)?
+                        $(let ($g, $gx) = (g, x); return $grad;)?
                     })*
                 }
             }

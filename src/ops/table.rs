@@ -514,7 +514,10 @@ pub(crate) use binary_ops;
 /// - `float`: the element expression with the parameters converted to the element type;
 ///   `int`: the int64 expression with the parameters as `f64`;
 /// - `wgsl`: the WGSL expression, the parameters being `p0` and `p1` in order;
-/// - `grad`: the rule in `g` and the input, the parameters as `f64`.
+/// - `grad`: the rule in `g` and the input, the parameters as `f64`; or, for a gradient that is
+///   `g` or 0 by where the input lies, `fused_grad: <GradMask> => "<its node>"`: one kernel pass
+///   over `g` and the input (`BackendStorage::masked_grad`) instead of a compare, a zeros and a
+///   where, recorded as the named double-backward node (torch's `...BackwardBackward0`).
 macro_rules! activation_ops {
     ($gen:path) => {
         $gen! {
@@ -540,10 +543,7 @@ macro_rules! activation_ops {
                 int: |x| x.max(min_val as i64).min(max_val as i64),
                 wgsl: "select(select(x, p1, x > p1), p0, x < p0)",
                 // torch: the gradient passes strictly inside the interval
-                grad: |g, x| {
-                    let inside = x.gt_scalar(min_val)?.logical_and(&x.lt_scalar(max_val)?)?;
-                    Tensor::where_(&inside, g, &g.zeros_like()?)
-                },
+                fused_grad: GradMask::Inside { lo: min_val, hi: max_val } => "HardtanhBackwardBackward0",
             }
             /// `min(max(x, 0), 6)` (NaN stays NaN).
             relu6() => Relu6 {
@@ -554,10 +554,7 @@ macro_rules! activation_ops {
                 float: |x| if x < Elem::zero() { Elem::zero() } else if x > <T as Elem>::from_f64(6.0) { <T as Elem>::from_f64(6.0) } else { x },
                 int: |x| x.clamp(0, 6),
                 wgsl: "select(select(x, 6.0, x > 6.0), 0.0, x < 0.0)",
-                grad: |g, x| {
-                    let inside = x.gt_scalar(0.0)?.logical_and(&x.lt_scalar(6.0)?)?;
-                    Tensor::where_(&inside, g, &g.zeros_like()?)
-                },
+                fused_grad: GradMask::Inside { lo: 0.0, hi: 6.0 } => "HardtanhBackwardBackward0",
             }
             /// `relu6(x + 3) / 6`.
             hardsigmoid() => Hardsigmoid {
@@ -641,7 +638,7 @@ macro_rules! activation_ops {
                 dtype: FloatOnly,
                 float: |x| if x >= -lambd && x <= lambd { Elem::zero() } else { x },
                 wgsl: "select(x, 0.0, x >= -p0 && x <= p0)",
-                grad: |g, x| Tensor::where_(&x.ge_scalar(-lambd)?.logical_and(&x.le_scalar(lambd)?)?, &g.zeros_like()?, g),
+                fused_grad: GradMask::Shrink { lambd } => "HardshrinkBackwardBackward0",
             }
             /// `x` moved toward 0 by `lambd`, 0 inside `[-lambd, lambd]`.
             softshrink(lambd = 0.5) => Softshrink {
@@ -653,7 +650,7 @@ macro_rules! activation_ops {
                 float: |x| if x > lambd { x - lambd } else if x < -lambd { x + lambd } else { x * Elem::zero() },
                 // (a zero with x's sign, NaN kept: lavapipe folds x * 0.0 to 0.0)
                 wgsl: "select(select(select(bitcast<f32>(bitcast<u32>(x) & 0x80000000u), x, is_nan_f(x)), x + p0, x < -p0), x - p0, x > p0)",
-                grad: |g, x| Tensor::where_(&x.ge_scalar(-lambd)?.logical_and(&x.le_scalar(lambd)?)?, &g.zeros_like()?, g),
+                fused_grad: GradMask::Shrink { lambd } => "SoftshrinkBackwardBackward0",
             }
             /// `x` where above `threshold`, else `value`.
             threshold(threshold, value) => Threshold {
@@ -664,7 +661,7 @@ macro_rules! activation_ops {
                 float: |x| if x <= threshold { value } else { x },
                 int: |x| if (x as f64) <= threshold { value as i64 } else { x },
                 wgsl: "select(x, p1, x <= p0)",
-                grad: |g, x| Tensor::where_(&x.le_scalar(threshold)?, &g.zeros_like()?, g),
+                fused_grad: GradMask::Threshold { t: threshold } => "ThresholdBackwardBackward0",
             }
         }
     };

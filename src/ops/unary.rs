@@ -3,7 +3,7 @@
 
 use super::record;
 use crate::autograd::{Backward, Node, SavedTensor};
-use crate::backend::{BackendStorage, UnaryOp};
+use crate::backend::{BackendStorage, GradMask, UnaryOp};
 use crate::error::{bail, Result};
 use crate::tensor::{Scalar, Tensor};
 use std::sync::Weak;
@@ -68,7 +68,10 @@ impl Backward for UnaryBackward {
                 let y = v();
                 g.mul(&y.mul(&one().sub(&y)?)?)?
             }
-            UnaryOp::Relu => threshold_backward(g, &v())?,
+            // torch: threshold_backward(g, y, 0), NaN passing its gradient
+            UnaryOp::Relu => {
+                masked_grad(g, &v(), GradMask::Threshold { t: 0.0 }, "ThresholdBackwardBackward0")?
+            }
             UnaryOp::Abs => {
                 // g * sgn(x) with torch's sgn: 0 at NaN (ferrograd's sign(NaN) is NaN, which
                 // would turn a NaN input's zero gradient into NaN upstream)
@@ -100,30 +103,50 @@ impl Backward for UnaryBackward {
     }
 }
 
-/// relu's gradient, `where(y > 0, g, 0)`, recorded as one op of `g` and the saved output `y`.
-/// Its derivative in `y` is zero, but recording it keeps `y`'s history: a relu gradient taken with
-/// create_graph then requires grad, as torch's ThresholdBackwardBackward0 does, and
-/// differentiating it again gives zeros instead of an error.
-fn threshold_backward(g: &Tensor, y: &Tensor) -> Result<Tensor> {
-    // `!(y <= 0)`, not `y > 0`: a NaN passes its gradient, as torch's threshold_backward does
-    let mask = y.detach().le_scalar(0.0)?.logical_not()?;
+/// `g` where the saved value `x` is outside `mask`'s zero set, else 0, in one kernel pass (the
+/// composite, a compare, a not, a zeros and a where, walks memory four times): relu's backward
+/// and the `fused_grad` of the op table's rows. Recorded as `node` of `g` and `x`: its
+/// derivative in `x` is zero, but keeping `x`'s history makes a gradient taken with create_graph
+/// require grad, as torch's ThresholdBackwardBackward0 (and kin) does, and differentiating it
+/// again gives zeros instead of an error.
+pub(crate) fn masked_grad(g: &Tensor, x: &Tensor, mask: GradMask, node: &'static str) -> Result<Tensor> {
     let out = {
         let _off = crate::autograd::GradModeGuard::new(false);
-        Tensor::where_(&mask, &g.detach(), &g.zeros_like()?)?
+        masked_kernel(&g.detach(), &x.detach(), mask)?
     };
-    record("ThresholdBackwardBackward0", &out, &[g, y], |_| ThresholdGrad { mask });
+    record(node, &out, &[g, x], |_| MaskedGrad { x: SavedTensor::input(x, node), mask, node });
     Ok(out)
 }
 
-struct ThresholdGrad {
-    mask: Tensor,
+fn masked_kernel(g: &Tensor, x: &Tensor, mask: GradMask) -> Result<Tensor> {
+    if g.dtype() == x.dtype() && g.dtype().is_float() && g.shape() == x.shape() {
+        let out = g.storage().data().masked_grad(g.layout(), x.storage().data(), x.layout(), mask)?;
+        return Ok(Tensor::from_data(out, g.shape()));
+    }
+    // A gradient of another dtype or shape than the saved value: the composite, which promotes
+    // and broadcasts. Its tests are the kernels' (NaN included).
+    let zero = match mask {
+        GradMask::Threshold { t } => x.le_scalar(t)?,
+        GradMask::Inside { lo, hi } => x.gt_scalar(lo)?.logical_and(&x.lt_scalar(hi)?)?.logical_not()?,
+        GradMask::Shrink { lambd } => x.ge_scalar(-lambd)?.logical_and(&x.le_scalar(lambd)?)?,
+    };
+    Tensor::where_(&zero, &g.zeros_like()?, g)
 }
 
-impl Backward for ThresholdGrad {
+struct MaskedGrad {
+    x: SavedTensor,
+    mask: GradMask,
+    node: &'static str,
+}
+
+impl Backward for MaskedGrad {
     fn backward(&self, gg: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        let dg = if needs[0] { Some(Tensor::where_(&self.mask, gg, &gg.zeros_like()?)?) } else { None };
-        let dy = if needs[1] { Some(gg.zeros_like()?) } else { None };
-        Ok(vec![dg, dy])
+        // linear in g with the same mask: the same fused op (torch's double backward of
+        // threshold_backward is threshold_backward)
+        let dg =
+            if needs[0] { Some(masked_grad(gg, &self.x.unpack()?, self.mask, self.node)?) } else { None };
+        let dx = if needs[1] { Some(gg.zeros_like()?) } else { None };
+        Ok(vec![dg, dx])
     }
 }
 

@@ -3,7 +3,7 @@
 use super::buffer::{try_with_capacity, Buf, CpuStorage, IntoCpuStorage};
 use super::parallel::{self, SendPtr};
 use super::simd;
-use crate::backend::{BackendStorage, BinaryOp, CmpOp, MathTerOp, ReduceOp, UnaryOp};
+use crate::backend::{BackendStorage, BinaryOp, CmpOp, GradMask, MathTerOp, ReduceOp, UnaryOp};
 use crate::dtype::{DType, Elem, FloatElem};
 use crate::error::{bail, Result};
 use crate::layout::{for_each_offset, Layout};
@@ -672,6 +672,10 @@ impl BackendStorage for CpuStorage {
             }
             (x, ..) => bail!(DType, "{}: no kernel for {} operands", op.name(), x.dtype()),
         })
+    }
+
+    fn masked_grad(&self, lg: &Layout, x: &Self, lx: &Layout, mask: GradMask) -> Result<Self> {
+        super::grad::masked_grad(self, lg, x, lx, mask)
     }
 
     fn where_cond(&self, lc: &Layout, a: &Self, la: &Layout, b: &Self, lb: &Layout) -> Result<Self> {

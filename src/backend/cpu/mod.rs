@@ -1,6 +1,7 @@
 //! The CPU backend: portable strided kernels over `CpuStorage`.
 
 mod buffer;
+mod grad;
 pub(crate) mod kernels;
 mod matmul;
 pub mod parallel;

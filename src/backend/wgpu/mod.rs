@@ -10,7 +10,7 @@ mod kernels;
 pub mod runtime;
 
 use crate::backend::cpu::{Buf, CpuStorage};
-use crate::backend::{BackendStorage, BinaryOp, CmpOp, MathTerOp, ReduceOp, UnaryOp};
+use crate::backend::{BackendStorage, BinaryOp, CmpOp, GradMask, MathTerOp, ReduceOp, UnaryOp};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
@@ -168,6 +168,15 @@ impl BackendStorage for WgpuStorage {
         }
         let out = kernels::where_cond((&self.buf, layout), (&a.buf, a_layout), (&b.buf, b_layout), a.kind())?;
         Ok(WgpuStorage::new(out, a.dtype, layout.numel()))
+    }
+
+    fn masked_grad(&self, layout: &Layout, x: &Self, x_layout: &Layout, mask: GradMask) -> Result<Self> {
+        if self.dtype != DType::F32 || x.dtype != DType::F32 {
+            let hx = x.to_cpu()?;
+            return self.on_host(|h| h.masked_grad(layout, &hx, x_layout, mask));
+        }
+        let out = kernels::masked_grad((&self.buf, layout), (&x.buf, x_layout), mask)?;
+        Ok(WgpuStorage::new(out, DType::F32, layout.numel()))
     }
 
     fn ternary(

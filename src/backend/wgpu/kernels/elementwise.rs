@@ -5,7 +5,7 @@
 use super::windows::split_windows;
 use super::{source, strided_params, Kind};
 use crate::backend::wgpu::runtime::{grid_1d, launch, GpuBuffer, Launch};
-use crate::backend::{BinaryOp, CmpOp, MathBinOp, MathOp, UnaryOp};
+use crate::backend::{BinaryOp, CmpOp, GradMask, MathBinOp, MathOp, UnaryOp};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 
@@ -273,6 +273,19 @@ pub fn where_cond(
         &[(c.0, c.1, Kind::Bool), (a.0, a.1, kind), (b.0, b.1, kind)],
         [0, 0, 0],
     )
+}
+
+/// `g` where `x` is outside `mask`'s zero set, else 0 (see `GradMask`), in one kernel: `g` is
+/// `x` of the expression, the saved value `y`.
+pub fn masked_grad(g: (&GpuBuffer, &Layout), x: (&GpuBuffer, &Layout), mask: GradMask) -> Result<GpuBuffer> {
+    let bits = |v: f64| (v as f32).to_bits();
+    let (expr, p) = match mask {
+        GradMask::Threshold { t } => ("select(x, 0.0, y <= p0)", [bits(t), 0]),
+        GradMask::Inside { lo, hi } => ("select(0.0, x, y > p0 && y < p1)", [bits(lo), bits(hi)]),
+        GradMask::Shrink { lambd } => ("select(x, 0.0, y >= -p0 && y <= p0)", [bits(lambd), 0]),
+    };
+    let f = Kind::F32;
+    elementwise("masked_grad", expr, f, &[(g.0, g.1, f), (x.0, x.1, f)], [p[0], p[1], 0])
 }
 
 /// A ternary row of the op table: its WGSL expression in `x`, `y` and `z`.

@@ -13,7 +13,7 @@ mod reduce;
 mod windows;
 
 pub use copy::{copy, fill, gather, scatter};
-pub use elementwise::{binary, binary_bool, compare, ternary, unary, where_cond};
+pub use elementwise::{binary, binary_bool, compare, masked_grad, ternary, unary, where_cond};
 pub use matmul::matmul;
 pub use reduce::reduce;
 
