@@ -140,12 +140,16 @@ fn convert<'py>(sig: &Signature, i: usize, obj: &Bound<'py, PyAny>) -> Result<Va
             Err(_) => numpy_bool(obj).ok_or_else(bad)?,
         }),
         Ty::IntList(n) => {
-            if let Some(v) = strict_int(obj) {
+            if let Ok(t) = obj.cast::<PyTuple>() {
+                Value::Ints(
+                    int_list_of(&sig.name, &p.name, &t.iter().collect::<Vec<_>>()).map_err(Fail::Raise)?,
+                )
+            } else if let Ok(l) = obj.cast::<PyList>() {
+                Value::Ints(
+                    int_list_of(&sig.name, &p.name, &l.iter().collect::<Vec<_>>()).map_err(Fail::Raise)?,
+                )
+            } else if let Some(v) = strict_int(obj) {
                 Value::Ints(vec![v; n.ok_or_else(bad)?])
-            } else if obj.is_instance_of::<PyTuple>() || obj.is_instance_of::<PyList>() {
-                let items: Vec<Bound<'_, PyAny>> =
-                    obj.try_iter().and_then(|it| it.collect()).map_err(Fail::Raise)?;
-                Value::Ints(int_list_of(&sig.name, &p.name, &items).map_err(Fail::Raise)?)
             } else {
                 return Err(bad());
             }

@@ -99,7 +99,12 @@ pub fn strict_int(obj: &Bound<'_, PyAny>) -> Option<i64> {
         return obj.extract::<i64>().ok();
     }
     // NumPy integers and other `__index__` types; probing anything else would cost an exception.
-    if obj.is_none() || obj.is_instance_of::<pyo3::types::PyString>() || obj.is_instance_of::<PyDType>() {
+    if obj.is_none()
+        || obj.is_instance_of::<pyo3::types::PyString>()
+        || obj.is_instance_of::<PyDType>()
+        || obj.is_instance_of::<PyTuple>()
+        || obj.is_instance_of::<PyList>()
+    {
         return None;
     }
     obj.extract::<i64>().ok()
