@@ -40,6 +40,24 @@ macro_rules! function_rows {
         eye: "eye(int n, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)"
             | "eye(int n, int m, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| eye_of(a);
 
+        // ---- the activations torch records as one op, for nn.functional to call ----
+        leaky_relu: "leaky_relu(Tensor input, Scalar negative_slope=0.01)" => |a| crate::ops::unary::leaky_relu(a.t(0), a.f64(1));
+        silu: "silu(Tensor input)" => |a| crate::ops::unary::silu(a.t(0));
+        gelu: "gelu(Tensor input, str approximate='none')" => |a| gelu_of(a);
+        softplus: "softplus(Tensor input, float beta=1.0, float threshold=20.0)" => |a| crate::ops::unary::softplus(a.t(0), a.f64(1), a.f64(2));
+        elu: "elu(Tensor input, Scalar alpha=1.0)" => |a| crate::ops::unary::elu(a.t(0), a.f64(1));
+
+        // ---- modes and threads ----
+        is_grad_enabled: "is_grad_enabled()" => |_a| ok(crate::autograd::is_grad_enabled());
+        _set_grad_enabled: "_set_grad_enabled(bool mode)" => |a| ok(crate::autograd::set_grad_enabled(a.bool(0)));
+        set_num_threads: "set_num_threads(int n)" => |a| set_num_threads_of(a.int(0));
+        get_num_threads: "get_num_threads()" => |_a| ok(crate::backend::cpu::parallel::get_num_threads());
+        _set_anomaly: "_set_anomaly(bool mode, bool check_nan=True)" => |a| ok(crate::autograd::anomaly::set_enabled(a.bool(0), a.bool(1)));
+        is_anomaly_enabled: "is_anomaly_enabled()" => |_a| ok(crate::autograd::anomaly::is_enabled());
+        _enter_dual_level: "_enter_dual_level()" => |_a| ok(crate::autograd::forward::enter_level() as i64);
+        _exit_dual_level: "_exit_dual_level()" => |_a| ok(crate::autograd::forward::exit_level());
+        _make_dual: "make_dual(Tensor tensor, Tensor tangent)" => |a| a.t(0).make_dual(a.t(1));
+
         // ---- arithmetic with a Python number allowed as `input` (torch's parser wraps one) ----
         add: "add(Tensor|Number input, Tensor|Number other, *, Scalar alpha=1, Tensor? out=None)" => |a| binary_of(a, "add", Tensor::add);
         sub: "sub(Tensor|Number input, Tensor|Number other, *, Scalar alpha=1, Tensor? out=None)" => |a| binary_of(a, "sub", Tensor::sub);
@@ -251,4 +269,22 @@ pub(crate) fn remainder_of(a: &Args) -> Result<Tensor> {
         0 => binary_of(a, "remainder", Tensor::remainder),
         _ => Tensor::wrapped_scalar(a.scalar(0)).remainder(a.t(1)),
     }
+}
+
+pub(crate) fn gelu_of(a: &Args) -> Result<Tensor> {
+    let tanh = match a.str(1) {
+        Some("tanh") => true,
+        Some("none") | None => false,
+        Some(other) => bail!(Argument, "approximate argument must be either none or tanh, got '{other}'"),
+    };
+    crate::ops::unary::gelu(a.t(0), tanh)
+}
+
+/// Threads used by large kernels and by the backward engine (torch.set_num_threads).
+pub(crate) fn set_num_threads_of(n: i64) -> Result<()> {
+    if n < 1 {
+        bail!(Value, "set_num_threads expects a positive integer, got {n}");
+    }
+    crate::backend::cpu::parallel::set_num_threads(n as usize);
+    Ok(())
 }

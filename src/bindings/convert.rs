@@ -127,18 +127,6 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
 
 impl<'py> Arg<'py> {}
 
-/// A Number argument as torch's parser takes a Scalar: a Python bool/int/float, a NumPy scalar,
-/// or a 0-d tensor that does not require grad (its value). Other tensors are its TypeError.
-pub fn number_arg(op: &str, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Scalar> {
-    if let Some(s) = scalar_of(obj) {
-        return Ok(s);
-    }
-    if let Some(t) = scalar_tensor(obj) {
-        return Ok(t.item()?);
-    }
-    Err(PyTypeError::new_err(format!("{op}(): argument '{name}' must be Number, not {}", type_name(obj))))
-}
-
 /// A 0-d tensor without grad: what torch's parser accepts where a Number is expected.
 pub fn scalar_tensor(obj: &Bound<'_, PyAny>) -> Option<Tensor> {
     let t = obj.cast::<PyTensor>().ok()?.try_borrow().ok()?.t.clone();

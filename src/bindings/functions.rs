@@ -149,31 +149,6 @@ pub fn _legacy(args: &Bound<'_, PyTuple>) -> R {
 }
 
 #[pyfunction]
-pub fn is_grad_enabled() -> bool {
-    autograd::is_grad_enabled()
-}
-
-#[pyfunction]
-pub fn _set_grad_enabled(mode: bool) {
-    autograd::set_grad_enabled(mode)
-}
-
-/// Threads used by large kernels and by the backward engine (torch.set_num_threads).
-#[pyfunction]
-pub fn set_num_threads(n: i64) -> PyResult<()> {
-    if n < 1 {
-        return Err(PyValueError::new_err(format!("set_num_threads expects a positive integer, got {n}")));
-    }
-    crate::backend::cpu::parallel::set_num_threads(n as usize);
-    Ok(())
-}
-
-#[pyfunction]
-pub fn get_num_threads() -> usize {
-    crate::backend::cpu::parallel::get_num_threads()
-}
-
-#[pyfunction]
 pub fn manual_seed(seed: &Bound<'_, PyAny>) -> PyResult<()> {
     // torch takes int(seed) (so "12" and 1.5 work), as a signed or unsigned 64-bit value
     let n: i128 = seed.py().import("builtins")?.getattr("int")?.call1((seed,))?.extract().map_err(|_| {
@@ -300,19 +275,6 @@ pub fn _backward(
     }
 }
 
-/// Anomaly mode on or off (see autograd/anomaly.rs); the place of each forward op is recorded
-/// only while it is on.
-#[pyfunction]
-#[pyo3(signature = (mode, check_nan=true))]
-pub fn _set_anomaly(mode: bool, check_nan: bool) {
-    autograd::anomaly::set_enabled(mode, check_nan)
-}
-
-#[pyfunction]
-pub fn is_anomaly_enabled() -> bool {
-    autograd::anomaly::is_enabled()
-}
-
 /// The user's frames of the current Python stack (ferrograd's own frames left out).
 pub fn python_trace() -> Option<String> {
     Python::attach(|py| {
@@ -332,24 +294,6 @@ pub fn python_trace() -> Option<String> {
     })
 }
 
-/// forward_ad.enter_dual_level: opens a dual level on this thread, returns its id.
-#[pyfunction]
-pub fn _enter_dual_level() -> u64 {
-    autograd::forward::enter_level()
-}
-
-#[pyfunction]
-pub fn _exit_dual_level() {
-    autograd::forward::exit_level()
-}
-
-#[pyfunction]
-pub fn _make_dual(primal: &Bound<'_, PyAny>, tangent: &Bound<'_, PyAny>) -> R {
-    let p = tensor_arg("make_dual", "tensor", primal)?;
-    let t = tensor_arg("make_dual", "tangent", tangent)?;
-    Ok(PyTensor::wrap(p.make_dual(&t)?))
-}
-
 #[pyfunction]
 pub fn _unpack_dual(t: &Bound<'_, PyAny>) -> PyResult<(TensorObj, Option<TensorObj>)> {
     let (p, tan) = tensor_arg("unpack_dual", "tensor", t)?.unpack_dual();
@@ -361,64 +305,4 @@ pub fn _unpack_dual(t: &Bound<'_, PyAny>) -> PyResult<(TensorObj, Option<TensorO
 #[pyfunction]
 pub fn _flag(value: &Bound<'_, PyAny>, name: &str, r#fn: &str) -> PyResult<bool> {
     super::convert::flag_of(r#fn, name, value)
-}
-
-/// `_core.leaky_relu(input, negative_slope=0.01)`: F.leaky_relu as one recorded op
-/// (LeakyReluBackward0), for nn.functional to call.
-#[pyfunction]
-#[pyo3(signature = (input, negative_slope=None))]
-pub fn leaky_relu(input: &Bound<'_, PyAny>, negative_slope: Option<&Bound<'_, PyAny>>) -> R {
-    let t = tensor_arg("leaky_relu", "input", input)?;
-    let slope = match negative_slope {
-        None => 0.01,
-        Some(s) => super::convert::number_arg("leaky_relu", "negative_slope", s)?.to_f64(),
-    };
-    Ok(PyTensor::wrap(crate::ops::unary::leaky_relu(&t, slope)?))
-}
-
-/// `_core.silu(input)`: F.silu as one recorded op (SiluBackward0), for nn.functional to call.
-#[pyfunction]
-pub fn silu(input: &Bound<'_, PyAny>) -> R {
-    let t = tensor_arg("silu", "input", input)?;
-    Ok(PyTensor::wrap(crate::ops::unary::silu(&t)?))
-}
-
-/// `_core.gelu(input, approximate="none")`: F.gelu as one recorded op (GeluBackward0), for
-/// nn.functional to call.
-#[pyfunction]
-#[pyo3(signature = (input, approximate="none"))]
-pub fn gelu(input: &Bound<'_, PyAny>, approximate: &str) -> R {
-    let t = tensor_arg("gelu", "input", input)?;
-    let tanh = match approximate {
-        "none" => false,
-        "tanh" => true,
-        other => {
-            return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
-                "approximate argument must be either none or tanh, got '{other}'"
-            )))
-        }
-    };
-    Ok(PyTensor::wrap(crate::ops::unary::gelu(&t, tanh)?))
-}
-
-/// `_core.softplus(input, beta=1.0, threshold=20.0)`: F.softplus as one recorded op
-/// (SoftplusBackward0), for nn.functional to call (which checks the arguments).
-#[pyfunction]
-#[pyo3(signature = (input, beta=1.0, threshold=20.0))]
-pub fn softplus(input: &Bound<'_, PyAny>, beta: f64, threshold: f64) -> R {
-    let t = tensor_arg("softplus", "input", input)?;
-    Ok(PyTensor::wrap(crate::ops::unary::softplus(&t, beta, threshold)?))
-}
-
-/// `_core.elu(input, alpha=1.0)`: F.elu as one recorded op (EluBackward0), for nn.functional to
-/// call.
-#[pyfunction]
-#[pyo3(signature = (input, alpha=None))]
-pub fn elu(input: &Bound<'_, PyAny>, alpha: Option<&Bound<'_, PyAny>>) -> R {
-    let t = tensor_arg("elu", "input", input)?;
-    let alpha = match alpha {
-        None => 1.0,
-        Some(a) => super::convert::number_arg("elu", "alpha", a)?.to_f64(),
-    };
-    Ok(PyTensor::wrap(crate::ops::unary::elu(&t, alpha)?))
 }

@@ -34,48 +34,34 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     {
         m.add(name, dtype::dtype_object(m.py(), d))?;
     }
-    m.add_function(wrap_pyfunction!(functions::tensor, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::as_tensor, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::from_numpy, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::_legacy, m)?)?;
     for f in [
+        wrap_pyfunction!(functions::tensor, m)?,
+        wrap_pyfunction!(functions::as_tensor, m)?,
+        wrap_pyfunction!(functions::from_numpy, m)?,
+        wrap_pyfunction!(functions::_legacy, m)?,
         wrap_pyfunction!(functions::_flag, m)?,
-        wrap_pyfunction!(functions::leaky_relu, m)?,
-        wrap_pyfunction!(functions::silu, m)?,
-        wrap_pyfunction!(functions::gelu, m)?,
-        wrap_pyfunction!(functions::softplus, m)?,
-        wrap_pyfunction!(functions::elu, m)?,
+        wrap_pyfunction!(math::_math_ops, m)?,
+        wrap_pyfunction!(math::_binary_ops, m)?,
+        wrap_pyfunction!(math::_activation_ops, m)?,
+        wrap_pyfunction!(math::_ternary_ops, m)?,
+        wrap_pyfunction!(functions::manual_seed, m)?,
+        wrap_pyfunction!(functions::_backward, m)?,
+        wrap_pyfunction!(functions::_grad, m)?,
+        wrap_pyfunction!(functions::_unpack_dual, m)?,
+        wrap_pyfunction!(hooks::_push_saved_tensors_hooks, m)?,
+        wrap_pyfunction!(hooks::_pop_saved_tensors_hooks, m)?,
+        wrap_pyfunction!(function::_function_apply, m)?,
+        wrap_pyfunction!(node::_live_nodes, m)?,
+        wrap_pyfunction!(gpu::_wgpu_is_available, m)?,
+        wrap_pyfunction!(gpu::_wgpu_device_name, m)?,
+        wrap_pyfunction!(gpu::_wgpu_synchronize, m)?,
+        wrap_pyfunction!(gpu::_wgpu_shutdown, m)?,
     ] {
         m.add_function(f)?;
     }
-    m.add_function(wrap_pyfunction!(math::_math_ops, m)?)?;
-    m.add_function(wrap_pyfunction!(math::_binary_ops, m)?)?;
-    m.add_function(wrap_pyfunction!(math::_activation_ops, m)?)?;
-    m.add_function(wrap_pyfunction!(math::_ternary_ops, m)?)?;
     math::add_activations(m)?;
-    m.add_function(wrap_pyfunction!(functions::is_grad_enabled, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::_set_grad_enabled, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::manual_seed, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::set_num_threads, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::get_num_threads, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::_backward, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::_grad, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::_set_anomaly, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::_enter_dual_level, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::_exit_dual_level, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::_make_dual, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::_unpack_dual, m)?)?;
-    m.add_function(wrap_pyfunction!(hooks::_push_saved_tensors_hooks, m)?)?;
-    m.add_function(wrap_pyfunction!(hooks::_pop_saved_tensors_hooks, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::is_anomaly_enabled, m)?)?;
     crate::autograd::anomaly::set_tracer(functions::python_trace);
     crate::autograd::callsite::set_capture(callsite::capture);
-    m.add_function(wrap_pyfunction!(function::_function_apply, m)?)?;
-    m.add_function(wrap_pyfunction!(node::_live_nodes, m)?)?;
-    m.add_function(wrap_pyfunction!(gpu::_wgpu_is_available, m)?)?;
-    m.add_function(wrap_pyfunction!(gpu::_wgpu_device_name, m)?)?;
-    m.add_function(wrap_pyfunction!(gpu::_wgpu_synchronize, m)?)?;
-    m.add_function(wrap_pyfunction!(gpu::_wgpu_shutdown, m)?)?;
     api::install(m)?;
     m.add("OutOfMemoryError", errors::out_of_memory_type(m.py())?)?;
     Ok(())
