@@ -31,10 +31,10 @@ _PY_TYPES = {"Option < f64 >": "builtins.float | None", "Option < i64 >": "built
 
 
 def _math_params(sig: str, params: list[tuple[str, str]]) -> list[str]:
-    """`self` and a math row's parameters, keyword-only after a `*` in its pyo3 signature (every
-    parameter has a default: `...`, as pyo3 shows it in the runtime signature)."""
+    """`self` and a math row's parameters, keyword-only after a `*` in its signature (torch's
+    grammar, parsed by the one parser; every parameter has a default, written `...`)."""
     args = ["self"]
-    if sig.replace(" ", "").startswith("(*"):
+    if sig.strip().startswith("*"):
         args.append("*")
     args += [f"{p}: {_PY_TYPES[t]} = ..." for p, t in params]
     return args

@@ -301,19 +301,21 @@ pub(crate) fn sub_(a: &Args) -> Result<Out> {
     inplace(a, "sub_", &alpha(a, "sub_")?, Tensor::sub)
 }
 
+/// A fill value given as a tensor: it must be 0-d (one value), torch's RuntimeError otherwise.
+pub(crate) fn fill_value<'a>(op: &str, v: &'a Tensor) -> Result<&'a Tensor> {
+    if v.ndim() != 0 {
+        bail!(
+            Argument,
+            "{op} only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).",
+            v.ndim()
+        );
+    }
+    Ok(v)
+}
+
 pub(crate) fn fill_(a: &Args) -> Result<Out> {
     let v = match a.overload {
-        0 => {
-            let v = a.t(1);
-            if v.ndim() != 0 {
-                bail!(
-                    Argument,
-                    "fill_ only supports 0-dimension value tensor but got tensor with {} dimensions.",
-                    v.ndim()
-                );
-            }
-            v.item()?
-        }
+        0 => fill_value("fill_", a.t(1))?.item()?,
         _ => a.scalar(1),
     };
     a.t(0).fill_(v)?;
@@ -324,17 +326,7 @@ pub(crate) fn fill_(a: &Args) -> Result<Out> {
 pub(crate) fn masked_fill(a: &Args) -> Result<Tensor> {
     let (x, m) = (a.t(0), a.t(1));
     let v = match a.overload {
-        0 => {
-            let v = a.t(2);
-            if v.ndim() != 0 {
-                bail!(
-                    Argument,
-                    "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).",
-                    v.ndim()
-                );
-            }
-            v.to_dtype(x.dtype())?
-        }
+        0 => fill_value("masked_fill_", a.t(2))?.to_dtype(x.dtype())?,
         _ => Tensor::scalar(a.scalar(2), x.dtype()).to_dtype(x.dtype())?,
     };
     Tensor::where_(m, &v, x)

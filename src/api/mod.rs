@@ -141,6 +141,23 @@ impl Args {
     }
 }
 
+/// A row parameter read by its Rust type (the op table's parameterised rows).
+pub trait ArgValue {
+    fn take(a: &Args, i: usize) -> Self;
+}
+
+impl ArgValue for Option<i64> {
+    fn take(a: &Args, i: usize) -> Self {
+        a.opt_int(i)
+    }
+}
+
+impl ArgValue for Option<f64> {
+    fn take(a: &Args, i: usize) -> Self {
+        a.opt_f64(i)
+    }
+}
+
 /// What a row returns, for the binding layer to turn into Python objects.
 pub enum Out {
     Tensor(Tensor),

@@ -10,8 +10,13 @@ use crate::ops::math_binary::{MathBinOp, BINARY_ROWS};
 use crate::ops::math_ternary::TERNARY_ROWS;
 use crate::ops::table::{activation_ops, binary_ops, math_ops, ternary_ops};
 use crate::tensor::Tensor;
+use super::api::call;
+use crate::api::signature::Signature;
+use crate::api::{ArgValue, Out};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple};
 
 /// The Python methods of one math row, in a `#[pymethods]` block of its own: without
 /// parameters, or with the row's pyo3 signature and parameters (each form calls the core method
@@ -42,24 +47,38 @@ macro_rules! math_methods {
             )*
         }
     };
-    ([$doc:literal $name:ident $inplace:ident] [] [$sig:tt ($($p:ident: $pt:ty),*)]) => {
+    ([$doc:literal $name:ident $inplace:ident] [] [$sig:literal ($($p:ident: $pt:ty),*)]) => {
         math_methods!([$doc $name] [] [$sig ($($p: $pt),*)]);
         #[pymethods]
         impl PyTensor {
-            #[pyo3(signature = $sig)]
-            fn $inplace(slf: PyRef<'_, Self>, $($p: $pt),*) -> PyResult<PyRef<'_, Self>> {
-                slf.t.apply_inplace(stringify!($inplace), &[], |s| s.$name($($p),*))?;
-                Ok(slf)
+            #[pyo3(signature = (*args, **kwargs), text_signature = None)]
+            fn $inplace(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+                static SIGS: PyOnceLock<Vec<Signature>> = PyOnceLock::new();
+                let specs = [concat!(stringify!($inplace), "(Tensor input)"), concat!(stringify!($inplace), "(Tensor input, ", $sig, ")")];
+                call(&SIGS, &specs, Some(slf.as_any()), args, kwargs, |a| {
+                    let mut k = 0;
+                    $(let $p: $pt = ArgValue::take(a, { k += 1; k });)*
+                    a.t(0).apply_inplace(stringify!($inplace), &[], |s| s.$name($($p),*))?;
+                    Ok(Out::Same)
+                })
             }
         }
     };
-    ([$doc:literal $name:ident] [] [$sig:tt ($($p:ident: $pt:ty),*)]) => {
+    // The parameters are parsed by the one parser (`bindings/api.rs`): torch's two overloads,
+    // without parameters and with the row's (so `round(x, decimals=None)` is its TypeError).
+    ([$doc:literal $name:ident] [] [$sig:literal ($($p:ident: $pt:ty),*)]) => {
         #[pymethods]
         impl PyTensor {
             #[doc = $doc]
-            #[pyo3(signature = $sig)]
-            fn $name(&self, $($p: $pt),*) -> R {
-                ok(self.t.$name($($p),*))
+            #[pyo3(signature = (*args, **kwargs), text_signature = None)]
+            fn $name(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+                static SIGS: PyOnceLock<Vec<Signature>> = PyOnceLock::new();
+                let specs = [concat!(stringify!($name), "(Tensor input)"), concat!(stringify!($name), "(Tensor input, ", $sig, ")")];
+                call(&SIGS, &specs, Some(slf.as_any()), args, kwargs, |a| {
+                    let mut k = 0;
+                    $(let $p: $pt = ArgValue::take(a, { k += 1; k });)*
+                    Ok(Out::from(a.t(0).$name($($p),*)?))
+                })
             }
         }
     };
@@ -71,7 +90,7 @@ macro_rules! gen_python {
         $name:ident $(, $inplace:ident)? $(| $alias:ident, $alias_:ident)* => $V:ident {
             $(node: $node:literal,)?
             $(
-                signature: $sig:tt,
+                signature: $sig:literal,
                 params: ($($p:ident: $pt:ty),*),
                 $(overload: $ocond:expr => $onode:literal,)?
                 prepare: |$px:ident| $prep:expr,

@@ -102,7 +102,7 @@ macro_rules! gen_core {
         $name:ident $(, $inplace:ident)? $(| $alias:ident, $alias_:ident)* => $V:ident {
             $(node: $node:literal,)?
             $(
-                signature: $sig:tt,
+                signature: $sig:literal,
                 params: ($($p:ident: $pt:ty),*),
                 $(overload: $ocond:expr => $onode:literal,)?
                 prepare: |$px:ident| $prep:expr,
@@ -129,7 +129,7 @@ macro_rules! gen_core {
             name: stringify!($name),
             inplace: first_or!([$(Some(stringify!($inplace)))?] None),
             aliases: &[$((stringify!($alias), stringify!($alias_))),*],
-            signature: first_or!([$(stringify!($sig))?] ""),
+            signature: first_or!([$($sig)?] ""),
             params: &[$($((stringify!($p), stringify!($pt))),*)?],
             doc: $doc,
         }),*];

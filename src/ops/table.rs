@@ -244,7 +244,7 @@ macro_rules! math_ops {
             /// `x` rounded to the nearest integer, halves to even, or to `decimals` decimal places.
             round, round_ => Round {
                 node: "RoundBackward0",
-                signature: (*, decimals = None),
+                signature: "*, int decimals",
                 params: (decimals: Option<i64>),
                 overload: decimals.is_some() => "RoundBackward1",
                 // torch's round.decimals (floats only): nearbyint(x * 10^d) / 10^d, dividing
@@ -274,7 +274,7 @@ macro_rules! math_ops {
             /// NaN, `inf` and `-inf` replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's extremes).
             nan_to_num, nan_to_num_ => NanToNum {
                 node: "NanToNumBackward0",
-                signature: (nan = None, posinf = None, neginf = None),
+                signature: "float? nan=None, float? posinf=None, float? neginf=None",
                 params: (nan: Option<f64>, posinf: Option<f64>, neginf: Option<f64>),
                 prepare: |x| Ok([nan.unwrap_or(0.0), posinf.unwrap_or(max_finite(x)), neginf.unwrap_or(-max_finite(x))]),
                 dtype: IntIdentity,
