@@ -413,6 +413,26 @@ REGRESSIONS = [
         },
     ),
     (
+        "atan2_gradient_at_the_origin",
+        {"order2": False, "ops": [("leaf", (), "float32", 1, True, "int"), ("t.atan2", 0, 0)]},
+    ),
+    # (hand ops; found by the full run once the registry family changed the program stream)
+    (
+        "view_of_an_advanced_index_result",
+        {
+            "order2": True,
+            "ops": [
+                ("leaf", (1, 2, 1, 3), "float32", 0, False, "uniform"),
+                ("leaf", (), "float32", 0, True, "uniform"),
+                ("neg", 0),
+                ("neg", 0),
+                ("argmax", 0, 0, True),
+                ("index_value", 0, 4, 2),
+                ("view", 5, (3, 3, 1, 2, 1, 2, 1)),
+            ],
+        },
+    ),
+    (
         "hardtanh_gradient_at_nan",
         {
             "order2": False,
@@ -447,6 +467,11 @@ REGRESSIONS = [
 # Open bugs: regression name -> the bug (each fails until fixed; a strict xfail meanwhile).
 OPEN = {
     "xlogy_gradient_at_zero_input": "xlogy's gradient for input at input == 0 is 0; torch: log(other)",
+    "atan2_gradient_at_the_origin": "atan2's gradients at (0, 0) are NaN; torch's are 0",
+    "view_of_an_advanced_index_result": (
+        "x[:, :, idx] (an int64 index tensor): view of the result fails in ferrograd (not "
+        "viewable with these strides), torch's result views"
+    ),
     "hardtanh_gradient_at_nan": "hardtanh's gradient at NaN is 0; torch passes the gradient through",
     "atan2_of_a_bool_operand_backward": (
         "backward through atan2(bool, x) raises RuntimeError where torch raises NotImplementedError "
