@@ -17,6 +17,16 @@ weighted sum of all float values that require grad, and, with ``"order2"``, seco
 (e.g. a tensor saved for backward was modified in place), ferrograd must raise the same builtin
 exception type at the same step.
 
+Besides the hand-written ops below (the elementwise ops not in the op table yet, reductions,
+views, indexing, matmul, in-place ops, ...), every entry of the test registry (tests/opinfo.py:
+unary, binary, ternary and activation rows) is an op the generator draws, with operands from the
+entry's domain and dtypes and parameters from its parameter sets (``_Builder.gen_registry``). Its
+instructions are named by the form they call: ``("t.<name>", ...)`` is ``torch.<name>(...)``,
+``("m.<name>", x, ...)`` the method ``x.<name>(...)``, ``("F.<name>", ...)``
+``nn.functional.<name>(...)``; a name ending in ``_`` is the in-place form, and an alias is
+called by its own name. Their operands: an int is a value, a float a Python number, a dict
+keyword arguments and a tuple positional parameters.
+
 ``programs()`` is the Hypothesis strategy. It builds a program one instruction at a time and runs
 each instruction in torch right away, so parameters are drawn from the real shapes of the values
 (no second copy of every op's shape rules).
@@ -30,6 +40,7 @@ import warnings
 
 import ferrograd as fg
 import numpy as np
+import opinfo
 from helpers import TOLS, _builtin_base, _scale, dtype_name, make_tensor, to_numpy
 from hypothesis import strategies as st
 
@@ -37,7 +48,35 @@ from hypothesis import strategies as st
 # fuzz_regressions.py, which replays each bug). "name@order2": not in second-order programs;
 # "name@0d", "name@empty": not on 0-d or empty tensors.
 # Empty it once the bugs are fixed.
-KNOWN_BUGS: set[str] = set()  # open bugs the generator avoids until fixed (none open now)
+KNOWN_BUGS: set[str] = {
+    # binary and ternary table rows save (and check the version of) every operand their row lists,
+    # where torch saves only what the gradients it computes need: modifying in place an operand
+    # whose saved value no gradient needs raises at backward in ferrograd, not in torch
+    # (hypot(x, y) with only y requiring grad, then x modified; copysign; lerp with a weight that
+    # does not require grad); see fuzz_regressions.py
+    "hypot@inplace",
+    "copysign@inplace",
+    "lerp@inplace",
+    # the int64 indices max(dim)/min(dim) save for backward are not version-checked: written in
+    # place (i.zero_(), i.ceil_()), torch refuses the backward; ferrograd runs it with the new
+    # indices (a wrong gradient). The generator writes in place into no int64 value meanwhile.
+    "inplace@int64",
+    # logical_and_/or_/xor_ written into a float tensor that requires grad: torch keeps the
+    # tensor's history (its gradient is the overwritten value's), ferrograd records WhereBackward0
+    # with a zero gradient; open: which is wanted
+    "logical_and_@requires_grad",
+    "logical_or_@requires_grad",
+    "logical_xor_@requires_grad",
+    # xlogy's gradient for input at input == 0: ferrograd 0, torch log(other)
+    "xlogy@zero",
+    # atan2's gradient at (0, 0): ferrograd NaN, torch 0 (reg_emit checks the first operand)
+    "atan2@zero",
+    # hardtanh's gradient at NaN: ferrograd 0, torch passes the gradient (its kink test is false)
+    "hardtanh@nan",
+    # a bool operand of a differentiated row (atan2(bool, x)): torch's backward negates it and
+    # raises NotImplementedError, ferrograd RuntimeError (as `-bool_tensor` in the forward)
+    "bool_operand@backward",
+}
 
 # Not bugs: ferrograd saves other tensors than torch for these ops, so modifying one of their
 # outputs in place is caught by torch at backward and not by ferrograd, whose gradient stays
@@ -54,6 +93,15 @@ DIFFERENCES: set[str] = {
     "exp_@inplace",
     "relu_@inplace",
     "pow_@inplace",
+    # (the same, for the in-place forms of the registry's rows that save their output)
+    "expm1_@inplace",
+    "exp2_@inplace",
+    "rsqrt_@inplace",
+    "tan_@inplace",
+    "hypot_@inplace",
+    "copysign_@inplace",
+    "celu_@inplace",
+    "selu_@inplace",
     # the other way round: torch's batched matmul saves the operands after expand + reshape,
     # which copies them when batch dims broadcast, so torch misses an in-place change to an
     # operand that ferrograd (saving the operands) refuses; neither gradient is ever wrong
@@ -86,7 +134,12 @@ AVOID = KNOWN_BUGS | DIFFERENCES
 
 def _leaf_array(shape, dtype, seed, kind, jitter=None):
     rng = np.random.default_rng(seed)
-    if kind == "int":  # small integers: ties for max/maximum/sort and exact zeros for abs/relu/sign
+    if dtype in ("int64", "bool"):  # kind: ("ints", values) picks from the values
+        values = kind[1] if isinstance(kind, tuple) else (0, 1)
+        return rng.choice(np.array(values, dtype=np.int64), size=shape).astype(dtype)
+    if isinstance(kind, tuple):  # ("range", low, high): a registry entry's domain
+        arr = rng.uniform(kind[1], kind[2], size=shape)
+    elif kind == "int":  # small integers: ties for max/maximum/sort and exact zeros for abs/relu/sign
         arr = rng.integers(-2, 3, size=shape).astype(np.float64)
     elif kind == "pos":  # away from zero: log, sqrt, reciprocal, pow stay in their domain
         arr = rng.uniform(0.5, 2.0, size=shape)
@@ -220,6 +273,28 @@ def _iop(x, y, name):
     return out
 
 
+def _apply_registry(m, vals, name, a):
+    """A registry instruction (see the module docstring): ``t.``, ``m.`` or ``F.`` and the name
+    called, with its operands, keyword arguments (a dict) and parameters (a tuple)."""
+    where, _, fn = name.partition(".")
+    args, kwargs = [], {}
+    for x in a:
+        if isinstance(x, dict):
+            kwargs.update(x)
+        elif isinstance(x, tuple):
+            args.extend(x)
+        else:
+            args.append(_operand(vals, x))
+    if where == "m":
+        return getattr(args[0], fn)(*args[1:], **kwargs)
+    return getattr(m if where == "t" else _F(m), fn)(*args, **kwargs)
+
+
+def _is_in_place(tag) -> bool:
+    """Whether an instruction tag (see _tag) writes into its input."""
+    return tag in IN_PLACE_TAGS or (tag.endswith("_") and tag[:-1] in REGISTRY_NAMES)
+
+
 def _setitem(x, index, value):
     x[index] = value
     return x
@@ -232,6 +307,8 @@ def _apply(m, vals, ins):
         shape, dtype, seed, requires_grad, kind, *jitter = a
         arr = _leaf_array(shape, dtype, seed, kind, *jitter)
         return make_tensor(m, arr, getattr(m, dtype), requires_grad)
+    if "." in name:
+        return _apply_registry(m, vals, name, a)
     if name in UNARY:
         return UNARY[name](m, vals[a[0]])
     if name in BINARY:
@@ -642,9 +719,9 @@ class _Builder:
         tag = _tag(ins)
         if tag == "matmul" and max(self.vals[ins[1]].dim(), self.vals[ins[2]].dim()) >= 3:
             tag = "matmul_batched"
-        if tag in IN_PLACE_TAGS and any(f"{t}@inplace" in AVOID for t in self.emitted):
+        if _is_in_place(tag) and any(f"{t}@inplace" in AVOID for t in self.emitted):
             return None
-        if f"{tag}@inplace" in AVOID and self.emitted & IN_PLACE_TAGS:
+        if f"{tag}@inplace" in AVOID and any(_is_in_place(t) for t in self.emitted):
             return None
         self.emitted.add(tag)
         self.ops.append(ins)
@@ -774,6 +851,172 @@ class _Builder:
         if y is None:
             return None
         return self.emit((name, x, y) if self.coin(2) else (name, y, x))
+
+    # -- registry ops (tests/opinfo.py) ---------------------------------------------------------
+
+    def gen_registry(self):
+        """One entry of the test registry, in one of its forms (function, method, alias, in-place
+        where torch has it), on operands drawn for it (see reg_operand)."""
+        kind, op = self.choice(REGISTRY)
+        if self.known_bug(op.name):
+            return None
+        return getattr(self, f"reg_{kind}")(op)
+
+    def reg_operand(self, op, domain=None, shape=None, exact=False, ints=(-3, -2, -1, 0, 1, 2, 3)):
+        """An operand for registry entry ``op``: an existing value of a dtype the entry computes on
+        (broadcastable with ``shape``; to exactly ``shape`` when ``exact``), or a new leaf of such
+        a dtype, a float one drawn from the entry's ``domain`` (its low, high), an int64 one from
+        ``ints``."""
+
+        def fits(t):
+            if dtype_name(t.dtype) not in op.dtypes:
+                return False
+            if shape is None:
+                return True
+            return _broadcastable_to(tuple(t.shape), shape) if exact else _broadcastable(t.shape, shape)
+
+        if self.coin(2):
+            i = self.pick(fits)
+            if i is not None:
+                return i
+        if shape is None:
+            new = self.shape()
+        else:  # like partner(): drop leading dims, make some 1 (or broadcast the other way)
+            new = list(shape[self.integers(0, len(shape)) :])
+            for k in range(len(new)):
+                if self.coin(3):
+                    new[k] = 1
+                elif new[k] == 1 and not exact and self.coin(3):
+                    new[k] = self.integers(2, 3)
+        floats = [d for d in op.dtypes if d in opinfo.FLOATS]
+        dtype = self.choice(op.dtypes) if not floats or self.coin(4) else None
+        if dtype in ("int64", "bool"):
+            values = tuple(ints) if dtype == "int64" else (0, 1)
+            return self.emit(("leaf", tuple(new), dtype, self.integers(0, 2**16), False, ("ints", values)))
+        dtype = dtype or (self.choice(floats) if self.mixed else self.dtype)
+        low, high = domain if domain is not None else (op.low, op.high)
+        requires_grad = not self.coin(5)
+        return self.emit(
+            ("leaf", tuple(new), dtype, self.integers(0, 2**16), requires_grad, ("range", low, high))
+        )
+
+    def reg_in_place_target(self, op, shape=None):
+        """A value to write into in place, as gen_in_place picks one (now and then a leaf that
+        requires grad, which must raise as in torch), of a dtype ``op`` computes on."""
+
+        def target(t):
+            if dtype_name(t.dtype) not in op.dtypes or (shape is not None and tuple(t.shape) != shape):
+                return False
+            if t.requires_grad and not getattr(op, "torch_inplace_grad", True):
+                return False  # torch cannot differentiate the in-place form (the entry says so)
+            if t.requires_grad and self.known_bug(f"{op.name}_@requires_grad"):
+                return False
+            if t.dtype == self.torch.int64 and self.known_bug("inplace@int64"):
+                return False
+            touches_leaf = t.is_leaf and t.requires_grad or (t._base is not None and t._base.is_leaf)
+            return not touches_leaf or self.coin(10)
+
+        return self.pick(target)
+
+    def reg_form(self, name, in_place, prefix="t"):
+        """The instruction name for calling ``name``: the function (``prefix``), the method or,
+        when ``in_place``, the in-place method."""
+        form = self.choice(["fn", "method", "in_place"] if in_place else ["fn", "method"])
+        return {"fn": f"{prefix}.{name}", "method": f"m.{name}", "in_place": f"m.{name}_"}[form]
+
+    def reg_unary(self, op):
+        name = self.reg_form(self.choice((op.name, *op.aliases)), in_place=not op.bool_out)
+        x = self.reg_in_place_target(op) if name.endswith("_") else None
+        if x is None:  # (no value to write into: the out-of-place form)
+            name = name.rstrip("_")
+            x = self.reg_operand(op)
+        if x is None:
+            return None
+        kwargs = self.choice(op.kwargs)
+        return self.reg_emit(op, (name, x, kwargs) if kwargs else (name, x))
+
+    def reg_binary(self, op):
+        name = self.reg_form(self.choice((op.name, *op.aliases)), in_place=op.inplace)
+        ints = op.int_values
+        x = self.reg_in_place_target(op) if name.endswith("_") else None
+        if x is None:
+            name = name.rstrip("_")
+            x = self.reg_operand(op, (op.low, op.high), ints=ints)
+        if x is None:
+            return None
+        s = tuple(self.vals[x].shape)
+        if _is_float(self.vals[x]) and self.coin(4):
+            y = self.choice(SCALARS)  # a Python number (where torch refuses one, the error is compared)
+        else:
+            y = self.reg_operand(
+                op, (op.other_low, op.other_high), s, exact=name.endswith("_"), ints=op.int_other
+            )
+        return None if y is None else self.reg_emit(op, (name, x, y))
+
+    def reg_ternary(self, op):
+        name = self.reg_form(op.name, in_place=True)
+        x = self.reg_in_place_target(op) if name.endswith("_") else None
+        if x is None:
+            name = name.rstrip("_")
+            x = self.reg_operand(op)
+        if x is None:
+            return None
+        s = tuple(self.vals[x].shape)
+        exact = name.endswith("_")
+        y = self.reg_operand(op, shape=s, exact=exact)
+        if y is None:
+            return None
+        w = (
+            self.choice(op.numbers)
+            if self.coin(3)
+            else self.reg_operand(op, (op.third_low, op.third_high), s, exact)
+        )
+        return None if w is None else self.reg_emit(op, (name, x, y, w))
+
+    def reg_activation(self, op):
+        if self.order2 and not op.torch_grad2:
+            return None  # torch has no second derivative of it (the entry says so)
+        # its forms as torch has them: F.<name>, F.<name>_, torch.<name>, torch.<name>_
+        F = self.torch.nn.functional
+        forms = [f"F.{op.name}"] + [
+            f"{p}.{n}"
+            for p, mod in (("F", F), ("t", self.torch))
+            for n in (op.name, op.name + "_")
+            if (p, n) != ("F", op.name) and hasattr(mod, n)
+        ]
+        name = self.choice(forms)
+        x = self.reg_in_place_target(op) if name.endswith("_") else None
+        if x is None:
+            name = name.rstrip("_") if name.rstrip("_") in forms else f"F.{op.name}"
+            x = self.reg_operand(op)
+        if x is None:
+            return None
+        params = self.choice(op.params)
+        return self.reg_emit(op, (name, x, params) if params else (name, x))
+
+    def reg_emit(self, op, ins):
+        """emit(ins), unless its operands meet a KNOWN_BUGS entry: "<name>@zero" (an exact zero
+        in the first operand), "<name>@nan" (a NaN there), "bool_operand@backward" (a bool
+        operand next to one that requires grad)."""
+        tensors = [self.vals[a] for a in ins[1:] if isinstance(a, int)]
+        x = tensors[0]
+        with self.torch.no_grad():
+            if x.numel() and self.known_bug(f"{op.name}@zero") and bool((x == 0).any()):
+                return None
+            if (
+                x.numel()
+                and self.known_bug(f"{op.name}@nan")
+                and x.is_floating_point()
+                and bool(x.isnan().any())
+            ):
+                return None
+        if (
+            any(t.dtype == self.torch.bool for t in tensors)
+            and any(t.requires_grad for t in tensors)
+            and self.known_bug("bool_operand@backward")
+        ):
+            return None
+        return self.emit(ins)
 
     def gen_compare(self):
         x = self.pick_float()
@@ -993,6 +1236,13 @@ class _Builder:
             return None
         xs = tuple(self.vals[x].shape)
         d = self.choice([d for d, n in enumerate(xs) if n >= top])
+        if (
+            it.numel()
+            and int(it.min()) < -xs[d]
+            and self.vals[x].numel() == 0
+            and "index@empty_list" in AVOID
+        ):
+            return None  # an out-of-range index (registry int64 values) selecting nothing
         return self.emit(("index_value", x, i, d))
 
     def gen_join(self):
@@ -1081,6 +1331,11 @@ class _Builder:
 
 IN_PLACE_TAGS = {*IN_PLACE, *IN_PLACE_UNARY, "setitem"}
 
+# Every entry of the test registry, with its kind (reg_<kind> draws it), and its names and
+# aliases -> its name.
+REGISTRY = opinfo.entries()
+REGISTRY_NAMES = {n: op.name for _, op in REGISTRY for n in (op.name, *getattr(op, "aliases", ()))}
+
 
 def _has_negative_zero_dot(torch, a, b) -> bool:
     """Whether ``a @ b`` has an entry all of whose products are -0.0 (see DIFFERENCES)."""
@@ -1107,7 +1362,13 @@ def _selects_nothing(s, idx) -> bool:
 
 
 def _tag(ins):
-    """The name KNOWN_BUGS knows an instruction by: its op, "pow_tensor" for tensor ** tensor."""
+    """The name KNOWN_BUGS knows an instruction by: its op, "pow_tensor" for tensor ** tensor; a
+    registry instruction by its entry's name (an alias resolved), "_" appended for the in-place
+    form (``("m.arcsin_", 0)`` is "asin_")."""
+    if "." in ins[0]:
+        fn = ins[0].partition(".")[2]
+        base = fn.rstrip("_")
+        return REGISTRY_NAMES.get(base, base) + fn[len(base) :]
     if ins[0] == "pow" and isinstance(ins[2], int):
         return "pow_tensor"
     return ins[0]
@@ -1139,6 +1400,7 @@ FAMILIES = [
     ("join", 1),
     ("index_value", 1),
     ("cast", 1),
+    ("registry", 4),
 ]
 _FAMILY_CHOICES = [name for name, weight in FAMILIES for _ in range(weight)]
 

@@ -1,8 +1,9 @@
 """Programs found by the differential fuzzer (fuzz_programs.py), replayed by test_fuzz_programs.py.
 
 Each entry is ``(name, program)``; paste a failing program printed by Hypothesis as a new entry,
-with a comment naming the bug. Entries for open bugs fail until the bug is fixed (the generator
-avoids them meanwhile through ``fuzz_programs.KNOWN_BUGS``).
+with a comment naming the bug. Entries for open bugs fail until the bug is fixed: they are listed
+in ``OPEN`` (name -> the bug), which test_fuzz_programs.py marks as strict xfails, and the
+generator avoids them meanwhile through ``fuzz_programs.KNOWN_BUGS``.
 """
 
 REGRESSIONS = [
@@ -349,4 +350,145 @@ REGRESSIONS = [
             ],
         },
     ),
+    # Found by the registry ops (tests/opinfo.py) in the fuzzer; open, see OPEN.
+    (
+        "hypot_saves_an_operand_no_gradient_needs",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (2,), "float32", 0, False, "uniform"),
+                ("leaf", (2,), "float32", 1, True, "uniform"),
+                ("t.hypot", 0, 1),
+                ("setitem", 0, (0,), 1.0),
+            ],
+        },
+    ),
+    (
+        "copysign_saves_an_operand_no_gradient_needs",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (2,), "float32", 0, False, "uniform"),
+                ("leaf", (2,), "float32", 1, True, "uniform"),
+                ("t.copysign", 0, 1),
+                ("setitem", 0, (0,), 1.0),
+            ],
+        },
+    ),
+    (
+        "lerp_saves_operands_no_gradient_needs",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (2,), "float32", 0, True, "uniform"),
+                ("leaf", (2,), "float32", 1, True, "uniform"),
+                ("leaf", (2,), "float32", 2, False, "uniform"),
+                ("mul", 0, 1.0),
+                ("t.lerp", 3, 1, 2),
+                ("setitem", 3, (0,), 1.0),
+            ],
+        },
+    ),
+    (
+        "max_dim_indices_modified_in_place",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (2, 2), "float32", 0, True, "uniform"),
+                ("max_dim", 0, 0, False),
+                ("leaf", (2,), "int64", 0, False, ("ints", (0,))),
+                ("m.bitwise_and_", 2, 3),
+            ],
+        },
+    ),
+    (
+        "xlogy_gradient_at_zero_input",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (3,), "float32", 0, True, "int"),
+                ("leaf", (3,), "float32", 1, False, ("range", 0.1, 3.0)),
+                ("t.xlogy", 0, 1),
+            ],
+        },
+    ),
+    (
+        "atan2_gradient_at_the_origin",
+        {"order2": False, "ops": [("leaf", (), "float32", 1, True, "int"), ("t.atan2", 0, 0)]},
+    ),
+    # (hand ops; found by the full run once the registry family changed the program stream)
+    (
+        "view_of_an_advanced_index_result",
+        {
+            "order2": True,
+            "ops": [
+                ("leaf", (1, 2, 1, 3), "float32", 0, False, "uniform"),
+                ("leaf", (), "float32", 0, True, "uniform"),
+                ("neg", 0),
+                ("neg", 0),
+                ("argmax", 0, 0, True),
+                ("index_value", 0, 4, 2),
+                ("view", 5, (3, 3, 1, 2, 1, 2, 1)),
+            ],
+        },
+    ),
+    (
+        "hardtanh_gradient_at_nan",
+        {
+            "order2": False,
+            "ops": [("leaf", (4,), "float32", 0, True, "uniform"), ("log", 0), ("F.hardtanh", 1)],
+        },
+    ),
+    (
+        "atan2_of_a_bool_operand_backward",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (2,), "float32", 0, True, "uniform"),
+                ("gt", 0, 0.0),
+                ("t.atan2", 1, 0),
+            ],
+        },
+    ),
+    (
+        "logical_and_into_a_tensor_that_requires_grad",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (3,), "float32", 0, True, "uniform"),
+                ("mul", 0, 2.0),
+                ("leaf", (), "float32", 1, False, "uniform"),
+                ("m.logical_and_", 1, 2),
+            ],
+        },
+    ),
 ]
+
+# Open bugs: regression name -> the bug (each fails until fixed; a strict xfail meanwhile).
+OPEN = {
+    "xlogy_gradient_at_zero_input": "xlogy's gradient for input at input == 0 is 0; torch: log(other)",
+    "atan2_gradient_at_the_origin": "atan2's gradients at (0, 0) are NaN; torch's are 0",
+    "view_of_an_advanced_index_result": (
+        "x[:, :, idx] (an int64 index tensor): view of the result fails in ferrograd (not "
+        "viewable with these strides), torch's result views"
+    ),
+    "hardtanh_gradient_at_nan": "hardtanh's gradient at NaN is 0; torch passes the gradient through",
+    "atan2_of_a_bool_operand_backward": (
+        "backward through atan2(bool, x) raises RuntimeError where torch raises NotImplementedError "
+        "(negating a bool tensor; the forward `-bool_tensor` too)"
+    ),
+    "hypot_saves_an_operand_no_gradient_needs": (
+        "binary/ternary table rows save and version-check every operand of `saves`, where torch "
+        "saves only what the needed gradients use: backward raises after an in-place write to x"
+    ),
+    "copysign_saves_an_operand_no_gradient_needs": "as hypot: an unneeded saved operand is version-checked",
+    "lerp_saves_operands_no_gradient_needs": "as hypot: input/end saved although weight needs no gradient",
+    "max_dim_indices_modified_in_place": (
+        "max(dim)'s saved int64 indices are not version-checked: written in place, backward uses the "
+        "new indices (wrong gradient) where torch raises"
+    ),
+    "logical_and_into_a_tensor_that_requires_grad": (
+        "logical_and_ into a float tensor requiring grad: torch keeps its history (the gradient of the "
+        "overwritten value), ferrograd records WhereBackward0 with a zero gradient (to decide)"
+    ),
+}

@@ -13,6 +13,7 @@ input tensors: ``check(lambda m, a, b: m.maximum(a, b), (3, 1), (4,))``.
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import ferrograd as fg
@@ -440,3 +441,9 @@ def result_or_error_like_torch(fn, rtol=1e-6, exception=Exception, match=None):
     for g, w in zip(got, want):
         assert str(g.dtype).split(".")[-1] == str(w.dtype).split(".")[-1]
         np.testing.assert_allclose(to_numpy(g), w.numpy(), rtol=rtol, equal_nan=True)
+
+
+# The long sweeps (the fuzzer, the hostile-input sweep; marked ``long``) run a deterministic sample
+# by default (CI); FERROGRAD_FULL_SWEEPS=1 runs them in full:
+#   FERROGRAD_FULL_SWEEPS=1 .venv/bin/python -m pytest tests -m long
+FULL_SWEEPS = os.environ.get("FERROGRAD_FULL_SWEEPS", "") not in ("", "0")

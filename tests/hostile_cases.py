@@ -807,12 +807,75 @@ def _helper_cases(cases):
             _case(cases, f"helper:{name}", label, a, kw, random=name in RANDOM_DATA)
 
 
+# Operands of a registry entry's base call, by the first dtype the entry computes on.
+_REGISTRY_SELF = {"float32": "x", "float64": "d", "int64": "i", "bool": "b"}
+_REGISTRY_OTHER = {"float32": "y", "float64": "d", "int64": "i", "bool": "b"}
+
+
+def _registry_cases(cases):
+    """The hostile variants of every entry of the test registry (tests/opinfo.py), in each of its
+    forms: ``x.name(...)`` (every receiver, every argument and keyword replaced by each pool
+    value, a stray argument, an unknown keyword), ``ferrograd.name(x, ...)``, the in-place method,
+    each alias, the entry's own refused arguments, and for an activation ``F.name``,
+    ``torch.name``, the in-place forms as torch has them and its ``nn`` module. A callable the
+    hand-written lists above already cover keeps their cases."""
+    import opinfo
+    import torch  # which forms exist: torch's (tests/test_opinfo_activation.py checks ferrograd's)
+
+    covered = {c["target"] for c in cases.values()}
+
+    def add(target, args, kwargs, selves=(), first=None):
+        if target in covered:
+            return
+        for self_name in selves:
+            _case(cases, target, f"self={self_name}", [T(self_name), *args], kwargs)
+        for label, a, kw in _variants(args, kwargs):
+            _case(cases, target, label, a if first is None else [first, *a], kw)
+
+    for kind, op in opinfo.entries():
+        self_t = T(_REGISTRY_SELF[op.dtypes[0]])
+        other_t = T(_REGISTRY_OTHER[op.dtypes[0]])
+        if kind == "activation":
+            params = list(op.params[-1])
+            add(f"fn:nn.functional.{op.name}", [self_t, *params], {})
+            for where, mod in (("nn.functional.", torch.nn.functional), ("", torch)):
+                for name in (op.name, op.name + "_"):
+                    if (where, name) != ("nn.functional.", op.name) and hasattr(mod, name):
+                        add(f"fn:{where}{name}", [self_t, *params], {})
+            for k, bad in enumerate(op.bad_params):
+                _case(cases, f"fn:nn.functional.{op.name}", f"refused{k}", [self_t, *bad], {})
+            target = f"helper:module.{op.module}"
+            if target not in covered:
+                for label, a, kw in _variants(params, {}):
+                    _case(cases, target, f"ctor.{label}", a, kw, call=[self_t])
+                for label, value in POOL:
+                    _case(cases, target, f"fwd0={label}", params, {}, call=[value])
+            continue
+        if kind == "unary":
+            args, kwargs = [], dict(op.kwargs[-1])
+            in_place = not op.bool_out
+        elif kind == "binary":
+            args, kwargs, in_place = [other_t], {}, op.inplace
+        else:
+            args, kwargs, in_place = [other_t, op.numbers[2]], {}, True
+        for name in (op.name, *getattr(op, "aliases", ())):
+            for form in (name, name + "_") if in_place else (name,):
+                add(f"meth:{form}", args, kwargs, selves=SELVES, first=self_t)
+            add(f"fn:{name}", [self_t, *args], kwargs)
+        for k, bad in enumerate(getattr(op, "bad_args", ())):
+            _case(cases, f"meth:{op.name}", f"refused{k}", [self_t, *bad], {})
+        for k, bad in enumerate(getattr(op, "bad_kwargs", ())):
+            _case(cases, f"meth:{op.name}", f"refusedkw{k}", [self_t], bad)
+
+
 def generate() -> list[dict]:
-    """Every case, in a fixed order."""
+    """Every case, in a fixed order (the registry's last, so that adding an entry leaves the
+    other cases, and the every-STRIDE-th sample of them, as they were)."""
     cases: dict[str, dict] = {}
     _method_cases(cases)
     _function_cases(cases)
     _helper_cases(cases)
+    _registry_cases(cases)
     return list(cases.values())
 
 

@@ -3,6 +3,11 @@ one entry per op drives every check in tests/test_opinfo.py (parity with torch i
 dtypes and on wgpu, non-contiguous inputs, method / function / in-place / alias forms, special
 values, int64 and bool inputs, node names, float64 gradcheck and gradgradcheck against finite
 differences, forward mode). Adding an op to the table means adding its entry here.
+
+The same entries feed the differential fuzzer (tests/fuzz_programs.py draws every entry, its
+operands from the entry's domain and dtypes, its parameters from the entry's sets) and the
+hostile-input sweep (tests/hostile_cases.py generates the hostile variants of every entry's
+forms), so a new entry gets those too.
 """
 
 from __future__ import annotations
@@ -13,6 +18,10 @@ import numpy as np
 
 # Values every op meets in the special-values check (forward only: torch's own gradients at
 # singular points are checked where the entry asks for it).
+# The operand dtypes an entry may state in ``dtypes``.
+FLOATS = ("float32", "float64")
+ALL_DTYPES = (*FLOATS, "int64", "bool")
+
 SPECIAL = (0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -3.5, 1e-30, -1e-30, 100.0, -100.0, np.inf, -np.inf, np.nan)
 
 
@@ -43,6 +52,9 @@ class OpInfo:
     bad_kwargs: tuple[dict, ...] = ()
     # a predicate (bool output, never differentiable, no in-place form): no gradient checks
     bool_out: bool = False
+    # the input dtypes torch computes the op on (the rest it refuses; checked against torch in
+    # test_opinfo.py); the fuzzer and the hostile sweep feed it these
+    dtypes: tuple[str, ...] = ALL_DTYPES
 
 
 def predicate(name: str) -> OpInfo:
@@ -82,14 +94,23 @@ UNARY = [
         special=(1e-3, -1e-3, 0.999, -0.999),
         torch_inplace_grad=False,
     ),
-    OpInfo("floor", -3.0, 3.0, zero_grad=True, special=(2.5, -2.5, 1e10 + 0.5)),
-    OpInfo("ceil", -3.0, 3.0, zero_grad=True, special=(2.5, -2.5, -0.25)),
-    OpInfo("trunc", -3.0, 3.0, aliases=("fix",), zero_grad=True, special=(2.5, -2.5, -0.25)),
+    OpInfo("floor", -3.0, 3.0, zero_grad=True, dtypes=(*FLOATS, "int64"), special=(2.5, -2.5, 1e10 + 0.5)),
+    OpInfo("ceil", -3.0, 3.0, zero_grad=True, dtypes=(*FLOATS, "int64"), special=(2.5, -2.5, -0.25)),
+    OpInfo(
+        "trunc",
+        -3.0,
+        3.0,
+        aliases=("fix",),
+        zero_grad=True,
+        dtypes=(*FLOATS, "int64"),
+        special=(2.5, -2.5, -0.25),
+    ),
     OpInfo(
         "round",
         -3.0,
         3.0,
         zero_grad=True,
+        dtypes=(*FLOATS, "int64"),
         special=(2.5, -2.5, 3.5, -0.25, 0.49999997, 1.25, 0.125, 1234.5678, 15.0, 25.0, 1e30),
         kwargs=({}, {"decimals": 0}, {"decimals": 1}, {"decimals": 2}, {"decimals": -1}),
         # 10^40 overflows float32 (NaN results, as torch's) but not float64
@@ -97,7 +118,7 @@ UNARY = [
         bad_args=((2,),),
         bad_kwargs=({"decimals": 1.5}, {"decimals": "a"}),
     ),
-    OpInfo("frac", -3.0, 3.0, special=(2.5, -2.5, -0.25, 1e10 + 0.5)),
+    OpInfo("frac", -3.0, 3.0, dtypes=FLOATS, special=(2.5, -2.5, -0.25, 1e10 + 0.5)),
     OpInfo(
         "nan_to_num",
         -3.0,
@@ -144,23 +165,26 @@ class BinaryInfo:
     # int64 operands drawn for integer rows (the first operand; the second is `int_other`)
     int_values: tuple[int, ...] = (-7, -3, -1, 0, 1, 2, 5, 1 << 40, -(1 << 62))
     int_other: tuple[int, ...] = (-2, -1, 0, 1, 3, 63, 64, 100, 7)
+    # the operand dtypes torch computes the row on (both operands of one dtype; checked against
+    # torch in test_opinfo_binary.py); the fuzzer and the hostile sweep feed it these
+    dtypes: tuple[str, ...] = ALL_DTYPES
     rtol: float | None = None
     atol: float | None = None
 
 
 BINARY = [
-    BinaryInfo("hypot"),
+    BinaryInfo("hypot", dtypes=FLOATS),
     BinaryInfo("atan2", aliases=("arctan2",)),
-    BinaryInfo("bitwise_and", grad=False),
-    BinaryInfo("bitwise_or", grad=False),
-    BinaryInfo("bitwise_xor", grad=False),
-    BinaryInfo("bitwise_left_shift", grad=False),
-    BinaryInfo("bitwise_right_shift", grad=False),
+    BinaryInfo("bitwise_and", grad=False, dtypes=("int64", "bool")),
+    BinaryInfo("bitwise_or", grad=False, dtypes=("int64", "bool")),
+    BinaryInfo("bitwise_xor", grad=False, dtypes=("int64", "bool")),
+    BinaryInfo("bitwise_left_shift", grad=False, dtypes=("int64",)),
+    BinaryInfo("bitwise_right_shift", grad=False, dtypes=("int64",)),
     BinaryInfo("copysign"),
     BinaryInfo("fmax", inplace=False),
     BinaryInfo("fmin", inplace=False),
     BinaryInfo("xlogy", other_low=0.1, other_high=3.0),
-    BinaryInfo("logaddexp", inplace=False),
+    BinaryInfo("logaddexp", inplace=False, dtypes=FLOATS),
     BinaryInfo("logical_and", grad=False, bool_out=True),
     BinaryInfo("logical_or", grad=False, bool_out=True),
     BinaryInfo("logical_xor", grad=False, bool_out=True),
@@ -182,13 +206,27 @@ class ActInfo:
     # parameter sets torch refuses
     bad_params: tuple[tuple[float, ...], ...] = ()
     special: tuple[float, ...] = ()
+    # the input dtypes torch computes it on (checked against torch in test_opinfo_activation.py)
+    dtypes: tuple[str, ...] = FLOATS
+    # torch differentiates its gradient (False: its derivatives.yaml has no double backward, so
+    # torch raises at a second derivative; ferrograd's is checked by gradgradcheck alone, and the
+    # fuzzer keeps the op out of second-order programs)
+    torch_grad2: bool = True
 
 
 ACTIVATIONS = [
     ActInfo("celu", "CELU", params=((), (0.5,), (2.0,)), bad_params=((0.0,),)),
-    ActInfo("hardtanh", "Hardtanh", params=((), (-0.5, 0.5), (0.0, 6.0)), bad_params=((1.0, -1.0),)),
-    ActInfo("relu6", "ReLU6", low=-2.0, high=8.0, special=(6.0, 5.9, 6.1)),
-    ActInfo("hardsigmoid", "Hardsigmoid", low=-4.0, high=4.0, special=(3.0, -3.0, 2.9, -2.9)),
+    ActInfo(
+        "hardtanh",
+        "Hardtanh",
+        params=((), (-0.5, 0.5), (0.0, 6.0)),
+        bad_params=((1.0, -1.0),),
+        dtypes=(*FLOATS, "int64"),
+    ),
+    ActInfo("relu6", "ReLU6", low=-2.0, high=8.0, special=(6.0, 5.9, 6.1), dtypes=(*FLOATS, "int64")),
+    ActInfo(
+        "hardsigmoid", "Hardsigmoid", low=-4.0, high=4.0, special=(3.0, -3.0, 2.9, -2.9), torch_grad2=False
+    ),
     ActInfo("hardswish", "Hardswish", low=-4.0, high=4.0, special=(3.0, -3.0, 2.9, -2.9)),
     ActInfo("mish", "Mish", special=(30.0, -30.0, 100.0)),
     ActInfo("selu", "SELU", special=(30.0, -30.0)),
@@ -197,7 +235,13 @@ ACTIVATIONS = [
     ActInfo(
         "softshrink", "Softshrink", params=((), (1.0,), (0.1,)), bad_params=((-0.5,),), special=(0.5, -0.5)
     ),
-    ActInfo("threshold", "Threshold", params=((0.1, 20.0), (-1.0, -5.0), (0.0, 0.0)), special=(0.1,)),
+    ActInfo(
+        "threshold",
+        "Threshold",
+        params=((0.1, 20.0), (-1.0, -5.0), (0.0, 0.0)),
+        special=(0.1,),
+        dtypes=(*FLOATS, "int64"),
+    ),
 ]
 
 
@@ -213,8 +257,39 @@ class TernaryInfo:
     third_low: float = -0.5
     third_high: float = 1.5
     numbers: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, -1.0, 2.0)
+    # the operand dtypes torch computes it on (all three of one dtype; checked against torch in
+    # test_opinfo_ternary.py)
+    dtypes: tuple[str, ...] = FLOATS
 
 
 TERNARY = [
     TernaryInfo("lerp"),
 ]
+
+
+def entries() -> list[tuple[str, object]]:
+    """Every entry of the registry with its kind ("unary", "binary", "ternary", "activation"), in a
+    fixed order: what the fuzzer draws from and the hostile sweep generates cases for."""
+    return [
+        *[("unary", op) for op in UNARY],
+        *[("binary", op) for op in BINARY],
+        *[("ternary", op) for op in TERNARY],
+        *[("activation", op) for op in ACTIVATIONS],
+    ]
+
+
+def torch_accepts(m, kind: str, op, dtype: str) -> bool:
+    """Whether module ``m`` computes entry ``op`` (of ``kind``) on operands of ``dtype`` (the
+    check behind every entry's ``dtypes``)."""
+    t = m.tensor([1.5, -2.0, 0.0]).to(getattr(m, dtype))
+    call = {
+        "unary": lambda: getattr(m, op.name)(t),
+        "binary": lambda: getattr(m, op.name)(t, t),
+        "ternary": lambda: getattr(m, op.name)(t, t, t),
+        "activation": lambda: getattr(m.nn.functional, op.name)(t, *op.params[0]),
+    }[kind]
+    try:
+        call()
+    except (RuntimeError, TypeError, NotImplementedError):
+        return False
+    return True

@@ -14,7 +14,7 @@ from helpers import (
     to_numpy,
     torch_module,
 )
-from opinfo import SPECIAL, UNARY
+from opinfo import ALL_DTYPES, SPECIAL, UNARY, entries, torch_accepts
 
 pytest.importorskip("torch")
 
@@ -215,3 +215,12 @@ def test_forward_mode_like_torch(op):
 
         got, want = run_both(jvp)
         np.testing.assert_allclose(to_numpy(got), want.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(("kind", "op"), [pytest.param(k, op, id=f"{k}-{op.name}") for k, op in entries()])
+def test_registry_dtypes_are_torchs(kind, op):
+    # every entry's `dtypes` (what the fuzzer and the hostile sweep feed it) is exactly the set of
+    # dtypes torch computes it on, and ferrograd computes it on those too (and refuses the rest)
+    torch = torch_module()
+    assert tuple(d for d in ALL_DTYPES if torch_accepts(torch, kind, op, d)) == op.dtypes
+    assert tuple(d for d in ALL_DTYPES if torch_accepts(fg, kind, op, d)) == op.dtypes

@@ -169,3 +169,21 @@ def test_composite_activations_like_torch(name, module, dtype):
         lambda m: getattr(_F(m), name)(m.tensor([0.5], requires_grad=True) * 1).grad_fn.name()
     )
     assert got == want
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_torch_grad2_is_torchs(op):
+    # the entry's torch_grad2 says whether torch has a second derivative (where it has none, torch
+    # raises; ferrograd's is checked by gradgradcheck above)
+    torch = torch_module()
+    x = torch.tensor([0.3, -0.7, 1.9], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(
+        getattr(torch.nn.functional, op.name)(x, *op.params[0]).sum(), x, create_graph=True
+    )
+    try:
+        if g.requires_grad:
+            torch.autograd.grad(g.sum(), x, allow_unused=True)
+        differentiable = True
+    except RuntimeError:
+        differentiable = False
+    assert differentiable == op.torch_grad2
