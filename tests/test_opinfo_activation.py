@@ -187,3 +187,24 @@ def test_torch_grad2_is_torchs(op):
     except RuntimeError:
         differentiable = False
     assert differentiable == op.torch_grad2
+
+
+@pytest.mark.parametrize("name", ["celu", "hardshrink", "softshrink"])
+def test_a_tensor_of_several_elements_for_a_number_parameter_is_a_type_error(name):
+    # regression: pyo3 read the parameter through the tensor's __float__ (a ValueError for more
+    # than one element, and a one-element tensor was taken); the one parser refuses it as torch does
+    import torch
+
+    for m in (torch, fg):
+        with pytest.raises(TypeError):
+            getattr(m.nn.functional, name)(m.ones(3), m.ones(4, 3))
+
+
+def test_round_refuses_decimals_none_and_bool_as_torch():
+    # regression: decimals=None and decimals=True were accepted
+    import torch
+
+    for m in (torch, fg):
+        for bad in (None, True):
+            with pytest.raises(TypeError):
+                m.ones(2).round(decimals=bad)

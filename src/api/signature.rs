@@ -36,6 +36,9 @@ pub enum Ty {
     MemoryFormat,
     /// `object`: any Python object, passed on unchecked.
     Any,
+    /// `truth`: any Python object, read by its truth value, as torch's Python-level functions
+    /// read their flags (`F.relu(x, inplace=1)`).
+    Truth,
 }
 
 impl Ty {
@@ -54,6 +57,7 @@ impl Ty {
             "Generator" => Ty::Generator,
             "MemoryFormat" => Ty::MemoryFormat,
             "object" => Ty::Any,
+            "truth" => Ty::Truth,
             _ => {
                 let n = s.strip_prefix("int[")?.strip_suffix(']')?;
                 Ty::IntList(if n.is_empty() { None } else { Some(n.parse().ok()?) })
@@ -69,7 +73,7 @@ impl Ty {
             Ty::Int => "int",
             Ty::Float => "float",
             Ty::Scalar => "Number",
-            Ty::Bool => "bool",
+            Ty::Bool | Ty::Truth => "bool",
             Ty::IntList(_) => "tuple of ints",
             Ty::DType => "torch.dtype",
             Ty::Device => "torch.device",
@@ -190,6 +194,8 @@ fn parse_default(v: &str) -> Option<Default> {
             let ints = inner.split(',').map(str::trim).filter(|s| !s.is_empty());
             Default::Ints(ints.map(|s| s.parse().ok()).collect::<Option<_>>()?)
         }
+        // a negative number as `stringify!` spells an expression: `- 1.0`
+        _ if v.starts_with("- ") => return parse_default(&v.replacen("- ", "-", 1)),
         _ if v.len() >= 2 && (v.starts_with('"') || v.starts_with('\'')) => {
             Default::Str(v[1..v.len() - 1].to_string())
         }
@@ -225,6 +231,9 @@ mod tests {
         assert_eq!(s.params[1].default, Some(Default::Ints(vec![1, 1])));
         assert_eq!(s.params[2].default, Some(Default::Float(1e-5)));
         assert_eq!(s.params[3].default, Some(Default::Str("mean".into())));
+        let s = Signature::parse("hardtanh(Tensor input, float min_val=- 1.0, truth inplace=False)").unwrap();
+        assert_eq!(s.params[1].default, Some(Default::Float(-1.0)));
+        assert_eq!(s.params[2].ty, Ty::Truth);
         let view = Signature::parse("view(Tensor self, int... size)").unwrap();
         assert!(view.params[1].varargs && view.params[1].ty == Ty::IntList(None));
     }

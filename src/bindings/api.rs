@@ -113,7 +113,7 @@ fn convert<'py>(sig: &Signature, i: usize, obj: &Bound<'py, PyAny>) -> Result<Va
     let p = &sig.params[i];
     let bad = || Fail::Type(i, obj.clone());
     if obj.is_none() {
-        return if p.optional || p.default == Some(Default::None) || p.ty == Ty::Any {
+        return if p.optional || p.default == Some(Default::None) || p.ty == Ty::Any || p.ty == Ty::Truth {
             Ok(Value::None)
         } else {
             Err(bad())
@@ -191,6 +191,7 @@ fn convert<'py>(sig: &Signature, i: usize, obj: &Bound<'py, PyAny>) -> Result<Va
             }
             Value::Opaque
         }
+        Ty::Truth => Value::Bool(obj.is_truthy().map_err(Fail::Raise)?),
         Ty::MemoryFormat | Ty::Any => Value::Opaque,
     })
 }

@@ -2,18 +2,18 @@
 //! in-place form and aliases, and `_math_ops()`/`_binary_ops()`, the lists `ferrograd/__init__.py`
 //! reads to install the function forms and `scripts/gen_stubs.py` reads to write the stub.
 
+use super::api::call;
 use super::convert::{operand_or_err, tensor_arg};
 use super::tensor::{ok, PyTensor, R};
+use crate::api::signature::Signature;
+use crate::api::{ArgValue, Out};
+use crate::error::bail;
 use crate::ops::math::ROWS;
 use crate::ops::math_act::{activation, ActOp, ACT_ROWS};
 use crate::ops::math_binary::{MathBinOp, BINARY_ROWS};
 use crate::ops::math_ternary::TERNARY_ROWS;
 use crate::ops::table::{activation_ops, binary_ops, math_ops, ternary_ops};
 use crate::tensor::Tensor;
-use super::api::call;
-use crate::api::signature::Signature;
-use crate::api::{ArgValue, Out};
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
@@ -187,21 +187,17 @@ pub fn _binary_ops(
 }
 
 /// One call of an activation row: out of place, or in place where the row has that form.
-fn act_call(input: &Bound<'_, PyTensor>, op: ActOp, given: &[f64], inplace: bool) -> R {
+fn act_call(t: &Tensor, op: ActOp, given: &[f64], inplace: bool) -> crate::Result<Out> {
     let mut p = [0.0; 2];
     p[..given.len()].copy_from_slice(given);
-    let t = input.try_borrow()?.t.clone();
     if !inplace {
-        return ok(activation(&t, op, p));
+        return Ok(activation(t, op, p)?.into());
     }
     if !ACT_ROWS.iter().any(|r| r.op == op && r.forms.contains(&"inplace")) {
-        return Err(PyTypeError::new_err(format!(
-            "{}() got an unexpected keyword argument 'inplace'",
-            op.name()
-        )));
+        bail!(Type, "{}() got an unexpected keyword argument 'inplace'", op.name());
     }
     t.apply_inplace(&format!("{}_", op.name()), &[], |s| activation(s, op, p))?;
-    Ok(PyTensor::wrap(t))
+    Ok(t.clone().into())
 }
 
 macro_rules! gen_python_act {
@@ -210,11 +206,23 @@ macro_rules! gen_python_act {
         $name:ident($($p:ident $(= $d:expr)?),*) => $V:ident { $($rest:tt)* }
     )*) => {
         $(
+            /// The row's function (`F.<name>`), its arguments parsed by the one parser.
             #[doc = $doc]
             #[pyfunction]
-            #[pyo3(signature = (input, $($p $(= $d)?,)* inplace = false))]
-            fn $name(input: &Bound<'_, PyTensor>, $($p: f64,)* inplace: bool) -> R {
-                act_call(input, ActOp::$V, &[$($p),*], inplace)
+            #[pyo3(signature = (*args, **kwargs), text_signature = None)]
+            fn $name(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+                static SIGS: PyOnceLock<Vec<Signature>> = PyOnceLock::new();
+                let spec = concat!(
+                    stringify!($name), "(Tensor input",
+                    $(", float ", stringify!($p), $("=", stringify!($d),)?)*
+                    ", truth inplace=False)"
+                );
+                call(&SIGS, &[spec], None, args, kwargs, |a| {
+                    #[allow(unused_mut)] // (rows without parameters)
+                    let mut k = 0;
+                    let given = [$({ let _ = stringify!($p); k += 1; a.f64(k) }),*];
+                    act_call(a.t(0), ActOp::$V, &given, a.bool(k + 1))
+                })
             }
         )*
 
