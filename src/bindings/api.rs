@@ -49,8 +49,9 @@ fn bind<'py>(
     if ai < args.len() {
         let (lo, hi) = sig.positional_range();
         let range = if lo == hi { format!("{hi}") } else { format!("from {lo} to {hi}") };
+        let s = if lo == hi && hi == 1 { "" } else { "s" };
         return Err(PyTypeError::new_err(format!(
-            "{name}() takes {range} positional arguments but {} were given",
+            "{name}() takes {range} positional argument{s} but {} were given",
             args.len()
         )));
     }
@@ -171,11 +172,15 @@ fn numpy_bool(obj: &Bound<'_, PyAny>) -> Option<bool> {
     (name == "bool" || name == "bool_").then(|| obj.extract::<bool>().ok()).flatten()
 }
 
-fn default_value(d: &Option<Default>) -> Value {
-    match d {
+fn default_value(p: &Param) -> Value {
+    match &p.default {
         None | Some(Default::None) => Value::None,
         Some(Default::Bool(b)) => Value::Bool(*b),
-        Some(Default::Int(i)) => Value::Int(*i),
+        // `int[2] stride=1` is `[1, 1]`, as a given int is.
+        Some(Default::Int(i)) => match p.ty {
+            Ty::IntList(Some(n)) => Value::Ints(vec![*i; n]),
+            _ => Value::Int(*i),
+        },
         Some(Default::Float(f)) => Value::Float(*f),
         Some(Default::Str(s)) => Value::Str(s.clone()),
         Some(Default::Ints(v)) => Value::Ints(v.clone()),
@@ -191,6 +196,16 @@ pub fn parse(
     args: &[Bound<'_, PyAny>],
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Args> {
+    parse_bound(py, sigs, args, kwargs).map(|(a, _)| a)
+}
+
+/// `parse`, also returning the objects bound to the matched signature's parameters.
+fn parse_bound<'py>(
+    py: Python<'py>,
+    sigs: &[Signature],
+    args: &[Bound<'py, PyAny>],
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Args, Bound_<'py>)> {
     let mut first_err = None;
     for (overload, sig) in sigs.iter().enumerate() {
         let attempt = bind(sig, args, kwargs).and_then(|slots| {
@@ -198,10 +213,11 @@ pub fn parse(
             for (i, (slot, p)) in slots.iter().zip(&sig.params).enumerate() {
                 vals.push(match slot {
                     Some(o) => convert(sig, i, o)?,
-                    None => default_value(&p.default),
+                    None => default_value(p),
                 });
             }
-            Ok(Args { overload, vals, given: slots.iter().map(Option::is_some).collect() })
+            let given = slots.iter().map(Option::is_some).collect();
+            Ok((Args { overload, vals, given }, slots))
         });
         match attempt {
             Ok(a) => return Ok(a),
@@ -356,10 +372,9 @@ impl PySignature {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = args.py();
         let items: Vec<Bound<'py, PyAny>> = args.iter().collect();
-        let a = parse(py, &self.sigs, &items, kwargs)?;
+        // (with the objects as bound, for the types whose Python value is the object itself)
+        let (a, slots) = parse_bound(py, &self.sigs, &items, kwargs)?;
         let sig = &self.sigs[a.overload];
-        // The objects as bound, for the types whose Python value is the object itself.
-        let slots = bind(sig, &items, kwargs)?;
         let mut out = Vec::with_capacity(a.vals.len());
         for ((v, p), slot) in a.vals.iter().zip(&sig.params).zip(&slots) {
             out.push(match (v, p.ty) {
