@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 
 from ._core import Signature
 
@@ -22,35 +23,37 @@ def signature(*specs: str):
     parameters are ``f``'s, in order) before ``f`` runs; ``f`` keeps its name, doc and
     ``inspect.signature``, and ``f.__wrapped__`` is ``f`` unparsed, for internal calls. Several
     specs are torch's overloads (``conv2d``'s int or str padding): ``f`` gets the values of the
-    one that matched. ``f``'s keyword-only parameters (after ``*`` in ``spec`` too) are passed by
-    keyword."""
+    one that matched. ``f``'s keyword-only parameters (after ``*`` in ``spec`` too) come last in
+    the values, as in ``f``."""
     parse = Signature(*specs).parse
     several = len(specs) > 1
 
     def decorate(f):
-        params = inspect.signature(f).parameters.values()
-        kw_only = [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
-        n = len(params) - len(kw_only)
-
-        if kw_only:
+        call = _all_positional(f)
+        if several:
 
             @functools.wraps(f)
             def parsed(*args, **kwargs):
-                vals = parse(args, kwargs)[1] if several else parse(args, kwargs)
-                return f(*vals[:n], **dict(zip(kw_only, vals[n:])))
-
-        elif several:
-
-            @functools.wraps(f)
-            def parsed(*args, **kwargs):
-                return f(*parse(args, kwargs)[1])
+                return call(*parse(args, kwargs)[1])
 
         else:
 
             @functools.wraps(f)
             def parsed(*args, **kwargs):
-                return f(*parse(args, kwargs))
+                return call(*parse(args, kwargs))
 
         return parsed
 
     return decorate
+
+
+def _all_positional(f):
+    """``f`` with its keyword-only parameters taken positionally (the parser gives every value,
+    in order): the same code object with its keyword-only count moved to the positional count,
+    cheaper per call than passing them by keyword."""
+    code = f.__code__
+    if not code.co_kwonlyargcount:
+        return f
+    assert not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS), f
+    code = code.replace(co_argcount=code.co_argcount + code.co_kwonlyargcount, co_kwonlyargcount=0)
+    return types.FunctionType(code, f.__globals__, f.__name__, None, f.__closure__)
