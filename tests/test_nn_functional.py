@@ -97,6 +97,15 @@ def test_embedding_float_indices_raises():
     assert_raises_like_torch(lambda m: F(m).embedding(m.ones(2), m.ones(3, 2)))
 
 
+@pytest.mark.parametrize("name", ["scale_grad_by_freq", "sparse"])
+@pytest.mark.parametrize("value", ["yes", 1, None], ids=repr)
+def test_embedding_flags_are_bools(name, value):
+    # torch's native embedding parses them as bools (a TypeError), before anything is looked up
+    assert_raises_like_torch(
+        lambda m: F(m).embedding(m.tensor([0, 1]), m.ones(3, 2), **{name: value}), match="must be bool"
+    )
+
+
 @pytest.mark.parametrize("shape,norm", [((4, 5), (5,)), ((2, 3, 4), (3, 4)), ((2, 3, 4), (4,))])
 def test_layer_norm(shape, norm, dtype):
     check(lambda m, x: F(m).layer_norm(x, norm), shape, dtype=dtype)

@@ -45,7 +45,8 @@ impl Fail<'_> {
             Fail::TooMany(n) => {
                 let (lo, hi) = sig.positional_range();
                 let range = if lo == hi { format!("{hi}") } else { format!("from {lo} to {hi}") };
-                format!("{name}() takes {range} positional arguments but {n} were given")
+                let s = if lo == hi && hi == 1 { "" } else { "s" };
+                format!("{name}() takes {range} positional argument{s} but {n} were given")
             }
             Fail::Unexpected(k) => format!("{name}() got an unexpected keyword argument '{k}'"),
             Fail::Multiple(k) => format!("{name}() got multiple values for argument '{k}'"),
@@ -207,11 +208,15 @@ fn numpy_bool(obj: &Bound<'_, PyAny>) -> Option<bool> {
     (name == "bool" || name == "bool_").then(|| obj.extract::<bool>().ok()).flatten()
 }
 
-fn default_value(d: &Option<Default>) -> Value {
-    match d {
+fn default_value(p: &Param) -> Value {
+    match &p.default {
         None | Some(Default::None) => Value::None,
         Some(Default::Bool(b)) => Value::Bool(*b),
-        Some(Default::Int(i)) => Value::Int(*i),
+        // `int[2] stride=1` is `[1, 1]`, as a given int is.
+        Some(Default::Int(i)) => match p.ty {
+            Ty::IntList(Some(n)) => Value::Ints(vec![*i; n]),
+            _ => Value::Int(*i),
+        },
         Some(Default::Float(f)) => Value::Float(*f),
         Some(Default::Str(s)) => Value::Str(s.clone()),
         Some(Default::Ints(v)) => Value::Ints(v.clone()),
@@ -243,7 +248,7 @@ fn parse_bound<'py>(
             for (i, (slot, p)) in slots.iter().zip(&sig.params).enumerate() {
                 vals.push(match slot {
                     Some(o) => convert(sig, i, o)?,
-                    None => default_value(&p.default),
+                    None => default_value(p),
                 });
             }
             let given = slots.iter().map(Option::is_some).collect();

@@ -9,10 +9,10 @@ import math
 import numpy as np
 
 from .. import _core
-from .._args import check_fill_value, float_arg
+from .._checks import check_fill_value
 from .._core import Tensor
+from .._signature import Signature
 from ..grad_mode import no_grad
-from ..utils._random import check_generator
 
 __all__ = [
     "calculate_gain",
@@ -104,11 +104,14 @@ def _check_uniform_bounds(tensor: Tensor, a: float, b: float) -> None:
         )
 
 
+# torch's init functions call these Tensor methods, whose parser checks the arguments
+_UNIFORM_ = Signature("uniform_(Tensor self, float from=0, float to=1, *, Generator? generator=None)")
+_NORMAL_ = Signature("normal_(Tensor self, float mean=0, float std=1, *, Generator? generator=None)")
+
+
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fills ``tensor`` with samples from U(a, b)."""
-    a = float(float_arg(a, "from", "uniform_", 1))
-    b = float(float_arg(b, "to", "uniform_", 2))
-    check_generator("uniform_", generator)
+    _, a, b, _ = _UNIFORM_.parse((tensor, a, b), {"generator": generator})
     _check_uniform_bounds(tensor, a, b)
     r = _core.rand(tuple(tensor.shape), dtype=tensor.dtype, device=tensor.device)
     return _fill_from(tensor, r * (b - a) + a)
@@ -116,9 +119,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fills ``tensor`` with samples from N(mean, std^2)."""
-    mean = float(float_arg(mean, "mean", "normal_", 1))
-    std = float(float_arg(std, "std", "normal_", 2))
-    check_generator("normal_", generator)
+    _, mean, std, _ = _NORMAL_.parse((tensor, mean, std), {"generator": generator})
     if not std >= 0.0:  # NaN included
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     r = _core.randn(tuple(tensor.shape), dtype=tensor.dtype, device=tensor.device)

@@ -13,7 +13,7 @@ import types
 import warnings
 from typing import Any, Callable
 
-from .._args import check_fill_value
+from .._checks import check_fill_value
 from .._core import Tensor
 from ..grad_mode import no_grad
 from .optimizer import Optimizer

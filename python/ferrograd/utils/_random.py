@@ -97,11 +97,3 @@ def seed() -> int:
 def initial_seed() -> int:
     """The seed of the global generator."""
     return default_generator.initial_seed()
-
-
-def check_generator(op: str, generator) -> None:
-    """``generator=`` arguments: None or a :class:`Generator` (only the global one exists)."""
-    if generator is not None and not isinstance(generator, Generator):
-        raise TypeError(
-            f"{op}(): argument 'generator' must be ferrograd.Generator, not {type(generator).__name__}"
-        )

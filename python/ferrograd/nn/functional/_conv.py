@@ -7,26 +7,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ... import _core
-from ..._args import (
-    check_optional_tensor,
-    check_tensor,
-    dim_error,
-    float_arg,
-    int_arg,
-    int_list_arg,
-)
+from ..._checks import dim_error
 from ..._core import Tensor
+from ..._signature import Signature, signature
 from ._utils import _full, _IntOrPair, _pair, _py_pair
 
 
+@signature("pad(Tensor input, int[] pad, str mode='constant', float? value=None)")
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
     """Pads (or, with negative amounts, crops) the last ``len(pad) // 2`` dims:
     ``pad = (last_left, last_right, second_last_left, ...)``; only ``mode='constant'``."""
-    check_tensor(input, "input", "pad")
-    pad = int_list_arg(pad, "pad", "pad")
-    if not isinstance(mode, str):
-        raise TypeError(f"pad(): argument 'mode' must be str, not {type(mode).__name__}")
-    fill = 0.0 if value is None else float_arg(value, "value", "pad")
+    fill = 0.0 if value is None else value
     if mode != "constant":
         raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
     if len(pad) % 2 != 0:
@@ -92,6 +83,16 @@ def _out_size(size, k, s, p_total, d, ceil_mode=False, p_left=0):
 _MAX_PADDING = (2**63 - 1) // 2
 
 
+# pad without parsing its arguments again, for conv2d, unfold and the pooling functions
+_pad = pad.__wrapped__
+
+
+@signature(
+    "conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, "
+    "int[2] dilation=1, int groups=1)",
+    "conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding='valid', "
+    "int[2] dilation=1, int groups=1)",
+)
 def conv2d(
     input: Tensor,
     weight: Tensor,
@@ -102,14 +103,9 @@ def conv2d(
     groups: int = 1,
 ) -> Tensor:
     """2-D cross-correlation of ``input`` (N, C, H, W) or (C, H, W) with ``weight`` (OC, C/groups, KH, KW)."""
-    # every argument is parsed (TypeError) before any is checked, as torch's argument parser does
-    check_tensor(input, "input", "conv2d")
-    check_tensor(weight, "weight", "conv2d")
-    check_optional_tensor(bias, "bias", "conv2d")
     stride, dilation = _pair(stride, "stride", "conv2d"), _pair(dilation, "dilation", "conv2d")
     if not isinstance(padding, str):
         padding = _pair(padding, "padding", "conv2d")
-    groups = int_arg(groups, "groups", "conv2d")
     unbatched = input.dim() == 3
     if input.dim() not in (3, 4):
         raise RuntimeError(
@@ -165,7 +161,7 @@ def conv2d(
             f"Kernel size: ({dilation[0] * (kh - 1) + 1} x {dilation[1] * (kw - 1) + 1}). "
             "Kernel size can't be greater than actual input size"
         )
-    x = pad(input, pads) if any(pads) else input
+    x = _pad(input, pads) if any(pads) else input
     cols = _windows(x, (kh, kw), stride, dilation, (oh, ow))  # (N, C, KH*KW, OH, OW)
     cols = cols.reshape(n, groups, cg * kh * kw, oh * ow)
     wmat = weight.reshape(groups, oc // groups, cg * kh * kw)
@@ -175,13 +171,10 @@ def conv2d(
     return out.squeeze(0) if unbatched else out
 
 
-def _unfold_pair(x, name: str) -> tuple:
-    """unfold's arguments go through torch's Python ``_pair`` (a tensor gives its elements) and
-    then must hold exactly 2 ints."""
-    v = int_list_arg(_py_pair(x), name, "unfold")
-    if len(v) != 2:
-        raise RuntimeError(f"unfold: It is expected {name} equals to 2, but got size {len(v)}")
-    return v
+# torch's native unfold; its Python unfold passes each size through ``_pair`` first
+_IM2COL = Signature(
+    "im2col(Tensor input, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride)"
+)
 
 
 def unfold(
@@ -192,13 +185,11 @@ def unfold(
     stride: _IntOrPair = 1,
 ) -> Tensor:
     """im2col: (N, C, H, W) -> (N, C * KH * KW, L), each column one (dilated) window, as ``torch.nn.functional.unfold``."""
-    check_tensor(input, "input", "unfold")
-    k, d, p, st = (
-        _unfold_pair(kernel_size, "kernel_size"),
-        _unfold_pair(dilation, "dilation"),
-        _unfold_pair(padding, "padding"),
-        _unfold_pair(stride, "stride"),
-    )
+    sizes = (_py_pair(kernel_size), _py_pair(dilation), _py_pair(padding), _py_pair(stride))
+    input, k, d, p, st = _IM2COL.parse((input, *sizes))
+    for name, v in zip(("kernel_size", "dilation", "padding", "stride"), (k, d, p, st)):
+        if len(v) != 2:
+            raise RuntimeError(f"unfold: It is expected {name} equals to 2, but got size {len(v)}")
     if input.dim() < 3:
         # torch's im2col reads the channel and height sizes (dims 1 and 2) before checking the rank
         raise dim_error(input.dim(), max(input.dim(), 1))
@@ -222,6 +213,6 @@ def unfold(
             f"calculated shape of the array of sliding blocks as ({oh}, {ow}), but its components must be at least one."
         )
     if any(p):
-        x = pad(x, (p[1], p[1], p[0], p[0]))
+        x = _pad(x, (p[1], p[1], p[0], p[0]))
     cols = _windows(x, k, st, d, (oh, ow)).reshape(n, c * k[0] * k[1], oh * ow)
     return cols.squeeze(0) if unbatched else cols

@@ -5,21 +5,14 @@ from __future__ import annotations
 import math
 
 from ... import _core
-from ..._args import (
-    check_bool,
-    check_optional_tensor,
-    check_tensor,
-    dtype_name,
-    float_arg,
-)
+from ..._checks import dtype_name
 from ..._core import Tensor
+from ..._signature import Signature, signature
 
 
+@signature("linear(Tensor input, Tensor weight, Tensor? bias=None)")
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``."""
-    check_optional_tensor(bias, "bias", "linear")
-    check_tensor(input, "input", "linear")
-    check_tensor(weight, "weight", "linear")
     if input.dim() == 0 or weight.dim() == 0:
         raise RuntimeError(
             f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and {weight.dim()}D"
@@ -47,16 +40,18 @@ def _mat_str(x: Tensor) -> str:
     return f"{rows}x{x.shape[-1]}"
 
 
+# torch's native dropout, which its Python dropout calls after checking p's range
+_DROPOUT = Signature("dropout(Tensor input, float p, bool train)")
+
+
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes each element with probability ``p`` (from ``ferrograd.rand``) and scales the rest by
     ``1 / (1 - p)``; the identity when not ``training``."""
-    check_tensor(input, "input", "dropout")
     # torch's Python check (ValueError) lets NaN through to its native one (RuntimeError)
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    p = float_arg(p, "p", "dropout")
+    input, p, training = _DROPOUT.parse((input, p, training))
     inplace = bool(inplace)  # (torch picks dropout_ or dropout by its truth value)
-    check_bool(training, "train", "dropout")
     if math.isnan(p):
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:

@@ -5,22 +5,21 @@ from __future__ import annotations
 import warnings
 
 from ... import _core
-from ..._args import (
-    check_floating,
-    check_optional_tensor,
-    check_tensor,
-    dtype_name,
-    float_arg,
-    int_arg,
-)
+from ..._checks import check_floating, dtype_name
 from ..._core import Tensor
+from ..._signature import Signature, signature
+
+# The losses' size_average, reduce and reduction are torch's Python arguments (``object``):
+# torch checks them itself (a ValueError for an unknown reduction); the tensors and numbers are
+# its native parser's.
 
 
 def _reduction(size_average, reduce, reduction: str) -> str:
     if size_average is None and reduce is None:
         return reduction
     warnings.warn(
-        "size_average and reduce args will be deprecated, please use reduction instead.", stacklevel=3
+        "size_average and reduce args will be deprecated, please use reduction instead.",
+        stacklevel=4,  # the caller of the loss (its parser -> the loss -> here)
     )
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
@@ -51,7 +50,7 @@ def _warn_size(input: Tensor, target: Tensor) -> None:
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
             "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
@@ -65,10 +64,12 @@ def _float_diff(input: Tensor, target: Tensor, fn: str) -> Tensor:
     return input.to(dtype) - target.to(dtype)
 
 
+@signature(
+    "mse_loss(Tensor input, Tensor target, object size_average=None, object reduce=None, "
+    "object reduction='mean', object weight=None)"
+)
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean squared error."""
-    check_tensor(input, "input", "mse_loss")
-    check_tensor(target, "target", "mse_loss")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_size(input, target)
@@ -79,10 +80,12 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
     return _reduce(loss, reduction)
 
 
+@signature(
+    "l1_loss(Tensor input, Tensor target, object size_average=None, object reduce=None, "
+    "object reduction='mean', object weight=None)"
+)
 def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None) -> Tensor:
     """Mean absolute error."""
-    check_tensor(input, "input", "l1_loss")
-    check_tensor(target, "target", "l1_loss")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_size(input, target)
@@ -92,19 +95,25 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
     return _reduce(loss, reduction)
 
 
+# the native smooth_l1_loss, which torch's Python one calls unless beta == 0
+_SMOOTH_L1_LOSS = Signature("smooth_l1_loss(Tensor input, Tensor target, object reduction, float beta)")
+
+
+@signature(
+    "smooth_l1_loss(Tensor input, Tensor target, object size_average=None, object reduce=None, "
+    "object reduction='mean', object beta=1.0)"
+)
 def smooth_l1_loss(
     input, target, size_average=None, reduce=None, reduction="mean", beta: float = 1.0
 ) -> Tensor:
     """Huber-like: ``0.5 d^2 / beta`` below ``beta``, ``|d| - 0.5 beta`` above."""
-    check_tensor(input, "input", "smooth_l1_loss")
-    check_tensor(target, "target", "smooth_l1_loss")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     # torch's Python tests ``beta == 0.0`` (the l1 loss) before parsing beta as a float, so a tensor
     # with several values is ambiguous there
     if beta == 0.0:
-        return l1_loss(input, target, reduction=reduction)
-    beta = float_arg(beta, "beta", "smooth_l1_loss")
+        return l1_loss.__wrapped__(input, target, reduction=reduction)
+    beta = _SMOOTH_L1_LOSS.parse((input, target, reduction, beta))[3]
     if not beta >= 0:  # (NaN too)
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}.")
     d = _float_diff(input, target, "smooth_l1_loss").abs()
@@ -112,12 +121,12 @@ def smooth_l1_loss(
     return _reduce(loss, reduction)
 
 
+@signature(
+    "huber_loss(Tensor input, Tensor target, object reduction='mean', float delta=1.0, object weight=None)"
+)
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
     """``0.5 d^2`` below ``delta``, ``delta (|d| - 0.5 delta)`` above."""
-    check_tensor(input, "input", "huber_loss")
-    check_tensor(target, "target", "huber_loss")
     _check_reduction(reduction)
-    delta = float_arg(delta, "delta", "huber_loss")
     if not delta > 0:
         raise RuntimeError(f"huber_loss does not support non-positive values for delta, got {delta}.")
     # torch's kernel writes the loss in input's dtype: a float result cannot go to an integer input,
@@ -169,14 +178,10 @@ def _class_last(input: Tensor, target: Tensor, fn: str):
     return input.reshape(-1, c), target.reshape(-1), tuple(target.shape)
 
 
-def _class_loss_args(input, target, weight, ignore_index, fn: str) -> int:
-    """Parses the arguments nll_loss and cross_entropy share (TypeErrors); returns ignore_index."""
-    check_tensor(input, "input", fn)
-    check_tensor(target, "target", fn)
-    check_optional_tensor(weight, "weight", fn)
-    return int_arg(ignore_index, "ignore_index", fn)
-
-
+@signature(
+    "nll_loss(Tensor input, Tensor target, Tensor? weight=None, object size_average=None, "
+    "int ignore_index=-100, object reduce=None, object reduction='mean')"
+)
 def nll_loss(
     input: Tensor,
     target: Tensor,
@@ -189,7 +194,6 @@ def nll_loss(
     """Negative log-likelihood of class indices ``target`` under log-probabilities ``input``."""
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    ignore_index = _class_loss_args(input, target, weight, ignore_index, "nll_loss")
     logp, tgt, out_shape = _class_last(input, target, "nll_loss")
     if target.dtype != _core.int64:
         raise RuntimeError(f"nll_loss: expected target dtype to be Long, but got {dtype_name(target.dtype)}")
@@ -218,6 +222,10 @@ def nll_loss(
     return loss.sum() / w.sum()
 
 
+@signature(
+    "cross_entropy(Tensor input, Tensor target, Tensor? weight=None, object size_average=None, "
+    "int ignore_index=-100, object reduce=None, object reduction='mean', float label_smoothing=0.0)"
+)
 def cross_entropy(
     input: Tensor,
     target: Tensor,
@@ -233,8 +241,6 @@ def cross_entropy(
     distribution (torch applies it only when positive, so a negative or NaN one is no smoothing)."""
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    ignore_index = _class_loss_args(input, target, weight, ignore_index, "cross_entropy")
-    label_smoothing = float_arg(label_smoothing, "label_smoothing", "cross_entropy")
     smoothing = label_smoothing > 0.0
     if smoothing and label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -248,7 +254,7 @@ def cross_entropy(
     check_floating(input, "log_softmax")
     class_dim = 0 if input.dim() == 1 else 1
     logp = input.log_softmax(class_dim)
-    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    nll = nll_loss.__wrapped__(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if not smoothing:
         return nll
     c = input.shape[class_dim]
@@ -311,12 +317,14 @@ def _check_not_differentiable(t: Tensor | None, name: str, fn: str) -> None:
         )
 
 
+@signature(
+    "binary_cross_entropy(Tensor input, Tensor target, Tensor? weight=None, object size_average=None, "
+    "object reduce=None, object reduction='mean')"
+)
 def binary_cross_entropy(
     input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None, reduction: str = "mean"
 ) -> Tensor:
     """``-(t log x + (1 - t) log(1 - x))`` with the logs clamped at -100, as torch does."""
-    check_tensor(input, "input", "binary_cross_entropy")
-    check_tensor(target, "target", "binary_cross_entropy")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
@@ -324,7 +332,6 @@ def binary_cross_entropy(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
             "deprecated. Please ensure they have the same size."
         )
-    check_optional_tensor(weight, "weight", "binary_cross_entropy")
     _check_not_differentiable(weight, "weight", "binary_cross_entropy")
     if target.dtype != input.dtype:
         raise RuntimeError(
@@ -341,6 +348,10 @@ def binary_cross_entropy(
     return _reduce(loss, reduction)
 
 
+@signature(
+    "binary_cross_entropy_with_logits(Tensor input, Tensor target, Tensor? weight=None, "
+    "object size_average=None, object reduce=None, object reduction='mean', Tensor? pos_weight=None)"
+)
 def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Tensor,
@@ -351,14 +362,10 @@ def binary_cross_entropy_with_logits(
     pos_weight=None,
 ) -> Tensor:
     """``binary_cross_entropy(sigmoid(input), target)`` computed stably; ``pos_weight`` weights positives."""
-    check_tensor(input, "input", "binary_cross_entropy_with_logits")
-    check_tensor(target, "target", "binary_cross_entropy_with_logits")
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    check_optional_tensor(weight, "weight", "binary_cross_entropy_with_logits")
-    check_optional_tensor(pos_weight, "pos_weight", "binary_cross_entropy_with_logits")
     _check_not_differentiable(weight, "weight", "binary_cross_entropy_with_logits")
     _check_not_differentiable(pos_weight, "pos_weight", "binary_cross_entropy_with_logits")
     check_floating(input, "binary_cross_entropy_with_logits")

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 
-from ..._args import (
-    check_bool,
-    check_floating,
-    check_optional_tensor,
-    check_tensor,
-    dim_error,
-    dtype_name,
-    float_arg,
-    int_list_arg,
-    number_arg,
-)
+from ..._checks import check_floating, dim_error, dtype_name
 from ..._core import Tensor
+from ..._signature import Signature, signature
 from ...grad_mode import no_grad
 
 
@@ -31,6 +21,10 @@ def _check_same_dtype(input: Tensor, fn: str, **params) -> None:
             )
 
 
+@signature(
+    "layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, "
+    "float eps=1e-05)"
+)
 def layer_norm(
     input: Tensor,
     normalized_shape: Sequence[int],
@@ -39,11 +33,6 @@ def layer_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """Normalises over the trailing ``normalized_shape`` dims (biased variance), then scales and shifts."""
-    check_tensor(input, "input", "layer_norm")
-    normalized_shape = int_list_arg(normalized_shape, "normalized_shape", "layer_norm")
-    check_optional_tensor(weight, "weight", "layer_norm")
-    check_optional_tensor(bias, "bias", "layer_norm")
-    eps = float_arg(eps, "eps", "layer_norm")
     k = len(normalized_shape)
     if k == 0:
         raise RuntimeError(
@@ -95,6 +84,18 @@ def _batch_norm_empty(input: Tensor, weight: Tensor | None, bias: Tensor | None)
     return out
 
 
+# torch's native batch_norm parses training, momentum and eps after its Python checks of them
+# (the tensors are parsed first, by the decorator; ``object`` passes them on)
+_BATCH_NORM_SCALARS = Signature(
+    "batch_norm(object input, object weight, object bias, object running_mean, "
+    "object running_var, bool training, float momentum, float eps)"
+)
+
+
+@signature(
+    "batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, "
+    "Tensor? bias=None, object training=False, object momentum=0.1, object eps=1e-5)"
+)
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -107,22 +108,18 @@ def batch_norm(
 ) -> Tensor:
     """Normalises each channel (dim 1) with batch statistics (``training``, updating the running ones
     in place with ``momentum`` and the unbiased variance) or with the running statistics."""
-    check_tensor(input, "input", "batch_norm")
-    params = {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias}
-    for name, t in params.items():
-        check_optional_tensor(t, name, "batch_norm")
-    # torch tests ``if training:`` first (a tensor with several values is ambiguous there), then
-    # parses it as a bool
+    # torch's Python checks, before its argument parser: ``if training:`` (a tensor with several
+    # values is ambiguous there) reads the input's shape, and a tensor eps is compared
     if training:
         _verify_batch_size(input.shape)
-    # (torch's Python checks, before its argument parser: a tensor eps is compared here)
     if training and eps <= 0.0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
-    check_bool(training, "training", "batch_norm")
-    momentum = float_arg(momentum, "momentum", "batch_norm")
-    eps = float_arg(eps, "eps", "batch_norm")
+    *_, training, momentum, eps = _BATCH_NORM_SCALARS.parse(
+        (input, weight, bias, running_mean, running_var, training, momentum, eps)
+    )
+    params = {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias}
     if input.numel() == 0:
         return _batch_norm_empty(input, weight, bias)
     # everything is checked before training mode updates the running statistics in place
@@ -165,9 +162,16 @@ def batch_norm(
     return out
 
 
+# p as torch's Tensor.norm takes it (a number, None or a matrix norm's name), eps as clamp_min
+# does (a number or a tensor)
+@signature(
+    "normalize(Tensor input, Scalar? p=2.0, int[1]? dim=1, Scalar eps=1e-12, Tensor? out=None)",
+    "normalize(Tensor input, str p, int[1]? dim=1, Scalar eps=1e-12, Tensor? out=None)",
+    "normalize(Tensor input, Scalar? p=2.0, int[1]? dim=1, Tensor eps, Tensor? out=None)",
+    "normalize(Tensor input, str p, int[1]? dim=1, Tensor eps, Tensor? out=None)",
+)
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
     """``input / max(||input||_p along dim, eps)``."""
-    check_tensor(input, "input", "normalize")
     if out is not None:
         raise TypeError("normalize(): out= is not supported")
     if p is None or isinstance(p, str):
@@ -176,9 +180,6 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
         if p not in (None, "fro"):
             raise RuntimeError(f"normalize: order {p!r} is not supported for the norm along one dim")
         p = 2
-    p = number_arg(p, "p", "normalize")
-    if not isinstance(eps, (numbers.Real, Tensor)):  # (torch's clamp_min takes a number or a tensor)
-        raise TypeError(f"normalize(): eps must be a number or a Tensor, not {type(eps).__name__}")
     if not input.is_floating_point():
         raise NotImplementedError(
             f"normalize: linalg.vector_norm: Expected a floating point tensor as input. Got {dtype_name(input.dtype)}"

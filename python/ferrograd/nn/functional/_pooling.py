@@ -7,22 +7,16 @@ import math
 import numpy as np
 
 from ... import _core
-from ..._args import (
-    check_bool,
-    check_tensor,
-    dim_error,
-    int_arg,
-    int_list_arg,
-)
+from ..._checks import dim_error
 from ..._core import Tensor
-from ._conv import _out_size, _windows, pad
+from ..._signature import Signature, signature
+from ._conv import _out_size, _pad, _windows
 from ._utils import _IntOrPair
 
 
-def _pool_pair(x, name: str, fn: str, omittable: bool = False) -> tuple:
-    """A pooling size: one int or two (``omittable``: also empty, for stride), each fitting the
-    32-bit int torch's pooling kernels convert it to."""
-    v = int_list_arg(x, name, fn, size=2)
+def _pool_pair(v: tuple, name: str, fn: str, omittable: bool = False) -> tuple:
+    """A parsed pooling size: one int or two (``omittable``: also empty, for stride), each fitting
+    the 32-bit int torch's pooling kernels convert it to."""
     if len(v) == 1:
         v = (v[0], v[0])
     if len(v) != 2 and not (omittable and len(v) == 0):
@@ -33,17 +27,15 @@ def _pool_pair(x, name: str, fn: str, omittable: bool = False) -> tuple:
     return v
 
 
-def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, name, reads_channels=False):
-    """Parses and checks the pooling arguments in torch's order: types, lengths and int32 range,
-    then the input's rank (``reads_channels``: torch reads ``input.size(-3)`` first, an IndexError
-    for fewer than 3 dims), then the values."""
-    check_tensor(input, "input", name)
+def _pool_args(input, kernel_size, stride, padding, dilation, name, reads_channels=False):
+    """Checks the parsed pooling arguments in torch's order: lengths and int32 range, then the
+    input's rank (``reads_channels``: torch reads ``input.size(-3)`` first, an IndexError for
+    fewer than 3 dims), then the values."""
     k = _pool_pair(kernel_size, "kernel_size", name)
     s = () if stride is None else _pool_pair(stride, "stride", name, omittable=True)
     s = s or k
     p = _pool_pair(padding, "padding", name)
     d = _pool_pair(dilation, "dilation", name)
-    check_bool(ceil_mode, "ceil_mode", name)
     if reads_channels and input.dim() < 3:
         raise dim_error(input.dim(), -3)
     if input.dim() not in (3, 4):
@@ -59,6 +51,11 @@ def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, name, r
     return k, s, p, d
 
 
+# ``return_indices`` is ``object``: torch's Python dispatches on its truth value
+@signature(
+    "max_pool2d(Tensor input, int[2] kernel_size, int[2]? stride=None, int[2] padding=0, "
+    "int[2] dilation=1, bool ceil_mode=False, object return_indices=False)"
+)
 def max_pool2d(
     input: Tensor,
     kernel_size: _IntOrPair,
@@ -70,7 +67,7 @@ def max_pool2d(
 ):
     """Maximum over each (dilated) window; the gradient goes to the first maximum, as in torch.
     ``return_indices`` also gives the flat ``h * W + w`` index of each maximum."""
-    k, s, p, d = _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    k, s, p, d = _pool_args(input, kernel_size, stride, padding, dilation, "max_pool2d")
     unbatched = input.dim() == 3
     x = input.unsqueeze(0) if unbatched else input
     n, c, h, w = x.shape
@@ -82,7 +79,7 @@ def max_pool2d(
     extra_h = max(0, (oh - 1) * s[0] + d[0] * (k[0] - 1) + 1 - (h + 2 * p[0]))
     extra_w = max(0, (ow - 1) * s[1] + d[1] * (k[1] - 1) + 1 - (w + 2 * p[1]))
     pads = (p[1], p[1] + extra_w, p[0], p[0] + extra_h)
-    xp = pad(x, pads, value=-math.inf) if any(pads) else x
+    xp = _pad(x, pads, value=-math.inf) if any(pads) else x
     win = _windows(xp, k, s, d, (oh, ow))  # (N, C, K, OH, OW)
     kk = k[0] * k[1]
     flat = win.permute(0, 1, 3, 4, 2).reshape(-1, kk)
@@ -100,6 +97,10 @@ def max_pool2d(
     return out, (idx.squeeze(0) if unbatched else idx)
 
 
+@signature(
+    "avg_pool2d(Tensor input, int[2] kernel_size, int[2]? stride=None, int[2] padding=0, "
+    "bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None)"
+)
 def avg_pool2d(
     input: Tensor,
     kernel_size: _IntOrPair,
@@ -110,12 +111,7 @@ def avg_pool2d(
     divisor_override: int | None = None,
 ) -> Tensor:
     """Mean over each window (zero padding counted unless ``count_include_pad=False``)."""
-    check_bool(count_include_pad, "count_include_pad", "avg_pool2d")
-    if divisor_override is not None:
-        divisor_override = int_arg(divisor_override, "divisor_override", "avg_pool2d")
-    k, s, p, _ = _pool_args(
-        input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d", reads_channels=True
-    )
+    k, s, p, _ = _pool_args(input, kernel_size, stride, padding, (1,), "avg_pool2d", reads_channels=True)
     if divisor_override == 0:
         raise RuntimeError("avg_pool2d: divisor must be not zero")
     unbatched = input.dim() == 3
@@ -128,7 +124,7 @@ def avg_pool2d(
     extra_h = max(0, (oh - 1) * s[0] + k[0] - (h + 2 * p[0]))
     extra_w = max(0, (ow - 1) * s[1] + k[1] - (w + 2 * p[1]))
     pads = (p[1], p[1] + extra_w, p[0], p[0] + extra_h)
-    xp = pad(x, pads) if any(pads) else x
+    xp = _pad(x, pads) if any(pads) else x
     total = _windows(xp, k, s, (1, 1), (oh, ow)).sum(2)  # (N, C, OH, OW)
     if divisor_override is not None:
         return (total / divisor_override).squeeze(0) if unbatched else total / divisor_override
@@ -159,12 +155,15 @@ def _list_with_default(out_size, defaults):
     return [v if v is not None else d for v, d in zip(out_size, defaults[-len(out_size) :])]
 
 
+# torch's native adaptive_avg_pool2d parses output_size after its Python ``_list_with_default``
+_ADAPTIVE_OUTPUT_SIZE = Signature("adaptive_avg_pool2d(object input, int[2] output_size)")
+
+
+@signature("adaptive_avg_pool2d(Tensor input, object output_size)")
 def adaptive_avg_pool2d(input: Tensor, output_size: _IntOrPair) -> Tensor:
     """Mean over the adaptive windows ``[floor(i*H/OH), ceil((i+1)*H/OH))``."""
-    check_tensor(input, "input", "adaptive_avg_pool2d")
-    output_size = int_list_arg(
-        _list_with_default(output_size, input.shape), "output_size", "adaptive_avg_pool2d", size=2
-    )
+    output_size = _list_with_default(output_size, input.shape)
+    _, output_size = _ADAPTIVE_OUTPUT_SIZE.parse((input, output_size))
     if len(output_size) != 2:
         raise RuntimeError(f"adaptive_avg_pool2d: output_size must be 2, got {list(output_size)}")
     if input.dim() not in (3, 4):

@@ -7,15 +7,25 @@ import math
 import numpy as np
 
 from ... import _core
-from ..._args import (
-    check_tensor,
-    float_arg,
-    int_arg,
-)
 from ..._core import Tensor
+from ..._signature import Signature, signature
 from ...grad_mode import no_grad
 
+# torch's native embedding and embedding_renorm_ parse these after its Python check of
+# padding_idx's range (the tensors are parsed first, by the decorator)
+_EMBEDDING_SCALARS = Signature(
+    "embedding(object weight, object indices, int padding_idx=-1, bool scale_grad_by_freq=False, "
+    "bool sparse=False)"
+)
+_EMBEDDING_RENORM_SCALARS = Signature(
+    "embedding_renorm_(object self, object indices, float max_norm, float norm_type)"
+)
 
+
+@signature(
+    "embedding(Tensor input, Tensor weight, object padding_idx=None, object max_norm=None, "
+    "object norm_type=2.0, object scale_grad_by_freq=False, object sparse=False)"
+)
 def embedding(
     input: Tensor,
     weight: Tensor,
@@ -26,17 +36,22 @@ def embedding(
     sparse: bool = False,
 ) -> Tensor:
     """Rows of ``weight`` at the (int64) indices ``input``; ``padding_idx``'s row gets no gradient."""
-    check_tensor(input, "indices", "embedding")
-    check_tensor(weight, "weight", "embedding")
-    # torch's order: the range of padding_idx (asserted in Python, before its type is parsed), then
-    # the weight's rank and the indices' dtype (all before max_norm renormalises weight in place)
+    # torch's order: the range of padding_idx (asserted in Python, before its type is parsed),
+    # the arguments, then the weight's rank and the indices' dtype (all before max_norm
+    # renormalises weight in place, where torch parses max_norm and norm_type first)
     if padding_idx is not None:
         n = weight.shape[0]
         if padding_idx > 0 and not padding_idx < n or padding_idx < 0 and not padding_idx >= -n:
             raise AssertionError(f"Padding_idx must be within num_embeddings ({n}), got {padding_idx}")
-        padding_idx = int_arg(padding_idx, "padding_idx", "embedding")
         if padding_idx < 0:
-            padding_idx += n
+            padding_idx = n + padding_idx
+    if max_norm is not None:
+        *_, max_norm, norm_type = _EMBEDDING_RENORM_SCALARS.parse((weight, input, max_norm, norm_type))
+    _, _, padding_idx, scale_grad_by_freq, sparse = _EMBEDDING_SCALARS.parse(
+        (weight, input, -1 if padding_idx is None else padding_idx, scale_grad_by_freq, sparse)
+    )
+    if padding_idx < 0:  # (torch's -1: none)
+        padding_idx = None
     if weight.dim() != 2:
         raise RuntimeError(f"embedding: 'weight' must be 2-D, got shape {list(weight.shape)}")
     if input.dtype != _core.int64:
@@ -51,8 +66,6 @@ def embedding(
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
     if max_norm is not None:
-        max_norm = float_arg(max_norm, "max_norm", "embedding_renorm_")
-        norm_type = float_arg(norm_type, "norm_type", "embedding_renorm_")
         _embedding_renorm_(weight, input, max_norm, norm_type)
     out = weight[input]
     if padding_idx is not None and weight.requires_grad:
@@ -80,10 +93,9 @@ def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type
         weight[idx] = sel * scale
 
 
+@signature("one_hot(Tensor tensor, int num_classes=-1)")
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding along a new last dim (``num_classes`` defaults to ``max + 1``)."""
-    check_tensor(tensor, "input", "one_hot")
-    num_classes = int_arg(num_classes, "num_classes", "one_hot")
     if tensor.dtype != _core.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:

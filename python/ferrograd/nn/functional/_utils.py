@@ -1,4 +1,5 @@
-"""Argument helpers the functional modules share (torch's parsing rules are in ferrograd._args)."""
+"""Argument helpers the functional modules share (the argument types are parsed by
+ferrograd._signature; these are torch's value rules)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,14 @@ from collections.abc import Iterable, Sequence
 from typing import Union
 
 from ... import _core
-from ..._args import (
-    int_list_arg,
-)
 from ..._core import Tensor
 
 _IntOrPair = Union[int, Sequence[int]]
 
 
-def _pair(x, name: str = "argument", fn: str = "function") -> tuple:
-    """Two ints from an int or a sequence of one or two (torch's ``IntArrayRef[2]`` arguments); a
-    sequence of another length is a RuntimeError, as in torch."""
-    x = int_list_arg(x, name, fn, size=2)
+def _pair(x: tuple, name: str = "argument", fn: str = "function") -> tuple:
+    """Two ints from a parsed ``int[2]`` argument (a tuple of ints): one value stands for both, as
+    in torch; another length is a RuntimeError, as in torch."""
     if len(x) == 1:
         return (x[0], x[0])
     if len(x) != 2:
