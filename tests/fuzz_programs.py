@@ -57,10 +57,6 @@ KNOWN_BUGS: set[str] = {
     "hypot@inplace",
     "copysign@inplace",
     "lerp@inplace",
-    # the int64 indices max(dim)/min(dim) save for backward are not version-checked: written in
-    # place (i.zero_(), i.ceil_()), torch refuses the backward; ferrograd runs it with the new
-    # indices (a wrong gradient). The generator writes in place into no int64 value meanwhile.
-    "inplace@int64",
     # logical_and_/or_/xor_ written into a float tensor that requires grad: torch keeps the
     # tensor's history (its gradient is the overwritten value's), ferrograd records WhereBackward0
     # with a zero gradient; open: which is wanted

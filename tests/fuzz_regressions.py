@@ -483,10 +483,6 @@ OPEN = {
     ),
     "copysign_saves_an_operand_no_gradient_needs": "as hypot: an unneeded saved operand is version-checked",
     "lerp_saves_operands_no_gradient_needs": "as hypot: input/end saved although weight needs no gradient",
-    "max_dim_indices_modified_in_place": (
-        "max(dim)'s saved int64 indices are not version-checked: written in place, backward uses the "
-        "new indices (wrong gradient) where torch raises"
-    ),
     "logical_and_into_a_tensor_that_requires_grad": (
         "logical_and_ into a float tensor requiring grad: torch keeps its history (the gradient of the "
         "overwritten value), ferrograd records WhereBackward0 with a zero gradient (to decide)"

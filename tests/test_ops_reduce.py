@@ -285,3 +285,17 @@ def test_reductions_composed(dtype):
         return (centered / (a.std(1, keepdim=True) + 1)).sum(0) + a.amax(1).sum() * a.logsumexp(0)
 
     check(fn, (3, 4), dtype=dtype)
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_indices_of_max_dim_modified_in_place_refuse_the_backward_as_torch(op):
+    # regression (found by the registry-driven fuzzer): the indices max(dim)/min(dim) save were
+    # not version-checked, so writing them in place sent the gradient to other elements silently
+    import torch
+
+    for m in (torch, fg):
+        x = m.tensor([[1.0, 3.0], [2.0, 0.5]], requires_grad=True)
+        v, i = getattr(x, op)(0)
+        i.zero_()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            v.sum().backward()

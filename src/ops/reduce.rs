@@ -199,8 +199,10 @@ impl Tensor {
         let d = p.dims.first().copied().unwrap_or(0);
         let name = if max { "MaxBackward0" } else { "MinBackward0" };
         let idx_keep = indices.reshape_to(&p.keep_shape)?;
+        // Saved as torch saves them: version-checked, so indices written in place before the
+        // backward are its error, not a gradient sent to other elements.
         record(name, &values, &[self], |_| PickBackward {
-            indices: idx_keep,
+            indices: SavedTensor::input(&idx_keep, name),
             dim: d,
             keep_shape: p.keep_shape.clone(),
             shape: self.dims(),
@@ -411,7 +413,7 @@ impl Backward for MomentBackward {
 }
 
 struct PickBackward {
-    indices: Tensor,
+    indices: SavedTensor,
     dim: usize,
     keep_shape: Dims,
     shape: Dims,
@@ -419,7 +421,8 @@ struct PickBackward {
 impl Backward for PickBackward {
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let gk = g.reshape_to(&self.keep_shape)?;
-        Ok(vec![Some(crate::ops::index::put_along_dim(&gk, &self.shape, self.dim, &self.indices)?)])
+        let indices = self.indices.unpack()?;
+        Ok(vec![Some(crate::ops::index::put_along_dim(&gk, &self.shape, self.dim, &indices)?)])
     }
 }
 

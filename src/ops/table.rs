@@ -5,8 +5,10 @@
 //! torch has one) with
 //! - `node`: the autograd node's name, torch's (what `grad_fn.name()` shows); absent, with
 //!   `saves` and `grad`, for the rows torch does not differentiate (the `BoolOut` predicates);
-//! - `signature`, `params`, `overload`, `prepare` (optional, together): the Python signature of
-//!   the row's parameters (pyo3's, keyword-only after `*`), their Rust types, the condition under
+//! - `signature`, `params`, `overload`, `prepare` (optional, together): the signature of the
+//!   row's parameters in torch's grammar (`"*, int decimals"`, read by the one argument parser,
+//!   `api/signature.rs`; the row also takes no parameters, torch's other overload), their Rust
+//!   types, the condition under
 //!   which torch records its other overload's node (`round(x, decimals=d)`: RoundBackward1), and
 //!   `|x| ...`, the parameters as the kernels take them (`[f64; 3]`, from the call and the input
 //!   `x`; an `Err` refuses the call);
