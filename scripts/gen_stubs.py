@@ -19,9 +19,7 @@ from ferrograd import _core
 STUB = pathlib.Path(__file__).resolve().parent.parent / "python" / "ferrograd" / "_core.pyi"
 BEGIN = "    # BEGIN GENERATED: the op table's methods (scripts/gen_stubs.py from src/ops/table.rs)\n"
 END = "    # END GENERATED\n"
-FN_BEGIN = (
-    "# BEGIN GENERATED: the op table's activation functions (scripts/gen_stubs.py from src/ops/table.rs)\n"
-)
+FN_BEGIN = "# BEGIN GENERATED: the op table's functions (activation and binary rows) (scripts/gen_stubs.py from src/ops/table.rs)\n"
 FN_END = "# END GENERATED\n"
 LINE_LENGTH = 110  # pyproject.toml's [tool.ruff] line-length
 
@@ -78,8 +76,14 @@ def entries() -> str:
 def functions() -> str:
     # (pyo3 shows a row's defaults as `...` in the runtime signature: so does the stub)
     rows = _core._activation_ops()
+    binary = _core._binary_ops()
+    names = [r[0] for r in rows] + [r[0] for r in binary]
     # sorted, one a line with a trailing comma: as ruff's RUF022 and its formatter keep it
-    out = ["__all__ += [\n" + "".join(f'    "{n}",\n' for n in sorted(r[0] for r in rows)) + "]\n\n"]
+    out = ["__all__ += [\n" + "".join(f'    "{n}",\n' for n in sorted(names)) + "]\n\n"]
+    for name, _inplace, _aliases, doc in binary:
+        out.append(
+            f'def {name}(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:\n    """{doc}"""\n\n'
+        )
     for name, params, _module, _forms, doc in rows:
         args = ["input: Tensor"]
         args += [f"{p}: builtins.float" + ("" if d is None else " = ...") for p, d in params]

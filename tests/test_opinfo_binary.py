@@ -267,3 +267,25 @@ def test_bitwise_operators_like_torch(expr):
 
     # where torch refuses, ferrograd must raise the same type
     result_or_error_like_torch(f, rtol=0)
+
+
+@pytest.mark.parametrize(
+    "name, first, other",
+    [("xlogy", 2.0, [1.0, 0.5]), ("bitwise_and", 6, [3, 5]), ("bitwise_left_shift", 1, [1, 3])],
+)
+def test_function_form_takes_a_number_as_input_where_torch_does(name, first, other):
+    # regression: the function forms were the methods, which refuse a number as `input`
+    import torch
+
+    want = getattr(torch, name)(first, torch.tensor(other))
+    got = getattr(fg, name)(first, fg.tensor(other))
+    assert got.dtype.itemsize == want.dtype.itemsize and got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("name", ["hypot", "atan2", "copysign", "logaddexp"])
+def test_function_form_refuses_a_number_as_input_where_torch_does(name):
+    import torch
+
+    for m in (torch, fg):
+        with pytest.raises(TypeError):
+            getattr(m, name)(2.0, m.tensor([1.0, 2.0]))

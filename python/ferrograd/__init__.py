@@ -334,8 +334,12 @@ for _name, _inplace, _aliases, _sig, _params, _doc in _core._math_ops():
         if _n is not None:
             globals()[_n] = getattr(Tensor, _n)
             __all__.append(_n)
+# A binary row's function form is its own function (it also takes a number as `input` where
+# torch does: `torch.xlogy(2.0, y)`); the aliases are the methods.
 for _name, _inplace, _aliases, _doc in _core._binary_ops():
-    for _n in (_name, *(_a for _a, _ in _aliases)):
+    globals()[_name] = getattr(_core, _name)
+    __all__.append(_name)
+    for _n in (_a for _a, _ in _aliases):
         globals()[_n] = getattr(Tensor, _n)
         __all__.append(_n)
 del _name, _inplace, _aliases, _sig, _params, _doc, _n

@@ -2126,20 +2126,80 @@ def _wgpu_synchronize() -> None:
 def _wgpu_shutdown() -> None:
     """At exit: waits for GPU work in flight, if the GPU was used."""
 
-# BEGIN GENERATED: the op table's activation functions (scripts/gen_stubs.py from src/ops/table.rs)
+# BEGIN GENERATED: the op table's functions (activation and binary rows) (scripts/gen_stubs.py from src/ops/table.rs)
 __all__ += [
+    "atan2",
+    "bitwise_and",
+    "bitwise_left_shift",
+    "bitwise_or",
+    "bitwise_right_shift",
+    "bitwise_xor",
     "celu",
+    "copysign",
+    "fmax",
+    "fmin",
     "hardshrink",
     "hardsigmoid",
     "hardswish",
     "hardtanh",
+    "hypot",
+    "logaddexp",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
     "logsigmoid",
     "mish",
     "relu6",
     "selu",
     "softshrink",
     "threshold",
+    "xlogy",
 ]
+
+def hypot(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """`sqrt(input^2 + other^2)`, without overflow for large operands."""
+
+def atan2(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """The angle of the point `(other, input)`: `atan(input / other)` in the right quadrant."""
+
+def bitwise_and(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """The bitwise AND of integers, the logical AND of bools."""
+
+def bitwise_or(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """The bitwise OR of integers, the logical OR of bools."""
+
+def bitwise_xor(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """The bitwise XOR of integers, the logical XOR of bools."""
+
+def bitwise_left_shift(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """`input << other` on integers; a shift outside 0..64 gives 0, as in torch."""
+
+def bitwise_right_shift(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """`input >> other` on integers (arithmetic; a shift outside 0..64 gives 0 or -1)."""
+
+def copysign(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """The magnitude of `input` with the sign of `other` (also for zeros and NaN)."""
+
+def fmax(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """The larger of the operands, the number where the other is NaN (C's fmax)."""
+
+def fmin(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """The smaller of the operands, the number where the other is NaN (C's fmin)."""
+
+def xlogy(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """`input * log(other)`, 0 where `input` is 0 (unless `other` is NaN)."""
+
+def logaddexp(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """`log(exp(input) + exp(other))`, without overflow."""
+
+def logical_and(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """Whether both operands are nonzero (NaN counts as nonzero), as bools."""
+
+def logical_or(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """Whether either operand is nonzero (NaN counts as nonzero), as bools."""
+
+def logical_xor(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
+    """Whether exactly one operand is nonzero (NaN counts as nonzero), as bools."""
 
 def celu(input: Tensor, alpha: builtins.float = ..., inplace: builtins.bool = False) -> Tensor:
     """`max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`."""

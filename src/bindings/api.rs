@@ -16,7 +16,7 @@ use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 
 /// A row's signatures, parsed once.
-fn compile(sigs: &[&str]) -> PyResult<Vec<Signature>> {
+pub fn compile(sigs: &[&str]) -> PyResult<Vec<Signature>> {
     sigs.iter().map(|s| Signature::parse(s).map_err(PyErr::from)).collect()
 }
 
@@ -318,8 +318,19 @@ pub fn call(
     kwargs: Option<&Bound<'_, PyDict>>,
     body: impl FnOnce(&Args) -> crate::Result<Out>,
 ) -> PyResult<Py<PyAny>> {
+    let sigs = sigs.get_or_try_init(args.py(), || compile(specs))?;
+    call_compiled(sigs, recv, args, kwargs, body)
+}
+
+/// `call` with signatures the caller compiled (spelled at run time, from a row's properties).
+pub fn call_compiled(
+    sigs: &[Signature],
+    recv: Option<&Bound<'_, PyAny>>,
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+    body: impl FnOnce(&Args) -> crate::Result<Out>,
+) -> PyResult<Py<PyAny>> {
     let py = args.py();
-    let sigs = sigs.get_or_try_init(py, || compile(specs))?;
     let items: Vec<Bound<'_, PyAny>> = recv.cloned().into_iter().chain(args.iter()).collect();
     let a = parse(py, sigs, &items, kwargs)?;
     out_to_py(py, body(&a)?, recv)

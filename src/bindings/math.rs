@@ -2,7 +2,7 @@
 //! in-place form and aliases, and `_math_ops()`/`_binary_ops()`, the lists `ferrograd/__init__.py`
 //! reads to install the function forms and `scripts/gen_stubs.py` reads to write the stub.
 
-use super::api::call;
+use super::api::{call, call_compiled, compile};
 use super::convert::{operand_or_err, tensor_arg};
 use super::tensor::{ok, PyTensor, R};
 use crate::api::signature::Signature;
@@ -176,6 +176,51 @@ macro_rules! gen_python_binary {
 }
 
 binary_ops!(gen_python_binary);
+
+/// Each binary row's function form, `torch.<name>(input, other)`: the method's rules, and a
+/// Python number as `input` where torch has that overload (the row's `input: Number`).
+macro_rules! gen_binary_functions {
+    ($(
+        #[doc = $doc:literal]
+        $name:ident $(, $inplace:ident)? $(| $alias:ident $(, $alias_:ident)?)* => $V:ident { $($rest:tt)* }
+    )*) => {
+        mod binary_functions {
+            use super::*;
+            $(
+                #[doc = $doc]
+                #[pyfunction]
+                #[pyo3(signature = (*args, **kwargs), text_signature = None)]
+                pub fn $name(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+                    static SIGS: PyOnceLock<Vec<Signature>> = PyOnceLock::new();
+                    let sigs = SIGS.get_or_try_init(args.py(), || binary_signatures(MathBinOp::$V))?;
+                    call_compiled(sigs, None, args, kwargs, |a| match a.overload {
+                        0 => Ok(Out::from(a.t(0).$name(a.t(1))?)),
+                        _ => Ok(Out::from(Tensor::wrapped_scalar(a.scalar(0)).$name(a.t(1))?)),
+                    })
+                }
+            )*
+        }
+
+        /// Adds the binary rows' function forms to the module.
+        pub fn add_binary_functions(m: &Bound<'_, PyModule>) -> PyResult<()> {
+            $(m.add_function(wrap_pyfunction!(binary_functions::$name, m)?)?;)*
+            Ok(())
+        }
+    };
+}
+
+/// A binary row's function signatures: torch's `(Tensor input, Tensor other)` (`other` also a
+/// Number where the row takes one), and `(Scalar input, Tensor other)` where torch has it.
+fn binary_signatures(op: MathBinOp) -> PyResult<Vec<Signature>> {
+    let other = if op.takes_scalar_other() { "Tensor|Number" } else { "Tensor" };
+    let mut specs = vec![format!("{}(Tensor input, {other} other)", op.name())];
+    if op.takes_scalar_input() {
+        specs.push(format!("{}(Scalar input, Tensor other)", op.name()));
+    }
+    compile(&specs.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+binary_ops!(gen_binary_functions);
 
 /// The binary rows for the Python layer: `(name, inplace or None, [(alias, alias_inplace or
 /// None)], doc)`.

@@ -60,6 +60,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add_function(f)?;
     }
     math::add_activations(m)?;
+    math::add_binary_functions(m)?;
     crate::autograd::anomaly::set_tracer(functions::python_trace);
     crate::autograd::callsite::set_capture(callsite::capture);
     api::install(m)?;

@@ -67,6 +67,7 @@ macro_rules! gen_binary_core {
         $name:ident $(, $inplace:ident)? $(| $alias:ident $(, $alias_:ident)?)* => $V:ident {
             $(node: $node:literal,)?
             $(other: $num:ident $(($snode:literal))?,)?
+            $(input: $inum:ident,)?
             dtype: $dt:ident,
             $(float: |$fa:ident, $fb:ident| $float:expr,)?
             $(int: |$ia:ident, $ib:ident| $int:expr,)?
@@ -112,6 +113,11 @@ macro_rules! gen_binary_core {
                 }
             }
             /// Whether `other` may be a Python number.
+            /// Whether torch's function form also takes a Python number as `input`
+            /// (`torch.xlogy(2.0, y)`, its `Scalar_Self` overload).
+            pub fn takes_scalar_input(self) -> bool {
+                match self { $(MathBinOp::$V => first_or!([$({ let _ = stringify!($inum); true })?] false),)* }
+            }
             pub fn takes_scalar_other(self) -> bool {
                 match self { $(MathBinOp::$V => first_or!([$({ let _ = stringify!($num); true })?] false),)* }
             }

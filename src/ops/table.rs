@@ -330,6 +330,8 @@ pub(crate) use math_ops;
 /// - `other: Number` (optional): `other` may be a Python number (without it, `other` must be a
 ///   tensor, as torch refuses `atan2(x, 2.0)`); `other: Number("...")` also names the node
 ///   recorded then (torch's `CopysignBackward1`);
+/// - `input: Number` (optional): torch's function form also takes a Python number as `input`
+///   (`torch.xlogy(2.0, y)`, `torch.bitwise_and(2, t)`: its `Scalar_Self` overload);
 /// - `dtype`: `Float` (int64 and bool promote to float32), `FloatOnly` (refused),
 ///   `Any` (int64 and bool keep their dtype), `Integer` (int64 only), `Bitwise` (int64 and
 ///   bool), applied to the operands' promoted type (torch.result_type), or `BoolOut` (any
@@ -373,6 +375,7 @@ macro_rules! binary_ops {
             /// The bitwise AND of integers, the logical AND of bools.
             bitwise_and, bitwise_and_ => BitwiseAnd {
                 other: Number,
+                input: Number,
                 dtype: Bitwise,
                 int: |a, b| a & b,
                 bool: |a, b| a & b,
@@ -380,6 +383,7 @@ macro_rules! binary_ops {
             /// The bitwise OR of integers, the logical OR of bools.
             bitwise_or, bitwise_or_ => BitwiseOr {
                 other: Number,
+                input: Number,
                 dtype: Bitwise,
                 int: |a, b| a | b,
                 bool: |a, b| a | b,
@@ -387,6 +391,7 @@ macro_rules! binary_ops {
             /// The bitwise XOR of integers, the logical XOR of bools.
             bitwise_xor, bitwise_xor_ => BitwiseXor {
                 other: Number,
+                input: Number,
                 dtype: Bitwise,
                 int: |a, b| a ^ b,
                 bool: |a, b| a ^ b,
@@ -394,12 +399,14 @@ macro_rules! binary_ops {
             /// `input << other` on integers; a shift outside 0..64 gives 0, as in torch.
             bitwise_left_shift, bitwise_left_shift_ => BitwiseLeftShift {
                 other: Number,
+                input: Number,
                 dtype: Integer,
                 int: |a, b| if (0..64).contains(&b) { a << b } else { 0 },
             }
             /// `input >> other` on integers (arithmetic; a shift outside 0..64 gives 0 or -1).
             bitwise_right_shift, bitwise_right_shift_ => BitwiseRightShift {
                 other: Number,
+                input: Number,
                 dtype: Integer,
                 int: |a, b| if (0..64).contains(&b) { a >> b } else { a >> 63 },
             }
@@ -450,6 +457,7 @@ macro_rules! binary_ops {
             xlogy, xlogy_ => Xlogy {
                 node: "XlogyBackward0",
                 other: Number("XlogyBackward2"),
+                input: Number,
                 dtype: Float,
                 float: |a, b| if b.is_nan() { b } else if a == Elem::zero() { Elem::zero() } else { a * b.ln() },
                 wgsl: "select(x * log(y), 0.0, x == 0.0 && !is_nan_f(y))",
