@@ -208,3 +208,13 @@ def test_round_refuses_decimals_none_and_bool_as_torch():
         for bad in (None, True):
             with pytest.raises(TypeError):
                 m.ones(2).round(decimals=bad)
+
+
+@pytest.mark.parametrize("lambd", [-1.0, float("nan"), float("inf")])
+def test_softshrink_refuses_a_negative_nan_or_infinite_lambda_as_torch(lambd):
+    # regression: NaN and infinity were accepted (only a negative lambda was refused)
+    import torch
+
+    for m in (torch, fg):
+        with pytest.raises(RuntimeError, match="lambda must be in range"):
+            m.nn.functional.softshrink(m.ones(3), lambd)

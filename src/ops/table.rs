@@ -655,7 +655,8 @@ macro_rules! activation_ops {
                 node: "SoftshrinkBackward0",
                 module: Softshrink,
                 forms: [bare_repr],
-                refuse: lambd < 0.0 => Argument("lambda must be greater or equal to 0"),
+                // (torch: in [0, the dtype's largest value]; NaN and infinity refused too)
+                refuse: !(0.0..=f64::MAX).contains(&lambd) => Argument("lambda must be in range [0, the input dtype's largest value]"),
                 dtype: FloatOnly,
                 float: |x| if x > lambd { x - lambd } else if x < -lambd { x + lambd } else { x * Elem::zero() },
                 // (a zero with x's sign, NaN kept: lavapipe folds x * 0.0 to 0.0)
