@@ -59,11 +59,11 @@ macro_rules! function_rows {
         _make_dual: "make_dual(Tensor tensor, Tensor tangent)" => |a| a.t(0).make_dual(a.t(1));
 
         // ---- arithmetic with a Python number allowed as `input` (torch's parser wraps one) ----
-        add: "add(Tensor|Number input, Tensor|Number other, *, Scalar alpha=1, Tensor? out=None)" => |a| binary_of(a, "add", Tensor::add);
-        sub: "sub(Tensor|Number input, Tensor|Number other, *, Scalar alpha=1, Tensor? out=None)" => |a| binary_of(a, "sub", Tensor::sub);
-        mul: "mul(Tensor|Number input, Tensor|Number other, *, Tensor? out=None)" => |a| binary_of(a, "mul", Tensor::mul);
-        div: "div(Tensor|Number input, Tensor|Number other, *, str? rounding_mode=None, Tensor? out=None)" => |a| binary_of(a, "div", rounding(a.str(2), "div")?);
-        floor_divide: "floor_divide(Tensor|Number input, Tensor|Number other, *, Tensor? out=None)" => |a| binary_of(a, "floor_divide", Tensor::floor_divide);
+        add: "add(Tensor|Number input, Tensor|Number other, *, Scalar alpha=1, Tensor? out=None)" => |a| binary_of(a, "add", &alpha(a, "add")?, Tensor::add);
+        sub: "sub(Tensor|Number input, Tensor|Number other, *, Scalar alpha=1, Tensor? out=None)" => |a| binary_of(a, "sub", &alpha(a, "sub")?, Tensor::sub);
+        mul: "mul(Tensor|Number input, Tensor|Number other, *, Tensor? out=None)" => |a| binary_of(a, "mul", a.t(1), Tensor::mul);
+        div: "div(Tensor|Number input, Tensor|Number other, *, str? rounding_mode=None, Tensor? out=None)" => |a| binary_of(a, "div", a.t(1), rounding(a.str(2), "div")?);
+        floor_divide: "floor_divide(Tensor|Number input, Tensor|Number other, *, Tensor? out=None)" => |a| binary_of(a, "floor_divide", a.t(1), Tensor::floor_divide);
         // Not both numbers: torch has (Tensor, Tensor), (Number, Tensor) and (Tensor, Number).
         remainder: "remainder(Tensor input, Tensor|Number other, *, Tensor? out=None)"
             | "remainder(Scalar input, Tensor other, *, Tensor? out=None)" => |a| remainder_of(a);
@@ -250,13 +250,13 @@ pub(crate) fn alpha_scaled(op: &str, this: &Tensor, other: &Tensor, alpha: Optio
 
 /// torch.add/sub/mul/div/floor_divide(input, other): the method's rules, with a Python number
 /// allowed for `input` too; two numbers give a 0-d tensor of torch's default dtypes.
-pub(crate) fn binary_of(a: &Args, op: &str, f: BinaryFn) -> Result<Tensor> {
+/// `other` is the operand as the op takes it (add and sub: scaled by `alpha`).
+pub(crate) fn binary_of(a: &Args, op: &str, other: &Tensor, f: BinaryFn) -> Result<Tensor> {
     if a.opt_t(a.vals.len() - 1).is_some() {
         bail!(Type, "{op}(): out= is not supported");
     }
     let (x, y) = (a.t(0), a.t(1));
-    let alpha = if op == "add" || op == "sub" { a.opt_scalar(2).filter(|_| a.given(2)) } else { None };
-    let r = f(x, &alpha_scaled(op, x, y, alpha)?)?;
+    let r = f(x, other)?;
     let both_numbers = x.is_wrapped_number() && y.is_wrapped_number();
     if both_numbers && r.dtype() == DType::F64 {
         return r.to_dtype(DType::F32);
@@ -266,7 +266,7 @@ pub(crate) fn binary_of(a: &Args, op: &str, f: BinaryFn) -> Result<Tensor> {
 
 pub(crate) fn remainder_of(a: &Args) -> Result<Tensor> {
     match a.overload {
-        0 => binary_of(a, "remainder", Tensor::remainder),
+        0 => binary_of(a, "remainder", a.t(1), Tensor::remainder),
         _ => Tensor::wrapped_scalar(a.scalar(0)).remainder(a.t(1)),
     }
 }

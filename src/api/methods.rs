@@ -372,9 +372,6 @@ pub enum ClampBound {
 
 impl ClampBound {
     fn of(a: &Args, i: usize) -> ClampBound {
-        if i >= a.vals.len() {
-            return ClampBound::None;
-        }
         match (a.opt_t(i), a.opt_scalar(i)) {
             (Some(t), _) => ClampBound::Tensor(t.clone()),
             (None, Some(s)) => ClampBound::Num(s),

@@ -12,6 +12,7 @@ use crate::api::{Args, Out, Value};
 use crate::tensor::Scalar;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 
@@ -186,8 +187,11 @@ fn convert<'py>(sig: &Signature, i: usize, obj: &Bound<'py, PyAny>) -> Result<Va
             Value::Tensors(v)
         }
         Ty::Generator => {
-            let cls = obj.py().import("ferrograd.utils._random").and_then(|m| m.getattr("Generator"));
-            if !cls.and_then(|c| obj.is_instance(&c)).map_err(Fail::Raise)? {
+            static GENERATOR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+            let cls = GENERATOR.get_or_try_init(obj.py(), || {
+                Ok::<_, PyErr>(obj.py().import("ferrograd.utils._random")?.getattr("Generator")?.unbind())
+            });
+            if !cls.and_then(|c| obj.is_instance(c.bind(obj.py()))).map_err(Fail::Raise)? {
                 return Err(bad());
             }
             Value::Opaque
@@ -227,7 +231,6 @@ fn default_value(p: &Param) -> Value {
 /// signature its own error is the error; with several and no match, torch's "invalid
 /// combination" TypeError listing them.
 pub fn parse(
-    _py: Python<'_>,
     sigs: &[Signature],
     args: &[Bound<'_, PyAny>],
     kwargs: Option<&Bound<'_, PyDict>>,
@@ -332,7 +335,7 @@ pub fn call_compiled(
 ) -> PyResult<Py<PyAny>> {
     let py = args.py();
     let items: Vec<Bound<'_, PyAny>> = recv.cloned().into_iter().chain(args.iter()).collect();
-    let a = parse(py, sigs, &items, kwargs)?;
+    let a = parse(sigs, &items, kwargs)?;
     out_to_py(py, body(&a)?, recv)
 }
 

@@ -163,23 +163,12 @@ fn list_int_of(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     if let Ok(b) = obj.cast::<PyBool>() {
         return Ok(b.is_true() as i64);
     }
-    if obj.is_instance_of::<PyTensor>() {
-        return int_of_tensor(obj).ok_or_else(|| {
-            PyTypeError::new_err(format!("{op}(): expected an int, but got {}", type_name(obj)))
-        });
-    }
     int_of(op, obj)
 }
 
 fn int_of(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
-    if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyFloat>() {
-        let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-        return Err(PyTypeError::new_err(format!("{op}(): expected an int, but got {ty}")));
-    }
-    obj.extract::<i64>().map_err(|_| {
-        let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-        PyTypeError::new_err(format!("{op}(): expected an int, but got {ty}"))
-    })
+    strict_int(obj)
+        .ok_or_else(|| PyTypeError::new_err(format!("{op}(): expected an int, but got {}", type_name(obj))))
 }
 
 /// A bool argument as torch's engine takes it (a C `unsigned char`): a bool, or anything with
@@ -263,25 +252,12 @@ pub fn dtype_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DType>> {
     match obj {
         None => Ok(None),
         Some(o) if o.is_none() => Ok(None),
-        Some(o) => match o.cast::<PyDType>() {
-            Ok(d) => Ok(Some(d.get().d)),
-            Err(_) => {
-                // Python's builtin types as torch accepts them: float -> float64? torch maps
-                // `dtype=float` to float64, `int` to int64, `bool` to bool.
-                let py = o.py();
-                if o.is(py.get_type::<PyFloat>()) {
-                    Ok(Some(DType::F64))
-                } else if o.is(py.get_type::<pyo3::types::PyInt>()) {
-                    Ok(Some(DType::I64))
-                } else if o.is(py.get_type::<PyBool>()) {
-                    Ok(Some(DType::Bool))
-                } else {
-                    Err(PyTypeError::new_err(format!(
-                        "dtype must be a ferrograd.dtype (float32, float64, int64, bool), not {}",
-                        o.repr()?
-                    )))
-                }
-            }
+        Some(o) => match dtype_if(o) {
+            Some(d) => Ok(Some(d)),
+            None => Err(PyTypeError::new_err(format!(
+                "dtype must be a ferrograd.dtype (float32, float64, int64, bool), not {}",
+                o.repr()?
+            ))),
         },
     }
 }
