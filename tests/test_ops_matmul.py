@@ -140,3 +140,28 @@ def test_matmul_folded_operand_modified_in_place_is_caught():
 def test_matmul_folded_shape_mismatch_names_both_shapes():
     with pytest.raises(RuntimeError, match=r"matmul: shapes \[2, 3, 4\] and \[5, 6\]"):
         fg.ones(2, 3, 4) @ fg.ones(5, 6)
+
+
+@pytest.mark.parametrize("shapes", [((64, 16, 32), (64, 32, 16)), ((3, 96, 64), (64, 80))], ids=str)
+def test_matmul_threads_give_the_single_thread_bits(shapes):
+    # many small products go to threads whole, large ones split inside gemm: neither may change
+    # a single bit against one thread
+    rng = np.random.default_rng(11)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+
+    def run():
+        a, b = (fg.tensor(x, requires_grad=True) for x in arrays)
+        out = a @ b
+        out.backward(fg.ones_like(out))
+        return [out.detach().numpy().copy(), a.grad.numpy().copy(), b.grad.numpy().copy()]
+
+    previous = fg.get_num_threads()
+    try:
+        fg.set_num_threads(1)
+        one = run()
+        fg.set_num_threads(2)
+        two = run()
+    finally:
+        fg.set_num_threads(previous)
+    for x, y in zip(one, two):
+        np.testing.assert_array_equal(x, y)

@@ -36,32 +36,63 @@ macro_rules! gemm_impl {
             if m == 0 || n == 0 {
                 return Ok(out);
             }
-            let (pa, pb) = (a.as_ptr(), b.as_ptr());
+            let (pa, pb) = (SendPtr(a.as_ptr()), SendPtr(b.as_ptr()));
             let (rsa, csa) = (la.strides[nd - 2] as isize, la.strides[nd - 1] as isize);
             let (rsb, csb) = (lb.strides[nd - 2] as isize, lb.strides[nd - 1] as isize);
-            let pool = if m * n * k >= PARALLEL_FLOPS { parallel::pool() } else { None };
-            let mut bi = 0usize;
-            let shape = ba.shape.clone();
-            for_each_offset(&shape, [&ba, &bb], |[oa, ob]| {
-                let c = SendPtr(out[bi * m * n..(bi + 1) * m * n].as_mut_ptr());
-                // SAFETY: offsets and strides come from layouts validated against the buffers
-                // (pa.add(oa), pb.add(ob) stay inside them); `c` holds m*n elements written
-                // with row stride n. gemm computes dst = alpha*dst + beta*lhs*rhs; with
-                // read_dst = false alpha is unused.
-                let (sa, sb) = unsafe { (SendPtr(pa.add(oa)), SendPtr(pb.add(ob))) };
-                let run = |par| unsafe {
-                    let (c, sa, sb) = (c, sa, sb);
-                    gemm::gemm(
-                        m, n, k, c.0, 1, n as isize, false, sa.0, csa, rsa, sb.0, csb, rsb, 0 as $t, 1 as $t,
-                        false, false, false, par,
-                    )
-                };
-                match &pool {
-                    Some(p) => p.install(|| run(gemm::Parallelism::Rayon(p.current_num_threads()))),
-                    None => run(gemm::Parallelism::None),
+            let mut offsets = Vec::with_capacity(nbatch);
+            for_each_offset(&ba.shape, [&ba, &bb], |[oa, ob]| offsets.push((oa, ob)));
+            let c0 = SendPtr(out.as_mut_ptr());
+            // SAFETY: offsets and strides come from layouts validated against the buffers
+            // (pa.add(oa), pb.add(ob) stay inside them); batch `bi` writes only its own m*n
+            // block of `out` with row stride n, so batches run concurrently without overlap.
+            // gemm computes dst = alpha*dst + beta*lhs*rhs; with read_dst = false alpha is unused.
+            let one = |bi: usize, par| unsafe {
+                // whole-struct copies: a closure capturing `pa.0` alone would hold a bare pointer
+                let (pa, pb, c) = (pa, pb, c0);
+                let (oa, ob) = offsets[bi];
+                gemm::gemm(
+                    m,
+                    n,
+                    k,
+                    c.0.add(bi * m * n),
+                    1,
+                    n as isize,
+                    false,
+                    pa.0.add(oa),
+                    csa,
+                    rsa,
+                    pb.0.add(ob),
+                    csb,
+                    rsb,
+                    0 as $t,
+                    1 as $t,
+                    false,
+                    false,
+                    false,
+                    par,
+                )
+            };
+            let flops = m * n * k;
+            if flops >= PARALLEL_FLOPS {
+                // Large products split inside gemm, one after another.
+                let pool = parallel::pool();
+                for bi in 0..nbatch {
+                    match &pool {
+                        Some(p) => p.install(|| one(bi, gemm::Parallelism::Rayon(p.current_num_threads()))),
+                        None => one(bi, gemm::Parallelism::None),
+                    }
                 }
-                bi += 1;
-            });
+            } else {
+                // Many small products (attention's per-head GEMMs): whole products per thread,
+                // in chunks fixed by the sizes alone, so each product is computed exactly as
+                // on one thread.
+                let grain = PARALLEL_FLOPS.div_ceil(flops.max(1));
+                parallel::for_chunks(nbatch, grain, |lo, hi| {
+                    for bi in lo..hi {
+                        one(bi, gemm::Parallelism::None);
+                    }
+                });
+            }
             Ok(out)
         }
     };
