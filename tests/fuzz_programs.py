@@ -48,31 +48,7 @@ from hypothesis import strategies as st
 # fuzz_regressions.py, which replays each bug). "name@order2": not in second-order programs;
 # "name@0d", "name@empty": not on 0-d or empty tensors.
 # Empty it once the bugs are fixed.
-KNOWN_BUGS: set[str] = {
-    # binary and ternary table rows save (and check the version of) every operand their row lists,
-    # where torch saves only what the gradients it computes need: modifying in place an operand
-    # whose saved value no gradient needs raises at backward in ferrograd, not in torch
-    # (hypot(x, y) with only y requiring grad, then x modified; copysign; lerp with a weight that
-    # does not require grad); see fuzz_regressions.py
-    "hypot@inplace",
-    "copysign@inplace",
-    "lerp@inplace",
-    # logical_and_/or_/xor_ written into a float tensor that requires grad: torch keeps the
-    # tensor's history (its gradient is the overwritten value's), ferrograd records WhereBackward0
-    # with a zero gradient; open: which is wanted
-    "logical_and_@requires_grad",
-    "logical_or_@requires_grad",
-    "logical_xor_@requires_grad",
-    # xlogy's gradient for input at input == 0: ferrograd 0, torch log(other)
-    "xlogy@zero",
-    # atan2's gradient at (0, 0): ferrograd NaN, torch 0 (reg_emit checks the first operand)
-    "atan2@zero",
-    # hardtanh's gradient at NaN: ferrograd 0, torch passes the gradient (its kink test is false)
-    "hardtanh@nan",
-    # a bool operand of a differentiated row (atan2(bool, x)): torch's backward negates it and
-    # raises NotImplementedError, ferrograd RuntimeError (as `-bool_tensor` in the forward)
-    "bool_operand@backward",
-}
+KNOWN_BUGS: set[str] = set()
 
 # Not bugs: ferrograd saves other tensors than torch for these ops, so modifying one of their
 # outputs in place is caught by torch at backward and not by ferrograd, whose gradient stays
