@@ -292,7 +292,7 @@ pub(crate) fn sub_(a: &Args) -> Result<Out> {
     let (x, o) = (a.t(0), a.t(1));
     if o.dtype() == DType::Bool || x.dtype() == DType::Bool {
         bail!(
-            Argument,
+            NotImplemented,
             "sub_: Subtraction, the `-` operator, with a bool tensor is not supported ({} - {}). If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
             x.dtype(),
             o.dtype()

@@ -138,6 +138,22 @@ fn other_arg(op: MathBinOp, other: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     }
 }
 
+/// A binary row's in-place form; a row torch does not differentiate leaves the history alone
+/// (torch's logical_and_ on a tensor requiring grad keeps its node).
+fn binary_inplace(
+    t: &Tensor,
+    op: MathBinOp,
+    name: &str,
+    other: &Tensor,
+    f: impl FnOnce(&Tensor) -> crate::Result<Tensor>,
+) -> crate::Result<()> {
+    if op.saves().is_some() {
+        t.apply_inplace(name, &[other], f)
+    } else {
+        t.apply_inplace_untracked(name, &[other], f)
+    }
+}
+
 macro_rules! gen_python_binary {
     ($(
         #[doc = $doc:literal]
@@ -153,7 +169,7 @@ macro_rules! gen_python_binary {
                 $(
                     fn $inplace<'py>(slf: PyRef<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<PyRef<'py, Self>> {
                         let o = other_arg(MathBinOp::$V, other)?;
-                        slf.t.apply_inplace(stringify!($inplace), &[&o], |s| s.$name(&o))?;
+                        binary_inplace(&slf.t, MathBinOp::$V, stringify!($inplace), &o, |s| s.$name(&o))?;
                         Ok(slf)
                     }
                 )?
@@ -165,7 +181,7 @@ macro_rules! gen_python_binary {
                     $(
                         fn $alias_<'py>(slf: PyRef<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<PyRef<'py, Self>> {
                             let o = other_arg(MathBinOp::$V, other)?;
-                            slf.t.apply_inplace(stringify!($alias_), &[&o], |s| s.$name(&o))?;
+                            binary_inplace(&slf.t, MathBinOp::$V, stringify!($alias_), &o, |s| s.$name(&o))?;
                             Ok(slf)
                         }
                     )?

@@ -84,10 +84,11 @@ pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 }
 
 pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    // torch refuses a bool on either side (a Python True included), not only bool - bool.
+    // torch refuses a bool on either side (a Python True included), not only bool - bool, with
+    // NotImplementedError.
     if a.dtype() == DType::Bool || b.dtype() == DType::Bool {
         crate::error::bail!(
-            DType,
+            NotImplemented,
             "sub: Subtraction, the `-` operator, with a bool tensor is not supported (shapes {} and {}). If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
             crate::error::fmt_shape(a.shape()),
             crate::error::fmt_shape(b.shape())

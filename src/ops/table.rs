@@ -343,7 +343,10 @@ pub(crate) use math_ops;
 ///   operands' 0/1 words (`u32`);
 /// - `saves` and `grad` (both absent for ops torch does not differentiate): the saved values
 ///   (`input`, `other`, `output`) bound, in order, after `g` in the rule, and the rule's
-///   gradient for each operand in the broadcast shape (the engine sums it back to the operand's).
+///   gradient for each operand in the broadcast shape (the engine sums it back to the operand's),
+///   written `operand(values it reads): expr`. As in torch's generated code, a value exactly one
+///   gradient reads is saved (and version-checked) only when that gradient is needed
+///   (`ops::keeps_saved`); a gradient cannot read a value it does not name.
 macro_rules! binary_ops {
     ($gen:path) => {
         $gen! {
@@ -355,8 +358,8 @@ macro_rules! binary_ops {
                 wgsl: "hypot_f(x, y)",
                 saves: [input, other, output],
                 grad: |g, a, b, r| {
-                    input: g.mul(&a.div(r)?),
-                    other: g.mul(&b.div(r)?),
+                    input(a, r): g.mul(&a.div(r)?),
+                    other(b, r): g.mul(&b.div(r)?),
                 },
             }
             /// The angle of the point `(other, input)`: `atan(input / other)` in the right quadrant.
@@ -366,10 +369,11 @@ macro_rules! binary_ops {
                 float: |a, b| a.atan2(b),
                 wgsl: "atan2_f(x, y)",
                 saves: [input, other],
-                // torch: d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)
+                // torch: g * b * r and g * -a * r with r = 1 / (a^2 + b^2), 0 where that is
+                // infinite (at the origin both gradients are 0, not NaN)
                 grad: |g, a, b| {
-                    input: g.mul(&b.div(&a.mul(a)?.add(&b.mul(b)?)?)?),
-                    other: g.mul(&a.neg()?.div(&a.mul(a)?.add(&b.mul(b)?)?)?),
+                    input(a, b): g.mul(b)?.mul(&finite_recip(&a.mul(a)?.add(&b.mul(b)?)?)?),
+                    other(a, b): g.mul(&a.neg()?)?.mul(&finite_recip(&a.mul(a)?.add(&b.mul(b)?)?)?),
                 },
             }
             /// The bitwise AND of integers, the logical AND of bools.
@@ -420,8 +424,8 @@ macro_rules! binary_ops {
                 saves: [input, output],
                 // torch: g * result / input, 0 where input is 0; nothing flows to the sign's source
                 grad: |g, a, r| {
-                    input: g.mul(&Tensor::where_(&a.eq_scalar(0.0)?, &a.zeros_like()?, &r.div(a)?)?),
-                    other: g.zeros_like(),
+                    input(a, r): g.mul(&Tensor::where_(&a.eq_scalar(0.0)?, &a.zeros_like()?, &r.div(a)?)?),
+                    other(): g.zeros_like(),
                 },
             }
             /// The larger of the operands, the number where the other is NaN (C's fmax).
@@ -435,8 +439,8 @@ macro_rules! binary_ops {
                 saves: [input, other],
                 // torch: the gradient goes to input where input >= other or other is NaN
                 grad: |g, a, b| {
-                    input: Tensor::where_(&a.ge(b)?.logical_or(&b.ne(b)?)?, g, &g.zeros_like()?),
-                    other: Tensor::where_(&a.ge(b)?.logical_or(&b.ne(b)?)?, &g.zeros_like()?, g),
+                    input(a, b): Tensor::where_(&a.ge(b)?.logical_or(&b.ne(b)?)?, g, &g.zeros_like()?),
+                    other(a, b): Tensor::where_(&a.ge(b)?.logical_or(&b.ne(b)?)?, &g.zeros_like()?, g),
                 },
             }
             /// The smaller of the operands, the number where the other is NaN (C's fmin).
@@ -449,8 +453,8 @@ macro_rules! binary_ops {
                 wgsl: "select(select(min(x, y), x, is_nan_f(y)), y, is_nan_f(x))",
                 saves: [input, other],
                 grad: |g, a, b| {
-                    input: Tensor::where_(&a.le(b)?.logical_or(&b.ne(b)?)?, g, &g.zeros_like()?),
-                    other: Tensor::where_(&a.le(b)?.logical_or(&b.ne(b)?)?, &g.zeros_like()?, g),
+                    input(a, b): Tensor::where_(&a.le(b)?.logical_or(&b.ne(b)?)?, g, &g.zeros_like()?),
+                    other(a, b): Tensor::where_(&a.le(b)?.logical_or(&b.ne(b)?)?, &g.zeros_like()?, g),
                 },
             }
             /// `input * log(other)`, 0 where `input` is 0 (unless `other` is NaN).
@@ -462,10 +466,13 @@ macro_rules! binary_ops {
                 float: |a, b| if b.is_nan() { b } else if a == Elem::zero() { Elem::zero() } else { a * b.ln() },
                 wgsl: "select(x * log(y), 0.0, x == 0.0 && !is_nan_f(y))",
                 saves: [input, other],
-                // torch: xlogy(input != 0, other) and input / other
+                // torch: xlogy(g, other), 0 where input is 0 and other <= 0; g * input / other
                 grad: |g, a, b| {
-                    input: g.mul(&a.ne(&a.zeros_like()?)?.to_dtype(a.dtype())?.xlogy(b)?),
-                    other: g.mul(&a.div(b)?),
+                    input(a, b): {
+                        let zero = a.eq_scalar(0.0)?.logical_and(&b.le_scalar(0.0)?)?;
+                        Tensor::where_(&zero, &g.zeros_like()?, &g.xlogy(b)?)
+                    },
+                    other(a, b): g.mul(a)?.div(b),
                 },
             }
             /// `log(exp(input) + exp(other))`, without overflow.
@@ -483,8 +490,8 @@ macro_rules! binary_ops {
                 saves: [input, other],
                 // torch: g / (1 + exp(other - input)) and g / (1 + exp(input - other))
                 grad: |g, a, b| {
-                    input: g.div(&b.sub(a)?.exp()?.add_scalar(1.0)?),
-                    other: g.div(&a.sub(b)?.exp()?.add_scalar(1.0)?),
+                    input(a, b): g.div(&b.sub(a)?.exp()?.add_scalar(1.0)?),
+                    other(a, b): g.div(&a.sub(b)?.exp()?.add_scalar(1.0)?),
                 },
             }
             /// Whether both operands are nonzero (NaN counts as nonzero), as bools.
@@ -552,7 +559,7 @@ macro_rules! activation_ops {
                 float: |x| if x < min_val { min_val } else if x > max_val { max_val } else { x },
                 int: |x| x.max(min_val as i64).min(max_val as i64),
                 wgsl: "select(select(x, p1, x > p1), p0, x < p0)",
-                // torch: the gradient passes strictly inside the interval
+                // torch: the gradient is 0 at and beyond the bounds (NaN passes it)
                 fused_grad: GradMask::Inside { lo: min_val, hi: max_val } => "HardtanhBackwardBackward0",
             }
             /// `min(max(x, 0), 6)` (NaN stays NaN).
@@ -688,7 +695,8 @@ pub(crate) use activation_ops;
 ///   and `Elem` in scope);
 /// - `wgsl`: the expression in `x`, `y` and `z`;
 /// - `grad`: the rule per operand in `g` and the three operands (saved as inputs; a number
-///   third operand is saved as a number), in the broadcast shape.
+///   third operand is saved as a number), in the broadcast shape, written
+///   `operand(operands it reads): expr`; an operand is saved as the binary rows' values are.
 macro_rules! ternary_ops {
     ($gen:path) => {
         $gen! {
@@ -701,9 +709,9 @@ macro_rules! ternary_ops {
                 wgsl: "select(y - (y - x) * (1.0 - z), x + z * (y - x), abs(z) < 0.5)",
                 // torch: g * (1 - weight), g * weight, g * (end - input)
                 grad: |g, a, b, w| {
-                    input: g.sub(&g.mul(w)?),
-                    end: g.mul(w),
-                    weight: g.mul(&b.sub(a)?),
+                    input(w): g.sub(&g.mul(w)?),
+                    end(w): g.mul(w),
+                    weight(a, b): g.mul(&b.sub(a)?),
                 },
             }
         }

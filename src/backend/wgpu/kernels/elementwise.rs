@@ -281,7 +281,7 @@ pub fn masked_grad(g: (&GpuBuffer, &Layout), x: (&GpuBuffer, &Layout), mask: Gra
     let bits = |v: f64| (v as f32).to_bits();
     let (expr, p) = match mask {
         GradMask::Threshold { t } => ("select(x, 0.0, y <= p0)", [bits(t), 0]),
-        GradMask::Inside { lo, hi } => ("select(0.0, x, y > p0 && y < p1)", [bits(lo), bits(hi)]),
+        GradMask::Inside { lo, hi } => ("select(x, 0.0, y <= p0 || y >= p1)", [bits(lo), bits(hi)]),
         GradMask::Shrink { lambd } => ("select(x, 0.0, y >= -p0 && y <= p0)", [bits(lambd), 0]),
     };
     let f = Kind::F32;
