@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-from bench_workloads import LIBS, Workload, mlp_setup, mlp_step
+from bench_workloads import LIBS, Workload, workloads_for
 
 # The memory subprocesses run the benchmark's own entry point.
 COMPARE_TORCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "compare_torch.py")
@@ -197,35 +197,37 @@ def _peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
 
-def mem_child(lib: str) -> None:
-    """Entry point of the subprocess: prints one JSON line with peak-RSS growths in KiB."""
+STEADY_STEPS = 9  # steps 2-10
+
+
+def mem_child(lib: str, of: str) -> None:
+    """Entry point of the subprocess: prints one JSON line with peak-RSS growths in KiB of the
+    workload ``of``: over its setup and first step, and over steps 2-10."""
+    wl = next(w for w in workloads_for("cpu", False) if w.name == of)
     m = importlib.import_module(lib)
     gc.collect()
     reset = _reset_peak()
     base = _status_kib("VmRSS") if reset else _peak_kib()
-    state = mlp_setup(m)
-    for _ in range(3):
-        mlp_step(m, state)
+    state = wl.setup(m)
+    wl.run(m, state)
     first = _peak_kib() - base
     steady = None
     gc.collect()
     if _reset_peak():
         base = _status_kib("VmRSS")
-        for _ in range(5):
-            mlp_step(m, state)
+        for _ in range(STEADY_STEPS):
+            wl.run(m, state)
         steady = _peak_kib() - base
     print(
-        json.dumps(
-            {"lib": lib, "setup_and_first_steps_kib": first, "steady_step_kib": steady, "reset": reset}
-        )
+        json.dumps({"lib": lib, "setup_and_first_step_kib": first, "steady_step_kib": steady, "reset": reset})
     )
 
 
-def measure_memory() -> dict:
+def measure_memory(of: str) -> dict:
     out = {}
     for lib in LIBS:
         proc = subprocess.run(
-            [sys.executable, COMPARE_TORCH, "--_mem-child", lib],
+            [sys.executable, COMPARE_TORCH, "--_mem-child", lib, "--_mem-of", of],
             capture_output=True,
             text=True,
             check=False,

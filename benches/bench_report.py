@@ -81,15 +81,15 @@ def _rows_for(wl: Workload, res: dict) -> list[list[str]]:
     if wl.memory:
         rows = []
         for key, label in (
-            ("setup_and_first_steps_kib", "setup + first 3 steps"),
-            ("steady_step_kib", "steady step"),
+            ("setup_and_first_step_kib", "setup + first step"),
+            ("steady_step_kib", "steps 2-10"),
         ):
             f, t = (res["libs"][lib][key] for lib in LIBS)
             if f is None or t is None:
                 continue
             ratio = f"{f / t:.2f}x" if t > 0 else "n/a"
             cells = [f"{f / 1024:.1f} MiB", f"{t / 1024:.1f} MiB"]
-            rows.append([f"MLP step peak RSS growth, {label}", *cells, ratio, "report", "n/a"])
+            rows.append([f"{wl.title}, {label}", *cells, ratio, "report", "n/a"])
         return rows
     if wl.target is None:
         target, met = "report", "n/a"

@@ -38,11 +38,14 @@ What the numbers mean
   the ratio with the target from the performance issue.
 * The wide-graph workload is also timed with ferrograd on 1 thread (``set_num_threads(1)``, in
   ferrograd's own process) to report its multi-thread speed-up.
-* Peak memory of the MLP training step is measured in one fresh subprocess per library (so one
-  library's allocations don't pollute the other's), as growth of the peak RSS (``VmHWM`` in
-  ``/proc/self/status``, reset through ``/proc/self/clear_refs`` where the kernel allows it): once
-  over setup + first steps (parameters, data, lazy initialisation), once over steady-state steps,
-  in the first round only.
+* Peak memory of the MLP, CNN and transformer block training steps is measured in one fresh
+  subprocess per library and step (so one library's allocations don't pollute the other's), as
+  growth of the peak RSS (``VmHWM`` in ``/proc/self/status``, reset through
+  ``/proc/self/clear_refs`` where the kernel allows it): once over setup + the first step
+  (parameters, data, lazy initialisation), once over steps 2-10, in the first round only.
+* The training workloads (``bench_training.py``: CNN, ResNet block, transformer block, char-level
+  GPT, Linear on 3-D input, a 3-D @ 2-D weight gradient) each have a second shape set nobody
+  tunes for (the rows ending in ``_alt``), reported beside the first.
 
 GPU workloads (``--device wgpu``)
 ---------------------------------
@@ -169,6 +172,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--json", metavar="PATH", help="write raw results (all samples) as JSON")
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
     p.add_argument("--_mem-child", dest="mem_child", choices=LIBS, help=argparse.SUPPRESS)
+    p.add_argument("--_mem-of", dest="mem_of", help=argparse.SUPPRESS)
     p.add_argument("--_child", dest="child", choices=LIBS, help=argparse.SUPPRESS)
     p.add_argument("--_out", dest="out", help=argparse.SUPPRESS)
     p.add_argument("--_cuda", dest="cuda", type=int, default=0, help=argparse.SUPPRESS)
@@ -308,7 +312,7 @@ def _merge(wl: Workload, rounds: list[dict], checks: dict) -> dict:
 def main(argv=None) -> None:
     args = parse_args(argv)
     if args.mem_child:
-        mem_child(args.mem_child)
+        mem_child(args.mem_child, args.mem_of)
         return
     if args.child:
         child_main(args)
@@ -356,7 +360,7 @@ def main(argv=None) -> None:
     for wl in workloads:
         if wl.memory:
             print(f"[memory] {wl.name} ...", file=sys.stderr, flush=True)
-            results.append((wl, {"libs": measure_memory()}))
+            results.append((wl, {"libs": measure_memory(wl.memory)}))
             continue
         res = _merge(wl, rounds, checks)
         if "error" not in res:
