@@ -2,7 +2,7 @@
 //! column strides (transposed and broadcast operands need no copy) and splits large products
 //! over the pool.
 
-use super::buffer::{try_alloc, Buf, CpuStorage};
+use super::buffer::{try_alloc, try_with_capacity, Buf, CpuStorage};
 use super::parallel::{self, SendPtr};
 use crate::error::{bail, Result};
 use crate::layout::{for_each_offset, Layout};
@@ -32,16 +32,19 @@ macro_rules! gemm_impl {
             let (m, k, n) = dims(la, lb);
             let (ba, bb) = batches(la, lb);
             let nbatch: usize = ba.shape.iter().product();
-            let mut out = try_alloc(nbatch * m * n, 0 as $t)?;
-            if m == 0 || n == 0 {
-                return Ok(out);
+            let total = nbatch * m * n;
+            if m == 0 || n == 0 || k == 0 {
+                return try_alloc(total, 0 as $t); // an empty sum is 0; gemm would write nothing
             }
+            // Not zero-filled: gemm writes every element (read_dst = false), and the fill was a
+            // measurable memset in training steps.
+            let mut out = try_with_capacity::<$t>(total)?;
             let (pa, pb) = (SendPtr(a.as_ptr()), SendPtr(b.as_ptr()));
             let (rsa, csa) = (la.strides[nd - 2] as isize, la.strides[nd - 1] as isize);
             let (rsb, csb) = (lb.strides[nd - 2] as isize, lb.strides[nd - 1] as isize);
             let mut offsets = Vec::with_capacity(nbatch);
             for_each_offset(&ba.shape, [&ba, &bb], |[oa, ob]| offsets.push((oa, ob)));
-            let c0 = SendPtr(out.as_mut_ptr());
+            let c0 = SendPtr(out.spare_capacity_mut().as_mut_ptr() as *mut $t);
             // SAFETY: offsets and strides come from layouts validated against the buffers
             // (pa.add(oa), pb.add(ob) stay inside them); batch `bi` writes only its own m*n
             // block of `out` with row stride n, so batches run concurrently without overlap.
@@ -93,6 +96,8 @@ macro_rules! gemm_impl {
                     }
                 });
             }
+            // SAFETY: every batch's gemm wrote all m*n elements of its block (k > 0).
+            unsafe { out.set_len(total) };
             Ok(out)
         }
     };
