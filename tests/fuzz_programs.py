@@ -130,7 +130,7 @@ AVOID = KNOWN_BUGS | DIFFERENCES
 
 def _leaf_array(shape, dtype, seed, kind, jitter=None):
     rng = np.random.default_rng(seed)
-    if dtype in ("int64", "bool"):  # kind: ("ints", values) picks from the values
+    if dtype in ("int64", "int32", "bool"):  # kind: ("ints", values) picks from the values
         values = kind[1] if isinstance(kind, tuple) else (0, 1)
         return rng.choice(np.array(values, dtype=np.int64), size=shape).astype(dtype)
     if isinstance(kind, tuple):  # ("range", low, high): a registry entry's domain
@@ -886,8 +886,8 @@ class _Builder:
                     new[k] = self.integers(2, 3)
         floats = [d for d in op.dtypes if d in opinfo.FLOATS]
         dtype = self.choice(op.dtypes) if not floats or self.coin(4) else None
-        if dtype in ("int64", "bool"):
-            values = tuple(ints) if dtype == "int64" else (0, 1)
+        if dtype in ("int64", "int32", "bool"):
+            values = tuple(ints) if dtype != "bool" else (0, 1)
             return self.emit(("leaf", tuple(new), dtype, self.integers(0, 2**16), False, ("ints", values)))
         dtype = dtype or (self.choice(floats) if self.mixed else self.dtype)
         low, high = domain if domain is not None else (op.low, op.high)
