@@ -242,8 +242,8 @@ class _Builder:
                     new[k] = self.integers(2, 3)
         floats = [d for d in op.dtypes if d in opinfo.FLOATS]
         dtype = self.choice(op.dtypes) if not floats or self.coin(4) else None
-        if dtype in ("int64", "bool"):
-            values = tuple(ints) if dtype == "int64" else (0, 1)
+        if dtype in ("int64", "int32", "bool"):
+            values = tuple(ints) if dtype != "bool" else (0, 1)
             return self.emit(("leaf", tuple(new), dtype, self.integers(0, 2**16), False, ("ints", values)))
         dtype = dtype or (self.choice(floats) if self.mixed else self.dtype)
         low, high = domain if domain is not None else (op.low, op.high)

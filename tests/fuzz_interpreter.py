@@ -13,7 +13,7 @@ from helpers import dtype_name, make_tensor, to_numpy
 
 def _leaf_array(shape, dtype, seed, kind, jitter=None):
     rng = np.random.default_rng(seed)
-    if dtype in ("int64", "bool"):  # kind: ("ints", values) picks from the values
+    if dtype in ("int64", "int32", "bool"):  # kind: ("ints", values) picks from the values
         values = kind[1] if isinstance(kind, tuple) else (0, 1)
         return rng.choice(np.array(values, dtype=np.int64), size=shape).astype(dtype)
     if isinstance(kind, tuple):  # ("range", low, high): a registry entry's domain

@@ -17,6 +17,8 @@ macro_rules! function_rows {
         reshape: "reshape(Tensor input, int[] shape)" => |a| a.t(0).reshape(a.ints(1));
         permute: "permute(Tensor input, int[] dims)" => |a| a.t(0).permute(a.ints(1));
         r#where: "where(Tensor condition, Tensor|Number input, Tensor|Number other)" => |a| where_(a);
+        result_type: "result_type(Tensor|Number tensor, Tensor|Number other)" => |a| result_type_of(a);
+        promote_types: "promote_types(ScalarType type1, ScalarType type2)" => |a| ok(DType::promote(a.dtype(0).unwrap_or(DType::F32), a.dtype(1).unwrap_or(DType::F32)));
 
         // ---- creation (`dtype=`, `device=` and `requires_grad=` in the same places: NEW) ----
         zeros: "zeros(int... size, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| filled_of(a, "zeros", 0.0);
@@ -82,6 +84,16 @@ pub(crate) fn where_(a: &Args) -> Result<Tensor> {
         }
     }
     Tensor::where_(a.t(0), &x, y)
+}
+
+/// torch.result_type: the dtype an op on the two operands computes in; two Python numbers give
+/// their category's default dtype (a float among them float32), as in torch.
+pub(crate) fn result_type_of(a: &Args) -> Result<DType> {
+    let (x, y) = (a.t(0), a.t(1));
+    if x.is_wrapped_number() && y.is_wrapped_number() {
+        return Ok(DType::promote_with_scalar(DType::Bool, DType::promote(x.dtype(), y.dtype())));
+    }
+    Ok(crate::ops::binary::result_type(x, y))
 }
 
 /// A made tensor on the asked device (created on the host, moved before requires_grad, so

@@ -94,7 +94,7 @@ macro_rules! method_rows {
         clamp_max: "clamp_max(Tensor input, Tensor max)" | "clamp_max(Tensor input, Scalar max)" => |a| clamp_max(a);
 
         // ---- reductions ----
-        sum: "sum(Tensor input, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)" => |a| a.cast(0, 3)?.sum(a.ints(1), a.bool(2));
+        sum: "sum(Tensor input, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)" => |a| in_dtype(a.cast(0, 3)?.sum(a.ints(1), a.bool(2)), a.dtype(3));
         mean: "mean(Tensor input, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)" => |a| a.cast(0, 3)?.mean(a.ints(1), a.bool(2));
         prod: "prod(Tensor input, *, ScalarType? dtype=None)" | "prod(Tensor input, int dim, bool keepdim=False, *, ScalarType? dtype=None)" => |a| prod(a);
         var: "var(Tensor input, bool unbiased=True)" | "var(Tensor input, int[1]? dim, bool unbiased=True, bool keepdim=False)" | "var(Tensor input, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)" => |a| var_std(a, Tensor::var);
@@ -136,6 +136,7 @@ macro_rules! method_rows {
         float: "float(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::F32);
         double: "double(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::F64);
         long: "long(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::I64);
+        int: "int(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::I32);
         bool: "bool(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::Bool);
         cpu: "cpu(Tensor input, *, MemoryFormat memory_format=None)" => |a| a.t(0).to_device(crate::Device::Cpu);
         type_as: "type_as(Tensor input, Tensor other)" => |a| a.t(0).to_dtype(a.t(1).dtype());
@@ -245,7 +246,7 @@ pub(crate) fn view(a: &Args) -> Result<Tensor> {
 pub(crate) fn narrow(a: &Args) -> Result<Tensor> {
     let start = match a.overload {
         0 => a.int(2),
-        _ => match a.t(2).ndim() == 0 && !a.t(2).dtype().is_float() && a.t(2).dtype() != DType::Bool {
+        _ => match a.t(2).ndim() == 0 && a.t(2).dtype().is_int() {
             true => a.t(2).item()?.to_f64() as i64,
             false => bail!(Argument, "narrow(): start must be an 0-dim integral Tensor."),
         },
@@ -334,8 +335,17 @@ pub(crate) fn masked_fill(a: &Args) -> Result<Tensor> {
 
 pub(crate) fn prod(a: &Args) -> Result<Tensor> {
     match a.overload {
-        0 => a.cast(0, 1)?.prod(&[], false),
-        _ => a.cast(0, 3)?.prod(&[a.int(1)], a.bool(2)),
+        0 => in_dtype(a.cast(0, 1)?.prod(&[], false), a.dtype(1)),
+        _ => in_dtype(a.cast(0, 3)?.prod(&[a.int(1)], a.bool(2)), a.dtype(3)),
+    }
+}
+
+/// A sum or product given `dtype=`: torch's result is of that dtype, an integer one included
+/// (accumulating in int64 and wrapping into it gives the same values).
+pub(crate) fn in_dtype(r: Result<Tensor>, dtype: Option<DType>) -> Result<Tensor> {
+    match (r?, dtype) {
+        (t, Some(d)) if d != t.dtype() => t.to_dtype(d),
+        (t, _) => Ok(t),
     }
 }
 

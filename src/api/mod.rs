@@ -173,6 +173,8 @@ pub enum Out {
     Size(Vec<usize>),
     Ints(Vec<i64>),
     Scalar(Scalar),
+    /// One of the `ferrograd.dtype` objects.
+    DType(crate::DType),
     None,
 }
 
@@ -196,6 +198,7 @@ out_from! {
     i64 => |i| Out::Int(i),
     usize => |i| Out::Int(i as i64),
     f64 => |f| Out::Float(f),
+    crate::DType => |d| Out::DType(d),
     () => |_u| Out::None,
 }
 

@@ -300,6 +300,7 @@ pub fn out_to_py(py: Python<'_>, out: Out, recv: Option<&Bound<'_, PyAny>>) -> P
         Out::Size(s) => super::functions::size_obj(py, &s)?.unbind(),
         Out::Ints(v) => PyTuple::new(py, v)?.into_any().unbind(),
         Out::Scalar(s) => scalar_to_py(py, s)?,
+        Out::DType(d) => dtype_object(py, d).into_any(),
         Out::None => py.None(),
     })
 }

@@ -255,7 +255,7 @@ pub fn dtype_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DType>> {
         Some(o) => match dtype_if(o) {
             Some(d) => Ok(Some(d)),
             None => Err(PyTypeError::new_err(format!(
-                "dtype must be a ferrograd.dtype (float32, float64, int64, bool), not {}",
+                "dtype must be a ferrograd.dtype (float32, float64, int32, int64, bool), not {}",
                 o.repr()?
             ))),
         },
@@ -345,12 +345,7 @@ fn walk(
                 t.shape()
             )));
         }
-        let dt = t.dtype();
-        match dt {
-            DType::F32 | DType::F64 => out.extend(t.to_vec::<f64>()?.into_iter().map(Scalar::Float)),
-            DType::I64 => out.extend(t.to_vec::<i64>()?.into_iter().map(Scalar::Int)),
-            DType::Bool => out.extend(t.to_vec::<bool>()?.into_iter().map(Scalar::Bool)),
-        }
+        out.extend(super::tensor::scalars_of(&t)?);
         return Ok(());
     }
     if depth == shape.len() {
@@ -399,22 +394,5 @@ fn not_a_number(obj: &Bound<'_, PyAny>, dtype_known: bool) -> PyErr {
 
 /// Builds a tensor of `dtype` from flattened values.
 pub fn tensor_from_values(values: &[Scalar], shape: &[usize], dtype: DType) -> crate::Result<Tensor> {
-    match dtype {
-        DType::I64 => {
-            let v: Vec<i64> = values
-                .iter()
-                .map(|s| match *s {
-                    Scalar::Int(i) => i,
-                    Scalar::Bool(b) => b as i64,
-                    Scalar::Float(f) => f as i64,
-                })
-                .collect();
-            Tensor::from_vec(v, shape)
-        }
-        DType::Bool => Tensor::from_vec(values.iter().map(|s| s.to_f64() != 0.0).collect(), shape),
-        _ => {
-            let v: Vec<f64> = values.iter().map(|s| s.to_f64()).collect();
-            Tensor::from_f64s(&v, shape, dtype)
-        }
-    }
+    Tensor::from_scalars(values, shape, dtype)
 }

@@ -98,19 +98,15 @@ pub fn device_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Device> {
     }
 }
 
-static DTYPES: pyo3::sync::PyOnceLock<[Py<PyDType>; 4]> = pyo3::sync::PyOnceLock::new();
+static DTYPES: pyo3::sync::PyOnceLock<Vec<Py<PyDType>>> = pyo3::sync::PyOnceLock::new();
 
 /// The one Python object per dtype (module constants and `Tensor.dtype` are the same objects).
 pub fn dtype_object(py: Python<'_>, d: DType) -> Py<PyDType> {
     let all = DTYPES.get_or_init(py, || {
-        [DType::F32, DType::F64, DType::I64, DType::Bool]
-            .map(|d| Py::new(py, PyDType { d }).expect("allocating one of four small dtype objects"))
+        DType::ALL
+            .iter()
+            .map(|&d| Py::new(py, PyDType { d }).expect("allocating a small dtype object"))
+            .collect()
     });
-    let i = match d {
-        DType::F32 => 0,
-        DType::F64 => 1,
-        DType::I64 => 2,
-        DType::Bool => 3,
-    };
-    all[i].clone_ref(py)
+    all[d.index()].clone_ref(py)
 }

@@ -42,11 +42,11 @@ fn item_of<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Item<'py>> {
         return match t.dtype() {
             // torch indexes with a 0-d integer tensor as with an int: a view (a 0-d bool
             // tensor stays a mask, which copies)
-            DType::I64 if t.ndim() == 0 => match t.item()? {
+            d if d.is_int() && t.ndim() == 0 => match t.item()? {
                 crate::tensor::Scalar::Int(i) => Ok(Item::Int(i)),
                 _ => Ok(Item::Tensor(t)),
             },
-            DType::I64 | DType::Bool => Ok(Item::Tensor(t)),
+            d if !d.is_float() => Ok(Item::Tensor(t)),
             _ => {
                 Err(PyIndexError::new_err("tensors used as indices must be long, int, byte or bool tensors"))
             }

@@ -3,7 +3,7 @@
 //! `__array_interface__` points at the tensor's storage. Both share memory both ways.
 
 use super::tensor::PyTensor;
-use crate::backend::cpu::{Buf, CpuStorage};
+use crate::backend::cpu::CpuStorage;
 use crate::dtype::DType;
 use crate::layout::Layout;
 use crate::storage::Storage;
@@ -14,25 +14,11 @@ use pyo3::types::{PyDict, PyTuple};
 
 /// The dtype of a NumPy typestr ferrograd can share: native byte order, one of its dtypes.
 fn dtype_of_typestr(t: &str) -> Option<DType> {
-    if !(t.starts_with('<') || t.starts_with('|')) {
-        return None;
-    }
-    match &t[1..] {
-        "f4" => Some(DType::F32),
-        "f8" => Some(DType::F64),
-        "i8" => Some(DType::I64),
-        "b1" => Some(DType::Bool),
-        _ => None,
-    }
+    DType::from_numpy_typestr(t)
 }
 
 fn typestr(d: DType) -> &'static str {
-    match d {
-        DType::F32 => "<f4",
-        DType::F64 => "<f8",
-        DType::I64 => "<i8",
-        DType::Bool => "|b1",
-    }
+    d.numpy_typestr()
 }
 
 /// The dtype `from_numpy` would give `obj`: Some for an ndarray of a native-order float32,
@@ -63,7 +49,7 @@ pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
         None => {
             let name = arr.getattr("dtype")?.str()?.to_string();
             return Err(PyTypeError::new_err(format!(
-                "can't convert np.ndarray of type numpy.{name}. The only supported types are: float64, float32, int64, and bool."
+                "can't convert np.ndarray of type numpy.{name}. The only supported types are: float64, float32, int64, int32, and bool."
             )));
         }
     };
@@ -110,14 +96,7 @@ pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     let len = layout.storage_span();
     let owner: Box<dyn std::any::Any + Send + Sync> = Box::new(arr.clone().unbind());
     // SAFETY: the array interface describes `len` elements from `ptr`, kept alive by `owner`.
-    let data = unsafe {
-        match dtype {
-            DType::F32 => CpuStorage::F32(Buf::from_external(ptr as *mut f32, len, owner)),
-            DType::F64 => CpuStorage::F64(Buf::from_external(ptr as *mut f64, len, owner)),
-            DType::I64 => CpuStorage::I64(Buf::from_external(ptr as *mut i64, len, owner)),
-            DType::Bool => CpuStorage::Bool(Buf::from_external(ptr as *mut bool, len, owner)),
-        }
-    };
+    let data = unsafe { CpuStorage::from_external(dtype, ptr, len, owner) };
     Ok(Tensor::from_parts(Storage::cpu(data), layout, dtype))
 }
 

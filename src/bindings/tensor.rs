@@ -7,7 +7,7 @@ use super::dtype::{PyDType, PyDevice};
 use super::identity::TensorObj;
 use super::index::{parse_index, value_tensor};
 use super::node::PyNode;
-use crate::dtype::DType;
+use crate::dtype::{Category, DType};
 use crate::tensor::{Scalar, Tensor};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -71,10 +71,10 @@ fn tolist_rec<'py>(py: Python<'py>, vals: &[Scalar], shape: &[usize]) -> PyResul
 }
 
 pub fn scalars_of(t: &Tensor) -> crate::Result<Vec<Scalar>> {
-    Ok(match t.dtype() {
-        DType::F32 | DType::F64 => t.to_vec::<f64>()?.into_iter().map(Scalar::Float).collect(),
-        DType::I64 => t.to_vec::<i64>()?.into_iter().map(Scalar::Int).collect(),
-        DType::Bool => t.to_vec::<bool>()?.into_iter().map(Scalar::Bool).collect(),
+    Ok(match t.dtype().category() {
+        Category::Float => t.to_vec::<f64>()?.into_iter().map(Scalar::Float).collect(),
+        Category::Int => t.to_vec::<i64>()?.into_iter().map(Scalar::Int).collect(),
+        Category::Bool => t.to_vec::<bool>()?.into_iter().map(Scalar::Bool).collect(),
     })
 }
 

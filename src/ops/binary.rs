@@ -22,19 +22,12 @@ pub fn result_type(a: &Tensor, b: &Tensor) -> DType {
             2
         }
     }
-    fn cat(d: DType) -> u8 {
-        match d {
-            DType::Bool => 0,
-            DType::I64 => 1,
-            _ => 2,
-        }
-    }
     let (ta, tb) = (tier(a), tier(b));
     if ta == tb {
         return DType::promote(a.dtype(), b.dtype());
     }
     let (hi, lo) = if ta > tb { (a, b) } else { (b, a) };
-    if cat(lo.dtype()) > cat(hi.dtype()) {
+    if lo.dtype().category() > hi.dtype().category() {
         if lo.is_wrapped_number() {
             DType::promote_with_scalar(hi.dtype(), lo.dtype())
         } else {

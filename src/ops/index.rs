@@ -36,7 +36,7 @@ impl AdvancedIndex {
         }
         let mut b: Dims = Dims::new();
         for t in &indices {
-            if t.dtype() != DType::I64 {
+            if !t.dtype().is_int() {
                 bail!(Index, "{op}: tensors used as indices must be long, int, byte or bool tensors")
             }
             b = broadcast_shapes(op, &b, t.shape()).map_err(|_| {

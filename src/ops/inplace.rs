@@ -70,12 +70,7 @@ impl Tensor {
                 fmt_shape(r.shape())
             )
         }
-        let cat = |d: DType| match d {
-            DType::Bool => 0,
-            DType::I64 => 1,
-            _ => 2,
-        };
-        if cat(r.dtype()) > cat(self.dtype()) {
+        if r.dtype().category() > self.dtype().category() {
             bail!(
                 DType,
                 "{op}: result type {} can't be cast to the desired output type {}",

@@ -12,7 +12,7 @@ use crate::backend::cpu::Buf;
 use crate::backend::{BackendStorage, BinaryOp};
 #[allow(unused_imports)] // the rows call Elem's methods
 use crate::dtype::Elem;
-use crate::dtype::{DType, FloatElem};
+use crate::dtype::{DType, FloatElem, IntElem};
 use crate::error::{bail, Result};
 use crate::layout::Layout;
 use crate::tensor::Tensor;
@@ -154,10 +154,12 @@ macro_rules! gen_binary_core {
                 }
             }
             #[allow(unused_variables)] // a row without this dtype's expression
-            pub(crate) fn map_int(self, a: &Buf<i64>, la: &Layout, b: &Buf<i64>, lb: &Layout) -> Result<Vec<i64>> {
+            pub(crate) fn map_int<T: IntElem>(
+                self, a: &Buf<T>, la: &Layout, b: &Buf<T>, lb: &Layout,
+            ) -> Result<Vec<T>> {
                 match self {
                     $(MathBinOp::$V => first_or!(
-                        [$(map2(a, la, b, lb, |$ia: i64, $ib: i64| -> i64 { $int }))?]
+                        [$(map2(a, la, b, lb, |$ia: T, $ib: T| -> T { $int }))?]
                         no_kernel_here(self)
                     ),)*
                 }
@@ -232,7 +234,7 @@ fn compute_dtype(op: MathBinOp, a: &Tensor, b: &Tensor) -> Result<DType> {
         BinDType::BoolOut => return Ok(DType::Bool),
         BinDType::Any => true,
         BinDType::FloatOnly => dt.is_float(),
-        BinDType::Integer => dt == DType::I64,
+        BinDType::Integer => dt.is_int(),
         BinDType::Bitwise => !dt.is_float(),
     };
     if !ok {

@@ -333,11 +333,12 @@ pub(crate) use math_ops;
 /// - `input: Number` (optional): torch's function form also takes a Python number as `input`
 ///   (`torch.xlogy(2.0, y)`, `torch.bitwise_and(2, t)`: its `Scalar_Self` overload);
 /// - `dtype`: `Float` (int64 and bool promote to float32), `FloatOnly` (refused),
-///   `Any` (int64 and bool keep their dtype), `Integer` (int64 only), `Bitwise` (int64 and
-///   bool), applied to the operands' promoted type (torch.result_type), or `BoolOut` (any
+///   `Any` (integers and bool keep their dtype), `Integer` (integers only), `Bitwise` (integers
+///   and bool), applied to the operands' promoted type (torch.result_type), or `BoolOut` (any
 ///   dtypes, each operand cast to bool, nonzero and NaN being true; bool out, never recorded);
 /// - `float`, `int`, `bool` (each optional, as the dtype rule needs): the element expression
-///   over two floats (generic, `num_traits::Float` and `Elem` in scope), two i64 or two bools;
+///   over two floats (generic, `num_traits::Float` and `Elem` in scope), two integers (generic
+///   over `T: IntElem`, wrapping as torch) or two bools;
 /// - `wgsl`: the float expression in `x` and `y` (int64 and bool run the CPU kernel; absent
 ///   for rows without a float expression); for a `BoolOut` row, the expression over the
 ///   operands' 0/1 words (`u32`);
@@ -400,19 +401,19 @@ macro_rules! binary_ops {
                 int: |a, b| a ^ b,
                 bool: |a, b| a ^ b,
             }
-            /// `input << other` on integers; a shift outside 0..64 gives 0, as in torch.
+            /// `input << other` on integers; a shift outside 0..bits gives 0, as in torch.
             bitwise_left_shift, bitwise_left_shift_ => BitwiseLeftShift {
                 other: Number,
                 input: Number,
                 dtype: Integer,
-                int: |a, b| if (0..64).contains(&b) { a << b } else { 0 },
+                int: |a, b| match T::shift(b) { Some(s) => a << s, None => <T as Elem>::zero() },
             }
-            /// `input >> other` on integers (arithmetic; a shift outside 0..64 gives 0 or -1).
+            /// `input >> other` on integers (arithmetic; a shift outside 0..bits gives 0 or -1).
             bitwise_right_shift, bitwise_right_shift_ => BitwiseRightShift {
                 other: Number,
                 input: Number,
                 dtype: Integer,
-                int: |a, b| if (0..64).contains(&b) { a >> b } else { a >> 63 },
+                int: |a, b| a >> T::shift(b).unwrap_or(T::BITS - 1),
             }
             /// The magnitude of `input` with the sign of `other` (also for zeros and NaN).
             copysign, copysign_ => Copysign {

@@ -2,8 +2,9 @@
 //! column strides (transposed and broadcast operands need no copy) and splits large products
 //! over the pool.
 
-use super::buffer::{try_alloc, try_with_capacity, Buf, CpuStorage};
+use super::buffer::{try_alloc, try_with_capacity, Buf, CpuStorage, IntoCpuStorage};
 use super::parallel::{self, SendPtr};
+use crate::dtype::IntElem;
 use crate::error::{bail, Result};
 use crate::layout::{for_each_offset, Layout};
 
@@ -105,12 +106,13 @@ macro_rules! gemm_impl {
 gemm_impl!(gemm_f32, f32);
 gemm_impl!(gemm_f64, f64);
 
-fn gemm_i64(a: &Buf<i64>, la: &Layout, b: &Buf<i64>, lb: &Layout) -> Result<Vec<i64>> {
+/// Integer matmul (wrapping, as torch's): a plain loop; the gemm crate is for floats.
+fn gemm_int<T: IntElem>(a: &Buf<T>, la: &Layout, b: &Buf<T>, lb: &Layout) -> Result<Vec<T>> {
     let nd = la.ndim();
     let (m, k, n) = dims(la, lb);
     let (ba, bb) = batches(la, lb);
     let nbatch: usize = ba.shape.iter().product();
-    let mut out = try_alloc(nbatch * m * n, 0i64)?;
+    let mut out = try_alloc(nbatch * m * n, T::zero())?;
     let (sa, sb) = (a.as_slice(), b.as_slice());
     let (rsa, csa, rsb, csb) =
         (la.strides[nd - 2], la.strides[nd - 1], lb.strides[nd - 2], lb.strides[nd - 1]);
@@ -119,7 +121,7 @@ fn gemm_i64(a: &Buf<i64>, la: &Layout, b: &Buf<i64>, lb: &Layout) -> Result<Vec<
     for_each_offset(&shape, [&ba, &bb], |[oa, ob]| {
         for i in 0..m {
             for j in 0..n {
-                let mut acc = 0i64;
+                let mut acc = T::zero();
                 for p in 0..k {
                     acc =
                         acc.wrapping_add(sa[oa + i * rsa + p * csa].wrapping_mul(sb[ob + p * rsb + j * csb]));
@@ -136,12 +138,17 @@ pub fn matmul(a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &Layout) -> Resul
     Ok(match (a, b) {
         (CpuStorage::F32(x), CpuStorage::F32(y)) => CpuStorage::F32(Buf::from_vec(gemm_f32(x, la, y, lb)?)),
         (CpuStorage::F64(x), CpuStorage::F64(y)) => CpuStorage::F64(Buf::from_vec(gemm_f64(x, la, y, lb)?)),
-        (CpuStorage::I64(x), CpuStorage::I64(y)) => CpuStorage::I64(Buf::from_vec(gemm_i64(x, la, y, lb)?)),
-        (x, y) => bail!(
-            DType,
-            "matmul: expected m1 and m2 to have the same dtype, but got: {} != {}",
-            x.dtype(),
-            y.dtype()
-        ),
+        (x, y) => {
+            match crate::with_int_pair!(x, y, (p, q) => gemm_int(p, la, q, lb).map(IntoCpuStorage::into_storage))
+            {
+                Some(r) => r?,
+                None => bail!(
+                    DType,
+                    "matmul: expected m1 and m2 to have the same dtype, but got: {} != {}",
+                    x.dtype(),
+                    y.dtype()
+                ),
+            }
+        }
     })
 }

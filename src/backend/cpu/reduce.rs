@@ -239,10 +239,5 @@ pub fn reduce(s: &CpuStorage, l: &Layout, rows: usize, reduced: usize, op: Reduc
     if rows.checked_mul(reduced) != Some(l.numel()) {
         bail!(Backend, "reduce: {rows} rows of {reduced} do not match {} elements", l.numel())
     }
-    match s {
-        CpuStorage::F32(b) => reduce_typed(b, l, rows, reduced, op, true),
-        CpuStorage::F64(b) => reduce_typed(b, l, rows, reduced, op, true),
-        CpuStorage::I64(b) => reduce_typed(b, l, rows, reduced, op, false),
-        CpuStorage::Bool(b) => reduce_typed(b, l, rows, reduced, op, false),
-    }
+    crate::with_buf!(s, b => reduce_typed(b, l, rows, reduced, op, s.dtype().is_float()))
 }
