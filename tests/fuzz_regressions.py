@@ -477,6 +477,31 @@ REGRESSIONS = [
             ],
         },
     ),
+    # fmax(False, 0.0): torch (2.15) splits a tie's gradient between the operands, as maximum
+    # does; ferrograd gave it all to input. Found by the full run once bool operands next to a
+    # tensor requiring grad were drawn again (they had been kept out for atan2's backward).
+    (
+        "fmax_splits_a_tie_gradient",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (), "float32", 1, True, "int"),
+                ("leaf", (), "bool", 1, False, ("ints", (0, 1))),
+                ("t.fmax", 1, 0),
+            ],
+        },
+    ),
+    (
+        "fmin_splits_a_tie_gradient",
+        {
+            "order2": True,
+            "ops": [
+                ("leaf", (2,), "float64", 3, True, "int"),
+                ("leaf", (2,), "float64", 3, True, "int"),
+                ("t.fmin", 0, 1),
+            ],
+        },
+    ),
 ]
 
 # Open bugs: regression name -> the bug (each fails until fixed; a strict xfail meanwhile).

@@ -545,3 +545,20 @@ def test_logical_inplace_into_a_tensor_requiring_grad_keeps_its_history(op):
         getattr(leaf2, op)(m.tensor(True))
         got.append((x.tolist(), x.grad_fn.name(), x._version - v, leaf.grad.tolist(), leaf2.tolist()))
     assert got[0] == got[1]
+
+
+@pytest.mark.parametrize("op", ["fmax", "fmin"])
+def test_fmax_fmin_split_a_tie_gradient_as_torch(op):
+    # ferrograd gave a tie's gradient to input alone; torch halves it (-0.0 == 0.0 is a tie, and
+    # where both are NaN input gets it); found by the fuzzer as fmax(False, 0.0)
+    nan = float("nan")
+    got = []
+    for m in both():
+        a = m.tensor([nan, 0.0, -0.0, 3.0, 2.0, nan, 1.0], dtype=m.float64, requires_grad=True)
+        x = m.tensor([nan, -0.0, 0.0, 2.0, 3.0, 1.0, nan], dtype=m.float64, requires_grad=True)
+        w = m.tensor([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0], dtype=m.float64)
+        (getattr(m, op)(a, x) * w).sum().backward()
+        y = m.tensor([0.0, 1.0, 2.0], requires_grad=True)
+        getattr(m, op)(m.tensor([False, True, True]), y).sum().backward()
+        got.append((a.grad.tolist(), x.grad.tolist(), y.grad.tolist()))
+    np.testing.assert_equal(got[0], got[1])

@@ -220,6 +220,12 @@ fn finite_recip(t: &Tensor) -> Result<Tensor> {
     Tensor::where_(&r.isinf()?, &r.zeros_like()?, &r)
 }
 
+/// `g`, halved where `a == b`: fmax and fmin split a tie's gradient between the operands, as
+/// torch (2.15; maximum and minimum do the same).
+fn halved_at_ties(g: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    Tensor::where_(&a.eq(b)?, &g.mul_scalar(0.5)?, g)
+}
+
 /// A kernel a row has no expression for: the op layer refuses the dtype before this is reached.
 fn no_kernel_here<T>(op: MathBinOp) -> Result<T> {
     bail!(DType, "{}: no kernel for this dtype", op.name())

@@ -438,10 +438,11 @@ macro_rules! binary_ops {
                 bool: |a, b| a | b,
                 wgsl: "select(select(max(x, y), x, is_nan_f(y)), y, is_nan_f(x))",
                 saves: [input, other],
-                // torch: the gradient goes to input where input >= other or other is NaN
+                // torch: the gradient goes to input where input >= other or other is NaN, to other
+                // where input < other or input alone is NaN; a tie splits it in half
                 grad: |g, a, b| {
-                    input(a, b): Tensor::where_(&a.ge(b)?.logical_or(&b.ne(b)?)?, g, &g.zeros_like()?),
-                    other(a, b): Tensor::where_(&a.ge(b)?.logical_or(&b.ne(b)?)?, &g.zeros_like()?, g),
+                    input(a, b): Tensor::where_(&a.ge(b)?.logical_or(&b.ne(b)?)?, &halved_at_ties(g, a, b)?, &g.zeros_like()?),
+                    other(a, b): Tensor::where_(&a.gt(b)?.logical_or(&b.ne(b)?)?, &g.zeros_like()?, &halved_at_ties(g, a, b)?),
                 },
             }
             /// The smaller of the operands, the number where the other is NaN (C's fmin).
@@ -454,8 +455,8 @@ macro_rules! binary_ops {
                 wgsl: "select(select(min(x, y), x, is_nan_f(y)), y, is_nan_f(x))",
                 saves: [input, other],
                 grad: |g, a, b| {
-                    input(a, b): Tensor::where_(&a.le(b)?.logical_or(&b.ne(b)?)?, g, &g.zeros_like()?),
-                    other(a, b): Tensor::where_(&a.le(b)?.logical_or(&b.ne(b)?)?, &g.zeros_like()?, g),
+                    input(a, b): Tensor::where_(&a.le(b)?.logical_or(&b.ne(b)?)?, &halved_at_ties(g, a, b)?, &g.zeros_like()?),
+                    other(a, b): Tensor::where_(&a.lt(b)?.logical_or(&b.ne(b)?)?, &g.zeros_like()?, &halved_at_ties(g, a, b)?),
                 },
             }
             /// `input * log(other)`, 0 where `input` is 0 (unless `other` is NaN).
