@@ -92,13 +92,15 @@ fn convert<'py>(sig: &Signature, i: usize, obj: &Bound<'py, PyAny>) -> Result<Va
             Err(_) => numpy_bool(obj).ok_or_else(bad)?,
         }),
         Ty::IntList(n) => {
-            if obj.is_instance_of::<PyTuple>() || obj.is_instance_of::<PyList>() {
-                let items =
-                    obj.try_iter().and_then(|i| i.collect::<PyResult<Vec<_>>>()).map_err(Fail::Raise)?;
-                Value::Ints(int_list_of(&sig.name, &p.name, &items).map_err(Fail::Raise)?)
+            // (a tuple's or list's own iteration: the iterator protocol costs ~0.1 µs a call)
+            let items: Vec<Bound<'py, PyAny>> = if let Ok(t) = obj.cast::<PyTuple>() {
+                t.iter().collect()
+            } else if let Ok(l) = obj.cast::<PyList>() {
+                l.iter().collect()
             } else {
-                Value::Ints(vec![strict_int(obj).ok_or_else(bad)?; n.ok_or_else(bad)?])
-            }
+                return Ok(Value::Ints(vec![strict_int(obj).ok_or_else(bad)?; n.ok_or_else(bad)?]));
+            };
+            Value::Ints(int_list_of(&sig.name, &p.name, &items).map_err(Fail::Raise)?)
         }
         Ty::DType => Value::DType(super::convert::dtype_if(obj).ok_or_else(bad)?),
         Ty::Device => {

@@ -11,7 +11,7 @@ use crate::dtype::DType;
 use crate::tensor::{Scalar, Tensor};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::{PyBool, PyList, PyTuple};
 use pyo3::IntoPyObjectExt;
 
 #[pyclass(name = "Tensor", module = "ferrograd", subclass, weakref)]
@@ -92,9 +92,7 @@ impl PyTensor {
     #[setter]
     fn set_requires_grad(slf: PyRef<'_, Self>, v: &Bound<'_, PyAny>) -> PyResult<()> {
         // torch's setter takes a bool only, and says so with a RuntimeError
-        let Ok(v) = v.cast::<pyo3::types::PyBool>() else {
-            return Err(PyRuntimeError::new_err("requires_grad must be a bool"));
-        };
+        let v = v.cast::<PyBool>().map_err(|_| PyRuntimeError::new_err("requires_grad must be a bool"))?;
         attrs::set_requires_grad(&slf.t, v.is_true())?;
         super::identity::adopt_ref(&slf);
         Ok(())
@@ -223,8 +221,7 @@ impl PyTensor {
     /// Formats a 0-d tensor as its number (`f"{t:.3f}"`), anything else as its repr.
     fn __format__(slf: &Bound<'_, Self>, spec: &str) -> PyResult<String> {
         let py = slf.py();
-        let t = slf.borrow().t.clone();
-        if t.ndim() == 0 {
+        if slf.try_borrow()?.t.ndim() == 0 {
             let v = slf.call_method0("item")?;
             return v.call_method1("__format__", (spec,))?.extract();
         }
