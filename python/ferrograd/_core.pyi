@@ -2036,11 +2036,11 @@ def manual_seed(seed: int) -> None:
     """
 
 def _backward(
-    tensors: Tensor | list[Tensor] | tuple[Tensor, ...],
-    grad_tensors: Tensor | Iterable[Tensor | None] | None = None,
+    tensors: Sequence[Tensor],
+    grad_tensors: Sequence[Tensor | None] | None = None,
     retain_graph: builtins.bool | None = None,
     create_graph: builtins.bool = False,
-    inputs: Tensor | Iterable[Tensor] | None = None,
+    inputs: Sequence[Tensor] | None = None,
 ) -> None:
     """Backward from several roots at once (backs ``ferrograd.autograd.backward``); GIL released."""
 
@@ -2057,9 +2057,9 @@ def get_num_threads() -> int:
     """The number of threads large kernels and the backward engine may use."""
 
 def _grad(
-    outputs: Tensor | Sequence[Tensor],
-    inputs: Tensor | Sequence[Tensor],
-    grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+    outputs: Sequence[Tensor],
+    inputs: Sequence[Tensor],
+    grad_outputs: Sequence[Tensor | None] | None = None,
     retain_graph: builtins.bool | None = None,
     create_graph: builtins.bool = False,
     allow_unused: builtins.bool = False,

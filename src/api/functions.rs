@@ -34,13 +34,13 @@ macro_rules! function_rows {
         randn_like: "randn_like(Tensor input, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False, MemoryFormat memory_format=None)" => |a| like_of(a, Tensor::randn);
         rand: "rand(int... size, *, Generator? generator=None, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| random_of(a, "rand", Tensor::rand);
         randn: "randn(int... size, *, Generator? generator=None, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| random_of(a, "randn", Tensor::randn);
-        randint: "randint(int high, int[] size, *, Generator? generator=None, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)"
-            | "randint(int low, int high, int[] size, *, Generator? generator=None, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| randint_of(a);
-        arange: "arange(Scalar end, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)"
-            | "arange(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| arange_of(a);
+        randint: "randint(int high, int[] size, *, Generator? generator=None, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)",
+            "randint(int low, int high, int[] size, *, Generator? generator=None, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| randint_of(a);
+        arange: "arange(Scalar end, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)",
+            "arange(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| arange_of(a);
         linspace: "linspace(Tensor|Number start, Tensor|Number end, int steps, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| linspace_of(a);
-        eye: "eye(int n, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)"
-            | "eye(int n, int m, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| eye_of(a);
+        eye: "eye(int n, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)",
+            "eye(int n, int m, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| eye_of(a);
 
         // ---- the activations torch records as one op, for nn.functional to call ----
         leaky_relu: "leaky_relu(Tensor input, Scalar negative_slope=0.01)" => |a| crate::ops::unary::leaky_relu(a.t(0), a.f64(1));
@@ -67,8 +67,8 @@ macro_rules! function_rows {
         div: "div(Tensor|Number input, Tensor|Number other, *, str? rounding_mode=None, Tensor? out=None)" => |a| binary_of(a, "div", a.t(1), rounding(a.str(2), "div")?);
         floor_divide: "floor_divide(Tensor|Number input, Tensor|Number other, *, Tensor? out=None)" => |a| binary_of(a, "floor_divide", a.t(1), Tensor::floor_divide);
         // Not both numbers: torch has (Tensor, Tensor), (Number, Tensor) and (Tensor, Number).
-        remainder: "remainder(Tensor input, Tensor|Number other, *, Tensor? out=None)"
-            | "remainder(Scalar input, Tensor other, *, Tensor? out=None)" => |a| remainder_of(a);
+        remainder: "remainder(Tensor input, Tensor|Number other, *, Tensor? out=None)",
+            "remainder(Scalar input, Tensor other, *, Tensor? out=None)" => |a| remainder_of(a);
         }
     };
 }

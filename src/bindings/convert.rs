@@ -345,7 +345,7 @@ fn walk(
                 t.shape()
             )));
         }
-        out.extend(super::tensor::scalars_of(&t)?);
+        out.extend(crate::api::attrs::scalars_of(&t)?);
         return Ok(());
     }
     if depth == shape.len() {
