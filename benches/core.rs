@@ -148,5 +148,40 @@ fn relu_grad(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernels, engine, relu_grad);
+/// The row kernels at a transformer block's sizes (batch 8, 64 tokens, width 128, 4 heads):
+/// softmax over the attention scores and layer_norm over the activations, each forward and
+/// forward + backward (the fused rules) on float32.
+fn rows(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rows");
+    let scores = randn(&[8 * 4 * 64, 64], DType::F32);
+    scores.set_requires_grad(true).unwrap();
+    let gs = randn(&[8 * 4 * 64, 64], DType::F32);
+    g.throughput(Throughput::Elements(scores.numel() as u64));
+    g.bench_function("softmax_2048x64_f32", |b| b.iter(|| black_box(scores.softmax(-1).unwrap())));
+    g.bench_function("softmax_fwd_bwd_2048x64_f32", |b| {
+        b.iter(|| {
+            let y = scores.softmax(-1).unwrap();
+            let gs = Some(gs.clone());
+            black_box(grad(&[y], &[gs], std::slice::from_ref(&scores), false, false, false).unwrap())
+        })
+    });
+    let x = randn(&[8 * 64, 128], DType::F32);
+    let (w, bias) = (randn(&[128], DType::F32), randn(&[128], DType::F32));
+    for t in [&x, &w, &bias] {
+        t.set_requires_grad(true).unwrap();
+    }
+    let gy = randn(&[8 * 64, 128], DType::F32);
+    let ln = || _core::ops::layer_norm::layer_norm(&x, 1, Some(&w), Some(&bias), 1e-5).unwrap();
+    g.throughput(Throughput::Elements(x.numel() as u64));
+    g.bench_function("layer_norm_512x128_f32", |b| b.iter(|| black_box(ln())));
+    g.bench_function("layer_norm_fwd_bwd_512x128_f32", |b| {
+        b.iter(|| {
+            let inputs = [x.clone(), w.clone(), bias.clone()];
+            black_box(grad(&[ln()], &[Some(gy.clone())], &inputs, false, false, false).unwrap())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, kernels, engine, relu_grad, rows);
 criterion_main!(benches);

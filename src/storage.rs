@@ -3,7 +3,7 @@
 use crate::backend::cpu::CpuStorage;
 #[cfg(feature = "wgpu")]
 use crate::backend::wgpu::WgpuStorage;
-use crate::backend::{BackendStorage, BinaryOp, CmpOp, GradMask, MathTerOp, ReduceOp, UnaryOp};
+use crate::backend::{BackendStorage, BinaryOp, CmpOp, GradMask, MathTerOp, ReduceOp, RowKernels, UnaryOp};
 use crate::device::Device;
 use crate::dtype::DType;
 use crate::error::Result;
@@ -219,6 +219,114 @@ impl BackendStorage for StorageData {
     }
     fn fill(&self, layout: &Layout, value: f64) -> Result<()> {
         dispatch_unit!(self, s => s.fill(layout, value))
+    }
+}
+
+/// The row kernels' operands on one backend, or the same device error as `pair!`.
+fn on_cpu<'a>(op: &str, s: &'a StorageData) -> Result<&'a CpuStorage> {
+    match s {
+        StorageData::Cpu(c) => Ok(c),
+        #[cfg(feature = "wgpu")]
+        StorageData::Wgpu(_) => Err(crate::Error::Device(format!(
+            "{op}: Expected all tensors to be on the same device, but found at least two devices, cpu and wgpu!"
+        ))),
+    }
+}
+
+#[cfg(feature = "wgpu")]
+fn on_wgpu<'a>(op: &str, s: &'a StorageData) -> Result<&'a WgpuStorage> {
+    match s {
+        StorageData::Wgpu(w) => Ok(w),
+        StorageData::Cpu(_) => Err(crate::Error::Device(format!(
+            "{op}: Expected all tensors to be on the same device, but found at least two devices, wgpu and cpu!"
+        ))),
+    }
+}
+
+/// An optional operand moved onto the backend `$get` unwraps.
+macro_rules! opt_on {
+    ($get:ident, $op:expr, $p:expr) => {
+        match $p {
+            Some((s, l)) => Some(($get($op, s)?, l)),
+            None => None,
+        }
+    };
+}
+
+impl RowKernels for StorageData {
+    fn softmax_rows(&self, layout: &Layout, n: usize, log: bool) -> Result<Self> {
+        dispatch!(self, s => s.softmax_rows(layout, n, log))
+    }
+    fn softmax_backward_rows(
+        &self,
+        layout: &Layout,
+        y: &Self,
+        y_layout: &Layout,
+        n: usize,
+        log: bool,
+    ) -> Result<Self> {
+        pair!("softmax_backward", self, y, (g, y) => g.softmax_backward_rows(layout, y, y_layout, n, log), StorageData::Cpu, StorageData::Wgpu)
+    }
+    fn layer_norm_rows(
+        &self,
+        layout: &Layout,
+        n: usize,
+        weight: Option<(&Self, &Layout)>,
+        bias: Option<(&Self, &Layout)>,
+        eps: f64,
+    ) -> Result<[Self; 3]> {
+        const OP: &str = "layer_norm";
+        match self {
+            StorageData::Cpu(c) => {
+                let [o, m, r] = c.layer_norm_rows(
+                    layout,
+                    n,
+                    opt_on!(on_cpu, OP, weight),
+                    opt_on!(on_cpu, OP, bias),
+                    eps,
+                )?;
+                Ok([StorageData::Cpu(o), StorageData::Cpu(m), StorageData::Cpu(r)])
+            }
+            #[cfg(feature = "wgpu")]
+            StorageData::Wgpu(w) => {
+                let [o, m, r] = w.layer_norm_rows(
+                    layout,
+                    n,
+                    opt_on!(on_wgpu, OP, weight),
+                    opt_on!(on_wgpu, OP, bias),
+                    eps,
+                )?;
+                Ok([StorageData::Wgpu(o), StorageData::Wgpu(m), StorageData::Wgpu(r)])
+            }
+        }
+    }
+    fn layer_norm_backward_rows(
+        &self,
+        layout: &Layout,
+        x: (&Self, &Layout),
+        stats: [&Self; 2],
+        weight: Option<(&Self, &Layout)>,
+        n: usize,
+        want_gxh: bool,
+    ) -> Result<(Self, Option<Self>)> {
+        const OP: &str = "layer_norm_backward";
+        match self {
+            StorageData::Cpu(c) => {
+                let st = [on_cpu(OP, stats[0])?, on_cpu(OP, stats[1])?];
+                let x = (on_cpu(OP, x.0)?, x.1);
+                let (dx, gxh) =
+                    c.layer_norm_backward_rows(layout, x, st, opt_on!(on_cpu, OP, weight), n, want_gxh)?;
+                Ok((StorageData::Cpu(dx), gxh.map(StorageData::Cpu)))
+            }
+            #[cfg(feature = "wgpu")]
+            StorageData::Wgpu(g) => {
+                let st = [on_wgpu(OP, stats[0])?, on_wgpu(OP, stats[1])?];
+                let x = (on_wgpu(OP, x.0)?, x.1);
+                let (dx, gxh) =
+                    g.layer_norm_backward_rows(layout, x, st, opt_on!(on_wgpu, OP, weight), n, want_gxh)?;
+                Ok((StorageData::Wgpu(dx), gxh.map(StorageData::Wgpu)))
+            }
+        }
     }
 }
 

@@ -28,6 +28,7 @@ OPS = {
     "index": lambda m, x: x[m.tensor([0, 2, 0])][:, 1:3] * x[1, 2],
     "cat_stack": lambda m, x: m.cat([x, x * 2], 0).sum(0) + m.stack([x, x], 1).sum((0, 1)),
     "softmax": lambda m, x: x.softmax(1) + x.log_softmax(0),
+    "layer_norm": lambda m, x: m.nn.functional.layer_norm(x, (x.shape[-1],), x[0], x[1]),
 }
 
 

@@ -168,6 +168,13 @@ CASES = {
     "softmax_dim0": (lambda m, a: m.softmax(a, 0), [rnd(3, 2)]),
     "log_softmax": (lambda m, a: a.log_softmax(-1), [rnd(2, 3)]),
     "log_softmax_dim0": (lambda m, a: m.log_softmax(a, 0), [rnd(3, 2)]),
+    "softmax_dim1_of_3d": (lambda m, a: m.softmax(a, 1), [rnd(2, 3, 2)]),
+    # layer_norm (one NativeLayerNormBackward0 on the CPU)
+    "layer_norm": (lambda m, a: m.nn.functional.layer_norm(a, (3,)), [rnd(2, 3)]),
+    "layer_norm_affine_2d": (
+        lambda m, a, w, b: m.nn.functional.layer_norm(a, (2, 3), w, b),
+        [rnd(2, 2, 3), rnd(2, 3, seed=1), rnd(2, 3, seed=2)],
+    ),
 }
 
 # Double backward failures that are engine bugs: op -> reason (xfail(strict=True) keeps the suite

@@ -98,6 +98,12 @@ CASES = {
     "softmax_dim0": (lambda m, a: a.softmax(0), [rnd(3, 2)]),
     "log_softmax": (lambda m, a: m.log_softmax(a, -1), [rnd(2, 4)]),
     "log_softmax_dim0": (lambda m, a: a.log_softmax(0), [rnd(3, 2)]),
+    "log_softmax_dim1_of_3d": (lambda m, a: a.log_softmax(1), [rnd(2, 3, 2)]),
+    # layer_norm
+    "layer_norm_affine": (
+        lambda m, a, w, b: m.nn.functional.layer_norm(a, (4,), w, b, 1e-3),
+        [rnd(3, 4), rnd(4, seed=1), rnd(4, seed=2)],
+    ),
     # a small network
     "mlp": (
         lambda m, x, w1, w2: (m.tanh(x @ w1) @ w2).log_softmax(-1),

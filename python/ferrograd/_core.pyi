@@ -31,6 +31,7 @@ __all__ = [
     "_flag",
     "_function_apply",
     "_grad",
+    "_layer_norm",
     "_legacy",
     "_live_nodes",
     "_make_dual",
@@ -1985,6 +1986,16 @@ def softplus(input: Tensor, beta: builtins.float = 1.0, threshold: builtins.floa
 def elu(input: Tensor, alpha: _Number | None = None) -> Tensor:
     """``input`` where positive, else ``alpha * expm1(input)`` (default alpha 1.0), as one op
     (EluBackward0), so its gradient and second derivatives are torch's."""
+
+def _layer_norm(
+    input: Tensor,
+    k: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: builtins.float = 1e-05,
+) -> Tensor:
+    """layer_norm over the trailing ``k`` dims (nn.functional.layer_norm checks the arguments
+    first): one op on the CPU (NativeLayerNormBackward0), the composite elsewhere."""
 
 def _flag(value: object, name: str, fn: str) -> builtins.bool:
     """torch's rule for a bool argument: a bool, or an int / ``__index__`` in [0, 255]

@@ -48,6 +48,8 @@ macro_rules! function_rows {
         gelu: "gelu(Tensor input, str approximate='none')" => |a| gelu_of(a);
         softplus: "softplus(Tensor input, float beta=1.0, float threshold=20.0)" => |a| crate::ops::unary::softplus(a.t(0), a.f64(1), a.f64(2));
         elu: "elu(Tensor input, Scalar alpha=1.0)" => |a| crate::ops::unary::elu(a.t(0), a.f64(1));
+        // nn.functional.layer_norm checks shapes and dtypes (torch's messages) before this
+        _layer_norm: "_layer_norm(Tensor input, int k, Tensor? weight=None, Tensor? bias=None, float eps=1e-05)" => |a| crate::ops::layer_norm::layer_norm(a.t(0), a.int(1).max(0) as usize, a.opt_t(2), a.opt_t(3), a.f64(4));
 
         // ---- modes and threads ----
         is_grad_enabled: "is_grad_enabled()" => |_a| ok(crate::autograd::is_grad_enabled());

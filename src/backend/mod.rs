@@ -204,3 +204,43 @@ pub trait BackendStorage: Sized {
     fn scatter(&self, offsets: &[usize], src: &Self, src_layout: &Layout, accumulate: bool) -> Result<()>;
     fn fill(&self, layout: &Layout, value: f64) -> Result<()>;
 }
+
+/// Row kernels (softmax, log_softmax, layer_norm, forward and backward): each row of `n`
+/// consecutive logical elements (the last dim) is one problem, computed in one pass over the
+/// row. Inputs may be strided (a backend gathers them); outputs are fresh and contiguous.
+/// Float operands of one dtype only.
+pub trait RowKernels: Sized {
+    /// softmax of each row, or log_softmax with `log`.
+    fn softmax_rows(&self, layout: &Layout, n: usize, log: bool) -> Result<Self>;
+    /// The input gradient of `softmax_rows` from the gradient `self` and its output `y`.
+    fn softmax_backward_rows(
+        &self,
+        layout: &Layout,
+        y: &Self,
+        y_layout: &Layout,
+        n: usize,
+        log: bool,
+    ) -> Result<Self>;
+    /// layer_norm of each row with optional `weight` and `bias` of `n` elements: the output,
+    /// then each row's mean and rstd (`1 / sqrt(var + eps)`, biased variance), in the input's dtype.
+    fn layer_norm_rows(
+        &self,
+        layout: &Layout,
+        n: usize,
+        weight: Option<(&Self, &Layout)>,
+        bias: Option<(&Self, &Layout)>,
+        eps: f64,
+    ) -> Result<[Self; 3]>;
+    /// layer_norm's input gradient from the gradient `self`, the input, the saved `[mean, rstd]`
+    /// and the weight; with `want_gxh` also `g * (x - mean) * rstd` (rows, n), whose column sum is
+    /// the weight's gradient.
+    fn layer_norm_backward_rows(
+        &self,
+        layout: &Layout,
+        x: (&Self, &Layout),
+        stats: [&Self; 2],
+        weight: Option<(&Self, &Layout)>,
+        n: usize,
+        want_gxh: bool,
+    ) -> Result<(Self, Option<Self>)>;
+}

@@ -7,6 +7,7 @@ pub mod custom;
 pub mod index;
 pub mod inplace;
 pub mod join;
+pub mod layer_norm;
 pub mod math;
 pub mod math_act;
 pub mod math_binary;

@@ -1,11 +1,47 @@
-//! softmax and log_softmax along a dim, each with its own fused backward rule.
+//! softmax and log_softmax along a dim: on the CPU one row kernel forward and backward
+//! (`RowKernels`), elsewhere (wgpu) and when the backward must be differentiable the composite
+//! of generic ops.
 
 use super::record;
-use crate::autograd::{Backward, GradModeGuard, Node, SavedTensor};
+use crate::autograd::{is_grad_enabled, Backward, GradModeGuard, Node, SavedTensor};
+use crate::backend::RowKernels;
+use crate::device::Device;
 use crate::error::Result;
 use crate::shape::normalize_dim;
+use crate::storage::StorageData;
 use crate::tensor::Tensor;
 use std::sync::Weak;
+
+/// `t` with dim `d` moved last (a view: the row kernels gather strided rows themselves).
+pub(crate) fn dim_last(t: &Tensor, d: usize) -> Result<Tensor> {
+    if d + 1 == t.ndim() {
+        Ok(t.clone())
+    } else {
+        t.transpose(d as i64, -1)
+    }
+}
+
+/// A row kernel's contiguous result of `rows_shape` (dim `d` last) put back in dim `d`'s place.
+pub(crate) fn dim_back(data: StorageData, rows_shape: &[usize], d: usize) -> Result<Tensor> {
+    let t = Tensor::from_data(data, rows_shape);
+    if d + 1 == rows_shape.len() {
+        Ok(t)
+    } else {
+        t.transpose(d as i64, -1)?.contiguous()
+    }
+}
+
+/// Whether a backward rule may return a gradient with no history and no tangent: grad mode
+/// is off (no create_graph) and no dual level is open (forward-over-reverse differentiates it).
+pub(crate) fn plain_backward() -> bool {
+    !is_grad_enabled() && crate::autograd::forward::current_level().is_none()
+}
+
+/// The row kernels serve CPU tensors with at least one dim and one element; the rest take the
+/// composite (wgpu keeps its GPU kernels, 0-d and empty tensors their special cases).
+fn fused(t: &Tensor) -> bool {
+    t.device() == Device::Cpu && t.ndim() > 0 && t.numel() > 0
+}
 
 struct SoftmaxBackward {
     out: SavedTensor,
@@ -18,6 +54,21 @@ impl Backward for SoftmaxBackward {
     }
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
         let y = self.out.unpack()?;
+        // Without create_graph (nor a dual level, whose tangents the gradient must carry) the
+        // gradient need not be differentiable: one row pass.
+        if plain_backward() && fused(&y) && g.dtype() == y.dtype() && g.shape() == y.shape() {
+            let d = self.dim as usize;
+            let (gl, yl) = (dim_last(g, d)?, dim_last(&y, d)?);
+            let n = yl.shape()[yl.ndim() - 1];
+            let data = gl.storage().data().softmax_backward_rows(
+                gl.layout(),
+                yl.storage().data(),
+                yl.layout(),
+                n,
+                self.log,
+            )?;
+            return Ok(vec![Some(dim_back(data, yl.shape(), d)?)]);
+        }
         let gx = if self.log {
             // d log_softmax: g - softmax * sum(g)
             g.sub(&y.exp()?.mul(&g.sum(&[self.dim], true)?)?)?
@@ -52,7 +103,12 @@ impl Tensor {
         let x = self.clone();
         let out = {
             let _g = GradModeGuard::new(false);
-            if x.numel() == 0 {
+            if fused(&x) {
+                let xl = dim_last(&x, d as usize)?;
+                let n = xl.shape()[xl.ndim() - 1];
+                let data = xl.storage().data().softmax_rows(xl.layout(), n, log)?;
+                dim_back(data, xl.shape(), d as usize)?
+            } else if x.numel() == 0 {
                 // nothing to normalise (torch returns the empty tensor; amax would refuse it)
                 x.zeros_like()?
             } else if x.ndim() == 0 {

@@ -8,6 +8,7 @@ mod matmul;
 pub mod parallel;
 pub mod pool;
 mod reduce;
+mod rows;
 pub mod simd;
 
 pub use buffer::{try_alloc, try_vec, try_with_capacity, Buf, CpuStorage, IntoCpuStorage};

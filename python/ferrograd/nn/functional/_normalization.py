@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from ... import _core
 from ..._checks import check_floating, dim_error, dtype_name
 from ..._core import Tensor
 from ..._signature import Signature, signature
@@ -52,16 +53,7 @@ def layer_norm(
         )
     check_floating(input, "layer_norm")
     _check_same_dtype(input, "layer_norm", weight=weight, bias=bias)
-    dims = tuple(range(input.dim() - k, input.dim()))
-    mean = input.mean(dims, keepdim=True)
-    centered = input - mean
-    var = (centered * centered).mean(dims, keepdim=True)
-    out = centered * (var + eps).sqrt().reciprocal()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
+    return _core._layer_norm(input, k, weight, bias, eps)
 
 
 def _verify_batch_size(shape) -> None:
