@@ -10,6 +10,7 @@ pub mod wgpu;
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::layout::Layout;
+pub use crate::ops::conv::ConvGeom;
 pub use crate::ops::math::MathOp;
 pub use crate::ops::math_act::ActOp;
 pub use crate::ops::math_binary::MathBinOp;
@@ -197,6 +198,13 @@ pub trait BackendStorage: Sized {
     fn reduce(&self, layout: &Layout, rows: usize, reduced: usize, op: ReduceOp) -> Result<Self>;
     /// Batched matmul: `layout` is [batch..., m, k], `rhs_layout` [batch..., k, n], same batch dims.
     fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self>;
+    /// im2col of `layout`, an (N, C, H, W) input of any strides: a contiguous
+    /// (C*KH*KW, N*OH*OW) matrix whose row (c, i, j) holds the input under kernel offset (i, j)
+    /// at each output position (0 in the padding), in one pass.
+    fn im2col(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self>;
+    /// col2im, im2col's transpose: the contiguous (N, C, H, W) sum, into each input element, of
+    /// the entries of the column matrix at `layout` (contiguous) that im2col reads from it.
+    fn col2im(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self>;
     /// Writes `src` (broadcast to `dst_layout`'s shape) into `self` at `dst_layout`, casting.
     fn copy_into(&self, dst_layout: &Layout, src: &Self, src_layout: &Layout) -> Result<()>;
     /// out[i] = self[offsets[i]].

@@ -1,6 +1,8 @@
 //! The CPU backend: portable strided kernels over `CpuStorage`.
 
 mod buffer;
+mod conv;
+mod copy;
 mod grad;
 pub(crate) mod kernels;
 mod matmul;

@@ -10,7 +10,7 @@ mod kernels;
 pub mod runtime;
 
 use crate::backend::cpu::{Buf, CpuStorage};
-use crate::backend::{BackendStorage, BinaryOp, CmpOp, GradMask, MathTerOp, ReduceOp, UnaryOp};
+use crate::backend::{BackendStorage, BinaryOp, CmpOp, ConvGeom, GradMask, MathTerOp, ReduceOp, UnaryOp};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
@@ -213,6 +213,22 @@ impl BackendStorage for WgpuStorage {
         let nd = layout.ndim();
         let n = layout.shape[..nd - 1].iter().product::<usize>() * rhs_layout.shape[nd - 1];
         Ok(WgpuStorage::new(kernels::matmul(&self.buf, layout, &rhs.buf, rhs_layout)?, DType::F32, n))
+    }
+
+    fn im2col(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self> {
+        if self.dtype != DType::F32 {
+            return self.on_host(|c| c.im2col(layout, geom));
+        }
+        let n = geom.rows() * geom.cols();
+        Ok(WgpuStorage::new(kernels::im2col(&self.buf, layout, geom)?, DType::F32, n))
+    }
+
+    fn col2im(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self> {
+        if self.dtype != DType::F32 {
+            return self.on_host(|c| c.col2im(layout, geom));
+        }
+        let n = geom.n * geom.c * geom.h * geom.w;
+        Ok(WgpuStorage::new(kernels::col2im(&self.buf, layout, geom)?, DType::F32, n))
     }
 
     fn copy_into(&self, dst_layout: &Layout, src: &Self, src_layout: &Layout) -> Result<()> {
