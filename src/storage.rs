@@ -3,7 +3,9 @@
 use crate::backend::cpu::CpuStorage;
 #[cfg(feature = "wgpu")]
 use crate::backend::wgpu::WgpuStorage;
-use crate::backend::{BackendStorage, BinaryOp, CmpOp, ConvGeom, GradMask, MathTerOp, ReduceOp, UnaryOp};
+use crate::backend::{
+    BackendStorage, BinaryOp, CmpOp, ConvGeom, ConvKernels, GradMask, MathTerOp, ReduceOp, UnaryOp,
+};
 use crate::device::Device;
 use crate::dtype::DType;
 use crate::error::Result;
@@ -208,12 +210,6 @@ impl BackendStorage for StorageData {
     fn matmul(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout) -> Result<Self> {
         pair!("matmul", self, rhs, (a, b) => a.matmul(layout, b, rhs_layout), StorageData::Cpu, StorageData::Wgpu)
     }
-    fn im2col(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self> {
-        dispatch!(self, s => s.im2col(layout, geom))
-    }
-    fn col2im(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self> {
-        dispatch!(self, s => s.col2im(layout, geom))
-    }
     fn copy_into(&self, dst_layout: &Layout, src: &Self, src_layout: &Layout) -> Result<()> {
         pair!("copy_", self, src, (d, s) => d.copy_into(dst_layout, s, src_layout), keep, keep)
     }
@@ -225,6 +221,15 @@ impl BackendStorage for StorageData {
     }
     fn fill(&self, layout: &Layout, value: f64) -> Result<()> {
         dispatch_unit!(self, s => s.fill(layout, value))
+    }
+}
+
+impl ConvKernels for StorageData {
+    fn im2col(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self> {
+        dispatch!(self, s => s.im2col(layout, geom))
+    }
+    fn col2im(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self> {
+        dispatch!(self, s => s.col2im(layout, geom))
     }
 }
 

@@ -10,7 +10,7 @@
 
 use super::{common_device, record};
 use crate::autograd::{Backward, GradModeGuard, SavedTensor};
-use crate::backend::BackendStorage;
+use crate::backend::ConvKernels;
 use crate::dtype::DType;
 use crate::error::{bail, fmt_shape, Result};
 use crate::tensor::Tensor;

@@ -8,6 +8,7 @@
 
 use super::buffer::{try_alloc, Buf, CpuStorage};
 use super::parallel::{self, SendPtr, ELEMENTWISE_GRAIN};
+use crate::backend::ConvKernels;
 use crate::dtype::Elem;
 use crate::error::{bail, Result};
 use crate::layout::Layout;
@@ -98,29 +99,31 @@ where
     Ok(out)
 }
 
-pub fn im2col(x: &CpuStorage, l: &Layout, g: &ConvGeom) -> Result<CpuStorage> {
-    Ok(match x {
-        CpuStorage::F32(b) => CpuStorage::F32(Buf::from_vec(im2col_of(b, l, g)?)),
-        CpuStorage::F64(b) => CpuStorage::F64(Buf::from_vec(im2col_of(b, l, g)?)),
-        CpuStorage::I64(b) => CpuStorage::I64(Buf::from_vec(im2col_of(b, l, g)?)),
-        CpuStorage::Bool(_) => {
-            bail!(NotImplemented, "conv2d: \"slow_conv2d_cpu\" not implemented for 'Bool'")
-        }
-    })
-}
-
-/// Only float gradients flow back through a convolution.
-pub fn col2im(cols: &CpuStorage, l: &Layout, g: &ConvGeom) -> Result<CpuStorage> {
-    let n = g.rows() * g.cols();
-    if !l.is_contiguous() || l.numel() != n {
-        bail!(Backend, "col2im: expected a contiguous column matrix of {n} elements")
+impl ConvKernels for CpuStorage {
+    fn im2col(&self, l: &Layout, g: &ConvGeom) -> Result<CpuStorage> {
+        Ok(match self {
+            CpuStorage::F32(b) => CpuStorage::F32(Buf::from_vec(im2col_of(b, l, g)?)),
+            CpuStorage::F64(b) => CpuStorage::F64(Buf::from_vec(im2col_of(b, l, g)?)),
+            CpuStorage::I64(b) => CpuStorage::I64(Buf::from_vec(im2col_of(b, l, g)?)),
+            CpuStorage::Bool(_) => {
+                bail!(NotImplemented, "conv2d: \"slow_conv2d_cpu\" not implemented for 'Bool'")
+            }
+        })
     }
-    let at = |len: usize| l.offset..l.offset + len;
-    Ok(match cols {
-        CpuStorage::F32(b) => CpuStorage::F32(Buf::from_vec(col2im_of(&b.as_slice()[at(n)], g)?)),
-        CpuStorage::F64(b) => CpuStorage::F64(Buf::from_vec(col2im_of(&b.as_slice()[at(n)], g)?)),
-        other => bail!(DType, "col2im: expected a float column matrix, got {}", other.dtype()),
-    })
+
+    /// Only float gradients flow back through a convolution.
+    fn col2im(&self, l: &Layout, g: &ConvGeom) -> Result<CpuStorage> {
+        let n = g.rows() * g.cols();
+        if !l.is_contiguous() || l.numel() != n {
+            bail!(Backend, "col2im: expected a contiguous column matrix of {n} elements")
+        }
+        let at = |len: usize| l.offset..l.offset + len;
+        Ok(match self {
+            CpuStorage::F32(b) => CpuStorage::F32(Buf::from_vec(col2im_of(&b.as_slice()[at(n)], g)?)),
+            CpuStorage::F64(b) => CpuStorage::F64(Buf::from_vec(col2im_of(&b.as_slice()[at(n)], g)?)),
+            other => bail!(DType, "col2im: expected a float column matrix, got {}", other.dtype()),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -164,8 +167,7 @@ mod tests {
         };
         let x: Vec<f64> = (0..g.n * g.c * g.h * g.w).map(|i| (i as f64 * 0.37).sin()).collect();
         let l = Layout::contiguous(&[g.n, g.c, g.h, g.w]);
-        let CpuStorage::F64(cols) = im2col(&CpuStorage::F64(Buf::from_vec(x.clone())), &l, &g).unwrap()
-        else {
+        let CpuStorage::F64(cols) = CpuStorage::F64(Buf::from_vec(x.clone())).im2col(&l, &g).unwrap() else {
             panic!("dtype")
         };
         assert_eq!(cols.as_slice(), naive(&x, &g).as_slice());

@@ -2,7 +2,6 @@
 
 mod buffer;
 mod conv;
-mod copy;
 mod grad;
 pub(crate) mod kernels;
 mod matmul;
