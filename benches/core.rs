@@ -183,5 +183,38 @@ fn rows(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernels, engine, relu_grad, rows);
+/// conv2d forward, and forward plus backward (input, weight and bias gradients), on the two
+/// layers of the digits CNN (batch 64, 3x3, padding 1) and a depthwise layer, float32.
+fn conv2d(c: &mut Criterion) {
+    let mut g = c.benchmark_group("conv2d");
+    g.sample_size(20);
+    let cases = [
+        ("b64_1x28x28_to16", [64, 1, 28, 28], [16, 1, 3, 3], 1),
+        ("b64_16x14x14_to32", [64, 16, 14, 14], [32, 16, 3, 3], 1),
+        ("b64_32x14x14_depthwise", [64, 32, 14, 14], [32, 1, 3, 3], 32),
+    ];
+    for (name, xs, ws, groups) in cases {
+        let x = randn(&xs, DType::F32);
+        x.set_requires_grad(true).unwrap();
+        let w = randn(&ws, DType::F32);
+        w.set_requires_grad(true).unwrap();
+        let bias = randn(&[ws[0]], DType::F32);
+        bias.set_requires_grad(true).unwrap();
+        let run = || x.conv2d(&w, Some(&bias), [1, 1], [1, 1, 1, 1], [1, 1], groups).unwrap();
+        g.bench_function(BenchmarkId::new("forward_f32", name), |bch| {
+            bch.iter(|| {
+                let _g = _core::autograd::GradModeGuard::new(false);
+                black_box(run())
+            })
+        });
+        let gy = randn(run().shape(), DType::F32);
+        let inputs = [x.clone(), w.clone(), bias.clone()];
+        g.bench_function(BenchmarkId::new("forward_backward_f32", name), |bch| {
+            bch.iter(|| black_box(grad(&[run()], &[Some(gy.clone())], &inputs, false, false, false).unwrap()))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, kernels, engine, relu_grad, rows, conv2d);
 criterion_main!(benches);

@@ -3,7 +3,10 @@
 use crate::backend::cpu::CpuStorage;
 #[cfg(feature = "wgpu")]
 use crate::backend::wgpu::WgpuStorage;
-use crate::backend::{BackendStorage, BinaryOp, CmpOp, GradMask, MathTerOp, ReduceOp, RowKernels, UnaryOp};
+use crate::backend::{
+    BackendStorage, BinaryOp, CmpOp, ConvGeom, ConvKernels, GradMask, MathTerOp, ReduceOp, RowKernels,
+    UnaryOp,
+};
 use crate::device::Device;
 use crate::dtype::DType;
 use crate::error::Result;
@@ -327,6 +330,15 @@ impl RowKernels for StorageData {
                 Ok((StorageData::Wgpu(dx), gxh.map(StorageData::Wgpu)))
             }
         }
+    }
+}
+
+impl ConvKernels for StorageData {
+    fn im2col(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self> {
+        dispatch!(self, s => s.im2col(layout, geom))
+    }
+    fn col2im(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self> {
+        dispatch!(self, s => s.col2im(layout, geom))
     }
 }
 

@@ -26,6 +26,7 @@ __all__ = [
     "_activation_ops",
     "_backward",
     "_binary_ops",
+    "_conv2d",
     "_enter_dual_level",
     "_exit_dual_level",
     "_flag",
@@ -2141,6 +2142,18 @@ def _enter_dual_level() -> int:
 
 def _exit_dual_level() -> None:
     """Engine side of ``forward_ad.exit_dual_level``."""
+
+def _conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+) -> Tensor:
+    """Engine side of ``nn.functional.conv2d`` on a batched input, ``padding`` as (top, bottom,
+    left, right); recorded as ``ConvolutionBackward0``."""
 
 def _make_dual(primal: Tensor, tangent: Tensor) -> Tensor:
     """Engine side of ``forward_ad.make_dual``."""

@@ -50,6 +50,9 @@ macro_rules! function_rows {
         elu: "elu(Tensor input, Scalar alpha=1.0)" => |a| crate::ops::unary::elu(a.t(0), a.f64(1));
         // nn.functional.layer_norm checks shapes and dtypes (torch's messages) before this
         _layer_norm: "_layer_norm(Tensor input, int k, Tensor? weight=None, Tensor? bias=None, float eps=1e-05)" => |a| crate::ops::layer_norm::layer_norm(a.t(0), a.int(1).max(0) as usize, a.opt_t(2), a.opt_t(3), a.f64(4));
+        // F.conv2d checks its arguments in Python with torch's messages, then calls this;
+        // padding is (top, bottom, left, right)
+        _conv2d: "conv2d(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups)" => |a| conv2d_of(a);
 
         // ---- modes and threads ----
         is_grad_enabled: "is_grad_enabled()" => |_a| ok(crate::autograd::is_grad_enabled());
@@ -301,4 +304,18 @@ pub(crate) fn set_num_threads_of(n: i64) -> Result<()> {
     }
     crate::backend::cpu::parallel::set_num_threads(n as usize);
     Ok(())
+}
+
+/// `N` ints of argument `i` of the native conv2d.
+fn conv_ints<const N: usize>(a: &Args, i: usize, what: &str) -> Result<[i64; N]> {
+    let v = a.ints(i);
+    match v.try_into() {
+        Ok(arr) => Ok(arr),
+        Err(_) => bail!(Shape, "conv2d: expected {N} values for {what}, but got {}", v.len()),
+    }
+}
+
+pub(crate) fn conv2d_of(a: &Args) -> Result<Tensor> {
+    let (stride, padding) = (conv_ints(a, 3, "stride")?, conv_ints(a, 4, "padding")?);
+    a.t(0).conv2d(a.t(1), a.opt_t(2), stride, padding, conv_ints(a, 5, "dilation")?, a.int(6))
 }

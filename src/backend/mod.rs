@@ -10,6 +10,7 @@ pub mod wgpu;
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::layout::Layout;
+pub use crate::ops::conv::ConvGeom;
 pub use crate::ops::math::MathOp;
 pub use crate::ops::math_act::ActOp;
 pub use crate::ops::math_binary::MathBinOp;
@@ -161,9 +162,22 @@ pub enum ReduceOp {
     ArgMin,
 }
 
+/// The convolution kernels (ops/conv.rs), part of what a backend must provide
+/// (`BackendStorage` requires them), in a trait of their own so that each backend keeps them
+/// in its convolution file.
+pub trait ConvKernels: Sized {
+    /// im2col of `layout`, an (N, C, H, W) input of any strides: a contiguous
+    /// (C*KH*KW, N*OH*OW) matrix whose row (c, i, j) holds the input under kernel offset (i, j)
+    /// at each output position (0 in the padding), in one pass.
+    fn im2col(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self>;
+    /// col2im, im2col's transpose: the contiguous (N, C, H, W) sum, into each input element, of
+    /// the entries of the column matrix at `layout` (contiguous) that im2col reads from it.
+    fn col2im(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self>;
+}
+
 /// What a backend must provide. Every input layout is already broadcast to the output shape
 /// where the op is elementwise; dtypes are already promoted by the caller.
-pub trait BackendStorage: Sized {
+pub trait BackendStorage: Sized + ConvKernels {
     fn dtype(&self) -> DType;
     /// Copies `layout`'s elements into a fresh contiguous buffer of `dtype` (a cast when it differs).
     fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self>;

@@ -3,6 +3,7 @@
 
 pub mod binary;
 pub mod compare;
+pub mod conv;
 pub mod custom;
 pub mod index;
 pub mod inplace;

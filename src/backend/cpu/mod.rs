@@ -1,6 +1,7 @@
 //! The CPU backend: portable strided kernels over `CpuStorage`.
 
 mod buffer;
+mod conv;
 mod grad;
 mod int;
 pub(crate) mod kernels;

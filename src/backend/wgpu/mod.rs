@@ -11,7 +11,9 @@ mod rows;
 pub mod runtime;
 
 use crate::backend::cpu::{Buf, CpuStorage};
-use crate::backend::{BackendStorage, BinaryOp, CmpOp, GradMask, MathTerOp, ReduceOp, UnaryOp};
+use crate::backend::{
+    BackendStorage, BinaryOp, CmpOp, ConvGeom, ConvKernels, GradMask, MathTerOp, ReduceOp, UnaryOp,
+};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
@@ -253,6 +255,24 @@ impl BackendStorage for WgpuStorage {
 
     fn fill(&self, layout: &Layout, value: f64) -> Result<()> {
         kernels::fill(&self.buf, layout, self.kind(), self.value_words(value))
+    }
+}
+
+impl ConvKernels for WgpuStorage {
+    fn im2col(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self> {
+        if self.dtype != DType::F32 {
+            return self.on_host(|c| c.im2col(layout, geom));
+        }
+        let n = geom.rows() * geom.cols();
+        Ok(WgpuStorage::new(kernels::im2col(&self.buf, layout, geom)?, DType::F32, n))
+    }
+
+    fn col2im(&self, layout: &Layout, geom: &ConvGeom) -> Result<Self> {
+        if self.dtype != DType::F32 {
+            return self.on_host(|c| c.col2im(layout, geom));
+        }
+        let n = geom.n * geom.c * geom.h * geom.w;
+        Ok(WgpuStorage::new(kernels::col2im(&self.buf, layout, geom)?, DType::F32, n))
     }
 }
 

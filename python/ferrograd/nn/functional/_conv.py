@@ -1,6 +1,7 @@
-"""pad, conv2d and unfold, by im2col: the input is padded with ``cat``, each kernel offset is a
-strided slice, the slices are stacked and the convolution is one batched matmul (memory grows
-with the kernel area; correctness first). The pooling functions reuse the windows."""
+"""pad, conv2d and unfold. conv2d checks its arguments here, with torch's messages, and runs as
+one native op (``_core._conv2d``: im2col and one GEMM per group, src/ops/conv.rs). unfold pads
+with ``cat`` and stacks one strided slice per kernel offset (``_windows``), which the pooling
+functions reuse."""
 
 from __future__ import annotations
 
@@ -121,7 +122,7 @@ def conv2d(
         raise RuntimeError("dilation should be greater than zero")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
-    n, c, h, w = input.shape
+    _, c, h, w = input.shape
     oc, cg, kh, kw = weight.shape
     if c != cg * groups:
         raise RuntimeError(
@@ -161,13 +162,8 @@ def conv2d(
             f"Kernel size: ({dilation[0] * (kh - 1) + 1} x {dilation[1] * (kw - 1) + 1}). "
             "Kernel size can't be greater than actual input size"
         )
-    x = _pad(input, pads) if any(pads) else input
-    cols = _windows(x, (kh, kw), stride, dilation, (oh, ow))  # (N, C, KH*KW, OH, OW)
-    cols = cols.reshape(n, groups, cg * kh * kw, oh * ow)
-    wmat = weight.reshape(groups, oc // groups, cg * kh * kw)
-    out = wmat.matmul(cols).reshape(n, oc, oh, ow)
-    if bias is not None:
-        out = out + bias.reshape(1, oc, 1, 1)
+    # one native op (ConvolutionBackward0): im2col inside, no padded copy; (top, bottom, left, right)
+    out = _core._conv2d(input, weight, bias, stride, (pads[2], pads[3], pads[0], pads[1]), dilation, groups)
     return out.squeeze(0) if unbatched else out
 
 

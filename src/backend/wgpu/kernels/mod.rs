@@ -1,17 +1,19 @@
 //! WGSL sources for each op, with their constants substituted, and the parameters they read.
 //!
 //! Each family lives in one file under wgsl/ and has one module here (elementwise, copy,
-//! reduce, matmul); an op picks its expression and constants there, and the runtime compiles
+//! reduce, matmul, conv); an op picks its expression and constants there, and the runtime compiles
 //! each distinct source once. This module holds what they share: the element kinds, the strided
 //! header and the source assembly. windows.rs splits an op over a tensor larger than one
 //! binding into parts.
 
+mod conv;
 mod copy;
 mod elementwise;
 mod matmul;
 mod reduce;
 mod windows;
 
+pub use conv::{col2im, im2col};
 pub use copy::{copy, fill, gather, scatter};
 pub use elementwise::{binary, binary_bool, compare, masked_grad, ternary, unary, where_cond};
 pub use matmul::matmul;
