@@ -11,6 +11,19 @@ pub enum DType {
 }
 
 impl DType {
+    /// Every dtype, in the order of `index`.
+    pub const ALL: [DType; 4] = [DType::F32, DType::F64, DType::I64, DType::Bool];
+
+    /// Position in `DType::ALL` (for tables with one entry per dtype).
+    pub fn index(self) -> usize {
+        match self {
+            DType::F32 => 0,
+            DType::F64 => 1,
+            DType::I64 => 2,
+            DType::Bool => 3,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             DType::Bool => "bool",
@@ -28,6 +41,24 @@ impl DType {
             DType::F32 => "Float",
             DType::F64 => "Double",
         }
+    }
+
+    /// NumPy's array-interface typestr, in native (little-endian) byte order.
+    pub fn numpy_typestr(self) -> &'static str {
+        match self {
+            DType::Bool => "|b1",
+            DType::I64 => "<i8",
+            DType::F32 => "<f4",
+            DType::F64 => "<f8",
+        }
+    }
+
+    /// The dtype of a NumPy typestr ferrograd can share memory with: native byte order, one of
+    /// its dtypes ("|" marks a type with no byte order).
+    pub fn of_numpy_typestr(t: &str) -> Option<DType> {
+        let native =
+            |d: DType| t.get(1..) == d.numpy_typestr().get(1..) && (t.starts_with('<') || t.starts_with('|'));
+        DType::ALL.into_iter().find(|&d| native(d))
     }
 
     pub fn is_float(self) -> bool {
@@ -227,6 +258,17 @@ impl FloatElem for f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_cover_every_dtype() {
+        for (i, d) in DType::ALL.into_iter().enumerate() {
+            assert_eq!(d.index(), i);
+            assert_eq!(DType::of_numpy_typestr(d.numpy_typestr()), Some(d));
+        }
+        assert_eq!(DType::of_numpy_typestr(">f8"), None, "big-endian data cannot be shared");
+        assert_eq!(DType::of_numpy_typestr("<u2"), None);
+        assert_eq!(DType::of_numpy_typestr(""), None);
+    }
 
     #[test]
     fn promotion_follows_torch() {

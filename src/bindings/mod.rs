@@ -29,10 +29,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<numpy::ArrayInterface>()?;
     m.add_class::<hooks::RemovableHandle>()?;
     m.add_class::<function::SavedOutput>()?;
-    for (name, d) in
-        [("float32", DType::F32), ("float64", DType::F64), ("int64", DType::I64), ("bool", DType::Bool)]
-    {
-        m.add(name, dtype::dtype_object(m.py(), d))?;
+    for d in DType::ALL {
+        m.add(d.name(), dtype::dtype_object(m.py(), d))?;
     }
     for f in [
         wrap_pyfunction!(functions::tensor, m)?,

@@ -5,6 +5,7 @@ pub mod binary;
 pub mod compare;
 pub mod custom;
 pub mod index;
+pub mod index_parse;
 pub mod inplace;
 pub mod join;
 pub mod math;
