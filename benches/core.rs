@@ -51,6 +51,20 @@ fn kernels(c: &mut Criterion) {
             });
         }
     }
+    // attention's per-head products: many GEMMs each too small to split
+    let (q, k) = (randn(&[32, 64, 32], DType::F32), randn(&[32, 32, 64], DType::F32));
+    g.bench_function("bmm_32x64x32x64_f32", |bch| bch.iter(|| black_box(q.matmul(&k).unwrap())));
+    // a Linear layer on 3-D input: the batch dims fold into one GEMM, forward and backward
+    let x = randn(&[32, 64, 256], DType::F32);
+    let w = randn(&[256, 128], DType::F32);
+    w.set_requires_grad(true).unwrap();
+    g.bench_function("linear_3d_32x64x256_128_fwd_bwd_f32", |bch| {
+        bch.iter(|| {
+            let loss = x.matmul(&w).unwrap().sum(&[], false).unwrap();
+            loss.backward(None, false, false).unwrap();
+            w.set_grad(None).unwrap();
+        })
+    });
     g.finish();
 }
 

@@ -2,107 +2,126 @@
 
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DType {
+/// A dtype's kind, the first key of promotion: bool < integer < floating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Category {
     Bool,
-    I64,
-    F32,
-    F64,
+    Int,
+    Float,
+}
+
+/// One row per dtype: its variant, element type, torch's name, torch's scalar-type name (as its
+/// "not implemented for 'Long'" messages spell it), NumPy's typestr and its category. Adding a
+/// dtype starts here (docs/architecture.md, "How to add a dtype", lists the rest).
+macro_rules! dtype_table {
+    ($($V:ident: $t:ty, $name:literal, $scalar:literal, $np:literal, $cat:ident;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum DType {
+            $($V,)*
+        }
+
+        impl DType {
+            /// Every dtype, in table order (`index` is the position here).
+            pub const ALL: &'static [DType] = &[$(DType::$V),*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(DType::$V => $name,)* }
+            }
+
+            /// torch's name of the scalar type, as its "not implemented for 'Long'" messages spell it.
+            pub fn torch_scalar_name(self) -> &'static str {
+                match self { $(DType::$V => $scalar,)* }
+            }
+
+            /// NumPy's `__array_interface__` typestr of the native-order element.
+            pub fn numpy_typestr(self) -> &'static str {
+                match self { $(DType::$V => $np,)* }
+            }
+
+            pub fn category(self) -> Category {
+                match self { $(DType::$V => Category::$cat,)* }
+            }
+
+            pub fn size_in_bytes(self) -> usize {
+                match self { $(DType::$V => std::mem::size_of::<$t>(),)* }
+            }
+        }
+
+        $(const _: () = assert!(<$t as Elem>::DTYPE as usize == DType::$V as usize);)*
+    };
+}
+
+dtype_table! {
+    Bool: bool, "bool", "Bool", "|b1", Bool;
+    I32: i32, "int32", "Int", "<i4", Int;
+    I64: i64, "int64", "Long", "<i8", Int;
+    F32: f32, "float32", "Float", "<f4", Float;
+    F64: f64, "float64", "Double", "<f8", Float;
 }
 
 impl DType {
-    /// Every dtype, in the order of `index`.
-    pub const ALL: [DType; 4] = [DType::F32, DType::F64, DType::I64, DType::Bool];
-
-    /// Position in `DType::ALL` (for tables with one entry per dtype).
+    /// The position in `DType::ALL`.
     pub fn index(self) -> usize {
-        match self {
-            DType::F32 => 0,
-            DType::F64 => 1,
-            DType::I64 => 2,
-            DType::Bool => 3,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            DType::Bool => "bool",
-            DType::I64 => "int64",
-            DType::F32 => "float32",
-            DType::F64 => "float64",
-        }
-    }
-
-    /// torch's name of the scalar type, as its "not implemented for 'Long'" messages spell it.
-    pub fn torch_scalar_name(self) -> &'static str {
-        match self {
-            DType::Bool => "Bool",
-            DType::I64 => "Long",
-            DType::F32 => "Float",
-            DType::F64 => "Double",
-        }
-    }
-
-    /// NumPy's array-interface typestr, in native (little-endian) byte order.
-    pub fn numpy_typestr(self) -> &'static str {
-        match self {
-            DType::Bool => "|b1",
-            DType::I64 => "<i8",
-            DType::F32 => "<f4",
-            DType::F64 => "<f8",
-        }
-    }
-
-    /// The dtype of a NumPy typestr ferrograd can share memory with: native byte order, one of
-    /// its dtypes ("|" marks a type with no byte order).
-    pub fn of_numpy_typestr(t: &str) -> Option<DType> {
-        let native =
-            |d: DType| t.get(1..) == d.numpy_typestr().get(1..) && (t.starts_with('<') || t.starts_with('|'));
-        DType::ALL.into_iter().find(|&d| native(d))
+        self as usize
     }
 
     pub fn is_float(self) -> bool {
-        matches!(self, DType::F32 | DType::F64)
+        self.category() == Category::Float
     }
 
-    pub fn size_in_bytes(self) -> usize {
-        match self {
-            DType::Bool => 1,
-            DType::F32 => 4,
-            DType::I64 | DType::F64 => 8,
+    pub fn is_int(self) -> bool {
+        self.category() == Category::Int
+    }
+
+    /// Whether the number `v`, truncated, is a value of this dtype (always, for bool and
+    /// floats): torch refuses to make an integer tensor from a number outside its type.
+    pub fn fits(self, v: f64) -> bool {
+        if !self.is_int() {
+            return true;
         }
+        let half = 2f64.powi(8 * self.size_in_bytes() as i32 - 1);
+        (-half..half).contains(&v.trunc())
     }
 
-    /// Category rank used by promotion: bool < integer < floating.
-    fn category(self) -> u8 {
-        match self {
-            DType::Bool => 0,
-            DType::I64 => 1,
-            DType::F32 | DType::F64 => 2,
+    /// `fits` for an integer, exactly.
+    pub fn fits_int(self, v: i64) -> bool {
+        if !self.is_int() {
+            return true;
         }
+        let half = 1i128 << (8 * self.size_in_bytes() - 1);
+        (-half..half).contains(&i128::from(v))
     }
 
-    /// Promotion of two tensor operands (torch.promote_types).
+    /// torch's error for a number `fits` refuses.
+    pub fn overflow(self, v: impl fmt::Display) -> crate::Error {
+        crate::Error::Argument(format!("value cannot be converted to type {self} without overflow (got {v})"))
+    }
+
+    /// The dtype of `typestr` (`"<i4"`), one of ferrograd's.
+    pub fn from_numpy_typestr(typestr: &str) -> Option<DType> {
+        DType::ALL.iter().copied().find(|d| d.numpy_typestr() == typestr)
+    }
+
+    /// Promotion of two tensor operands (torch.promote_types): the higher category wins, and
+    /// within one the wider type (every integer dtype is signed, so width orders them).
     pub fn promote(a: DType, b: DType) -> DType {
-        use DType::*;
-        match (a, b) {
-            (F64, _) | (_, F64) => F64,
-            (F32, _) | (_, F32) => F32,
-            (I64, _) | (_, I64) => I64,
-            _ => Bool,
+        match a.category().cmp(&b.category()) {
+            std::cmp::Ordering::Greater => a,
+            std::cmp::Ordering::Less => b,
+            std::cmp::Ordering::Equal if b.size_in_bytes() > a.size_in_bytes() => b,
+            std::cmp::Ordering::Equal => a,
         }
     }
 
     /// Promotion of a tensor with a Python scalar: the scalar only matters when it is of a higher
-    /// category (an int tensor times 2.5 becomes the default float dtype, float32).
+    /// category, and then gives that category's default dtype (an int32 tensor times 2.5 becomes
+    /// float32, a bool tensor plus 2 int64).
     pub fn promote_with_scalar(t: DType, scalar: DType) -> DType {
-        if scalar.category() > t.category() {
-            match scalar {
-                DType::F32 | DType::F64 => DType::F32,
-                other => other,
-            }
-        } else {
-            t
+        match scalar.category() {
+            c if c <= t.category() => t,
+            Category::Float => DType::F32,
+            Category::Int => DType::I64,
+            Category::Bool => DType::Bool,
         }
     }
 
@@ -175,33 +194,101 @@ macro_rules! impl_float_elem {
 impl_float_elem!(f32, DType::F32);
 impl_float_elem!(f64, DType::F64);
 
-impl Elem for i64 {
-    const DTYPE: DType = DType::I64;
-    fn zero() -> Self {
-        0
-    }
-    fn one() -> Self {
-        1
-    }
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
-    fn from_f64(v: f64) -> Self {
-        v as i64
-    }
-    fn to_i64(self) -> i64 {
-        self
-    }
-    fn from_i64(v: i64) -> Self {
-        v
-    }
-    fn to_bool(self) -> bool {
-        self != 0
-    }
-    fn from_bool(v: bool) -> Self {
-        v as i64
+/// Integer element types: the integer kernels are generic over these. Arithmetic wraps, as
+/// torch's does; a shift count outside `0..BITS` is torch's special case, not Rust's overflow.
+pub trait IntElem:
+    Elem
+    + Ord
+    + Eq
+    + std::ops::BitAnd<Output = Self>
+    + std::ops::BitOr<Output = Self>
+    + std::ops::BitXor<Output = Self>
+    + std::ops::Not<Output = Self>
+    + std::ops::Shl<u32, Output = Self>
+    + std::ops::Shr<u32, Output = Self>
+{
+    const BITS: u32;
+    fn wrapping_add(self, o: Self) -> Self;
+    fn wrapping_sub(self, o: Self) -> Self;
+    fn wrapping_mul(self, o: Self) -> Self;
+    fn wrapping_div(self, o: Self) -> Self;
+    fn wrapping_rem(self, o: Self) -> Self;
+    fn wrapping_neg(self) -> Self;
+    fn wrapping_abs(self) -> Self;
+    fn wrapping_pow(self, e: u32) -> Self;
+    fn signum(self) -> Self;
+    /// `b` as a shift count, when it is one (`0 <= b < BITS`).
+    fn shift(b: Self) -> Option<u32> {
+        let b = b.to_i64();
+        (0..i64::from(Self::BITS)).contains(&b).then_some(b as u32)
     }
 }
+
+/// `Elem` and `IntElem` for the integer types. Casts from floats truncate and saturate (NaN to
+/// 0): torch's CPU result there is the instruction's undefined value (INT_MIN on x86), which
+/// ferrograd does not copy; from wider integers they wrap, as torch's do.
+macro_rules! impl_int_elem {
+    ($($t:ty => $d:expr),*) => {$(
+        impl Elem for $t {
+            const DTYPE: DType = $d;
+            fn zero() -> Self {
+                0
+            }
+            fn one() -> Self {
+                1
+            }
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+            fn to_i64(self) -> i64 {
+                self as i64
+            }
+            fn from_i64(v: i64) -> Self {
+                v as $t
+            }
+            fn to_bool(self) -> bool {
+                self != 0
+            }
+            fn from_bool(v: bool) -> Self {
+                v as $t
+            }
+        }
+        impl IntElem for $t {
+            const BITS: u32 = <$t>::BITS;
+            fn wrapping_add(self, o: Self) -> Self {
+                <$t>::wrapping_add(self, o)
+            }
+            fn wrapping_sub(self, o: Self) -> Self {
+                <$t>::wrapping_sub(self, o)
+            }
+            fn wrapping_mul(self, o: Self) -> Self {
+                <$t>::wrapping_mul(self, o)
+            }
+            fn wrapping_div(self, o: Self) -> Self {
+                <$t>::wrapping_div(self, o)
+            }
+            fn wrapping_rem(self, o: Self) -> Self {
+                <$t>::wrapping_rem(self, o)
+            }
+            fn wrapping_neg(self) -> Self {
+                <$t>::wrapping_neg(self)
+            }
+            fn wrapping_abs(self) -> Self {
+                <$t>::wrapping_abs(self)
+            }
+            fn wrapping_pow(self, e: u32) -> Self {
+                <$t>::wrapping_pow(self, e)
+            }
+            fn signum(self) -> Self {
+                <$t>::signum(self)
+            }
+        }
+    )*};
+}
+impl_int_elem!(i32 => DType::I32, i64 => DType::I64);
 
 impl Elem for bool {
     const DTYPE: DType = DType::Bool;
@@ -260,17 +347,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tables_cover_every_dtype() {
-        for (i, d) in DType::ALL.into_iter().enumerate() {
-            assert_eq!(d.index(), i);
-            assert_eq!(DType::of_numpy_typestr(d.numpy_typestr()), Some(d));
-        }
-        assert_eq!(DType::of_numpy_typestr(">f8"), None, "big-endian data cannot be shared");
-        assert_eq!(DType::of_numpy_typestr("<u2"), None);
-        assert_eq!(DType::of_numpy_typestr(""), None);
-    }
-
-    #[test]
     fn promotion_follows_torch() {
         assert_eq!(DType::promote(DType::I64, DType::F32), DType::F32);
         assert_eq!(DType::promote(DType::F32, DType::F64), DType::F64);
@@ -279,5 +355,22 @@ mod tests {
         assert_eq!(DType::promote_with_scalar(DType::I64, DType::F64), DType::F32);
         assert_eq!(DType::promote_with_scalar(DType::I64, DType::I64), DType::I64);
         assert_eq!(DType::promote_with_scalar(DType::Bool, DType::I64), DType::I64);
+        assert_eq!(DType::promote(DType::I32, DType::I64), DType::I64);
+        assert_eq!(DType::promote(DType::I32, DType::Bool), DType::I32);
+        assert_eq!(DType::promote(DType::I32, DType::F32), DType::F32);
+        assert_eq!(DType::promote_with_scalar(DType::I32, DType::I64), DType::I32);
+        assert_eq!(DType::promote_with_scalar(DType::I32, DType::F64), DType::F32);
+        assert_eq!(DType::promote_with_scalar(DType::Bool, DType::I32), DType::I64);
+    }
+
+    #[test]
+    fn table_order_is_index() {
+        for (i, d) in DType::ALL.iter().enumerate() {
+            assert_eq!(d.index(), i);
+            assert_eq!(DType::from_numpy_typestr(d.numpy_typestr()), Some(*d));
+        }
+        assert_eq!(DType::from_numpy_typestr(">f8"), None, "big-endian data cannot be shared");
+        assert_eq!(DType::from_numpy_typestr("<u2"), None);
+        assert_eq!(DType::from_numpy_typestr(""), None);
     }
 }

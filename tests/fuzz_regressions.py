@@ -350,7 +350,10 @@ REGRESSIONS = [
             ],
         },
     ),
-    # Found by the registry ops (tests/opinfo.py) in the fuzzer; open, see OPEN.
+    # Found by the registry ops (tests/opinfo.py) in the fuzzer. The table's binary and ternary
+    # rows saved (and version-checked) every operand they list, where torch saves a value exactly
+    # one gradient reads only when that gradient is needed: x written in place after hypot(x, y)
+    # with only y requiring grad raised at backward. The rows now save per needed gradient.
     (
         "hypot_saves_an_operand_no_gradient_needs",
         {
@@ -401,6 +404,8 @@ REGRESSIONS = [
             ],
         },
     ),
+    # xlogy's gradient for input was 0 wherever input was 0; torch's is xlogy(g, other), masked
+    # only where other <= 0 as well.
     (
         "xlogy_gradient_at_zero_input",
         {
@@ -412,11 +417,15 @@ REGRESSIONS = [
             ],
         },
     ),
+    # atan2's gradients at (0, 0) were NaN (0 / 0); torch zeroes the infinite 1 / (a^2 + b^2).
     (
         "atan2_gradient_at_the_origin",
         {"order2": False, "ops": [("leaf", (), "float32", 1, True, "int"), ("t.atan2", 0, 0)]},
     ),
     # (hand ops; found by the full run once the registry family changed the program stream)
+    # x[:, :, idx] was gathered in front order (the index's dims first) and permuted into place,
+    # so its strides did not view as (3, 3, 1, 2, 1, 2, 1); torch's result is contiguous, and the
+    # gather now writes in the result's order.
     (
         "view_of_an_advanced_index_result",
         {
@@ -432,6 +441,8 @@ REGRESSIONS = [
             ],
         },
     ),
+    # hardtanh's gradient at NaN was 0 (as torch's vectorised CPU loop gives); torch's scalar and
+    # CUDA kernels pass it, as relu6, hardshrink, softshrink and threshold do now too.
     (
         "hardtanh_gradient_at_nan",
         {
@@ -439,6 +450,8 @@ REGRESSIONS = [
             "ops": [("leaf", (4,), "float32", 0, True, "uniform"), ("log", 0), ("F.hardtanh", 1)],
         },
     ),
+    # atan2(bool, x) backward negates the bool: torch's NotImplementedError, as `-bool_tensor`
+    # and a subtraction with a bool (ferrograd raised a plain RuntimeError).
     (
         "atan2_of_a_bool_operand_backward",
         {
@@ -450,6 +463,8 @@ REGRESSIONS = [
             ],
         },
     ),
+    # logical_and_ into a float tensor requiring grad: torch does not differentiate it and keeps
+    # the tensor's history (ferrograd recorded a WhereBackward0 with a zero gradient).
     (
         "logical_and_into_a_tensor_that_requires_grad",
         {
@@ -462,29 +477,32 @@ REGRESSIONS = [
             ],
         },
     ),
+    # fmax(False, 0.0): torch (2.15) splits a tie's gradient between the operands, as maximum
+    # does; ferrograd gave it all to input. Found by the full run once bool operands next to a
+    # tensor requiring grad were drawn again (they had been kept out for atan2's backward).
+    (
+        "fmax_splits_a_tie_gradient",
+        {
+            "order2": False,
+            "ops": [
+                ("leaf", (), "float32", 1, True, "int"),
+                ("leaf", (), "bool", 1, False, ("ints", (0, 1))),
+                ("t.fmax", 1, 0),
+            ],
+        },
+    ),
+    (
+        "fmin_splits_a_tie_gradient",
+        {
+            "order2": True,
+            "ops": [
+                ("leaf", (2,), "float64", 3, True, "int"),
+                ("leaf", (2,), "float64", 3, True, "int"),
+                ("t.fmin", 0, 1),
+            ],
+        },
+    ),
 ]
 
 # Open bugs: regression name -> the bug (each fails until fixed; a strict xfail meanwhile).
-OPEN = {
-    "xlogy_gradient_at_zero_input": "xlogy's gradient for input at input == 0 is 0; torch: log(other)",
-    "atan2_gradient_at_the_origin": "atan2's gradients at (0, 0) are NaN; torch's are 0",
-    "view_of_an_advanced_index_result": (
-        "x[:, :, idx] (an int64 index tensor): view of the result fails in ferrograd (not "
-        "viewable with these strides), torch's result views"
-    ),
-    "hardtanh_gradient_at_nan": "hardtanh's gradient at NaN is 0; torch passes the gradient through",
-    "atan2_of_a_bool_operand_backward": (
-        "backward through atan2(bool, x) raises RuntimeError where torch raises NotImplementedError "
-        "(negating a bool tensor; the forward `-bool_tensor` too)"
-    ),
-    "hypot_saves_an_operand_no_gradient_needs": (
-        "binary/ternary table rows save and version-check every operand of `saves`, where torch "
-        "saves only what the needed gradients use: backward raises after an in-place write to x"
-    ),
-    "copysign_saves_an_operand_no_gradient_needs": "as hypot: an unneeded saved operand is version-checked",
-    "lerp_saves_operands_no_gradient_needs": "as hypot: input/end saved although weight needs no gradient",
-    "logical_and_into_a_tensor_that_requires_grad": (
-        "logical_and_ into a float tensor requiring grad: torch keeps its history (the gradient of the "
-        "overwritten value), ferrograd records WhereBackward0 with a zero gradient (to decide)"
-    ),
-}
+OPEN: dict[str, str] = {}

@@ -22,6 +22,18 @@ import pytest
 
 FLOAT_DTYPES = ["float32", "float64"]
 
+# Operand shape pairs of the binary ops' tests: equal, broadcast either way, 0-d on either side.
+BROADCAST_SHAPES = [
+    ((3,), (3,)),
+    ((2, 3), (2, 3)),
+    ((2, 3), (3,)),
+    ((3, 1), (4,)),
+    ((2, 1, 4), (3, 1)),
+    ((), (2, 3)),
+    ((2, 3), ()),
+    ((1, 3), (2, 1)),
+]
+
 # Where ``check`` puts ferrograd's inputs: "cpu", or "wgpu" for the GPU cases of the ``dtype``
 # fixture (conftest.py). torch always runs on the CPU and is the reference.
 DEVICE = "cpu"

@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import ferrograd as fg
-import hostile_cases as hc
+import hostile_calls as hc
 import torch
 
 MAX_VALUES = 4096  # results larger than this are compared by shape and dtype only

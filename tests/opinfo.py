@@ -20,7 +20,8 @@ import numpy as np
 # singular points are checked where the entry asks for it).
 # The operand dtypes an entry may state in ``dtypes``.
 FLOATS = ("float32", "float64")
-ALL_DTYPES = (*FLOATS, "int64", "bool")
+INTS = ("int64", "int32")
+ALL_DTYPES = (*FLOATS, *INTS, "bool")
 
 SPECIAL = (0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -3.5, 1e-30, -1e-30, 100.0, -100.0, np.inf, -np.inf, np.nan)
 
@@ -94,15 +95,15 @@ UNARY = [
         special=(1e-3, -1e-3, 0.999, -0.999),
         torch_inplace_grad=False,
     ),
-    OpInfo("floor", -3.0, 3.0, zero_grad=True, dtypes=(*FLOATS, "int64"), special=(2.5, -2.5, 1e10 + 0.5)),
-    OpInfo("ceil", -3.0, 3.0, zero_grad=True, dtypes=(*FLOATS, "int64"), special=(2.5, -2.5, -0.25)),
+    OpInfo("floor", -3.0, 3.0, zero_grad=True, dtypes=(*FLOATS, *INTS), special=(2.5, -2.5, 1e10 + 0.5)),
+    OpInfo("ceil", -3.0, 3.0, zero_grad=True, dtypes=(*FLOATS, *INTS), special=(2.5, -2.5, -0.25)),
     OpInfo(
         "trunc",
         -3.0,
         3.0,
         aliases=("fix",),
         zero_grad=True,
-        dtypes=(*FLOATS, "int64"),
+        dtypes=(*FLOATS, *INTS),
         special=(2.5, -2.5, -0.25),
     ),
     OpInfo(
@@ -110,7 +111,7 @@ UNARY = [
         -3.0,
         3.0,
         zero_grad=True,
-        dtypes=(*FLOATS, "int64"),
+        dtypes=(*FLOATS, *INTS),
         special=(2.5, -2.5, 3.5, -0.25, 0.49999997, 1.25, 0.125, 1234.5678, 15.0, 25.0, 1e30),
         kwargs=({}, {"decimals": 0}, {"decimals": 1}, {"decimals": 2}, {"decimals": -1}),
         # 10^40 overflows float32 (NaN results, as torch's) but not float64
@@ -165,6 +166,9 @@ class BinaryInfo:
     # int64 operands drawn for integer rows (the first operand; the second is `int_other`)
     int_values: tuple[int, ...] = (-7, -3, -1, 0, 1, 2, 5, 1 << 40, -(1 << 62))
     int_other: tuple[int, ...] = (-2, -1, 0, 1, 3, 63, 64, 100, 7)
+    # the same for int32 operands (its extremes, and shifts around its width)
+    int32_values: tuple[int, ...] = (-7, -3, -1, 0, 1, 2, 5, 1 << 30, -(1 << 31))
+    int32_other: tuple[int, ...] = (-2, -1, 0, 1, 3, 31, 32, 100, 7)
     # the operand dtypes torch computes the row on (both operands of one dtype; checked against
     # torch in test_opinfo_binary.py); the fuzzer and the hostile sweep feed it these
     dtypes: tuple[str, ...] = ALL_DTYPES
@@ -175,11 +179,11 @@ class BinaryInfo:
 BINARY = [
     BinaryInfo("hypot", dtypes=FLOATS),
     BinaryInfo("atan2", aliases=("arctan2",)),
-    BinaryInfo("bitwise_and", grad=False, dtypes=("int64", "bool")),
-    BinaryInfo("bitwise_or", grad=False, dtypes=("int64", "bool")),
-    BinaryInfo("bitwise_xor", grad=False, dtypes=("int64", "bool")),
-    BinaryInfo("bitwise_left_shift", grad=False, dtypes=("int64",)),
-    BinaryInfo("bitwise_right_shift", grad=False, dtypes=("int64",)),
+    BinaryInfo("bitwise_and", grad=False, dtypes=(*INTS, "bool")),
+    BinaryInfo("bitwise_or", grad=False, dtypes=(*INTS, "bool")),
+    BinaryInfo("bitwise_xor", grad=False, dtypes=(*INTS, "bool")),
+    BinaryInfo("bitwise_left_shift", grad=False, dtypes=INTS),
+    BinaryInfo("bitwise_right_shift", grad=False, dtypes=INTS),
     BinaryInfo("copysign"),
     BinaryInfo("fmax", inplace=False),
     BinaryInfo("fmin", inplace=False),
@@ -221,9 +225,9 @@ ACTIVATIONS = [
         "Hardtanh",
         params=((), (-0.5, 0.5), (0.0, 6.0)),
         bad_params=((1.0, -1.0),),
-        dtypes=(*FLOATS, "int64"),
+        dtypes=(*FLOATS, *INTS),
     ),
-    ActInfo("relu6", "ReLU6", low=-2.0, high=8.0, special=(6.0, 5.9, 6.1), dtypes=(*FLOATS, "int64")),
+    ActInfo("relu6", "ReLU6", low=-2.0, high=8.0, special=(6.0, 5.9, 6.1), dtypes=(*FLOATS, *INTS)),
     ActInfo(
         "hardsigmoid", "Hardsigmoid", low=-4.0, high=4.0, special=(3.0, -3.0, 2.9, -2.9), torch_grad2=False
     ),
@@ -240,7 +244,7 @@ ACTIVATIONS = [
         "Threshold",
         params=((0.1, 20.0), (-1.0, -5.0), (0.0, 0.0)),
         special=(0.1,),
-        dtypes=(*FLOATS, "int64"),
+        dtypes=(*FLOATS, *INTS),
     ),
 ]
 

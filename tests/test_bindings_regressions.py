@@ -178,3 +178,56 @@ def test_core_flag_takes_index_objects():
         _core._flag(fg.tensor(1.0), "retain_graph", "backward")
     with pytest.raises(TypeError):
         _core._flag(fg.tensor([1, 1]), "retain_graph", "backward")
+
+
+# The op table's methods and functions go through the one parser (src/api/table.rs): torch's
+# TypeErrors, naming the parameter the table names.
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda x: x.sin(1), "sin() takes no arguments (1 given)"),
+        (lambda x: x.relu(1), "relu() takes no arguments (1 given)"),
+        (lambda x: x.sin(foo=1), "sin() takes no keyword arguments"),
+        (lambda x: x.hypot(2.0), "argument 'other'"),
+        (lambda x: x.hypot_(2.0), "argument 'other'"),
+        # (the weight was reported as 'other' before the table's rows were parsed)
+        (lambda x: x.lerp(x, "a"), "weight"),
+        (lambda x: x.lerp("a", 0.5), "end"),
+        (lambda x: x.round(1, 2), "invalid combination of arguments"),
+    ],
+)
+def test_table_methods_raise_torchs_type_errors(call, words):
+    torch = pytest.importorskip("torch")
+    for mod in (fg, torch):
+        with pytest.raises(TypeError, match=words.replace("(", r"\(").replace(")", r"\)")):
+            call(mod.ones(2))
+
+
+def test_table_forms_and_attributes_are_rows():
+    x = fg.tensor([0.5, -0.25], requires_grad=True)
+    y = x.detach().clone()
+    assert y.sin_() is y and y.arcsin_() is y and y.nan_to_num_(nan=0.0) is y
+    assert fg.xlogy(2.0, x.abs()).shape == (2,) and fg.ones(2, 3).mT.shape == (3, 2)
+    assert x.requires_grad_(False) is x and not x.requires_grad
+    with pytest.raises(RuntimeError, match="mT is only supported on matrices"):
+        _ = x.mT
+    with pytest.raises(TypeError, match="pow"):
+        pow(x, 2, 3)
+
+
+def test_tensor_backward_is_autograd_backward():
+    # One home for the argument rules: a gradient per tensor, or torch's RuntimeError.
+    x = fg.ones(2, requires_grad=True)
+    (x * 2).sum().backward(gradient=[None])
+    assert x.grad.tolist() == [2.0, 2.0]
+    with pytest.raises(RuntimeError, match="1 tensors and 2 gradients"):
+        (x * 2).sum().backward(gradient=[None, None])
+    with pytest.raises(TypeError):
+        (x * 2).sum().backward(create_graph=None)
+
+
+def test_engine_refuses_more_gradients_than_roots():
+    # The engine checks it itself (it zipped the two lists); autograd.backward passes them on.
+    x = fg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="got 1 tensors and 2 gradients"):
+        fg._core._backward(((x * 2).sum(),), (None, None), False, False, None)

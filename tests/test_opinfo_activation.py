@@ -100,10 +100,10 @@ def test_special_values(op, dtype):
         check(lambda m, a, p=params: getattr(_F(m), op.name)(a, *p), x, dtype=dtype, grad=False)
 
 
-@pytest.mark.parametrize("input_dtype", ["int64", "bool"])
+@pytest.mark.parametrize("input_dtype", ["int64", "int32", "bool"])
 @pytest.mark.parametrize("op", OPS)
 def test_int_and_bool_inputs_like_torch(op, input_dtype):
-    values = [-3, -1, 0, 1, 2, 7] if input_dtype == "int64" else [True, False]
+    values = [True, False] if input_dtype == "bool" else [-3, -1, 0, 1, 2, 7]
 
     def f(m):
         return getattr(_F(m), op.name)(m.tensor(values, dtype=getattr(m, input_dtype)), *op.params[0])

@@ -79,11 +79,18 @@ def test_inplace_on_a_non_leaf(op, dtype):
 
 
 @pytest.mark.parametrize("op", [p for p in ALL if p.values[0].bool_out])
-@pytest.mark.parametrize("kinds", [("float32", "float32"), ("int64", "float32"), ("bool", "int64")])
+@pytest.mark.parametrize(
+    "kinds", [("float32", "float32"), ("int64", "float32"), ("bool", "int64"), ("int32", "bool")]
+)
 def test_logical_inplace_like_torch(op, kinds):
     # the bool result written back into the input's dtype (1/0 in a float or int64 tensor), the
     # other operand a non-contiguous column
-    values = {"float32": [0.0, -0.5, np.nan, 2.0], "int64": [0, 3, 0, -1], "bool": [True, False, True, False]}
+    values = {
+        "float32": [0.0, -0.5, np.nan, 2.0],
+        "int64": [0, 3, 0, -1],
+        "int32": [0, 3, 0, -1],
+        "bool": [True, False, True, False],
+    }
 
     def f(m):
         x = m.tensor(values[kinds[0]], dtype=getattr(m, kinds[0]))
@@ -129,17 +136,29 @@ def test_special_values(op, dtype):
 
 
 @pytest.mark.parametrize(
-    "kinds", [("int64", "int64"), ("bool", "bool"), ("int64", "float32"), ("bool", "int64")]
+    "kinds",
+    [
+        ("int64", "int64"),
+        ("int32", "int32"),
+        ("bool", "bool"),
+        ("int64", "float32"),
+        ("int32", "float32"),
+        ("bool", "int64"),
+        ("int32", "int64"),
+        ("bool", "int32"),
+    ],
 )
 @pytest.mark.parametrize("op", ALL)
 def test_int_and_bool_operands_like_torch(op, kinds):
     values = {
         "int64": list(op.int_values),
+        "int32": list(op.int32_values),
         "bool": [True, False] * 4 + [True],
         "float32": [0.5] * len(op.int_values),
     }
     other = {
         "int64": list(op.int_other),
+        "int32": list(op.int32_other),
         "bool": [True, False, False, True] * 2 + [False],
         "float32": [1.5] * 9,
     }
@@ -250,6 +269,15 @@ def test_forward_mode_like_torch(op):
         "-64 >> y",
         "f << 1",
         "b << 1",
+        "i << 31",
+        "i << 32",
+        "i >> 33",
+        "i >> z",
+        "i << z",
+        "i & x",
+        "i ^ 7",
+        "i | b",
+        "z & 3",
     ],
 )
 def test_bitwise_operators_like_torch(expr):
@@ -262,6 +290,8 @@ def test_bitwise_operators_like_torch(expr):
             "b": m.tensor([True, False, True, False]),
             "c": m.tensor([True, True, False, False]),
             "f": m.tensor([1.0, 2.0, 3.0, 4.0]),
+            "i": m.tensor([3, -12, 2**31 - 1, -(2**31)], dtype=m.int32),
+            "z": m.tensor([31, 32, 1, -1], dtype=m.int32),
         }
         return eval(expr, {}, env)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import check, run_both, to_numpy
 
-pytest.importorskip("torch")
+torch = pytest.importorskip("torch")
 
 BASIC = {
     "int": lambda m, a: a[1],
@@ -234,3 +234,24 @@ def test_setitem_into_plain_tensor_from_grad_tensor(dtype):
 
     f, _ = check(fn, (3,), dtype=dtype)
     assert not f[0].is_leaf
+
+
+@pytest.mark.parametrize(
+    "name, index",
+    [
+        ("middle", lambda m, a, i: a[:, i]),
+        ("last", lambda m, a, i: a[:, :, i]),
+        ("middle_then_slice", lambda m, a, i: a[:, i, 1:]),
+        ("two_adjacent", lambda m, a, i: a[:, i, i]),
+    ],
+)
+def test_advanced_index_away_from_the_front_is_contiguous_and_views_as_torch(name, index, dtype):
+    # x[:, :, idx] was gathered with the index's dims first and permuted into place, so its
+    # strides were not torch's and a view of it failed (found by the differential fuzzer)
+    got = []
+    for m in (fg, torch):
+        a = m.tensor(np.arange(24.0).reshape(2, 3, 4), dtype=m.float64, requires_grad=True)
+        r = index(m, a, m.tensor([[0, 2], [1, 1]]))
+        got.append((tuple(r.shape), r.stride(), r.is_contiguous(), r.grad_fn.name()))
+    assert got[0] == got[1]
+    check(lambda m, a: index(m, a, m.tensor([[0, 2], [1, 1]])).view(-1, 2), (2, 3, 4), dtype=dtype)

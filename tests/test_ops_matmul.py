@@ -1,9 +1,11 @@
 """matmul (src/ops/matmul.rs) for 1-D, 2-D and batched operands with broadcast batch dims, as
 torch.matmul, Tensor.matmul and @. Forward and backward against torch."""
 
+import ferrograd as fg
 import numpy as np
 import pytest
-from helpers import Arg, check
+from ferrograd.autograd import gradcheck, gradgradcheck
+from helpers import Arg, check, torch_module
 
 pytest.importorskip("torch")
 
@@ -89,3 +91,77 @@ def test_matmul_int64():
     a = np.arange(6, dtype=np.int64).reshape(2, 3)
     b = np.arange(12, dtype=np.int64).reshape(3, 4) - 5
     check(FORMS["op"], a, b, grad=False)
+
+
+FOLDED = [
+    ((2, 3, 4), (4, 5)),
+    ((2, 2, 3, 4), (4, 5)),
+    ((0, 3, 4), (4, 5)),
+    ((2, 3, 0), (0, 5)),
+    ((2, 3, 4), (4,)),
+]
+
+
+@pytest.mark.parametrize("shapes", FOLDED, ids=str)
+def test_matmul_folds_left_batch_dims(shapes, dtype):
+    # [.., m, k] @ [k, n] folds the batch dims into the rows (one GEMM per pass), as torch does
+    check(FORMS["op"], *shapes, dtype=dtype)
+    check(lambda m, a, b: a.transpose(0, 1) @ b, *shapes, dtype=dtype)
+
+
+def test_matmul_folded_records_torch_nodes():
+    t = torch_module()
+    for m in (fg, t):
+        a, b = m.ones(2, 3, 4, requires_grad=True), m.ones(4, 5, requires_grad=True)
+        out = a @ b
+        assert out.grad_fn.name() == "UnsafeViewBackward0"
+        assert out.grad_fn.next_functions[0][0].name() == "MmBackward0"
+
+
+def test_matmul_folded_gradcheck_float64():
+    rng = np.random.default_rng(7)
+    a = fg.tensor(rng.uniform(-1, 1, (2, 3, 4)), requires_grad=True)
+    b = fg.tensor(rng.uniform(-1, 1, (4, 5)), requires_grad=True)
+    v = fg.tensor(rng.uniform(-1, 1, (4,)), requires_grad=True)
+    assert gradcheck(lambda x, y: x @ y, (a, b))
+    assert gradgradcheck(lambda x, y: x @ y, (a, b))
+    assert gradcheck(lambda x, y: x @ y, (a, v))
+
+
+def test_matmul_folded_operand_modified_in_place_is_caught():
+    x = fg.ones(2, 3, 4, requires_grad=True) * 1
+    w = fg.ones(4, 5, requires_grad=True)
+    z = x @ w
+    x.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+
+
+def test_matmul_folded_shape_mismatch_names_both_shapes():
+    with pytest.raises(RuntimeError, match=r"matmul: shapes \[2, 3, 4\] and \[5, 6\]"):
+        fg.ones(2, 3, 4) @ fg.ones(5, 6)
+
+
+@pytest.mark.parametrize("shapes", [((64, 16, 32), (64, 32, 16)), ((3, 96, 64), (64, 80))], ids=str)
+def test_matmul_threads_give_the_single_thread_bits(shapes):
+    # many small products go to threads whole, large ones split inside gemm: neither may change
+    # a single bit against one thread
+    rng = np.random.default_rng(11)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+
+    def run():
+        a, b = (fg.tensor(x, requires_grad=True) for x in arrays)
+        out = a @ b
+        out.backward(fg.ones_like(out))
+        return [out.detach().numpy().copy(), a.grad.numpy().copy(), b.grad.numpy().copy()]
+
+    previous = fg.get_num_threads()
+    try:
+        fg.set_num_threads(1)
+        one = run()
+        fg.set_num_threads(2)
+        two = run()
+    finally:
+        fg.set_num_threads(previous)
+    for x, y in zip(one, two):
+        np.testing.assert_array_equal(x, y)

@@ -58,6 +58,42 @@ def test_reduction_non_contiguous(op, dtype):
     check(lambda m, a: getattr(a, op)(-1, keepdim=True), (2, 3, 4), dtype=dtype, non_contiguous=True)
 
 
+# Column sums (the kept dims innermost: a bias gradient) take a column-wise pass; other strided
+# layouts are gathered first. Shapes large enough to cut into several column chunks.
+COLUMN_CASES = [
+    ((300, 70), 0, lambda a: a),
+    ((6, 50, 40), (0, 1), lambda a: a),
+    ((40, 60), 0, lambda a: a[:, 3:50]),  # offset, row stride larger than the run
+    ((40, 60), 0, lambda a: a[::3]),
+    ((5, 7, 9), (0, 2), lambda a: a),  # kept dim in the middle: gathered
+    ((30, 40), 1, lambda a: a.t()),
+    ((1, 9), 0, lambda a: a),
+    ((9, 1), 0, lambda a: a),
+]
+
+
+@pytest.mark.parametrize("case", range(len(COLUMN_CASES)))
+@pytest.mark.parametrize("op", ["sum", "mean"])
+def test_sum_over_outer_dims(case, op, dtype):
+    shape, dim, view = COLUMN_CASES[case]
+    check(lambda m, a: getattr(view(a), op)(dim), shape, dtype=dtype)
+    check(lambda m, a: getattr(view(a), op)(dim, keepdim=True), shape, dtype=dtype)
+
+
+def test_column_sum_threads_give_the_single_thread_bits():
+    x = fg.tensor(np.random.default_rng(5).standard_normal((3000, 300)).astype(np.float32))
+    previous = fg.get_num_threads()
+    try:
+        fg.set_num_threads(1)
+        one = x.sum(0).numpy().copy()
+        fg.set_num_threads(2)
+        two = x.sum(0).numpy().copy()
+    finally:
+        fg.set_num_threads(previous)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_allclose(one, x.numpy().astype(np.float64).sum(0), rtol=1e-6, atol=1e-4)
+
+
 def test_sum_int_and_bool_give_int64():
     check(lambda m, a: a.sum(), np.array([[1, 2], [3, 4]], dtype=np.int64), grad=False)
     check(lambda m, a: a.sum(0), np.array([[1, 2], [3, 4]], dtype=np.int64), grad=False)

@@ -12,3 +12,4 @@ pub mod bytes;
 pub mod layout_math;
 pub mod reference;
 pub mod shape_ops;
+pub mod shape_ref;

@@ -32,16 +32,19 @@ from ._core import (
     full,
     full_like,
     get_num_threads,
+    int32,
     int64,
     is_grad_enabled,
     linspace,
     ones,
     ones_like,
+    promote_types,
     rand,
     rand_like,
     randint,
     randn,
     randn_like,
+    result_type,
     set_num_threads,
     stack,
     tensor,
@@ -61,6 +64,7 @@ from .grad_mode import (
 float = float32
 double = float64
 long = int64
+int = int32
 
 # Function forms of Tensor methods: the method descriptors themselves, so `torch.exp(x)` costs
 # what `x.exp()` costs (one call into Rust), and a non-tensor argument is a TypeError.
@@ -188,6 +192,11 @@ def LongTensor(*args):
     return _legacy("LongTensor", int64, args)
 
 
+def IntTensor(*args):
+    """Legacy constructor for int32 tensors."""
+    return _legacy("IntTensor", int32, args)
+
+
 def BoolTensor(*args):
     """Legacy constructor for bool tensors."""
     return _legacy("BoolTensor", bool, args)
@@ -204,6 +213,7 @@ __all__ = [
     "DoubleTensor",
     "FloatTensor",
     "Generator",
+    "IntTensor",
     "LongTensor",
     "OutOfMemoryError",
     "Size",
@@ -250,6 +260,8 @@ __all__ = [
     "gt",
     "inference_mode",
     "initial_seed",
+    "int",
+    "int32",
     "int64",
     "is_grad_enabled",
     "is_inference_mode_enabled",
@@ -287,6 +299,7 @@ __all__ = [
     "permute",
     "pow",
     "prod",
+    "promote_types",
     "rand",
     "rand_like",
     "randint",
@@ -296,6 +309,7 @@ __all__ = [
     "relu",
     "remainder",
     "reshape",
+    "result_type",
     "save",
     "seed",
     "select",

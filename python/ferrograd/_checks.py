@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ._core import Tensor
 
-_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "int32": "Int", "int64": "Long", "bool": "Bool"}
 
 
 def dtype_name(dtype) -> str:

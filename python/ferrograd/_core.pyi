@@ -65,6 +65,7 @@ __all__ = [
     "full_like",
     "gelu",
     "get_num_threads",
+    "int32",
     "int64",
     "is_anomaly_enabled",
     "is_grad_enabled",
@@ -75,6 +76,7 @@ __all__ = [
     "ones",
     "ones_like",
     "permute",
+    "promote_types",
     "rand",
     "rand_like",
     "randint",
@@ -82,6 +84,7 @@ __all__ = [
     "randn_like",
     "remainder",
     "reshape",
+    "result_type",
     "set_num_threads",
     "silu",
     "softplus",
@@ -125,7 +128,7 @@ _Index: TypeAlias = _IndexItem | tuple[_IndexItem, ...]
 
 @final
 class dtype:
-    """The element type of a tensor: one of ``float32``, ``float64``, ``int64``, ``bool``.
+    """The element type of a tensor: one of ``float32``, ``float64``, ``int32``, ``int64``, ``bool``.
 
     Not constructible; use the module constants.
 
@@ -159,6 +162,8 @@ float32: dtype
 """32-bit floating point, the default dtype of floating tensors."""
 float64: dtype
 """64-bit floating point (``torch.double``)."""
+int32: dtype
+"""32-bit signed integer (``torch.int``)."""
 int64: dtype
 """64-bit signed integer (``torch.long``), the dtype of integer tensors and indices."""
 bool: dtype
@@ -309,7 +314,7 @@ class Tensor:
         """
 
     @overload
-    def __new__(cls, *sizes: int) -> Self: ...
+    def __new__(cls, *sizes: builtins.int) -> Self: ...
     def __init__(self, *args: Any) -> None:
         """Makes the new object its tensor's Python object, so that ``grad_fn`` edges and hooks
         give back this very object (a subclass that overrides ``__init__`` should call it)."""
@@ -336,9 +341,9 @@ class Tensor:
         """
 
     @overload
-    def size(self, dim: int) -> int: ...
+    def size(self, dim: builtins.int) -> builtins.int: ...
     @overload
-    def stride(self, dim: None = None) -> tuple[int, ...]:
+    def stride(self, dim: None = None) -> tuple[builtins.int, ...]:
         """The strides in elements: a tuple, or the stride of one dimension with ``dim``.
 
         >>> torch.zeros(2, 3).stride()
@@ -348,32 +353,32 @@ class Tensor:
         """
 
     @overload
-    def stride(self, dim: int) -> int: ...
-    def dim(self) -> int:
+    def stride(self, dim: builtins.int) -> builtins.int: ...
+    def dim(self) -> builtins.int:
         """The number of dimensions.
 
         >>> torch.zeros(2, 3).dim()
         2
         """
 
-    def ndimension(self) -> int:
+    def ndimension(self) -> builtins.int:
         """Alias for :meth:`dim`."""
 
     @property
-    def ndim(self) -> int:
+    def ndim(self) -> builtins.int:
         """The number of dimensions (same as :meth:`dim`)."""
 
-    def numel(self) -> int:
+    def numel(self) -> builtins.int:
         """The total number of elements.
 
         >>> torch.zeros(2, 3).numel()
         6
         """
 
-    def nelement(self) -> int:
+    def nelement(self) -> builtins.int:
         """Alias for :meth:`numel`."""
 
-    def element_size(self) -> int:
+    def element_size(self) -> builtins.int:
         """Size of one element in bytes.
 
         >>> torch.zeros(1, dtype=torch.float64).element_size()
@@ -391,7 +396,7 @@ class Tensor:
     def is_floating_point(self) -> builtins.bool:
         """True when the dtype is ``float32`` or ``float64``."""
 
-    def data_ptr(self) -> int:
+    def data_ptr(self) -> builtins.int:
         """The address of the first element in host memory (RuntimeError on the GPU)."""
 
     @property
@@ -411,7 +416,7 @@ class Tensor:
         """Always False: ferrograd runs on the CPU."""
 
     @property
-    def _version(self) -> int:
+    def _version(self) -> builtins.int:
         """Counter bumped by every in-place modification (used to detect stale saved tensors)."""
 
     @property
@@ -541,7 +546,7 @@ class Tensor:
 
     # ---- values --------------------------------------------------------------------------------
 
-    def item(self) -> builtins.float | int | builtins.bool:
+    def item(self) -> builtins.float | builtins.int | builtins.bool:
         """The value of a one-element tensor as a Python number.
 
         >>> torch.tensor([2.5]).item()
@@ -564,13 +569,13 @@ class Tensor:
         array([1., 2.], dtype=float32)
         """
 
-    def __len__(self) -> int: ...
+    def __len__(self) -> builtins.int: ...
     def __iter__(self) -> Iterator[Tensor]: ...
     def __bool__(self) -> builtins.bool: ...
     def __float__(self) -> builtins.float: ...
-    def __int__(self) -> int: ...
-    def __index__(self) -> int: ...
-    def __hash__(self) -> int: ...
+    def __int__(self) -> builtins.int: ...
+    def __index__(self) -> builtins.int: ...
+    def __hash__(self) -> builtins.int: ...
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats as its number (``f"{t:.2f}"``); others as their repr."""
 
@@ -1114,13 +1119,13 @@ class Tensor:
         """In-place :meth:`bitwise_xor`."""
 
     def bitwise_left_shift(self, other: Tensor | float) -> Tensor:
-        """`input << other` on integers; a shift outside 0..64 gives 0, as in torch."""
+        """`input << other` on integers; a shift outside 0..bits gives 0, as in torch."""
 
     def bitwise_left_shift_(self, other: Tensor | float) -> Self:
         """In-place :meth:`bitwise_left_shift`."""
 
     def bitwise_right_shift(self, other: Tensor | float) -> Tensor:
-        """`input >> other` on integers (arithmetic; a shift outside 0..64 gives 0 or -1)."""
+        """`input >> other` on integers (arithmetic; a shift outside 0..bits gives 0 or -1)."""
 
     def bitwise_right_shift_(self, other: Tensor | float) -> Self:
         """In-place :meth:`bitwise_right_shift`."""
@@ -1250,7 +1255,7 @@ class Tensor:
         """
 
     def prod(
-        self, dim: int = ..., keepdim: builtins.bool = False, *, dtype: _DTypeLike | None = None
+        self, dim: builtins.int = ..., keepdim: builtins.bool = False, *, dtype: _DTypeLike | None = None
     ) -> Tensor:
         """Product over one dimension ``dim``, or over all elements.
 
@@ -1300,7 +1305,7 @@ class Tensor:
         """
 
     @overload
-    def max(self, dim: int, keepdim: builtins.bool = ...) -> return_types.max: ...
+    def max(self, dim: builtins.int, keepdim: builtins.bool = ...) -> return_types.max: ...
     @overload
     def max(self, dim: Tensor) -> Tensor: ...
     @overload
@@ -1317,7 +1322,7 @@ class Tensor:
         """
 
     @overload
-    def min(self, dim: int, keepdim: builtins.bool = ...) -> return_types.min: ...
+    def min(self, dim: builtins.int, keepdim: builtins.bool = ...) -> return_types.min: ...
     @overload
     def min(self, dim: Tensor) -> Tensor: ...
     def amax(self, dim: _Dims | None = None, keepdim: builtins.bool = False) -> Tensor:
@@ -1330,14 +1335,14 @@ class Tensor:
     def amin(self, dim: _Dims | None = None, keepdim: builtins.bool = False) -> Tensor:
         """Minimum over ``dim`` (an int or a tuple of ints), or over all elements; values only."""
 
-    def argmax(self, dim: int | None = None, keepdim: builtins.bool = False) -> Tensor:
+    def argmax(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
         """Index of the largest element along ``dim`` (of the flattened tensor without ``dim``).
 
         >>> torch.tensor([[1.0, 5.0], [4.0, 2.0]]).argmax()
         tensor(1)
         """
 
-    def argmin(self, dim: int | None = None, keepdim: builtins.bool = False) -> Tensor:
+    def argmin(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
         """Index of the smallest element along ``dim`` (of the flattened tensor without ``dim``)."""
 
     def logsumexp(self, dim: _Dims, keepdim: builtins.bool = False) -> Tensor:
@@ -1347,20 +1352,20 @@ class Tensor:
         tensor(0.6931)
         """
 
-    def softmax(self, dim: int, dtype: _DTypeLike | None = None) -> Tensor:
+    def softmax(self, dim: builtins.int, dtype: _DTypeLike | None = None) -> Tensor:
         """Softmax along ``dim``; ``dtype`` casts the input first.
 
         >>> torch.tensor([0.0, 0.0]).softmax(0)
         tensor([0.5000, 0.5000])
         """
 
-    def log_softmax(self, dim: int, dtype: _DTypeLike | None = None) -> Tensor:
+    def log_softmax(self, dim: builtins.int, dtype: _DTypeLike | None = None) -> Tensor:
         """Log of :meth:`softmax` along ``dim``, computed stably."""
 
     # ---- shape and views -----------------------------------------------------------------------
 
     @overload
-    def view(self, *shape: int) -> Tensor:
+    def view(self, *shape: builtins.int) -> Tensor:
         """A view with a new shape (``-1`` infers one size); the strides must allow it.
 
         >>> torch.arange(6).view(2, 3)
@@ -1371,7 +1376,7 @@ class Tensor:
     @overload
     def view(self, shape: _ShapeSeq, /) -> Tensor: ...
     @overload
-    def reshape(self, *shape: int) -> Tensor:
+    def reshape(self, *shape: builtins.int) -> Tensor:
         """Like :meth:`view`, but copies when the data can't be viewed in the new shape.
 
         >>> torch.arange(6).reshape((3, -1)).shape
@@ -1387,21 +1392,21 @@ class Tensor:
         """``reshape(other.shape)``."""
 
     # `end_dim` defaults to -1; the compiled signature renders that default as `...`.
-    def flatten(self, start_dim: int = 0, end_dim: int = ...) -> Tensor:
+    def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = ...) -> Tensor:
         """Flattens dims ``start_dim`` to ``end_dim`` (default -1, the last) into one.
 
         >>> torch.zeros(2, 3, 4).flatten(1).shape
         ferrograd.Size([2, 12])
         """
 
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
+    def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
         """A view with dims ``dim0`` and ``dim1`` swapped.
 
         >>> torch.zeros(2, 3).transpose(0, 1).shape
         ferrograd.Size([3, 2])
         """
 
-    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+    def swapaxes(self, axis0: builtins.int, axis1: builtins.int) -> Tensor:
         """Alias for :meth:`transpose`."""
 
     def t(self) -> Tensor:
@@ -1416,7 +1421,7 @@ class Tensor:
         """The last two dims swapped (a batch of transposed matrices); a 0-d tensor itself."""
 
     @overload
-    def permute(self, *dims: int) -> Tensor:
+    def permute(self, *dims: builtins.int) -> Tensor:
         """A view with the dims reordered.
 
         >>> torch.zeros(2, 3, 4).permute(2, 0, 1).shape
@@ -1426,7 +1431,7 @@ class Tensor:
     @overload
     def permute(self, dims: _ShapeSeq, /) -> Tensor: ...
     @overload
-    def expand(self, *sizes: int) -> Tensor:
+    def expand(self, *sizes: builtins.int) -> Tensor:
         """A view broadcasting size-1 dims to ``sizes`` (``-1`` keeps a size), without copying.
 
         >>> torch.tensor([[1], [2]]).expand(2, 3)
@@ -1446,7 +1451,7 @@ class Tensor:
         ferrograd.Size([2])
         """
 
-    def unsqueeze(self, dim: int) -> Tensor:
+    def unsqueeze(self, dim: builtins.int) -> Tensor:
         """Inserts a size-1 dim at ``dim``.
 
         >>> torch.zeros(2).unsqueeze(0).shape
@@ -1465,14 +1470,14 @@ class Tensor:
         ``memory_format`` is accepted for compatibility and ignored.
         """
 
-    def select(self, dim: int, index: int) -> Tensor:
+    def select(self, dim: builtins.int, index: builtins.int) -> Tensor:
         """A view of the slice at ``index`` along ``dim``, which is removed (``x[:, index]``).
 
         >>> torch.tensor([[1, 2], [3, 4]]).select(1, 0)
         tensor([1, 3])
         """
 
-    def narrow(self, dim: int, start: int | Tensor, length: int) -> Tensor:
+    def narrow(self, dim: builtins.int, start: builtins.int | Tensor, length: builtins.int) -> Tensor:
         """A view of ``length`` elements from ``start`` (an int or a 0-d int tensor) along ``dim``.
 
         >>> torch.arange(5).narrow(0, 1, 3)
@@ -1489,6 +1494,9 @@ class Tensor:
 
     def long(self) -> Tensor:
         """Cast to ``int64``."""
+
+    def int(self) -> Tensor:
+        """Cast to ``int32`` (floats truncate toward zero, wider integers wrap)."""
 
     def bool(self) -> Tensor:
         """Cast to ``bool`` (non-zero is True)."""
@@ -1523,7 +1531,7 @@ class Tensor:
 
     @overload
     def new_zeros(
-        self, *size: int, dtype: _DTypeLike | None = None, requires_grad: builtins.bool = False
+        self, *size: builtins.int, dtype: _DTypeLike | None = None, requires_grad: builtins.bool = False
     ) -> Tensor:
         """Zeros of ``size``, with this tensor's dtype unless ``dtype`` is given.
 
@@ -1537,7 +1545,7 @@ class Tensor:
     ) -> Tensor: ...
     @overload
     def new_ones(
-        self, *size: int, dtype: _DTypeLike | None = None, requires_grad: builtins.bool = False
+        self, *size: builtins.int, dtype: _DTypeLike | None = None, requires_grad: builtins.bool = False
     ) -> Tensor:
         """Ones of ``size``, with this tensor's dtype unless ``dtype`` is given."""
 
@@ -1990,6 +1998,21 @@ def where(condition: Tensor, input: _Operand, other: _Operand) -> Tensor:
     tensor([1., 0., 3.])
     """
 
+def result_type(tensor: _Operand, other: _Operand) -> dtype:
+    """The dtype an arithmetic op on ``tensor`` and ``other`` computes in (torch's promotion:
+    dimensioned tensors outrank 0-d tensors, which outrank numbers, within a category).
+
+    >>> torch.result_type(torch.tensor([1, 2], dtype=torch.int32), 5)
+    ferrograd.int32
+    """
+
+def promote_types(type1: _DTypeLike, type2: _DTypeLike) -> dtype:
+    """The smallest dtype both ``type1`` and ``type2`` convert to without losing their kind.
+
+    >>> torch.promote_types(torch.int32, torch.float32)
+    ferrograd.float32
+    """
+
 # ---- grad mode, seeding, backward ----------------------------------------------------------------
 
 def is_grad_enabled() -> builtins.bool:
@@ -2013,11 +2036,11 @@ def manual_seed(seed: int) -> None:
     """
 
 def _backward(
-    tensors: Tensor | list[Tensor] | tuple[Tensor, ...],
-    grad_tensors: Tensor | Iterable[Tensor | None] | None = None,
+    tensors: Sequence[Tensor],
+    grad_tensors: Sequence[Tensor | None] | None = None,
     retain_graph: builtins.bool | None = None,
     create_graph: builtins.bool = False,
-    inputs: Tensor | Iterable[Tensor] | None = None,
+    inputs: Sequence[Tensor] | None = None,
 ) -> None:
     """Backward from several roots at once (backs ``ferrograd.autograd.backward``); GIL released."""
 
@@ -2034,9 +2057,9 @@ def get_num_threads() -> int:
     """The number of threads large kernels and the backward engine may use."""
 
 def _grad(
-    outputs: Tensor | Sequence[Tensor],
-    inputs: Tensor | Sequence[Tensor],
-    grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+    outputs: Sequence[Tensor],
+    inputs: Sequence[Tensor],
+    grad_outputs: Sequence[Tensor | None] | None = None,
     retain_graph: builtins.bool | None = None,
     create_graph: builtins.bool = False,
     allow_unused: builtins.bool = False,
@@ -2172,10 +2195,10 @@ def bitwise_xor(input: Tensor | builtins.float, other: Tensor | builtins.float) 
     """The bitwise XOR of integers, the logical XOR of bools."""
 
 def bitwise_left_shift(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
-    """`input << other` on integers; a shift outside 0..64 gives 0, as in torch."""
+    """`input << other` on integers; a shift outside 0..bits gives 0, as in torch."""
 
 def bitwise_right_shift(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
-    """`input >> other` on integers (arithmetic; a shift outside 0..64 gives 0 or -1)."""
+    """`input >> other` on integers (arithmetic; a shift outside 0..bits gives 0 or -1)."""
 
 def copysign(input: Tensor | builtins.float, other: Tensor | builtins.float) -> Tensor:
     """The magnitude of `input` with the sign of `other` (also for zeros and NaN)."""

@@ -12,8 +12,8 @@ its contiguous values). A tensor on the ``"wgpu"`` device is copied to the CPU f
 A single tensor is stored under the key ``"tensor"`` with ``{"ferrograd": "tensor"}`` in the
 file's metadata, and ``load`` gives back the tensor; any other file loads as a dict.
 
-``load`` returns ferrograd tensors of ferrograd's dtypes: float32, float64, int64 and bool files
-keep their dtype; float16 is widened to float32, and the other integer types (int8 to int32,
+``load`` returns ferrograd tensors of ferrograd's dtypes: float32, float64, int32, int64 and bool
+files keep their dtype; float16 is widened to float32, and the other integer types (int8, int16,
 uint8 to uint32) to int64. bfloat16 and uint64 are refused. ``safetensors`` is needed only here:
 ``pip install safetensors``.
 """
@@ -100,12 +100,17 @@ _WIDEN = {
     np.dtype(np.float16): np.float32,
     np.dtype(np.int8): np.int64,
     np.dtype(np.int16): np.int64,
-    np.dtype(np.int32): np.int64,
     np.dtype(np.uint8): np.int64,
     np.dtype(np.uint16): np.int64,
     np.dtype(np.uint32): np.int64,
 }
-_NATIVE = {np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_)}
+_NATIVE = {
+    np.dtype(np.float32),
+    np.dtype(np.float64),
+    np.dtype(np.int32),
+    np.dtype(np.int64),
+    np.dtype(np.bool_),
+}
 
 
 def _to_tensor(name: str, arr: np.ndarray, device: Any) -> Tensor:

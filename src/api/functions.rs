@@ -17,6 +17,8 @@ macro_rules! function_rows {
         reshape: "reshape(Tensor input, int[] shape)" => |a| a.t(0).reshape(a.ints(1));
         permute: "permute(Tensor input, int[] dims)" => |a| a.t(0).permute(a.ints(1));
         r#where: "where(Tensor condition, Tensor|Number input, Tensor|Number other)" => |a| where_(a);
+        result_type: "result_type(Tensor|Number tensor, Tensor|Number other)" => |a| result_type_of(a);
+        promote_types: "promote_types(ScalarType type1, ScalarType type2)" => |a| ok(DType::promote(a.dtype(0).unwrap_or(DType::F32), a.dtype(1).unwrap_or(DType::F32)));
 
         // ---- creation (`dtype=`, `device=` and `requires_grad=` in the same places: NEW) ----
         zeros: "zeros(int... size, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| filled_of(a, "zeros", 0.0);
@@ -32,13 +34,13 @@ macro_rules! function_rows {
         randn_like: "randn_like(Tensor input, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False, MemoryFormat memory_format=None)" => |a| like_of(a, Tensor::randn);
         rand: "rand(int... size, *, Generator? generator=None, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| random_of(a, "rand", Tensor::rand);
         randn: "randn(int... size, *, Generator? generator=None, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| random_of(a, "randn", Tensor::randn);
-        randint: "randint(int high, int[] size, *, Generator? generator=None, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)"
-            | "randint(int low, int high, int[] size, *, Generator? generator=None, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| randint_of(a);
-        arange: "arange(Scalar end, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)"
-            | "arange(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| arange_of(a);
+        randint: "randint(int high, int[] size, *, Generator? generator=None, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)",
+            "randint(int low, int high, int[] size, *, Generator? generator=None, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| randint_of(a);
+        arange: "arange(Scalar end, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)",
+            "arange(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| arange_of(a);
         linspace: "linspace(Tensor|Number start, Tensor|Number end, int steps, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| linspace_of(a);
-        eye: "eye(int n, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)"
-            | "eye(int n, int m, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| eye_of(a);
+        eye: "eye(int n, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)",
+            "eye(int n, int m, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| eye_of(a);
 
         // ---- the activations torch records as one op, for nn.functional to call ----
         leaky_relu: "leaky_relu(Tensor input, Scalar negative_slope=0.01)" => |a| crate::ops::unary::leaky_relu(a.t(0), a.f64(1));
@@ -65,8 +67,8 @@ macro_rules! function_rows {
         div: "div(Tensor|Number input, Tensor|Number other, *, str? rounding_mode=None, Tensor? out=None)" => |a| binary_of(a, "div", a.t(1), rounding(a.str(2), "div")?);
         floor_divide: "floor_divide(Tensor|Number input, Tensor|Number other, *, Tensor? out=None)" => |a| binary_of(a, "floor_divide", a.t(1), Tensor::floor_divide);
         // Not both numbers: torch has (Tensor, Tensor), (Number, Tensor) and (Tensor, Number).
-        remainder: "remainder(Tensor input, Tensor|Number other, *, Tensor? out=None)"
-            | "remainder(Scalar input, Tensor other, *, Tensor? out=None)" => |a| remainder_of(a);
+        remainder: "remainder(Tensor input, Tensor|Number other, *, Tensor? out=None)",
+            "remainder(Scalar input, Tensor other, *, Tensor? out=None)" => |a| remainder_of(a);
         }
     };
 }
@@ -82,6 +84,16 @@ pub(crate) fn where_(a: &Args) -> Result<Tensor> {
         }
     }
     Tensor::where_(a.t(0), &x, y)
+}
+
+/// torch.result_type: the dtype an op on the two operands computes in; two Python numbers give
+/// their category's default dtype (a float among them float32), as in torch.
+pub(crate) fn result_type_of(a: &Args) -> Result<DType> {
+    let (x, y) = (a.t(0), a.t(1));
+    if x.is_wrapped_number() && y.is_wrapped_number() {
+        return Ok(DType::promote_with_scalar(DType::Bool, DType::promote(x.dtype(), y.dtype())));
+    }
+    Ok(crate::ops::binary::result_type(x, y))
 }
 
 /// A made tensor on the asked device (created on the host, moved before requires_grad, so

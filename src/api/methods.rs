@@ -25,6 +25,9 @@ macro_rules! method_rows {
         is_contiguous: "is_contiguous(Tensor input, *, MemoryFormat memory_format=None)" => |a| ok(a.t(0).is_contiguous());
         is_floating_point: "is_floating_point(Tensor input)" => |a| ok(a.t(0).dtype().is_float());
         detach: "detach(Tensor input)" => |a| ok(a.t(0).detach());
+        detach_: "detach_(Tensor input)" => |a| { a.t(0).detach_in_place(); ok(Out::Same) };
+        // (unlike the `requires_grad` setter, it accepts True on a non-leaf)
+        requires_grad_: "requires_grad_(Tensor input, bool requires_grad=True)" => |a| a.t(0).set_requires_grad(a.bool(1)).map(|_| Out::Same);
 
         // ---- comparisons and logic ----
         eq: "eq(Tensor input, Tensor|Number other)" => |a| a.t(0).eq(a.t(1));
@@ -36,7 +39,7 @@ macro_rules! method_rows {
         logical_not: "logical_not(Tensor input)" => |a| a.t(0).logical_not();
         bitwise_not: "bitwise_not(Tensor input)" => |a| crate::ops::unary::bitwise_not(a.t(0));
         r#where: "where(Tensor input, Tensor condition, Tensor|Number other)" => |a| Tensor::where_(a.t(1), a.t(0), a.t(2));
-        masked_fill: "masked_fill(Tensor input, Tensor mask, Tensor value)" | "masked_fill(Tensor input, Tensor mask, Scalar value)" => |a| masked_fill(a);
+        masked_fill: "masked_fill(Tensor input, Tensor mask, Tensor value)", "masked_fill(Tensor input, Tensor mask, Scalar value)" => |a| masked_fill(a);
 
         // ---- arithmetic ----
         add: "add(Tensor input, Tensor|Number other, *, Scalar alpha=1)" => |a| a.t(0).add(&alpha(a, "add")?);
@@ -70,7 +73,7 @@ macro_rules! method_rows {
         relu_: "relu_(Tensor input)" => |a| inplace_unary(a, "relu_", Tensor::relu);
         zero_: "zero_(Tensor input)" => |a| a.t(0).zero_().map(|_| Out::Same);
         // A tensor value must be 0-d (one value to fill with).
-        fill_: "fill_(Tensor input, Tensor value)" | "fill_(Tensor input, Scalar value)" => |a| fill_(a);
+        fill_: "fill_(Tensor input, Tensor value)", "fill_(Tensor input, Scalar value)" => |a| fill_(a);
         copy_: "copy_(Tensor input, Tensor|Number src, bool non_blocking=False)" => |a| a.t(0).copy_(a.t(1)).map(|_| Out::Same);
 
         // ---- unary math ----
@@ -87,20 +90,20 @@ macro_rules! method_rows {
         reciprocal: "reciprocal(Tensor input)" => |a| a.t(0).reciprocal();
         square: "square(Tensor input)" => |a| square(a.t(0));
         // torch tries the Tensor overload first, so a 0-d tensor with grad stays a tensor bound.
-        clamp: "clamp(Tensor input, Tensor? min=None, Tensor? max=None)" | "clamp(Tensor input, Scalar? min=None, Scalar? max=None)" => |a| clamp(a);
-        clip: "clip(Tensor input, Tensor? min=None, Tensor? max=None)" | "clip(Tensor input, Scalar? min=None, Scalar? max=None)" => |a| clamp(a);
-        clamp_: "clamp_(Tensor input, Tensor? min=None, Tensor? max=None)" | "clamp_(Tensor input, Scalar? min=None, Scalar? max=None)" => |a| clamp_inplace(a);
-        clamp_min: "clamp_min(Tensor input, Tensor min)" | "clamp_min(Tensor input, Scalar min)" => |a| clamp(a);
-        clamp_max: "clamp_max(Tensor input, Tensor max)" | "clamp_max(Tensor input, Scalar max)" => |a| clamp_max(a);
+        clamp: "clamp(Tensor input, Tensor? min=None, Tensor? max=None)", "clamp(Tensor input, Scalar? min=None, Scalar? max=None)" => |a| clamp(a);
+        clip: "clip(Tensor input, Tensor? min=None, Tensor? max=None)", "clip(Tensor input, Scalar? min=None, Scalar? max=None)" => |a| clamp(a);
+        clamp_: "clamp_(Tensor input, Tensor? min=None, Tensor? max=None)", "clamp_(Tensor input, Scalar? min=None, Scalar? max=None)" => |a| clamp_inplace(a);
+        clamp_min: "clamp_min(Tensor input, Tensor min)", "clamp_min(Tensor input, Scalar min)" => |a| clamp(a);
+        clamp_max: "clamp_max(Tensor input, Tensor max)", "clamp_max(Tensor input, Scalar max)" => |a| clamp_max(a);
 
         // ---- reductions ----
-        sum: "sum(Tensor input, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)" => |a| a.cast(0, 3)?.sum(a.ints(1), a.bool(2));
+        sum: "sum(Tensor input, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)" => |a| in_dtype(a.cast(0, 3)?.sum(a.ints(1), a.bool(2)), a.dtype(3));
         mean: "mean(Tensor input, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)" => |a| a.cast(0, 3)?.mean(a.ints(1), a.bool(2));
-        prod: "prod(Tensor input, *, ScalarType? dtype=None)" | "prod(Tensor input, int dim, bool keepdim=False, *, ScalarType? dtype=None)" => |a| prod(a);
-        var: "var(Tensor input, bool unbiased=True)" | "var(Tensor input, int[1]? dim, bool unbiased=True, bool keepdim=False)" | "var(Tensor input, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)" => |a| var_std(a, Tensor::var);
-        std: "std(Tensor input, bool unbiased=True)" | "std(Tensor input, int[1]? dim, bool unbiased=True, bool keepdim=False)" | "std(Tensor input, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)" => |a| var_std(a, Tensor::std);
-        max: "max(Tensor input)" | "max(Tensor input, Tensor other)" | "max(Tensor input, int dim, bool keepdim=False)" => |a| extreme(a, true);
-        min: "min(Tensor input)" | "min(Tensor input, Tensor other)" | "min(Tensor input, int dim, bool keepdim=False)" => |a| extreme(a, false);
+        prod: "prod(Tensor input, *, ScalarType? dtype=None)", "prod(Tensor input, int dim, bool keepdim=False, *, ScalarType? dtype=None)" => |a| prod(a);
+        var: "var(Tensor input, bool unbiased=True)", "var(Tensor input, int[1]? dim, bool unbiased=True, bool keepdim=False)", "var(Tensor input, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)" => |a| var_std(a, Tensor::var);
+        std: "std(Tensor input, bool unbiased=True)", "std(Tensor input, int[1]? dim, bool unbiased=True, bool keepdim=False)", "std(Tensor input, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)" => |a| var_std(a, Tensor::std);
+        max: "max(Tensor input)", "max(Tensor input, Tensor other)", "max(Tensor input, int dim, bool keepdim=False)" => |a| extreme(a, true);
+        min: "min(Tensor input)", "min(Tensor input, Tensor other)", "min(Tensor input, int dim, bool keepdim=False)" => |a| extreme(a, false);
         amax: "amax(Tensor input, int[1]? dim=None, bool keepdim=False)" => |a| a.t(0).amax(a.ints(1), a.bool(2));
         amin: "amin(Tensor input, int[1]? dim=None, bool keepdim=False)" => |a| a.t(0).amin(a.ints(1), a.bool(2));
         argmax: "argmax(Tensor input, int? dim=None, bool keepdim=False)" => |a| a.t(0).argmax(a.opt_int(1), a.bool(2));
@@ -112,7 +115,7 @@ macro_rules! method_rows {
         // ---- shape and views ----
         reshape: "reshape(Tensor input, int... shape)" => |a| a.t(0).reshape(a.ints(1));
         permute: "permute(Tensor input, int... dims)" => |a| a.t(0).permute(a.ints(1));
-        view: "view(Tensor input, ScalarType dtype)" | "view(Tensor input, int... size)" => |a| view(a);
+        view: "view(Tensor input, ScalarType dtype)", "view(Tensor input, int... size)" => |a| view(a);
         flatten: "flatten(Tensor input, int start_dim=0, int end_dim=-1)" => |a| a.t(0).flatten(a.int(1), a.int(2));
         transpose: "transpose(Tensor input, int dim0, int dim1)" => |a| a.t(0).transpose(a.int(1), a.int(2));
         swapaxes: "swapaxes(Tensor input, int axis0, int axis1)" => |a| a.t(0).transpose(a.int(1), a.int(2));
@@ -121,21 +124,22 @@ macro_rules! method_rows {
         expand_as: "expand_as(Tensor input, Tensor other)" => |a| a.t(0).expand_to(a.t(1).shape());
         view_as: "view_as(Tensor input, Tensor other)" => |a| a.t(0).view(&shape_i64(a.t(1)));
         reshape_as: "reshape_as(Tensor input, Tensor other)" => |a| a.t(0).reshape_to(a.t(1).shape());
-        squeeze: "squeeze(Tensor input)" | "squeeze(Tensor input, int[1] dim)" => |a| a.t(0).squeeze(a.opt_ints(1).filter(|_| a.overload == 1));
+        squeeze: "squeeze(Tensor input)", "squeeze(Tensor input, int[1] dim)" => |a| a.t(0).squeeze(a.opt_ints(1).filter(|_| a.overload == 1));
         unsqueeze: "unsqueeze(Tensor input, int dim)" => |a| a.t(0).unsqueeze(a.int(1));
         select: "select(Tensor input, int dim, int index)" => |a| a.t(0).select(a.int(1), a.int(2));
-        narrow: "narrow(Tensor input, int dim, int start, int length)" | "narrow(Tensor input, int dim, Tensor start, int length)" => |a| narrow(a);
+        narrow: "narrow(Tensor input, int dim, int start, int length)", "narrow(Tensor input, int dim, Tensor start, int length)" => |a| narrow(a);
 
         // ---- dtype and device ----
         // torch's order: to(dtype), to(tensor), to(device, dtype): a device after a dtype fails all three.
-        to: "to(Tensor input, ScalarType dtype, bool non_blocking=False, bool copy=False, *, MemoryFormat memory_format=None)"
-            | "to(Tensor input, Tensor other, bool non_blocking=False, bool copy=False, *, MemoryFormat memory_format=None)"
-            | "to(Tensor input, Device? device=None, ScalarType? dtype=None, bool non_blocking=False, bool copy=False, *, MemoryFormat memory_format=None)" => |a| to(a);
+        to: "to(Tensor input, ScalarType dtype, bool non_blocking=False, bool copy=False, *, MemoryFormat memory_format=None)",
+            "to(Tensor input, Tensor other, bool non_blocking=False, bool copy=False, *, MemoryFormat memory_format=None)",
+            "to(Tensor input, Device? device=None, ScalarType? dtype=None, bool non_blocking=False, bool copy=False, *, MemoryFormat memory_format=None)" => |a| to(a);
         new_zeros: "new_zeros(Tensor input, int... size, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| new_full(a, 0.0);
         new_ones: "new_ones(Tensor input, int... size, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False)" => |a| new_full(a, 1.0);
         float: "float(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::F32);
         double: "double(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::F64);
         long: "long(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::I64);
+        int: "int(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::I32);
         bool: "bool(Tensor input, *, MemoryFormat memory_format=None)" => |a| cast(a, DType::Bool);
         cpu: "cpu(Tensor input, *, MemoryFormat memory_format=None)" => |a| a.t(0).to_device(crate::Device::Cpu);
         type_as: "type_as(Tensor input, Tensor other)" => |a| a.t(0).to_dtype(a.t(1).dtype());
@@ -245,7 +249,7 @@ pub(crate) fn view(a: &Args) -> Result<Tensor> {
 pub(crate) fn narrow(a: &Args) -> Result<Tensor> {
     let start = match a.overload {
         0 => a.int(2),
-        _ => match a.t(2).ndim() == 0 && !a.t(2).dtype().is_float() && a.t(2).dtype() != DType::Bool {
+        _ => match a.t(2).ndim() == 0 && a.t(2).dtype().is_int() {
             true => a.t(2).item()?.to_f64() as i64,
             false => bail!(Argument, "narrow(): start must be an 0-dim integral Tensor."),
         },
@@ -292,7 +296,7 @@ pub(crate) fn sub_(a: &Args) -> Result<Out> {
     let (x, o) = (a.t(0), a.t(1));
     if o.dtype() == DType::Bool || x.dtype() == DType::Bool {
         bail!(
-            Argument,
+            NotImplemented,
             "sub_: Subtraction, the `-` operator, with a bool tensor is not supported ({} - {}). If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
             x.dtype(),
             o.dtype()
@@ -334,8 +338,17 @@ pub(crate) fn masked_fill(a: &Args) -> Result<Tensor> {
 
 pub(crate) fn prod(a: &Args) -> Result<Tensor> {
     match a.overload {
-        0 => a.cast(0, 1)?.prod(&[], false),
-        _ => a.cast(0, 3)?.prod(&[a.int(1)], a.bool(2)),
+        0 => in_dtype(a.cast(0, 1)?.prod(&[], false), a.dtype(1)),
+        _ => in_dtype(a.cast(0, 3)?.prod(&[a.int(1)], a.bool(2)), a.dtype(3)),
+    }
+}
+
+/// A sum or product given `dtype=`: torch's result is of that dtype, an integer one included
+/// (accumulating in int64 and wrapping into it gives the same values).
+pub(crate) fn in_dtype(r: Result<Tensor>, dtype: Option<DType>) -> Result<Tensor> {
+    match (r?, dtype) {
+        (t, Some(d)) if d != t.dtype() => t.to_dtype(d),
+        (t, _) => Ok(t),
     }
 }
 

@@ -4,14 +4,18 @@
 //! engine values (`Args`) and turns their `Out` into Python objects, so the rules of torch's
 //! argument parser are written once, and another front end could reuse the rows.
 
+pub mod attrs;
 pub mod functions;
 pub mod methods;
 pub mod signature;
+pub mod table;
 
+use crate::autograd::node::Node;
 use crate::device::Device;
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::tensor::{Scalar, Tensor};
+use std::sync::Arc;
 
 /// One parsed argument, converted to what the engine takes.
 #[derive(Clone, Debug)]
@@ -161,7 +165,9 @@ impl ArgValue for Option<f64> {
 /// What a row returns, for the binding layer to turn into Python objects.
 pub enum Out {
     Tensor(Tensor),
-    /// The receiving Python object itself (in-place methods, no-op conversions).
+    /// The receiving Python object itself (in-place methods, no-op conversions), made its
+    /// tensor's object if it was not (`requires_grad_()` of a subclass instance: its hooks hand
+    /// it back later).
     Same,
     /// A named tuple of `ferrograd.return_types` (`max(dim)` gives `(values, indices)`).
     Named(&'static str, Vec<Tensor>),
@@ -173,12 +179,46 @@ pub enum Out {
     Size(Vec<usize>),
     Ints(Vec<i64>),
     Scalar(Scalar),
+    /// One of the `ferrograd.dtype` objects.
+    DType(DType),
+    Device(Device),
+    Str(String),
+    /// A graph node (`grad_fn`).
+    Node(Arc<Node>),
+    /// A tuple of results (`(primal, tangent)`).
+    Tuple(Vec<Out>),
     None,
 }
 
 impl From<Tensor> for Out {
     fn from(t: Tensor) -> Out {
         Out::Tensor(t)
+    }
+}
+
+/// A parsed argument handed back as it was converted (`_core.Signature.parse`); the values the
+/// front end keeps as its own objects (tensor lists, opaque ones) are not converted back.
+impl From<Value> for Out {
+    fn from(v: Value) -> Out {
+        match v {
+            Value::Tensor(t) => Out::Tensor(t),
+            Value::Int(i) => Out::Int(i),
+            Value::Float(f) => Out::Float(f),
+            Value::Scalar(s) => Out::Scalar(s),
+            Value::Bool(b) => Out::Bool(b),
+            Value::Ints(v) => Out::Ints(v),
+            Value::DType(d) => Out::DType(d),
+            Value::Device(d) => Out::Device(d),
+            Value::Str(s) => Out::Str(s),
+            Value::Tensors(v) => Out::Tensors(v),
+            Value::None | Value::Opaque => Out::None,
+        }
+    }
+}
+
+impl From<Option<Tensor>> for Out {
+    fn from(t: Option<Tensor>) -> Out {
+        t.map_or(Out::None, Out::Tensor)
     }
 }
 
@@ -196,6 +236,7 @@ out_from! {
     i64 => |i| Out::Int(i),
     usize => |i| Out::Int(i as i64),
     f64 => |f| Out::Float(f),
+    crate::DType => |d| Out::DType(d),
     () => |_u| Out::None,
 }
 

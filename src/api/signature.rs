@@ -2,6 +2,7 @@
 //! ScalarType? dtype=None)"` parsed once into parameters that the binding layer matches Python
 //! arguments against (the grammar of torch's `native_functions.yaml` and python_arg_parser).
 
+use super::Value;
 use crate::error::{Error, Result};
 
 /// What an argument must be. The names are torch's, so a signature reads as torch documents it.
@@ -159,11 +160,113 @@ impl Signature {
         Ok(Signature { name, params })
     }
 
+    /// A row's signatures (its overloads), parsed once.
+    pub fn parse_all(specs: &[&str]) -> Result<Vec<Signature>> {
+        specs.iter().map(|s| Signature::parse(s)).collect()
+    }
+
     /// How many positional arguments it takes, at least and at most.
     pub fn positional_range(&self) -> (usize, usize) {
         let pos: Vec<&Param> = self.params.iter().filter(|p| !p.kw_only).collect();
         (pos.iter().filter(|p| p.default.is_none()).count(), pos.len())
     }
+}
+
+impl Param {
+    /// The value of a parameter not given: its default (`int[2] stride=1` is `[1, 1]`, as a
+    /// given int is), or `Value::None`.
+    pub fn default_value(&self) -> Value {
+        match &self.default {
+            None | Some(Default::None) => Value::None,
+            Some(Default::Bool(b)) => Value::Bool(*b),
+            Some(Default::Int(i)) => match self.ty {
+                Ty::IntList(Some(n)) => Value::Ints(vec![*i; n]),
+                _ => Value::Int(*i),
+            },
+            Some(Default::Float(f)) => Value::Float(*f),
+            Some(Default::Str(s)) => Value::Str(s.clone()),
+            Some(Default::Ints(v)) => Value::Ints(v.clone()),
+        }
+    }
+
+    /// Whether an explicit None is this parameter's value (not a wrong type).
+    pub fn takes_none(&self) -> bool {
+        self.optional || self.default == Some(Default::None) || self.ty == Ty::Any || self.ty == Ty::Truth
+    }
+}
+
+/// Why a signature did not match a call. Kept as data: trying an overload that does not match
+/// is the common case (`view(2, 3)` tries `view(dtype)` first), and a formatted exception would
+/// cost more than the call; the message is made only for the error finally raised. `O` is the
+/// front end's argument object, `E` its error.
+pub enum Fail<O, E> {
+    TooMany(usize),
+    Unexpected(String),
+    Multiple(String),
+    Missing(usize),
+    /// Parameter `i` cannot take this object.
+    Type(usize, O),
+    /// An error that stands whatever the overloads (a tensor being modified, a bad device).
+    Raise(E),
+}
+
+impl<O, E> Fail<O, E> {
+    /// torch's TypeError message for the failure (`Err` for `Raise`). `method`: the call had a
+    /// receiver, and a signature taking nothing else fails as Python's own method without
+    /// parameters does (`Tensor.sin() takes no arguments (1 given)`, as torch's C methods).
+    pub fn message(
+        self,
+        sig: &Signature,
+        method: bool,
+        type_name: impl Fn(&O) -> String,
+    ) -> std::result::Result<String, E> {
+        let name = &sig.name;
+        let bare = method && sig.params.len() == 1;
+        Ok(match self {
+            Fail::Raise(e) => return Err(e),
+            Fail::TooMany(n) if bare => format!("Tensor.{name}() takes no arguments ({} given)", n - 1),
+            Fail::Unexpected(_) if bare => format!("Tensor.{name}() takes no keyword arguments"),
+            Fail::TooMany(n) => {
+                let (lo, hi) = sig.positional_range();
+                let range = if lo == hi { format!("{hi}") } else { format!("from {lo} to {hi}") };
+                let s = if lo == hi && hi == 1 { "" } else { "s" };
+                format!("{name}() takes {range} positional argument{s} but {n} were given")
+            }
+            Fail::Unexpected(k) => format!("{name}() got an unexpected keyword argument '{k}'"),
+            Fail::Multiple(k) => format!("{name}() got multiple values for argument '{k}'"),
+            Fail::Missing(i) => {
+                format!("{name}() missing 1 required positional arguments: \"{}\"", sig.params[i].name)
+            }
+            Fail::Type(i, obj) => {
+                let p = &sig.params[i];
+                let pos = if p.kw_only { String::new() } else { format!(" (position {})", i + 1) };
+                format!(
+                    "{name}(): argument '{}'{pos} must be {}, not {}",
+                    p.name,
+                    p.ty.name(),
+                    type_name(&obj)
+                )
+            }
+        })
+    }
+}
+
+/// torch's TypeError for arguments that match none of the overloads; `got` names the
+/// arguments' types (keywords as `name=type`).
+pub fn invalid_combination(sigs: &[Signature], got: &[String]) -> String {
+    let expected: Vec<String> = sigs
+        .iter()
+        .map(|s| {
+            let ps: Vec<String> = s.params.iter().map(|p| format!("{} {}", p.ty.name(), p.name)).collect();
+            format!(" * ({})", ps.join(", "))
+        })
+        .collect();
+    format!(
+        "{}() received an invalid combination of arguments - got ({}), but expected one of:\n{}",
+        sigs[0].name,
+        got.join(", "),
+        expected.join("\n")
+    )
 }
 
 /// Splits at the commas outside brackets (`int[2] x=[1, 1]` is one parameter).

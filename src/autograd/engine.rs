@@ -146,6 +146,29 @@ pub fn backward(
     run(roots, grad_outputs, retain_graph, create_graph, None).map(|_| ())
 }
 
+/// backward(..., inputs=[...]): accumulates only into the given tensors' `.grad` (detached
+/// unless `create_graph`, as `backward` accumulates).
+pub fn backward_into(
+    roots: &[Tensor],
+    grad_outputs: &[Option<Tensor>],
+    inputs: &[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+) -> Result<()> {
+    let got = grad(roots, grad_outputs, inputs, retain_graph, create_graph, true)?;
+    for (t, g) in inputs.iter().zip(got) {
+        if let Some(g) = g {
+            let g = if create_graph { g } else { g.detach() };
+            let new = match t.grad() {
+                Some(prev) => prev.add(&g)?,
+                None => g.contiguous_copy()?,
+            };
+            t.set_grad(Some(new))?;
+        }
+    }
+    Ok(())
+}
+
 /// autograd.grad: the gradients of `roots` with respect to `inputs`, without touching any
 /// `.grad`. Only the part of the graph between them runs.
 pub fn grad(
@@ -182,6 +205,9 @@ fn run(
     create_graph: bool,
     targets: Option<&[Arc<Node>]>,
 ) -> Result<Vec<Option<Tensor>>> {
+    if roots.len() != grad_outputs.len() {
+        bail!(Autograd, "got {} tensors and {} gradients; they must match", roots.len(), grad_outputs.len());
+    }
     let mut root_nodes = Vec::new();
     let mut root_grads = Vec::new();
     for (i, (t, g)) in roots.iter().zip(grad_outputs).enumerate() {

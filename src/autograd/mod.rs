@@ -10,7 +10,7 @@ pub mod hooks;
 pub mod node;
 pub mod saved;
 
-pub use engine::{backward, grad};
+pub use engine::{backward, backward_into, grad};
 pub use grad_mode::{is_grad_enabled, set_grad_enabled, GradModeGuard};
 pub use node::{Backward, Edge, Node, NodeKind};
 pub use saved::SavedTensor;

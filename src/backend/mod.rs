@@ -139,15 +139,14 @@ pub enum CmpOp {
 
 /// Where a fused masked gradient (`BackendStorage::masked_grad`) passes `g`, by the saved value
 /// `x`; elsewhere it is +0.0. One pass over both. The bounds are compared in the element type
-/// (f32 for float32), as torch converts its scalars. What a NaN `x` gets is each row's own, as
-/// before the rows were fused: torch's scalar and vectorised kernels disagree on it for all but
-/// threshold_backward.
+/// (f32 for float32), as torch converts its scalars. A NaN `x` passes `g` in every mask: torch's
+/// scalar CPU kernels and its CUDA kernels do so for every row, only its vectorised CPU loops
+/// (whole vectors: 16 float32 or more with AVX2) zero it, for all but threshold_backward.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum GradMask {
     /// 0 where `x <= t`: relu (`t` 0) and threshold; NaN passes, as in torch's threshold_backward.
     Threshold { t: f64 },
-    /// `g` only where `lo < x < hi`: hardtanh and relu6; NaN gets 0 (torch's vectorised
-    /// hardtanh_backward).
+    /// 0 where `x <= lo` or `x >= hi`: hardtanh and relu6; NaN passes.
     Inside { lo: f64, hi: f64 },
     /// 0 where `-lambd <= x <= lambd`: hardshrink and softshrink; NaN passes.
     Shrink { lambd: f64 },

@@ -1,13 +1,14 @@
 //! torch's argument parser, once: Python arguments matched against a row's signatures
 //! (`api::signature`), converted to engine values for the Rust rows (`api::methods`,
-//! `api::functions`) or to Python values for the Python layers (`_core.Signature`), with torch's
-//! TypeErrors. Each row becomes one `Method` object: a Tensor method (it binds like a function)
-//! and, the same object, the function form `torch.<name>`.
+//! `api::functions`, `api::table`) or to Python values for the Python layers
+//! (`_core.Signature`), with torch's TypeErrors; and the generators that make the rows Tensor
+//! methods (a method binds like a function, so each is also the function form `torch.<name>`),
+//! module functions, getters and operator slots (`api::attrs`).
 
 use super::convert::{int_list_of, strict_int, type_name};
 use super::dtype::{dtype_object, PyDevice};
 use super::tensor::PyTensor;
-use crate::api::signature::{Default, Param, Signature, Ty};
+use crate::api::signature::{self, Signature, Ty};
 use crate::api::{Args, Out, Value};
 use crate::tensor::Scalar;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
@@ -16,58 +17,11 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 
-/// A row's signatures, parsed once.
-pub fn compile(sigs: &[&str]) -> PyResult<Vec<Signature>> {
-    sigs.iter().map(|s| Signature::parse(s).map_err(PyErr::from)).collect()
-}
-
 /// The Python objects bound to each parameter, before conversion.
 type Slots<'py> = Vec<Option<Bound<'py, PyAny>>>;
 
-/// Why a signature did not match. Kept as data: trying an overload that does not match is the
-/// common case (`view(2, 3)` tries `view(dtype)` first), and a formatted Python exception would
-/// cost more than the call; the message is made only for the error finally raised.
-enum Fail<'py> {
-    TooMany(usize),
-    Unexpected(String),
-    Multiple(String),
-    Missing(usize),
-    /// Parameter `i` cannot take this object.
-    Type(usize, Bound<'py, PyAny>),
-    /// An error that stands whatever the overloads (a tensor being modified, a bad device).
-    Raise(PyErr),
-}
-
-impl Fail<'_> {
-    fn into_err(self, sig: &Signature) -> PyErr {
-        let name = &sig.name;
-        let msg = match self {
-            Fail::Raise(e) => return e,
-            Fail::TooMany(n) => {
-                let (lo, hi) = sig.positional_range();
-                let range = if lo == hi { format!("{hi}") } else { format!("from {lo} to {hi}") };
-                let s = if lo == hi && hi == 1 { "" } else { "s" };
-                format!("{name}() takes {range} positional argument{s} but {n} were given")
-            }
-            Fail::Unexpected(k) => format!("{name}() got an unexpected keyword argument '{k}'"),
-            Fail::Multiple(k) => format!("{name}() got multiple values for argument '{k}'"),
-            Fail::Missing(i) => {
-                format!("{name}() missing 1 required positional arguments: \"{}\"", sig.params[i].name)
-            }
-            Fail::Type(i, obj) => {
-                let p = &sig.params[i];
-                let pos = if p.kw_only { String::new() } else { format!(" (position {})", i + 1) };
-                format!(
-                    "{name}(): argument '{}'{pos} must be {}, not {}",
-                    p.name,
-                    p.ty.name(),
-                    type_name(&obj)
-                )
-            }
-        };
-        PyTypeError::new_err(msg)
-    }
-}
+/// Why a signature did not match (`api::signature::Fail`), with Python's objects and errors.
+type Fail<'py> = signature::Fail<Bound<'py, PyAny>, PyErr>;
 
 /// Binds positional and keyword arguments to `sig`'s parameters.
 fn bind<'py>(
@@ -115,11 +69,7 @@ fn convert<'py>(sig: &Signature, i: usize, obj: &Bound<'py, PyAny>) -> Result<Va
     let p = &sig.params[i];
     let bad = || Fail::Type(i, obj.clone());
     if obj.is_none() {
-        return if p.optional || p.default == Some(Default::None) || p.ty == Ty::Any || p.ty == Ty::Truth {
-            Ok(Value::None)
-        } else {
-            Err(bad())
-        };
+        return if p.takes_none() { Ok(Value::None) } else { Err(bad()) };
     }
     Ok(match p.ty {
         Ty::Tensor => {
@@ -142,19 +92,15 @@ fn convert<'py>(sig: &Signature, i: usize, obj: &Bound<'py, PyAny>) -> Result<Va
             Err(_) => numpy_bool(obj).ok_or_else(bad)?,
         }),
         Ty::IntList(n) => {
-            if let Ok(t) = obj.cast::<PyTuple>() {
-                Value::Ints(
-                    int_list_of(&sig.name, &p.name, &t.iter().collect::<Vec<_>>()).map_err(Fail::Raise)?,
-                )
+            // (a tuple's or list's own iteration: the iterator protocol costs ~0.1 µs a call)
+            let items: Vec<Bound<'py, PyAny>> = if let Ok(t) = obj.cast::<PyTuple>() {
+                t.iter().collect()
             } else if let Ok(l) = obj.cast::<PyList>() {
-                Value::Ints(
-                    int_list_of(&sig.name, &p.name, &l.iter().collect::<Vec<_>>()).map_err(Fail::Raise)?,
-                )
-            } else if let Some(v) = strict_int(obj) {
-                Value::Ints(vec![v; n.ok_or_else(bad)?])
+                l.iter().collect()
             } else {
-                return Err(bad());
-            }
+                return Ok(Value::Ints(vec![strict_int(obj).ok_or_else(bad)?; n.ok_or_else(bad)?]));
+            };
+            Value::Ints(int_list_of(&sig.name, &p.name, &items).map_err(Fail::Raise)?)
         }
         Ty::DType => Value::DType(super::convert::dtype_if(obj).ok_or_else(bad)?),
         Ty::Device => {
@@ -212,37 +158,15 @@ fn numpy_bool(obj: &Bound<'_, PyAny>) -> Option<bool> {
     (name == "bool" || name == "bool_").then(|| obj.extract::<bool>().ok()).flatten()
 }
 
-fn default_value(p: &Param) -> Value {
-    match &p.default {
-        None | Some(Default::None) => Value::None,
-        Some(Default::Bool(b)) => Value::Bool(*b),
-        // `int[2] stride=1` is `[1, 1]`, as a given int is.
-        Some(Default::Int(i)) => match p.ty {
-            Ty::IntList(Some(n)) => Value::Ints(vec![*i; n]),
-            _ => Value::Int(*i),
-        },
-        Some(Default::Float(f)) => Value::Float(*f),
-        Some(Default::Str(s)) => Value::Str(s.clone()),
-        Some(Default::Ints(v)) => Value::Ints(v.clone()),
-    }
-}
-
-/// Matches the arguments against each signature in turn (torch's overloads). With one
-/// signature its own error is the error; with several and no match, torch's "invalid
-/// combination" TypeError listing them.
-pub fn parse(
-    sigs: &[Signature],
-    args: &[Bound<'_, PyAny>],
-    kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<Args> {
-    Ok(parse_bound(sigs, args, kwargs)?.0)
-}
-
-/// `parse`, also returning the objects bound to the matched signature's parameters.
-fn parse_bound<'py>(
+/// Matches the arguments against each signature in turn (torch's overloads), returning them
+/// and the objects bound to the matched signature's parameters. With one signature its own
+/// error is the error; with several and no match, torch's "invalid combination" TypeError
+/// listing them. `method`: the first argument is the receiver.
+fn parse<'py>(
     sigs: &[Signature],
     args: &[Bound<'py, PyAny>],
     kwargs: Option<&Bound<'py, PyDict>>,
+    method: bool,
 ) -> PyResult<(Args, Slots<'py>)> {
     let mut first = None;
     for (overload, sig) in sigs.iter().enumerate() {
@@ -251,7 +175,7 @@ fn parse_bound<'py>(
             for (i, (slot, p)) in slots.iter().zip(&sig.params).enumerate() {
                 vals.push(match slot {
                     Some(o) => convert(sig, i, o)?,
-                    None => default_value(p),
+                    None => p.default_value(),
                 });
             }
             let given = slots.iter().map(Option::is_some).collect();
@@ -264,107 +188,111 @@ fn parse_bound<'py>(
         }
     }
     if sigs.len() == 1 {
-        return Err(first.expect("one signature tried").into_err(&sigs[0]));
+        let fail = first.expect("one signature tried");
+        return Err(fail.message(&sigs[0], method, type_name).map_or_else(|e| e, PyTypeError::new_err));
     }
     let mut got: Vec<String> = args.iter().map(type_name).collect();
     if let Some(kw) = kwargs {
         got.extend(kw.iter().map(|(k, v)| format!("{k}={}", type_name(&v))));
     }
-    let expected: Vec<String> = sigs.iter().map(|s| format!(" * {}", describe(s))).collect();
-    Err(PyTypeError::new_err(format!(
-        "{}() received an invalid combination of arguments - got ({}), but expected one of:\n{}",
-        sigs[0].name,
-        got.join(", "),
-        expected.join("\n")
-    )))
-}
-
-fn describe(sig: &Signature) -> String {
-    let ps: Vec<String> = sig.params.iter().map(|p: &Param| format!("{} {}", p.ty.name(), p.name)).collect();
-    format!("({})", ps.join(", "))
+    Err(PyTypeError::new_err(signature::invalid_combination(sigs, &got)))
 }
 
 /// An engine result as Python objects; `recv` is the receiving object (for `Out::Same`).
 pub fn out_to_py(py: Python<'_>, out: Out, recv: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
     Ok(match out {
         Out::Tensor(t) => PyTensor::wrap(t).into_py_any(py)?,
-        Out::Same => recv.expect("a method receives its tensor").clone().unbind(),
+        Out::Same => {
+            let recv = recv.expect("a method receives its tensor");
+            if let Ok(t) = recv.cast::<PyTensor>() {
+                super::identity::adopt(t);
+            }
+            recv.clone().unbind()
+        }
         Out::Named(name, ts) => {
             let items: Vec<_> = ts.into_iter().map(PyTensor::wrap).collect();
             py.import("ferrograd.return_types")?.getattr(name)?.call1(PyTuple::new(py, items)?)?.unbind()
         }
         Out::Tensors(ts) => PyTuple::new(py, ts.into_iter().map(PyTensor::wrap))?.into_any().unbind(),
+        Out::Tuple(outs) => {
+            let items = outs.into_iter().map(|o| out_to_py(py, o, recv)).collect::<PyResult<Vec<_>>>()?;
+            PyTuple::new(py, items)?.into_any().unbind()
+        }
         Out::Int(i) => i.into_py_any(py)?,
         Out::Float(f) => f.into_py_any(py)?,
         Out::Bool(b) => b.into_py_any(py)?,
         Out::Size(s) => super::functions::size_obj(py, &s)?.unbind(),
         Out::Ints(v) => PyTuple::new(py, v)?.into_any().unbind(),
-        Out::Scalar(s) => scalar_to_py(py, s)?,
+        Out::Scalar(Scalar::Float(f)) => f.into_py_any(py)?,
+        Out::Scalar(Scalar::Int(i)) => i.into_py_any(py)?,
+        Out::Scalar(Scalar::Bool(b)) => b.into_py_any(py)?,
+        Out::DType(d) => dtype_object(py, d).into_any(),
+        Out::Device(d) => PyDevice { d }.into_py_any(py)?,
+        Out::Str(s) => s.into_py_any(py)?,
+        Out::Node(n) => super::node::PyNode::new(n).into_py_any(py)?,
         Out::None => py.None(),
     })
 }
 
-pub fn scalar_to_py(py: Python<'_>, s: Scalar) -> PyResult<Py<PyAny>> {
-    match s {
-        Scalar::Float(f) => f.into_py_any(py),
-        Scalar::Int(i) => i.into_py_any(py),
-        Scalar::Bool(b) => b.into_py_any(py),
-    }
-}
-
 /// Parses a call of a generated method or function and runs its row.
 pub fn call(
-    sigs: &pyo3::sync::PyOnceLock<Vec<Signature>>,
+    sigs: &PyOnceLock<Vec<Signature>>,
     specs: &[&str],
     recv: Option<&Bound<'_, PyAny>>,
     args: &Bound<'_, PyTuple>,
     kwargs: Option<&Bound<'_, PyDict>>,
     body: impl FnOnce(&Args) -> crate::Result<Out>,
 ) -> PyResult<Py<PyAny>> {
-    let sigs = sigs.get_or_try_init(args.py(), || compile(specs))?;
-    call_compiled(sigs, recv, args, kwargs, body)
-}
-
-/// `call` with signatures the caller compiled (spelled at run time, from a row's properties).
-pub fn call_compiled(
-    sigs: &[Signature],
-    recv: Option<&Bound<'_, PyAny>>,
-    args: &Bound<'_, PyTuple>,
-    kwargs: Option<&Bound<'_, PyDict>>,
-    body: impl FnOnce(&Args) -> crate::Result<Out>,
-) -> PyResult<Py<PyAny>> {
     let py = args.py();
+    let sigs = sigs.get_or_try_init(py, || Signature::parse_all(specs))?;
     let items: Vec<Bound<'_, PyAny>> = recv.cloned().into_iter().chain(args.iter()).collect();
-    let a = parse(sigs, &items, kwargs)?;
+    let (a, _) = parse(sigs, &items, kwargs, recv.is_some())?;
     out_to_py(py, body(&a)?, recv)
 }
 
-/// Each method row (`api/methods.rs`) as a Tensor method; its receiver is the first argument.
+/// Each method row (`api/methods.rs`, `api/table.rs`) as a Tensor method; its receiver is the
+/// first argument. No text signature: `inspect` and stubtest take the `.pyi` stub's.
 macro_rules! gen_methods {
-    ($($name:ident : $sig:literal $(| $more:literal)* => |$a:ident| $body:expr;)*) => {
+    ($($(#[$m:meta])* $name:ident : $($sig:expr),+ => |$a:ident| $body:expr;)*) => {
         #[pymethods]
-        impl PyTensor {
+        impl crate::bindings::tensor::PyTensor {
             $(
-                // No text signature: `inspect` and stubtest take the `.pyi` stub's.
+                $(#[$m])*
                 #[pyo3(signature = (*args, **kwargs), text_signature = None)]
-                fn $name(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
-                    static SIGS: pyo3::sync::PyOnceLock<Vec<Signature>> = pyo3::sync::PyOnceLock::new();
-                    call(&SIGS, &[$sig $(, $more)*], Some(slf.as_any()), args, kwargs, |$a| Ok(Out::from($body?)))
+                fn $name(
+                    slf: &Bound<'_, Self>,
+                    args: &Bound<'_, pyo3::types::PyTuple>,
+                    kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
+                ) -> PyResult<Py<PyAny>> {
+                    static SIGS: pyo3::sync::PyOnceLock<Vec<crate::api::signature::Signature>> =
+                        pyo3::sync::PyOnceLock::new();
+                    let specs = [$($sig),+];
+                    crate::bindings::api::call(&SIGS, &specs, Some(slf.as_any()), args, kwargs, |$a| {
+                        Ok(crate::api::Out::from($body?))
+                    })
                 }
             )*
         }
     };
 }
+pub(super) use gen_methods;
 
-/// Each function row (`api/functions.rs`) as a module function, and `add_functions` to add them.
+/// Each function row as a module function, and `add_functions` to add them (one module per
+/// set of rows).
 macro_rules! gen_functions {
-    ($($name:ident : $sig:literal $(| $more:literal)* => |$a:ident| $body:expr;)*) => {
+    ($($(#[$m:meta])* $name:ident : $($sig:expr),+ => |$a:ident| $body:expr;)*) => {
         $(
+            $(#[$m])*
             #[pyfunction]
             #[pyo3(signature = (*args, **kwargs), text_signature = None)]
-            fn $name(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
-                static SIGS: pyo3::sync::PyOnceLock<Vec<Signature>> = pyo3::sync::PyOnceLock::new();
-                call(&SIGS, &[$sig $(, $more)*], None, args, kwargs, |$a| Ok(Out::from($body?)))
+            fn $name(
+                args: &Bound<'_, pyo3::types::PyTuple>,
+                kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
+            ) -> PyResult<Py<PyAny>> {
+                static SIGS: pyo3::sync::PyOnceLock<Vec<crate::api::signature::Signature>> =
+                    pyo3::sync::PyOnceLock::new();
+                let specs = [$($sig),+];
+                crate::bindings::api::call(&SIGS, &specs, None, args, kwargs, |$a| Ok(crate::api::Out::from($body?)))
             }
         )*
         pub fn add_functions(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -373,19 +301,97 @@ macro_rules! gen_functions {
         }
     };
 }
+pub(super) use gen_functions;
+
+/// The attribute rows (`api/attrs.rs`) as getters (`[getter]`) or as unary operator slots
+/// (`[inline]`: any attribute, for the one the getters need).
+macro_rules! gen_attrs {
+    ([$attr:ident] $($name:ident => |$t:ident| $body:expr;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(
+                #[$attr]
+                #[allow(non_snake_case)] // (`T`, `mT`)
+                fn $name(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+                    let out = { let $t = &slf.try_borrow()?.t; Out::from($body?) };
+                    out_to_py(slf.py(), out, Some(slf.as_any()))
+                }
+            )*
+        }
+    };
+}
+
+/// The binary operator rows as number-protocol slots: NotImplemented for an operand of
+/// another type.
+macro_rules! gen_operators {
+    ($($name:ident $(($modulo:ident))? : $kind:ident => |$x:ident, $o:ident| $e:expr;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(fn $name<'py>(
+                &self,
+                py: Python<'py>,
+                o: &Bound<'py, PyAny>,
+                $($modulo: Option<&Bound<'py, PyAny>>,)?
+            ) -> PyResult<Py<PyAny>> {
+                $(if $modulo.is_some_and(|m| !m.is_none()) {
+                    return Err(PyTypeError::new_err("pow() with a modulo is not supported for tensors"));
+                })?
+                let Some(o) = operator_arg(o, Ty::$kind) else { return Ok(py.NotImplemented()) };
+                let ($x, $o) = (&self.t, &o);
+                PyTensor::wrap($e?).into_py_any(py)
+            })*
+        }
+    };
+}
+
+/// `o` of a binary operator: a tensor, or also a Python number for `Ty::Operand`.
+fn operator_arg(o: &Bound<'_, PyAny>, kind: Ty) -> Option<crate::tensor::Tensor> {
+    match kind {
+        Ty::Operand => super::convert::operand(o),
+        _ => o.cast::<PyTensor>().ok().map(|t| t.borrow().t.clone()),
+    }
+}
+
+/// The in-place operator rows: `x op= o` runs the in-place op (pow's modulo is Python's slot
+/// signature, never given by `**=`).
+macro_rules! gen_inplace_operators {
+    ($($name:ident $(($modulo:ident))? => $op:literal, $f:path;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(fn $name(&self, o: &Bound<'_, PyAny>, $($modulo: Option<&Bound<'_, PyAny>>)?) -> PyResult<()> {
+                $(let _ = $modulo;)?
+                let o = super::super::convert::operand_or_err($op, o)?;
+                Ok(crate::api::attrs::inplace_binary(&self.t, $op, &o, $f)?)
+            })*
+        }
+    };
+}
 
 mod rows {
-    use super::{call, PyTensor, Signature};
     use crate::api::functions::*;
     use crate::api::methods::*;
     use crate::api::{ok, Out};
     use crate::dtype::DType;
     use crate::tensor::Tensor;
     use pyo3::prelude::*;
-    use pyo3::types::{PyDict, PyTuple};
 
-    crate::api::methods::method_rows!(gen_methods);
-    crate::api::functions::function_rows!(gen_functions);
+    crate::api::methods::method_rows!(super::gen_methods);
+    crate::api::functions::function_rows!(super::gen_functions);
+}
+
+mod attr_rows {
+    use super::{operator_arg, out_to_py, PyTensor, Ty};
+    use crate::api::attrs::*;
+    use crate::api::{ok, Out};
+    use crate::tensor::Tensor;
+    use pyo3::exceptions::PyTypeError;
+    use pyo3::prelude::*;
+    use pyo3::IntoPyObjectExt;
+
+    crate::api::attrs::getter_rows!(gen_attrs, [getter]);
+    crate::api::attrs::unary_operator_rows!(gen_attrs, [inline]);
+    crate::api::attrs::operator_rows!(gen_operators);
+    crate::api::attrs::inplace_operator_rows!(gen_inplace_operators);
 }
 
 /// Installs the function rows and `_core.Signature` (the method rows are Tensor's methods).
@@ -409,7 +415,7 @@ impl PySignature {
     #[pyo3(signature = (*specs))]
     fn new(specs: Vec<String>) -> PyResult<PySignature> {
         let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
-        Ok(PySignature { sigs: compile(&specs)? })
+        Ok(PySignature { sigs: Signature::parse_all(&specs)? })
     }
 
     #[pyo3(signature = (args, kwargs=None))]
@@ -420,24 +426,15 @@ impl PySignature {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = args.py();
         let items: Vec<Bound<'py, PyAny>> = args.iter().collect();
-        let (a, slots) = parse_bound(&self.sigs, &items, kwargs)?;
+        let (a, slots) = parse(&self.sigs, &items, kwargs, false)?;
         let sig = &self.sigs[a.overload];
         let mut out = Vec::with_capacity(a.vals.len());
-        for ((v, p), slot) in a.vals.iter().zip(&sig.params).zip(&slots) {
+        for ((v, p), slot) in a.vals.into_iter().zip(&sig.params).zip(&slots) {
             out.push(match (v, p.ty) {
-                (Value::None, _) => py.None(),
-                (Value::Tensor(_), Ty::Tensor) | (Value::Tensors(_), _) | (Value::Opaque, _) => {
+                (Value::Tensor(_), Ty::Tensor) | (Value::Tensors(_) | Value::Opaque, _) => {
                     slot.as_ref().expect("a given argument").clone().unbind()
                 }
-                (Value::Tensor(t), _) => PyTensor::wrap(t.clone()).into_py_any(py)?,
-                (Value::Int(i), _) => i.into_py_any(py)?,
-                (Value::Float(f), _) => f.into_py_any(py)?,
-                (Value::Scalar(s), _) => scalar_to_py(py, *s)?,
-                (Value::Bool(b), _) => b.into_py_any(py)?,
-                (Value::Ints(v), _) => PyTuple::new(py, v)?.into_any().unbind(),
-                (Value::DType(d), _) => dtype_object(py, *d).into_any(),
-                (Value::Device(d), _) => PyDevice { d: *d }.into_py_any(py)?,
-                (Value::Str(s), _) => s.into_py_any(py)?,
+                (v, _) => out_to_py(py, Out::from(v), None)?,
             });
         }
         let vals = PyTuple::new(py, out)?.into_any();

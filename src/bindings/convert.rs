@@ -246,7 +246,7 @@ pub fn dtype_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DType>> {
             Some(d) => Ok(Some(d)),
             None => Err(PyTypeError::new_err(format!(
                 "dtype must be a ferrograd.dtype ({}), not {}",
-                DType::ALL.map(DType::name).join(", "),
+                DType::ALL.iter().map(|d| d.name()).collect::<Vec<_>>().join(", "),
                 o.repr()?
             ))),
         },

@@ -86,12 +86,15 @@ pub fn device_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Device> {
     }
 }
 
-static DTYPES: pyo3::sync::PyOnceLock<[Py<PyDType>; DType::ALL.len()]> = pyo3::sync::PyOnceLock::new();
+static DTYPES: pyo3::sync::PyOnceLock<Vec<Py<PyDType>>> = pyo3::sync::PyOnceLock::new();
 
 /// The one Python object per dtype (module constants and `Tensor.dtype` are the same objects).
 pub fn dtype_object(py: Python<'_>, d: DType) -> Py<PyDType> {
     let all = DTYPES.get_or_init(py, || {
-        DType::ALL.map(|d| Py::new(py, PyDType { d }).expect("allocating one of a few small dtype objects"))
+        DType::ALL
+            .iter()
+            .map(|&d| Py::new(py, PyDType { d }).expect("allocating a small dtype object"))
+            .collect()
     });
     all[d.index()].clone_ref(py)
 }

@@ -3,7 +3,7 @@
 use super::convert::{dtype_of, scalar_of, sizes_of, tensor_arg};
 use super::dtype::device_of;
 use super::identity::TensorObj;
-use super::tensor::PyTensor;
+use super::tensor::{PyTensor, R};
 use crate::autograd;
 use crate::dtype::DType;
 use crate::tensor::{Scalar, Tensor};
@@ -11,17 +11,9 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
-type R = PyResult<TensorObj>;
-
-fn finish(t: Tensor, requires_grad: bool) -> R {
-    t.set_requires_grad(requires_grad)?;
-    Ok(PyTensor::wrap(t))
-}
-
-/// A fresh host tensor moved to `dev` before requires_grad, so that it is a leaf there.
-fn finish_on(dev: crate::Device, t: Tensor, requires_grad: bool) -> R {
-    let t = if dev == t.device() { t } else { t.detach().to_device(dev)? };
-    finish(t, requires_grad)
+/// A made tensor on `dev` (moved before requires_grad, so that it is a leaf there).
+fn finish(t: Tensor, dev: Option<crate::Device>, requires_grad: bool) -> R {
+    Ok(PyTensor::wrap(crate::api::functions::made(t, dev, requires_grad)?))
 }
 
 /// `ferrograd.Size`, a tuple subclass like torch.Size.
@@ -30,25 +22,22 @@ pub fn size_obj<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, Py
     cls.call1((PyTuple::new(py, shape)?,))
 }
 
+/// A new tensor from data: a tensor or NumPy array copied (cast bit by bit, as torch's
+/// constructor), or nested Python values.
 pub fn tensor_impl(data: &Bound<'_, PyAny>, dtype: Option<DType>, requires_grad: bool) -> R {
-    let t = if let Ok(t) = data.cast::<PyTensor>() {
-        let t = t.borrow().t.detach();
-        let t = t.contiguous_copy()?;
-        match dtype {
-            Some(d) => t.cast_raw(d)?,
-            None => t,
-        }
-    } else if let Some(arr) = numpy_array(data)? {
-        let t = super::numpy::from_numpy(&arr)?.contiguous_copy()?;
-        match dtype {
-            Some(d) => t.cast_raw(d)?,
-            None => t,
-        }
-    } else {
-        let n = crate::tensor::flatten(data, dtype.is_some())?;
-        Tensor::from_scalars(&n.values, &n.shape, dtype.unwrap_or(n.dtype))?
+    let copied = match data.cast::<PyTensor>() {
+        Ok(t) => Some(t.borrow().t.detach()),
+        Err(_) => numpy_array(data)?.map(|arr| super::numpy::from_numpy(&arr)).transpose()?,
     };
-    finish(t, requires_grad)
+    let t = match (copied, dtype) {
+        (Some(t), Some(d)) => t.contiguous_copy()?.cast_raw(d)?,
+        (Some(t), None) => t.contiguous_copy()?,
+        (None, _) => {
+            let n = crate::tensor::flatten(data, dtype.is_some())?;
+            Tensor::from_scalars(&n.values, &n.shape, dtype.unwrap_or(n.dtype))?
+        }
+    };
+    finish(t, None, requires_grad)
 }
 
 /// NumPy arrays, and NumPy scalars as 0-d arrays (their dtype is kept, as torch does).
@@ -75,7 +64,7 @@ pub fn tensor(
 ) -> R {
     let dev = device_of(device)?;
     let t = tensor_impl(data, dtype_of(dtype)?, false)?.t;
-    finish_on(dev, t, requires_grad)
+    finish(t, Some(dev), requires_grad)
 }
 
 #[pyfunction]
@@ -103,10 +92,10 @@ pub fn as_tensor(
     // to another device or dtype, it is copied).
     if let Some(d) = super::numpy::shareable_dtype(data)? {
         if dt.is_none_or(|want| want == d) {
-            return finish_on(dev, super::numpy::from_numpy(data)?, false);
+            return finish(super::numpy::from_numpy(data)?, Some(dev), false);
         }
     }
-    finish_on(dev, tensor_impl(data, dt, false)?.t, false)
+    finish(tensor_impl(data, dt, false)?.t, Some(dev), false)
 }
 
 #[pyfunction]
@@ -148,131 +137,72 @@ pub fn _legacy(args: &Bound<'_, PyTuple>) -> R {
     legacy_new(&rest, dt)
 }
 
+/// Seeds the global generator: `seed` as `Generator.manual_seed` checked it, in
+/// [-2**63, 2**64) (a negative one taken modulo 2**64, as torch).
 #[pyfunction]
-pub fn manual_seed(seed: &Bound<'_, PyAny>) -> PyResult<()> {
-    // torch takes int(seed) (so "12" and 1.5 work), as a signed or unsigned 64-bit value
-    let n: i128 = seed.py().import("builtins")?.getattr("int")?.call1((seed,))?.extract().map_err(|_| {
-        PyValueError::new_err("manual_seed: Overflow when unpacking long long (the seed must fit 64 bits)")
-    })?;
-    if n < i64::MIN as i128 || n > u64::MAX as i128 {
+pub fn manual_seed(seed: i128) -> PyResult<()> {
+    if !(i64::MIN as i128..=u64::MAX as i128).contains(&seed) {
         return Err(PyValueError::new_err(
             "manual_seed: Overflow when unpacking long long (the seed must fit 64 bits)",
         ));
     }
-    crate::tensor::rng::manual_seed(n as u64);
+    crate::tensor::rng::manual_seed(seed as u64);
     Ok(())
 }
 
-fn tensor_list(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
-    if obj.cast::<PyTensor>().is_ok() {
-        return Ok(vec![tensor_arg(op, "tensors", obj)?]);
-    }
-    if !(obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>()) {
-        return Err(PyTypeError::new_err(format!(
-            "{op}(): argument 'tensors' must be tuple of Tensors, not {}",
-            obj.get_type().name()?
-        )));
-    }
-    obj.try_iter()?.map(|o| tensor_arg(op, "tensors", &o?)).collect()
+/// The tensors of a tuple that `autograd.grad`/`backward` checked.
+type Tensors<'py> = Vec<PyRef<'py, PyTensor>>;
+
+/// The gradients `autograd.grad`/`backward` checked, one per root (None: all implicit).
+type Grads<'py> = Option<Vec<Option<PyRef<'py, PyTensor>>>>;
+
+fn engine_tensors(v: &[PyRef<'_, PyTensor>]) -> Vec<Tensor> {
+    v.iter().map(|t| t.t.clone()).collect()
 }
 
-fn grad_list(obj: Option<&Bound<'_, PyAny>>, n: usize) -> PyResult<Vec<Option<Tensor>>> {
-    let grads: Vec<Option<Tensor>> = match obj {
-        None => vec![None; n],
-        Some(g) if g.is_none() => vec![None; n],
-        Some(g) if g.cast::<PyTensor>().is_ok() => {
-            vec![Some(tensor_arg("grad", "grad_outputs", g)?)]
-        }
-        Some(g) => g
-            .try_iter()?
-            .map(|o| {
-                let o = o?;
-                if o.is_none() {
-                    Ok(None)
-                } else {
-                    tensor_arg("grad", "grad_outputs", &o).map(Some)
-                }
-            })
-            .collect::<PyResult<_>>()?,
-    };
-    if grads.len() != n {
-        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
-            "grad: got {n} outputs and {} gradients; they must match",
-            grads.len()
-        )));
-    }
-    Ok(grads)
+fn engine_grads(v: Grads<'_>, roots: usize) -> Vec<Option<Tensor>> {
+    v.map_or_else(|| vec![None; roots], |v| v.iter().map(|g| g.as_ref().map(|g| g.t.clone())).collect())
 }
 
-/// autograd.grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused);
-/// returns a tuple with one entry per input (None where unused and allowed). GIL released.
+/// `autograd.grad`'s engine call, with the arguments it checked: a tuple with one gradient (or
+/// None) per input. The GIL is released while the graph runs.
 #[pyfunction]
 #[pyo3(signature = (outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=false, allow_unused=false))]
 pub fn _grad<'py>(
     py: Python<'py>,
-    outputs: &Bound<'py, PyAny>,
-    inputs: &Bound<'py, PyAny>,
-    grad_outputs: Option<&Bound<'py, PyAny>>,
+    outputs: Tensors<'py>,
+    inputs: Tensors<'py>,
+    grad_outputs: Grads<'py>,
     retain_graph: Option<bool>,
     create_graph: bool,
     allow_unused: bool,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let roots = tensor_list("grad", outputs)?;
-    let ins = tensor_list("grad", inputs)?;
-    let grads = grad_list(grad_outputs, roots.len())?;
-    let retain = retain_graph.unwrap_or(create_graph);
+    let (roots, ins) = (engine_tensors(&outputs), engine_tensors(&inputs));
+    let (grads, retain) = (engine_grads(grad_outputs, roots.len()), retain_graph.unwrap_or(create_graph));
     let got = py.detach(move || autograd::grad(&roots, &grads, &ins, retain, create_graph, allow_unused))?;
-    let items: Vec<Option<TensorObj>> = got.into_iter().map(|g| g.map(PyTensor::wrap)).collect();
-    PyTuple::new(py, items)
+    PyTuple::new(py, got.into_iter().map(|g| g.map(PyTensor::wrap)))
 }
 
-/// backward(..., inputs=[...]): accumulates only into the given tensors' .grad.
-pub fn backward_into(
-    py: Python<'_>,
-    roots: Vec<Tensor>,
-    grads: Vec<Option<Tensor>>,
-    inputs: Vec<Tensor>,
-    retain: bool,
-    create_graph: bool,
-) -> PyResult<()> {
-    let ins = inputs.clone();
-    let got = py.detach(move || autograd::grad(&roots, &grads, &ins, retain, create_graph, true))?;
-    for (t, g) in inputs.iter().zip(got) {
-        if let Some(g) = g {
-            let g = if create_graph { g } else { g.detach() };
-            let new = match t.grad() {
-                Some(prev) => prev.add(&g)?,
-                None => g.contiguous_copy()?,
-            };
-            t.set_grad(Some(new))?;
-        }
-    }
-    Ok(())
-}
-
-/// autograd.backward(tensors, grad_tensors, retain_graph, create_graph), GIL released.
+/// `autograd.backward`'s engine call, with the arguments it checked (`inputs`: only those
+/// `.grad` accumulate). The GIL is released while the graph runs.
 #[pyfunction]
 #[pyo3(signature = (tensors, grad_tensors=None, retain_graph=None, create_graph=false, inputs=None))]
-pub fn _backward(
-    py: Python<'_>,
-    tensors: &Bound<'_, PyAny>,
-    grad_tensors: Option<&Bound<'_, PyAny>>,
+pub fn _backward<'py>(
+    py: Python<'py>,
+    tensors: Tensors<'py>,
+    grad_tensors: Grads<'py>,
     retain_graph: Option<bool>,
     create_graph: bool,
-    inputs: Option<&Bound<'_, PyAny>>,
+    inputs: Option<Tensors<'py>>,
 ) -> PyResult<()> {
-    let roots = tensor_list("backward", tensors)?;
-    let grads = grad_list(grad_tensors, roots.len())?;
-    let retain = retain_graph.unwrap_or(create_graph);
-    match inputs {
-        Some(i) if !i.is_none() => {
-            backward_into(py, roots, grads, tensor_list("backward", i)?, retain, create_graph)
-        }
-        _ => {
-            py.detach(move || autograd::backward(&roots, &grads, retain, create_graph))?;
-            Ok(())
-        }
-    }
+    let roots = engine_tensors(&tensors);
+    let (grads, retain) = (engine_grads(grad_tensors, roots.len()), retain_graph.unwrap_or(create_graph));
+    let ins = inputs.as_deref().map(engine_tensors);
+    py.detach(move || match ins {
+        Some(ins) => autograd::backward_into(&roots, &grads, &ins, retain, create_graph),
+        None => autograd::backward(&roots, &grads, retain, create_graph),
+    })?;
+    Ok(())
 }
 
 /// The user's frames of the current Python stack (ferrograd's own frames left out).

@@ -29,7 +29,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<numpy::ArrayInterface>()?;
     m.add_class::<hooks::RemovableHandle>()?;
     m.add_class::<function::SavedOutput>()?;
-    for d in DType::ALL {
+    for &d in DType::ALL {
         m.add(d.name(), dtype::dtype_object(m.py(), d))?;
     }
     for f in [

@@ -20,7 +20,7 @@ pub fn shareable_dtype(obj: &Bound<'_, PyAny>) -> PyResult<Option<DType>> {
         return Ok(None);
     }
     let ts: String = obj.getattr("__array_interface__")?.get_item("typestr")?.extract()?;
-    Ok(DType::of_numpy_typestr(&ts))
+    Ok(DType::from_numpy_typestr(&ts))
 }
 
 pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
@@ -34,12 +34,12 @@ pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
         ai.get_item(k)?.ok_or_else(|| PyValueError::new_err(format!("array interface without '{k}'")))
     };
     let ts: String = get("typestr")?.extract()?;
-    let dtype = match DType::of_numpy_typestr(&ts) {
+    let dtype = match DType::from_numpy_typestr(&ts) {
         Some(d) => d,
         None => {
             let name = arr.getattr("dtype")?.str()?.to_string();
             return Err(PyTypeError::new_err(format!(
-                "can't convert np.ndarray of type numpy.{name}. The only supported types are: float64, float32, int64, and bool."
+                "can't convert np.ndarray of type numpy.{name}. The only supported types are: float64, float32, int64, int32, and bool."
             )));
         }
     };

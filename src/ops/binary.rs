@@ -22,19 +22,12 @@ pub fn result_type(a: &Tensor, b: &Tensor) -> DType {
             2
         }
     }
-    fn cat(d: DType) -> u8 {
-        match d {
-            DType::Bool => 0,
-            DType::I64 => 1,
-            _ => 2,
-        }
-    }
     let (ta, tb) = (tier(a), tier(b));
     if ta == tb {
         return DType::promote(a.dtype(), b.dtype());
     }
     let (hi, lo) = if ta > tb { (a, b) } else { (b, a) };
-    if cat(lo.dtype()) > cat(hi.dtype()) {
+    if lo.dtype().category() > hi.dtype().category() {
         if lo.is_wrapped_number() {
             DType::promote_with_scalar(hi.dtype(), lo.dtype())
         } else {
@@ -84,10 +77,11 @@ pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 }
 
 pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    // torch refuses a bool on either side (a Python True included), not only bool - bool.
+    // torch refuses a bool on either side (a Python True included), not only bool - bool, with
+    // NotImplementedError.
     if a.dtype() == DType::Bool || b.dtype() == DType::Bool {
         crate::error::bail!(
-            DType,
+            NotImplemented,
             "sub: Subtraction, the `-` operator, with a bool tensor is not supported (shapes {} and {}). If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
             crate::error::fmt_shape(a.shape()),
             crate::error::fmt_shape(b.shape())

@@ -36,7 +36,7 @@ impl AdvancedIndex {
         }
         let mut b: Dims = Dims::new();
         for t in &indices {
-            if t.dtype() != DType::I64 {
+            if !t.dtype().is_int() {
                 bail!(Index, "{op}: tensors used as indices must be long, int, byte or bool tensors")
             }
             b = broadcast_shapes(op, &b, t.shape()).map_err(|_| {
@@ -108,9 +108,33 @@ impl AdvancedIndex {
 
     /// t[indices] in front order, differentiable.
     pub fn gather(&self, t: &Tensor) -> Result<Tensor> {
+        self.gather_placed(t, None)
+    }
+
+    /// t[indices] with the front-order dims permuted by `perm` (new dim `i` is front dim
+    /// `perm[i]`), gathered straight in that order: the result is contiguous, as torch's result of
+    /// a contiguous tensor is (a permuted front-order gather did not view as torch's does).
+    fn gather_placed(&self, t: &Tensor, perm: Option<&[usize]>) -> Result<Tensor> {
+        let front = self.front_shape(t.shape())?;
         let offs = self.offsets(t.layout())?;
-        let out = Tensor::from_data(t.storage().data().gather(&offs)?, &self.front_shape(t.shape())?);
-        record("IndexBackward0", &out, &[t], |_| IndexBackward { index: self.clone(), shape: t.dims() });
+        let (offs, shape) = match perm {
+            None => (offs, front),
+            Some(p) => {
+                let placed = Layout::contiguous(&front).permute(p);
+                let mut in_order = crate::backend::cpu::try_vec(offs.len())?;
+                if !offs.is_empty() {
+                    for_each_offset(&placed.shape.clone(), [&placed], |[o]| in_order.push(offs[o]));
+                }
+                (in_order, placed.shape)
+            }
+        };
+        let out = Tensor::from_data(t.storage().data().gather(&offs)?, &shape);
+        let perm = perm.map(<[usize]>::to_vec);
+        record("IndexBackward0", &out, &[t], |_| IndexBackward {
+            index: self.clone(),
+            shape: t.dims(),
+            perm,
+        });
         Ok(out)
     }
 
@@ -141,13 +165,28 @@ impl AdvancedIndex {
     }
 }
 
+/// The permutation that undoes `perm`, as `Tensor::permute` takes it.
+fn inverse(perm: &[usize]) -> Vec<i64> {
+    let mut inv = vec![0i64; perm.len()];
+    for (i, &p) in perm.iter().enumerate() {
+        inv[p] = i as i64;
+    }
+    inv
+}
+
 struct IndexBackward {
     index: AdvancedIndex,
     shape: Dims,
+    /// The result's dims from front order (`gather_placed`); `g` goes back before the scatter.
+    perm: Option<Vec<usize>>,
 }
 impl Backward for IndexBackward {
     fn backward(&self, g: &Tensor, _needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        Ok(vec![Some(self.index.scatter_add_into_zeros(g, &self.shape)?)])
+        let g = match &self.perm {
+            None => g.clone(),
+            Some(p) => g.permute(&inverse(p))?,
+        };
+        Ok(vec![Some(self.index.scatter_add_into_zeros(&g, &self.shape)?)])
     }
 }
 
@@ -248,7 +287,7 @@ impl IndexSpec {
     }
 
     /// Where the batch dims go in the result, and the permutation from front order to it.
-    fn placement(&self, v_ndim: usize, batch_nd: usize) -> Option<Vec<i64>> {
+    fn placement(&self, v_ndim: usize, batch_nd: usize) -> Option<Vec<usize>> {
         let first = *self.adv_dims.first()?;
         let adjacent = self.adv_dims.windows(2).all(|w| w[1] == w[0] + 1);
         if !adjacent || first == 0 {
@@ -256,9 +295,9 @@ impl IndexSpec {
         }
         // front order: [batch..., rest...]; rest = dims before `first`, then after the block.
         let rest = v_ndim - self.adv_dims.len();
-        let mut perm: Vec<i64> = (batch_nd..batch_nd + first).map(|d| d as i64).collect();
-        perm.extend((0..batch_nd).map(|d| d as i64));
-        perm.extend((batch_nd + first..batch_nd + rest).map(|d| d as i64));
+        let mut perm: Vec<usize> = (batch_nd..batch_nd + first).collect();
+        perm.extend(0..batch_nd);
+        perm.extend(batch_nd + first..batch_nd + rest);
         Some(perm)
     }
 
@@ -268,11 +307,7 @@ impl IndexSpec {
         let Some(adv) = self.advanced(&v)? else {
             return Ok(v);
         };
-        let front = adv.gather(&v)?;
-        match self.placement(v.ndim(), adv.batch_shape()?.len()) {
-            Some(perm) => front.permute(&perm),
-            None => Ok(front),
-        }
+        adv.gather_placed(&v, self.placement(v.ndim(), adv.batch_shape()?.len()).as_deref())
     }
 
     /// Writes `value` (broadcast, cast to t's dtype) into `t[spec]` without recording.
@@ -293,16 +328,8 @@ impl IndexSpec {
                     None => value.detach(),
                     Some(perm) => {
                         // Bring the value into the result's shape, then back to front order.
-                        let mut result_shape = vec![0usize; perm.len()];
-                        for (i, &p) in perm.iter().enumerate() {
-                            result_shape[i] = front[p as usize];
-                        }
-                        let vr = value.detach().expand_to(&result_shape)?;
-                        let mut inv = vec![0i64; perm.len()];
-                        for (i, &p) in perm.iter().enumerate() {
-                            inv[p as usize] = i as i64;
-                        }
-                        vr.permute(&inv)?
+                        let result_shape: Vec<usize> = perm.iter().map(|&p| front[p]).collect();
+                        value.detach().expand_to(&result_shape)?.permute(&inverse(&perm))?
                     }
                 };
                 adv.put_raw(&v, &value)

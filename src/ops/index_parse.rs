@@ -16,7 +16,7 @@ pub enum IndexItem<S> {
     Slice(S),
     NewAxis,
     Ellipsis,
-    /// An int64 or bool tensor (made through `IndexItem::tensor`, which checks).
+    /// An integer or bool tensor (made through `IndexItem::tensor`, which checks).
     Tensor(Tensor),
 }
 
@@ -39,11 +39,11 @@ impl<S> IndexItem<S> {
     /// 0-d bool tensor stays a mask, which copies).
     pub fn tensor(t: Tensor) -> Result<Self> {
         match t.dtype() {
-            DType::I64 if t.ndim() == 0 => match t.item()? {
+            d if d.is_int() && t.ndim() == 0 => match t.item()? {
                 Scalar::Int(i) => Ok(IndexItem::Int(i)),
                 _ => Ok(IndexItem::Tensor(t)),
             },
-            DType::I64 | DType::Bool => Ok(IndexItem::Tensor(t)),
+            d if !d.is_float() => Ok(IndexItem::Tensor(t)),
             _ => bail!(Index, "{INDEX_DTYPES}"),
         }
     }
@@ -267,6 +267,10 @@ mod tests {
     fn tensors_and_masks_become_advanced_indices() {
         let zero_d = Tensor::from_vec(vec![2i64], &[]).unwrap();
         assert!(matches!(Item::tensor(zero_d).unwrap(), IndexItem::Int(2)));
+        let zero_d = Tensor::from_vec(vec![-1i32], &[]).unwrap();
+        assert!(matches!(Item::tensor(zero_d).unwrap(), IndexItem::Int(-1)));
+        let int32 = Tensor::from_vec(vec![0i32, 2], &[2]).unwrap();
+        assert!(matches!(Item::tensor(int32).unwrap(), IndexItem::Tensor(t) if t.dtype() == DType::I32));
         let mask = Tensor::from_vec(vec![true, false, true, true], &[2, 2]).unwrap();
         let spec = IndexSpec::parse(&[2, 2, 3], vec![Item::tensor(mask).unwrap()]).unwrap();
         assert_eq!(spec.adv_dims, vec![0, 1]);

@@ -70,12 +70,7 @@ impl Tensor {
                 fmt_shape(r.shape())
             )
         }
-        let cat = |d: DType| match d {
-            DType::Bool => 0,
-            DType::I64 => 1,
-            _ => 2,
-        };
-        if cat(r.dtype()) > cat(self.dtype()) {
+        if r.dtype().category() > self.dtype().category() {
             bail!(
                 DType,
                 "{op}: result type {} can't be cast to the desired output type {}",
@@ -97,6 +92,20 @@ impl Tensor {
             self.rebase_history(&r)?;
         }
         Ok(())
+    }
+
+    /// An in-place op torch does not differentiate (the `_` forms of the binary rows without a
+    /// rule: logical_and_, bitwise_or_, ...): the values are written and the version bumped, the
+    /// history left alone, as torch does. A tensor requiring grad keeps its node (its gradient
+    /// is the overwritten value's), and a leaf requiring grad may be written.
+    pub fn apply_inplace_untracked(
+        &self,
+        op: &str,
+        others: &[&Tensor],
+        f: impl FnOnce(&Tensor) -> Result<Tensor>,
+    ) -> Result<()> {
+        let _off = crate::autograd::GradModeGuard::new(false);
+        self.apply_inplace(op, others, f)
     }
 
     pub fn copy_(&self, src: &Tensor) -> Result<()> {

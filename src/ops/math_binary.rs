@@ -12,7 +12,7 @@ use crate::backend::cpu::Buf;
 use crate::backend::{BackendStorage, BinaryOp};
 #[allow(unused_imports)] // the rows call Elem's methods
 use crate::dtype::Elem;
-use crate::dtype::{DType, FloatElem};
+use crate::dtype::{DType, FloatElem, IntElem};
 use crate::error::{bail, Result};
 use crate::layout::Layout;
 use crate::tensor::Tensor;
@@ -76,8 +76,8 @@ macro_rules! gen_binary_core {
             $(
                 saves: [$($save:ident),*],
                 grad: |$g:ident, $($v:ident),*| {
-                    input: $gin:expr,
-                    other: $goth:expr $(,)?
+                    input($($iu:ident),*): $gin:expr,
+                    other($($ou:ident),*): $goth:expr $(,)?
                 } $(,)?
             )?
         }
@@ -132,6 +132,16 @@ macro_rules! gen_binary_core {
             pub fn saves(self) -> Option<&'static [Slot]> {
                 match self { $(MathBinOp::$V => first_or!([$(Some(&[$(slot!($save)),*]))?] None),)* }
             }
+            /// The saved values each gradient (input's, other's) reads, as bits in `saves` order.
+            #[allow(unused_variables)] // the values a gradient does not read
+            pub(crate) fn reads(self) -> [u8; 2] {
+                match self {
+                    $(MathBinOp::$V => first_or!([$({
+                        let [$($v),*] = std::array::from_fn(|i| i as u8);
+                        [0u8 $(| 1 << $iu)*, 0u8 $(| 1 << $ou)*]
+                    })?] [0, 0]),)*
+                }
+            }
             #[allow(unused_variables)] // a row without this dtype's expression
             pub(crate) fn map_float<T: FloatElem>(
                 self, a: &Buf<T>, la: &Layout, b: &Buf<T>, lb: &Layout,
@@ -144,10 +154,12 @@ macro_rules! gen_binary_core {
                 }
             }
             #[allow(unused_variables)] // a row without this dtype's expression
-            pub(crate) fn map_int(self, a: &Buf<i64>, la: &Layout, b: &Buf<i64>, lb: &Layout) -> Result<Vec<i64>> {
+            pub(crate) fn map_int<T: IntElem>(
+                self, a: &Buf<T>, la: &Layout, b: &Buf<T>, lb: &Layout,
+            ) -> Result<Vec<T>> {
                 match self {
                     $(MathBinOp::$V => first_or!(
-                        [$(map2(a, la, b, lb, |$ia: i64, $ib: i64| -> i64 { $int }))?]
+                        [$(map2(a, la, b, lb, |$ia: T, $ib: T| -> T { $int }))?]
                         no_kernel_here(self)
                     ),)*
                 }
@@ -162,17 +174,29 @@ macro_rules! gen_binary_core {
                 }
             }
             /// The backward rule: the gradients of the operands that need one, from the saved
-            /// values (in the row's `saves` order).
+            /// values (in the row's `saves` order; those no needed gradient reads may be absent).
+            /// A gradient sees only the values it declares it reads: the others stay `Option`s,
+            /// so reading an undeclared one does not compile.
             #[allow(unused_variables)]
-            fn grad(self, g: &Tensor, saved: &[Tensor], needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+            fn grad(self, g: &Tensor, saved: &[Option<Tensor>], needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
                 match self {
                     $(MathBinOp::$V => first_or!([$({
                         let [$($v),*] = saved else {
                             bail!(Autograd, "{}: the saved values do not match the rule", self.name())
                         };
                         let $g = g;
-                        let gi = if needs[0] { Some($gin?) } else { None };
-                        let go = if needs[1] { Some($goth?) } else { None };
+                        let gi = if needs[0] {
+                            $(let $iu = super::saved_value($iu, self.name())?;)*
+                            Some($gin?)
+                        } else {
+                            None
+                        };
+                        let go = if needs[1] {
+                            $(let $ou = super::saved_value($ou, self.name())?;)*
+                            Some($goth?)
+                        } else {
+                            None
+                        };
                         Ok(vec![gi, go])
                     })?] bail!(Autograd, "{} has no derivative", self.name())),)*
                 }
@@ -189,6 +213,19 @@ macro_rules! gen_binary_core {
 
 binary_ops!(gen_binary_core);
 
+/// `1 / t`, 0 where that is infinite: torch's atan2_backward, whose gradients are 0 at the
+/// origin (and where `a^2 + b^2` underflows) instead of `0 * inf`.
+fn finite_recip(t: &Tensor) -> Result<Tensor> {
+    let r = t.reciprocal()?;
+    Tensor::where_(&r.isinf()?, &r.zeros_like()?, &r)
+}
+
+/// `g`, halved where `a == b`: fmax and fmin split a tie's gradient between the operands, as
+/// torch (2.15; maximum and minimum do the same).
+fn halved_at_ties(g: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    Tensor::where_(&a.eq(b)?, &g.mul_scalar(0.5)?, g)
+}
+
 /// A kernel a row has no expression for: the op layer refuses the dtype before this is reached.
 fn no_kernel_here<T>(op: MathBinOp) -> Result<T> {
     bail!(DType, "{}: no kernel for this dtype", op.name())
@@ -203,7 +240,7 @@ fn compute_dtype(op: MathBinOp, a: &Tensor, b: &Tensor) -> Result<DType> {
         BinDType::BoolOut => return Ok(DType::Bool),
         BinDType::Any => true,
         BinDType::FloatOnly => dt.is_float(),
-        BinDType::Integer => dt == DType::I64,
+        BinDType::Integer => dt.is_int(),
         BinDType::Bitwise => !dt.is_float(),
     };
     if !ok {
@@ -226,14 +263,18 @@ fn math_binary(a: &Tensor, b: &Tensor, op: MathBinOp) -> Result<Tensor> {
     let out = Tensor::from_data(out, &la.shape);
     if let Some(slots) = op.saves() {
         let node = op.node(b.is_wrapped_number());
-        record(node, &out, &[a, b], |_| MathBinaryBackward {
+        let reads = op.reads();
+        record(node, &out, &[a, b], |needs| MathBinaryBackward {
             op,
             saved: slots
                 .iter()
-                .map(|s| match s {
-                    Slot::Input => SavedTensor::input(a, node),
-                    Slot::Other => SavedTensor::input(b, node),
-                    Slot::Output => SavedTensor::output(&out, node),
+                .enumerate()
+                .map(|(i, s)| {
+                    super::keeps_saved(&reads, needs, i).then(|| match s {
+                        Slot::Input => SavedTensor::input(a, node),
+                        Slot::Other => SavedTensor::input(b, node),
+                        Slot::Output => SavedTensor::output(&out, node),
+                    })
                 })
                 .collect(),
         });
@@ -243,21 +284,22 @@ fn math_binary(a: &Tensor, b: &Tensor, op: MathBinOp) -> Result<Tensor> {
 
 struct MathBinaryBackward {
     op: MathBinOp,
-    saved: Vec<SavedTensor>,
+    /// The row's `saves`, each kept only where a gradient to compute reads it (`keeps_saved`).
+    saved: Vec<Option<SavedTensor>>,
 }
 
 impl Backward for MathBinaryBackward {
     fn saves_tensors(&self) -> bool {
-        self.saved.iter().any(|s| !s.is_number())
+        self.saved.iter().flatten().any(|s| !s.is_number())
     }
     fn bind_outputs(&mut self, node: &Weak<Node>) {
-        for s in &mut self.saved {
+        for s in self.saved.iter_mut().flatten() {
             s.bind_output(node);
         }
     }
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        let saved = self.saved.iter().map(SavedTensor::unpack).collect::<Result<Vec<_>>>()?;
-        self.op.grad(g, &saved, needs)
+        let saved = self.saved.iter().map(|s| s.as_ref().map(SavedTensor::unpack).transpose());
+        self.op.grad(g, &saved.collect::<Result<Vec<_>>>()?, needs)
     }
 }
 
@@ -291,6 +333,27 @@ mod tests {
                 "{}",
                 r.name
             );
+            // and every value it saves is read by a gradient (else it would be kept for nothing)
+            for i in 0..r.op.saves().map_or(0, <[Slot]>::len) {
+                assert!(r.op.reads().iter().any(|m| m >> i & 1 == 1), "{}: value {i} is never read", r.name);
+            }
         }
+    }
+
+    #[test]
+    fn a_value_one_gradient_reads_is_kept_only_when_that_gradient_is_needed() {
+        // hypot saves [input, other, output]: input's gradient reads input and output, other's
+        // other and output
+        let reads = MathBinOp::Hypot.reads();
+        assert_eq!(reads, [0b101, 0b110]);
+        let kept = |needs: [bool; 2]| {
+            (0..3).map(|i| super::super::keeps_saved(&reads, &needs, i)).collect::<Vec<_>>()
+        };
+        assert_eq!(kept([false, true]), [false, true, true]);
+        assert_eq!(kept([true, false]), [true, false, true]);
+        assert_eq!(kept([true, true]), [true, true, true]);
+        // atan2's operands are read by both gradients: always kept, as torch does
+        let reads = MathBinOp::Atan2.reads();
+        assert!((0..2).all(|i| super::super::keeps_saved(&reads, &[false, true], i)));
     }
 }

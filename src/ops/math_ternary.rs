@@ -39,9 +39,9 @@ macro_rules! gen_ternary_core {
             float: |$a:ident, $b:ident, $c:ident| $float:expr,
             wgsl: $wgsl:literal,
             grad: |$g:ident, $ga:ident, $gb:ident, $gc:ident| {
-                input: $g0:expr,
-                $s1:ident: $g1:expr,
-                $s2:ident: $g2:expr $(,)?
+                input($($u0:ident),*): $g0:expr,
+                $s1:ident($($u1:ident),*): $g1:expr,
+                $s2:ident($($u2:ident),*): $g2:expr $(,)?
             } $(,)?
         }
     )*) => {
@@ -83,15 +83,28 @@ macro_rules! gen_ternary_core {
                     $(MathTerOp::$V => map3(a, la, b, lb, c, lc, |$a: T, $b: T, $c: T| -> T { $float }),)*
                 }
             }
-            #[allow(unused_variables)]
-            fn grad(self, g: &Tensor, x: [&Tensor; 3], needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+            /// The operands each gradient reads, as bits in operand order.
+            #[allow(unused_variables)] // the operands a gradient does not read
+            pub(crate) fn reads(self) -> [u8; 3] {
                 match self {
                     $(MathTerOp::$V => {
-                        let ($g, [$ga, $gb, $gc]) = (g, x);
+                        let [$ga, $gb, $gc] = [0u8, 1, 2];
+                        [0u8 $(| 1 << $u0)*, 0u8 $(| 1 << $u1)*, 0u8 $(| 1 << $u2)*]
+                    })*
+                }
+            }
+            /// The gradients of the operands that need one; an operand no needed gradient reads
+            /// may be absent, and a gradient sees only those it names (see `binary_ops!`).
+            #[allow(unused_variables)]
+            fn grad(self, g: &Tensor, x: [Option<Tensor>; 3], needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
+                let name = self.name();
+                match self {
+                    $(MathTerOp::$V => {
+                        let ($g, [$ga, $gb, $gc]) = (g, &x);
                         Ok(vec![
-                            if needs[0] { Some($g0?) } else { None },
-                            if needs[1] { Some($g1?) } else { None },
-                            if needs[2] { Some($g2?) } else { None },
+                            if needs[0] { $(let $u0 = super::saved_value($u0, name)?;)* Some($g0?) } else { None },
+                            if needs[1] { $(let $u1 = super::saved_value($u1, name)?;)* Some($g1?) } else { None },
+                            if needs[2] { $(let $u2 = super::saved_value($u2, name)?;)* Some($g2?) } else { None },
                         ])
                     })*
                 }
@@ -132,25 +145,30 @@ fn math_ternary(a: &Tensor, b: &Tensor, c: &Tensor, op: MathTerOp) -> Result<Ten
     let out = ca.storage().data().ternary(&la, cb.storage().data(), &lb, cc.storage().data(), &lc, op)?;
     let out = Tensor::from_data(out, &shape);
     let node = op.node(c.is_wrapped_number());
-    record(node, &out, &[a, b, c], |_| MathTernaryBackward {
-        op,
-        saved: [a, b, c].map(|t| SavedTensor::input(t, node)),
+    record(node, &out, &[a, b, c], |needs| {
+        let (reads, operands) = (op.reads(), [a, b, c]);
+        MathTernaryBackward {
+            op,
+            saved: std::array::from_fn(|i| {
+                super::keeps_saved(&reads, needs, i).then(|| SavedTensor::input(operands[i], node))
+            }),
+        }
     });
     Ok(out)
 }
 
 struct MathTernaryBackward {
     op: MathTerOp,
-    saved: [SavedTensor; 3],
+    /// The operands, each kept only where a gradient to compute reads it (`keeps_saved`).
+    saved: [Option<SavedTensor>; 3],
 }
 
 impl Backward for MathTernaryBackward {
     fn saves_tensors(&self) -> bool {
-        self.saved.iter().any(|s| !s.is_number())
+        self.saved.iter().flatten().any(|s| !s.is_number())
     }
     fn backward(&self, g: &Tensor, needs: &[bool]) -> Result<Vec<Option<Tensor>>> {
-        let [a, b, c] = [&self.saved[0], &self.saved[1], &self.saved[2]].map(SavedTensor::unpack);
-        let (a, b, c) = (a?, b?, c?);
-        self.op.grad(g, [&a, &b, &c], needs)
+        let [a, b, c] = self.saved.each_ref().map(|s| s.as_ref().map(SavedTensor::unpack).transpose());
+        self.op.grad(g, [a?, b?, c?], needs)
     }
 }

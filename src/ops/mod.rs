@@ -77,6 +77,27 @@ pub(crate) fn record<B: Backward + 'static>(
     Some(node)
 }
 
+/// Whether a rule keeps its `i`-th saved value, as torch's generated autograd code decides:
+/// a value exactly one gradient reads is saved only when that gradient will be computed (so an
+/// in-place change to it is no error when nothing needs it); one several gradients read is saved
+/// always. `reads[k]` has bit `i` set when gradient `k` reads saved value `i`; `needs[k]`: whether
+/// gradient `k` may be asked for (its input has an edge or a tangent).
+pub(crate) fn keeps_saved(reads: &[u8], needs: &[bool], i: usize) -> bool {
+    let mut readers = reads.iter().zip(needs).filter(|(r, _)| *r >> i & 1 == 1);
+    match (readers.next(), readers.next()) {
+        (Some((_, &need)), None) => need,
+        _ => true,
+    }
+}
+
+/// A saved value a gradient reads, which `keeps_saved` kept whenever that gradient is needed.
+pub(crate) fn saved_value<'a>(v: &'a Option<Tensor>, op: &str) -> crate::Result<&'a Tensor> {
+    match v {
+        Some(t) => Ok(t),
+        None => crate::error::bail!(Autograd, "{op}: a gradient reads a value its node did not save"),
+    }
+}
+
 /// Operands of one op must live on one device.
 /// A 0-dim CPU tensor (a Python number, or a CPU scalar as torch allows) may join operands on
 /// another device; anything else mixing devices is an error naming both.

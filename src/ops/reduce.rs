@@ -89,9 +89,9 @@ impl Tensor {
     pub fn mean(&self, dims: &[i64], keepdim: bool) -> Result<Tensor> {
         if !self.dtype().is_float() {
             bail!(
-                DType,
+                NotImplemented,
                 "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
-                self.dtype()
+                self.dtype().torch_scalar_name()
             )
         }
         let p = plan("mean", self, dims, keepdim)?;

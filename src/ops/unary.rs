@@ -127,7 +127,7 @@ fn masked_kernel(g: &Tensor, x: &Tensor, mask: GradMask) -> Result<Tensor> {
     // and broadcasts. Its tests are the kernels' (NaN included).
     let zero = match mask {
         GradMask::Threshold { t } => x.le_scalar(t)?,
-        GradMask::Inside { lo, hi } => x.gt_scalar(lo)?.logical_and(&x.lt_scalar(hi)?)?.logical_not()?,
+        GradMask::Inside { lo, hi } => x.le_scalar(lo)?.logical_or(&x.ge_scalar(hi)?)?,
         GradMask::Shrink { lambd } => x.ge_scalar(-lambd)?.logical_and(&x.le_scalar(lambd)?)?,
     };
     Tensor::where_(&zero, &g.zeros_like()?, g)
@@ -417,7 +417,8 @@ fn unary(t: &Tensor, op: UnaryOp, name: &'static str) -> Result<Tensor> {
 impl Tensor {
     pub fn neg(&self) -> Result<Tensor> {
         if self.dtype() == crate::dtype::DType::Bool {
-            bail!(DType, "neg: Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+            // (torch's NotImplementedError, which a backward negating a bool operand raises too)
+            bail!(NotImplemented, "neg: Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
         }
         unary(self, UnaryOp::Neg, "NegBackward0")
     }

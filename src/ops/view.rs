@@ -220,6 +220,14 @@ impl Tensor {
         }
     }
 
+    /// reshape recorded under torch's `name` for it where the result is a view.
+    pub(crate) fn reshape_named(&self, target: &[usize], name: &'static str) -> Result<Tensor> {
+        match self.layout().reshape_view(target) {
+            Some(l) if crate::shape::numel(target) == self.numel() => Ok(self.reshape_record(l, name)),
+            _ => self.reshape_to(target),
+        }
+    }
+
     fn reshape_record(&self, l: Layout, name: &'static str) -> Tensor {
         let out = self.view_of(l);
         record(name, &out, &[self], |_| ViewBackward::Reshape { shape: self.dims() });

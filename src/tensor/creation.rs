@@ -5,7 +5,7 @@ use super::Tensor;
 use crate::backend::cpu::{try_alloc, try_with_capacity, CpuStorage, IntoCpuStorage};
 use crate::backend::BackendStorage;
 use crate::device::Device;
-use crate::dtype::DType;
+use crate::dtype::{DType, Elem};
 use crate::error::{bail, Result};
 use crate::shape::checked_numel;
 use std::sync::Arc;
@@ -40,6 +40,14 @@ impl Scalar {
             Scalar::Float(f) => f,
         }
     }
+    /// This number as an element of `T`, cast as torch casts (an int wraps into a narrower type).
+    pub fn to_elem<T: Elem>(self) -> T {
+        match self {
+            Scalar::Bool(b) => T::from_bool(b),
+            Scalar::Int(i) => T::from_i64(i),
+            Scalar::Float(f) => T::from_f64(f),
+        }
+    }
 }
 
 fn storage_from_f64(values: impl Iterator<Item = f64>, n: usize, dtype: DType) -> Result<CpuStorage> {
@@ -48,12 +56,7 @@ fn storage_from_f64(values: impl Iterator<Item = f64>, n: usize, dtype: DType) -
         v.extend(values.map(T::from_f64));
         Ok(T::into_storage(v))
     }
-    match dtype {
-        DType::F32 => collect::<f32>(values, n),
-        DType::F64 => collect::<f64>(values, n),
-        DType::I64 => collect::<i64>(values, n),
-        DType::Bool => collect::<bool>(values, n),
-    }
+    crate::with_dtype!(dtype, T => collect::<T>(values, n))
 }
 
 impl Tensor {
@@ -66,15 +69,7 @@ impl Tensor {
 
     /// A 0-d tensor holding `s` in `dtype`.
     pub fn scalar(s: Scalar, dtype: DType) -> Tensor {
-        let data = match (s, dtype) {
-            (Scalar::Int(i), DType::I64) => i64::into_storage(vec![i]),
-            (Scalar::Bool(b), DType::Bool) => bool::into_storage(vec![b]),
-            (s, DType::Bool) => bool::into_storage(vec![s.to_f64() != 0.0]),
-            (Scalar::Int(i), DType::F64) => f64::into_storage(vec![i as f64]),
-            (s, DType::F32) => f32::into_storage(vec![s.to_f64() as f32]),
-            (s, DType::F64) => f64::into_storage(vec![s.to_f64()]),
-            (s, DType::I64) => i64::into_storage(vec![s.to_f64() as i64]),
-        };
+        let data = crate::with_dtype!(dtype, T => T::into_storage(vec![s.to_elem::<T>()]));
         Tensor::from_cpu(data, &[])
     }
 
@@ -87,17 +82,15 @@ impl Tensor {
 
     pub fn full(shape: &[usize], value: f64, dtype: DType, device: Device) -> Result<Tensor> {
         let n = checked_numel("full", shape)?;
+        if !dtype.fits(value) {
+            return Err(dtype.overflow(value));
+        }
         if device != Device::Cpu {
             let data = crate::storage::StorageData::empty(device, dtype, n)?;
             data.fill(&crate::layout::Layout::contiguous(&[n]), value)?;
             return Ok(Tensor::from_data(data, shape));
         }
-        let data = match dtype {
-            DType::F32 => f32::into_storage(try_alloc(n, value as f32)?),
-            DType::F64 => f64::into_storage(try_alloc(n, value)?),
-            DType::I64 => i64::into_storage(try_alloc(n, value as i64)?),
-            DType::Bool => bool::into_storage(try_alloc(n, value != 0.0)?),
-        };
+        let data = crate::with_dtype!(dtype, T => T::into_storage(try_alloc(n, T::from_f64(value))?));
         Ok(Tensor::from_cpu(data, shape))
     }
 
@@ -124,11 +117,16 @@ impl Tensor {
             bail!(OutOfMemory, "arange: {n} elements cannot be allocated")
         }
         let n = n as usize;
-        let data = if dtype == DType::I64 {
+        let data = if dtype.is_int() {
             let (s, st) = (start as i64, step as i64);
             let mut v = try_with_capacity(n)?;
             v.extend((0..n as i64).map(|i| s + i * st));
-            i64::into_storage(v)
+            let v = i64::into_storage(v);
+            if dtype == DType::I64 {
+                v
+            } else {
+                v.to_dtype(&crate::layout::Layout::contiguous(&[n]), dtype)?
+            }
         } else {
             storage_from_f64((0..n).map(|i| start + i as f64 * step), n, dtype)?
         };
@@ -200,6 +198,33 @@ impl Tensor {
         } else {
             t.to_dtype(dtype)
         }
+    }
+
+    /// Builds a tensor of `dtype` from numbers (Python data): each cast as torch casts, a number
+    /// outside an integer dtype refused as torch does.
+    pub fn from_scalars(values: &[Scalar], shape: &[usize], dtype: DType) -> Result<Tensor> {
+        if checked_numel("tensor", shape)? != values.len() {
+            bail!(
+                Shape,
+                "tensor: {} values do not fill shape {}",
+                values.len(),
+                crate::error::fmt_shape(shape)
+            )
+        }
+        let bad = values.iter().find(|s| match **s {
+            Scalar::Int(i) => !dtype.fits_int(i),
+            Scalar::Float(f) => !dtype.fits(f),
+            Scalar::Bool(_) => false,
+        });
+        if let Some(s) = bad {
+            return Err(dtype.overflow(s.to_f64()));
+        }
+        fn collect<T: IntoCpuStorage>(values: &[Scalar]) -> Result<CpuStorage> {
+            let mut v = try_with_capacity(values.len())?;
+            v.extend(values.iter().map(|s| s.to_elem::<T>()));
+            Ok(T::into_storage(v))
+        }
+        Ok(Tensor::from_cpu(crate::with_dtype!(dtype, T => collect::<T>(values))?, shape))
     }
 
     /// Builds a tensor from f64 values (used by the bindings for nested float lists).

@@ -3,7 +3,7 @@
 use super::{Scalar, Tensor};
 use crate::backend::cpu::{CpuStorage, IntoCpuStorage};
 use crate::backend::BackendStorage;
-use crate::dtype::DType;
+use crate::dtype::Category;
 use crate::error::{bail, Result};
 use crate::layout::{for_each_offset, Layout};
 
@@ -39,10 +39,10 @@ impl Tensor {
         if self.numel() != 1 {
             bail!(Autograd, "a Tensor with {} elements cannot be converted to Scalar", self.numel())
         }
-        Ok(match self.dtype() {
-            DType::F32 | DType::F64 => Scalar::Float(self.to_vec::<f64>()?[0]),
-            DType::I64 => Scalar::Int(self.to_vec::<i64>()?[0]),
-            DType::Bool => Scalar::Bool(self.to_vec::<bool>()?[0]),
+        Ok(match self.dtype().category() {
+            Category::Float => Scalar::Float(self.to_vec::<f64>()?[0]),
+            Category::Int => Scalar::Int(self.to_vec::<i64>()?[0]),
+            Category::Bool => Scalar::Bool(self.to_vec::<bool>()?[0]),
         })
     }
 

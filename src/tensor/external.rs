@@ -2,7 +2,7 @@
 //! (`from_numpy`), and the byte strides a tensor's own interface gives (`.numpy()`).
 
 use super::Tensor;
-use crate::backend::cpu::{Buf, CpuStorage};
+use crate::backend::cpu::CpuStorage;
 use crate::dtype::DType;
 use crate::error::{bail, Result};
 use crate::layout::Layout;
@@ -31,14 +31,7 @@ impl Tensor {
         let layout = Layout { shape: shape.into(), strides: strides.as_slice().into(), offset: 0 };
         let len = layout.storage_span();
         // SAFETY: the caller's promise, for the `len` elements the layout reaches.
-        let data = unsafe {
-            match dtype {
-                DType::F32 => CpuStorage::F32(Buf::from_external(ptr as *mut f32, len, owner)),
-                DType::F64 => CpuStorage::F64(Buf::from_external(ptr as *mut f64, len, owner)),
-                DType::I64 => CpuStorage::I64(Buf::from_external(ptr as *mut i64, len, owner)),
-                DType::Bool => CpuStorage::Bool(Buf::from_external(ptr as *mut bool, len, owner)),
-            }
-        };
+        let data = unsafe { CpuStorage::from_external(dtype, ptr, len, owner) };
         Ok(Tensor::from_parts(Storage::cpu(data), layout, dtype))
     }
 

@@ -4,7 +4,7 @@
 
 use super::{Scalar, Tensor};
 use crate::dtype::DType;
-use crate::error::{Error, Result};
+use crate::error::Error;
 
 /// What one value of nested data is.
 pub enum Datum {
@@ -103,7 +103,7 @@ fn walk<D: NestedData>(
                 ))
                 .into());
             }
-            push_elements(&t, out)?;
+            out.extend(crate::api::attrs::scalars_of(&t)?);
         }
         Datum::Number(s) if depth == shape.len() => out.push(s),
         d if depth == shape.len() => return Err(not_a_number(&d, &data.type_name(), dtype_known).into()),
@@ -131,16 +131,6 @@ fn walk<D: NestedData>(
     Ok(())
 }
 
-/// A tensor's elements as the numbers of its kind (float, integer or bool).
-fn push_elements(t: &Tensor, out: &mut Vec<Scalar>) -> Result<()> {
-    match t.dtype() {
-        d if d.is_float() => out.extend(t.to_vec::<f64>()?.into_iter().map(Scalar::Float)),
-        DType::Bool => out.extend(t.to_vec::<bool>()?.into_iter().map(Scalar::Bool)),
-        _ => out.extend(t.to_vec::<i64>()?.into_iter().map(Scalar::Int)),
-    }
-    Ok(())
-}
-
 /// torch's error for an element that is not a number: with the dtype given, or for a nested
 /// sequence, a TypeError ("must be real number"); else the error of its dtype inference (a str
 /// is an invalid data type, anything else a dtype it cannot infer).
@@ -153,31 +143,10 @@ fn not_a_number(d: &Datum, ty: &str, dtype_known: bool) -> Error {
     }
 }
 
-impl Tensor {
-    /// A tensor of `dtype` from flattened values, each converted as torch casts it.
-    pub fn from_scalars(values: &[Scalar], shape: &[usize], dtype: DType) -> Result<Tensor> {
-        if dtype.is_float() {
-            let v: Vec<f64> = values.iter().map(|s| s.to_f64()).collect();
-            return Tensor::from_f64s(&v, shape, dtype);
-        }
-        if dtype == DType::Bool {
-            return Tensor::from_vec(values.iter().map(|s| s.to_f64() != 0.0).collect(), shape);
-        }
-        let v: Vec<i64> = values
-            .iter()
-            .map(|s| match *s {
-                Scalar::Int(i) => i,
-                Scalar::Bool(b) => b as i64,
-                Scalar::Float(f) => f as i64,
-            })
-            .collect();
-        Tensor::from_i64s(v, shape, dtype)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Result;
 
     /// Nested data as a test writes it.
     enum Lit {
@@ -292,5 +261,7 @@ mod tests {
             Tensor::from_scalars(&big, &[1], DType::I64).unwrap().to_vec::<i64>().unwrap(),
             vec![i64::MAX]
         );
+        let i = Tensor::from_scalars(&v, &[3], DType::I32).unwrap();
+        assert_eq!(i.to_vec::<i32>().unwrap(), vec![2, 1, -3]);
     }
 }

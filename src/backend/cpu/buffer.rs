@@ -82,6 +82,7 @@ impl<T: Elem + Pooled> Buf<T> {
 pub enum CpuStorage {
     F32(Buf<f32>),
     F64(Buf<f64>),
+    I32(Buf<i32>),
     I64(Buf<i64>),
     Bool(Buf<bool>),
 }
@@ -120,15 +121,18 @@ pub fn try_vec<T>(n: usize) -> Result<Vec<T>> {
 
 /// Types that can build a `CpuStorage` from a Vec of themselves.
 pub trait IntoCpuStorage: Elem + Pooled {
-    fn into_storage(v: Vec<Self>) -> CpuStorage;
+    fn wrap(b: Buf<Self>) -> CpuStorage;
+    fn into_storage(v: Vec<Self>) -> CpuStorage {
+        Self::wrap(Buf::from_vec(v))
+    }
     fn buf(s: &CpuStorage) -> Option<&Buf<Self>>;
 }
 
 macro_rules! impl_into_storage {
     ($t:ty, $v:ident) => {
         impl IntoCpuStorage for $t {
-            fn into_storage(v: Vec<Self>) -> CpuStorage {
-                CpuStorage::$v(Buf::from_vec(v))
+            fn wrap(b: Buf<Self>) -> CpuStorage {
+                CpuStorage::$v(b)
             }
             fn buf(s: &CpuStorage) -> Option<&Buf<Self>> {
                 match s {
@@ -141,26 +145,20 @@ macro_rules! impl_into_storage {
 }
 impl_into_storage!(f32, F32);
 impl_into_storage!(f64, F64);
+impl_into_storage!(i32, I32);
 impl_into_storage!(i64, I64);
 impl_into_storage!(bool, Bool);
 
 impl CpuStorage {
     pub fn dtype(&self) -> DType {
-        match self {
-            CpuStorage::F32(_) => DType::F32,
-            CpuStorage::F64(_) => DType::F64,
-            CpuStorage::I64(_) => DType::I64,
-            CpuStorage::Bool(_) => DType::Bool,
+        fn of<T: Elem + Pooled>(_: &Buf<T>) -> DType {
+            T::DTYPE
         }
+        crate::with_buf!(self, b => of(b))
     }
 
     pub fn len(&self) -> usize {
-        match self {
-            CpuStorage::F32(b) => b.len(),
-            CpuStorage::F64(b) => b.len(),
-            CpuStorage::I64(b) => b.len(),
-            CpuStorage::Bool(b) => b.len(),
-        }
+        crate::with_buf!(self, b => b.len())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -168,21 +166,32 @@ impl CpuStorage {
     }
 
     pub fn zeros(dtype: DType, n: usize) -> Result<CpuStorage> {
-        Ok(match dtype {
-            DType::F32 => CpuStorage::F32(Buf::from_vec(try_alloc(n, 0f32)?)),
-            DType::F64 => CpuStorage::F64(Buf::from_vec(try_alloc(n, 0f64)?)),
-            DType::I64 => CpuStorage::I64(Buf::from_vec(try_alloc(n, 0i64)?)),
-            DType::Bool => CpuStorage::Bool(Buf::from_vec(try_alloc(n, false)?)),
-        })
+        fn go<T: IntoCpuStorage>(n: usize) -> Result<CpuStorage> {
+            Ok(T::into_storage(try_alloc(n, T::zero())?))
+        }
+        crate::with_dtype!(dtype, T => go::<T>(n))
     }
 
     pub fn data_ptr(&self) -> usize {
-        match self {
-            CpuStorage::F32(b) => b.as_ptr() as usize,
-            CpuStorage::F64(b) => b.as_ptr() as usize,
-            CpuStorage::I64(b) => b.as_ptr() as usize,
-            CpuStorage::Bool(b) => b.as_ptr() as usize,
+        crate::with_buf!(self, b => b.as_ptr() as usize)
+    }
+
+    /// A storage over memory another owner keeps alive (a NumPy array's).
+    ///
+    /// # Safety
+    /// `ptr` must point to `len` valid, aligned elements of `dtype` that stay alive as long as
+    /// `owner`.
+    pub unsafe fn from_external(
+        dtype: DType,
+        ptr: usize,
+        len: usize,
+        owner: Box<dyn Any + Send + Sync>,
+    ) -> Self {
+        fn go<T: IntoCpuStorage>(ptr: usize, len: usize, owner: Box<dyn Any + Send + Sync>) -> CpuStorage {
+            // SAFETY: the caller's contract.
+            T::wrap(unsafe { Buf::from_external(ptr as *mut T, len, owner) })
         }
+        crate::with_dtype!(dtype, T => go::<T>(ptr, len, owner))
     }
 }
 
@@ -193,8 +202,67 @@ macro_rules! with_buf {
         match $s {
             $crate::backend::cpu::CpuStorage::F32($b) => $body,
             $crate::backend::cpu::CpuStorage::F64($b) => $body,
+            $crate::backend::cpu::CpuStorage::I32($b) => $body,
             $crate::backend::cpu::CpuStorage::I64($b) => $body,
             $crate::backend::cpu::CpuStorage::Bool($b) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with the type `$T` bound to `$dtype`'s element type, for every dtype.
+#[macro_export]
+macro_rules! with_dtype {
+    ($dtype:expr, $T:ident => $body:expr) => {
+        match $dtype {
+            $crate::DType::F32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::DType::F64 => {
+                type $T = f64;
+                $body
+            }
+            $crate::DType::I32 => {
+                type $T = i32;
+                $body
+            }
+            $crate::DType::I64 => {
+                type $T = i64;
+                $body
+            }
+            $crate::DType::Bool => {
+                type $T = bool;
+                $body
+            }
+        }
+    };
+}
+
+/// `Some($body)` with `$a` and `$b` bound to the typed buffers of two storages of one integer
+/// dtype, `None` for any other pair: the integer kernels' one dispatch point.
+#[macro_export]
+macro_rules! with_int_pair {
+    ($x:expr, $y:expr, ($a:ident, $b:ident) => $body:expr) => {
+        match ($x, $y) {
+            ($crate::backend::cpu::CpuStorage::I32($a), $crate::backend::cpu::CpuStorage::I32($b)) => {
+                Some($body)
+            }
+            ($crate::backend::cpu::CpuStorage::I64($a), $crate::backend::cpu::CpuStorage::I64($b)) => {
+                Some($body)
+            }
+            _ => None,
+        }
+    };
+}
+
+/// `Some($body)` with `$b` bound to the typed buffer of an integer storage, `None` otherwise.
+#[macro_export]
+macro_rules! with_int_buf {
+    ($s:expr, $b:ident => $body:expr) => {
+        match $s {
+            $crate::backend::cpu::CpuStorage::I32($b) => Some($body),
+            $crate::backend::cpu::CpuStorage::I64($b) => Some($body),
+            _ => None,
         }
     };
 }

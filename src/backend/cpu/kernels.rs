@@ -1,10 +1,11 @@
 //! Elementwise, cast, copy, gather/scatter kernels of the CPU backend (scalar, strided).
 
 use super::buffer::{try_with_capacity, Buf, CpuStorage, IntoCpuStorage};
+use super::int::{int_arith, int_unary};
 use super::parallel::{self, SendPtr};
 use super::simd;
 use crate::backend::{BackendStorage, BinaryOp, CmpOp, GradMask, MathTerOp, ReduceOp, UnaryOp};
-use crate::dtype::{DType, Elem, FloatElem};
+use crate::dtype::{Category, DType, Elem, FloatElem, IntElem};
 use crate::error::{bail, Result};
 use crate::layout::{for_each_offset, Layout};
 use std::mem::MaybeUninit;
@@ -378,30 +379,6 @@ fn binary_float<T: SimdFloat>(
     each!(Add, Sub, Mul, Div, Pow, Maximum, Minimum, Remainder, Fmod, FloorDiv, TruncDiv)
 }
 
-fn int_unary(x: i64, op: UnaryOp) -> i64 {
-    match op {
-        UnaryOp::Neg => x.wrapping_neg(),
-        UnaryOp::Abs => x.wrapping_abs(),
-        UnaryOp::Relu => x.max(0),
-        UnaryOp::Sign => x.signum(),
-        UnaryOp::BitwiseNot => !x,
-        // the table's Rounding rows (floor, ceil, ...) are the identity on integers
-        UnaryOp::Math(..) => x,
-        UnaryOp::Act(a, p) => a.int(x, p),
-        UnaryOp::Clamp { min, max } => {
-            let mut y = x;
-            if let Some(lo) = min {
-                y = y.max(lo as i64);
-            }
-            if let Some(hi) = max {
-                y = y.min(hi as i64);
-            }
-            y
-        }
-        _ => unreachable!("float-only unary ops are cast to float by the caller"),
-    }
-}
-
 fn float_binary<T: FloatElem>(x: T, y: T, op: BinaryOp) -> T {
     match op {
         BinaryOp::Add => x + y,
@@ -465,54 +442,6 @@ fn float_binary<T: FloatElem>(x: T, y: T, op: BinaryOp) -> T {
     }
 }
 
-/// Integer modulo and rounded division: a zero divisor sets `zero` (the caller raises torch's
-/// ZeroDivisionError) and yields 0; i64::MIN by -1 wraps to 0 / i64::MIN as torch does.
-fn int_division(x: i64, y: i64, op: BinaryOp, zero: &std::sync::atomic::AtomicBool) -> i64 {
-    if y == 0 {
-        zero.store(true, std::sync::atomic::Ordering::Relaxed);
-        return 0;
-    }
-    let r = x.wrapping_rem(y);
-    let crosses = r != 0 && (r < 0) != (y < 0);
-    match op {
-        BinaryOp::Fmod => r,
-        BinaryOp::Remainder => r + if crosses { y } else { 0 },
-        BinaryOp::TruncDiv => x.wrapping_div(y),
-        _ => x.wrapping_div(y) - i64::from(crosses),
-    }
-}
-
-fn int_binary(x: i64, y: i64, op: BinaryOp) -> i64 {
-    match op {
-        BinaryOp::Add => x.wrapping_add(y),
-        BinaryOp::Sub => x.wrapping_sub(y),
-        BinaryOp::Mul => x.wrapping_mul(y),
-        // Integer true division is computed in float by the caller; this is never reached
-        // with a zero divisor from the public API.
-        BinaryOp::Div => x.checked_div(y).unwrap_or(0),
-        BinaryOp::Pow => {
-            // Negative integer powers truncate toward zero: only 1 and -1 survive (the caller
-            // refuses a negative scalar exponent, as torch does).
-            if y < 0 {
-                match x {
-                    1 => 1,
-                    -1 if y % 2 == 0 => 1,
-                    -1 => -1,
-                    _ => 0,
-                }
-            } else {
-                x.wrapping_pow(y.min(u32::MAX as i64) as u32)
-            }
-        }
-        BinaryOp::Maximum => x.max(y),
-        BinaryOp::Minimum => x.min(y),
-        BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::FloorDiv | BinaryOp::TruncDiv => {
-            unreachable!("integer division ops go through int_division")
-        }
-        BinaryOp::Math(_) => unreachable!("table rows run their own kernels"),
-    }
-}
-
 fn cmp<T: PartialOrd>(x: T, y: T, op: CmpOp) -> bool {
     match op {
         CmpOp::Eq => x == y,
@@ -524,22 +453,23 @@ fn cmp<T: PartialOrd>(x: T, y: T, op: CmpOp) -> bool {
     }
 }
 
-fn cast_vec<T: Elem, U: Elem>(b: &Buf<T>, l: &Layout) -> Result<Vec<U>> {
-    // Through i64 for integer targets keeps large integers exact; floats go through f64.
-    match U::DTYPE {
-        DType::I64 => map1(b, l, |x| U::from_i64(x.to_i64())),
-        DType::Bool => map1(b, l, |x| U::from_bool(x.to_bool())),
-        _ => map1(b, l, |x| U::from_f64(x.to_f64())),
+/// One element converted as torch casts: integers to integers through i64 (exact, then
+/// wrapping into a narrower type), floats to integers truncated (saturating), anything to bool
+/// by being nonzero, and the rest through f64. The match is on constants: it folds away.
+#[inline(always)]
+pub(crate) fn convert<T: Elem, U: Elem>(x: T) -> U {
+    match (T::DTYPE.category(), U::DTYPE.category()) {
+        (_, Category::Bool) => U::from_bool(x.to_bool()),
+        (Category::Int | Category::Bool, Category::Int) => U::from_i64(x.to_i64()),
+        _ => U::from_f64(x.to_f64()),
     }
 }
 
 fn cast_to<T: Elem>(b: &Buf<T>, l: &Layout, dtype: DType) -> Result<CpuStorage> {
-    Ok(match dtype {
-        DType::F32 => f32::into_storage(cast_vec(b, l)?),
-        DType::F64 => f64::into_storage(cast_vec(b, l)?),
-        DType::I64 => i64::into_storage(cast_vec(b, l)?),
-        DType::Bool => bool::into_storage(cast_vec(b, l)?),
-    })
+    fn go<T: Elem, U: IntoCpuStorage>(b: &Buf<T>, l: &Layout) -> Result<CpuStorage> {
+        Ok(U::into_storage(map1(b, l, convert::<T, U>)?))
+    }
+    crate::with_dtype!(dtype, U => go::<T, U>(b, l))
 }
 
 fn mismatch(op: &str, a: DType, b: DType) -> crate::Error {
@@ -574,13 +504,22 @@ impl BackendStorage for CpuStorage {
             }
             CpuStorage::F32(b) => CpuStorage::F32(Buf::from_vec(unary_float(b, l, op)?)),
             CpuStorage::F64(b) => CpuStorage::F64(Buf::from_vec(unary_float(b, l, op)?)),
-            CpuStorage::I64(b) if op.keeps_int() => {
-                CpuStorage::I64(Buf::from_vec(map1(b, l, |x| int_unary(x, op))?))
-            }
             CpuStorage::Bool(b) if op == UnaryOp::Abs || op == UnaryOp::Relu => {
                 CpuStorage::Bool(Buf::from_vec(map1(b, l, |x| x)?))
             }
-            other => bail!(DType, "{op:?}: not implemented for dtype {}", other.dtype()),
+            other => {
+                fn go<T: IntElem + IntoCpuStorage>(
+                    b: &Buf<T>,
+                    l: &Layout,
+                    op: UnaryOp,
+                ) -> Result<CpuStorage> {
+                    Ok(T::into_storage(map1(b, l, |x| int_unary(x, op))?))
+                }
+                let int = if op.keeps_int() { crate::with_int_buf!(other, b => go(b, l, op)) } else { None };
+                int.unwrap_or_else(|| {
+                    Err(crate::Error::DType(format!("{op:?}: not implemented for dtype {}", other.dtype())))
+                })?
+            }
         })
     }
 
@@ -594,13 +533,16 @@ impl BackendStorage for CpuStorage {
                 (CpuStorage::F64(a), CpuStorage::F64(b)) => {
                     CpuStorage::F64(Buf::from_vec(m.map_float(a, la, b, lb)?))
                 }
-                (CpuStorage::I64(a), CpuStorage::I64(b)) => {
-                    CpuStorage::I64(Buf::from_vec(m.map_int(a, la, b, lb)?))
-                }
                 (CpuStorage::Bool(a), CpuStorage::Bool(b)) => {
                     CpuStorage::Bool(Buf::from_vec(m.map_bool(a, la, b, lb)?))
                 }
-                (a, b) => return Err(mismatch(m.name(), a.dtype(), b.dtype())),
+                (a, b) => {
+                    match crate::with_int_pair!(a, b, (x, y) => m.map_int(x, la, y, lb).map(IntoCpuStorage::into_storage))
+                    {
+                        Some(r) => r?,
+                        None => return Err(mismatch(m.name(), a.dtype(), b.dtype())),
+                    }
+                }
             });
         }
         Ok(match (self, rhs) {
@@ -610,27 +552,6 @@ impl BackendStorage for CpuStorage {
             (CpuStorage::F64(a), CpuStorage::F64(b)) => {
                 CpuStorage::F64(Buf::from_vec(binary_float(a, la, b, lb, op)?))
             }
-            (CpuStorage::I64(a), CpuStorage::I64(b))
-                if matches!(
-                    op,
-                    BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::FloorDiv | BinaryOp::TruncDiv
-                ) =>
-            {
-                let zero = std::sync::atomic::AtomicBool::new(false);
-                let v = map2(a, la, b, lb, |x, y| int_division(x, y, op, &zero))?;
-                if zero.into_inner() {
-                    bail!(
-                        Backend,
-                        "ZeroDivisionError: {}: integer division by zero (shape {})",
-                        op.name(),
-                        crate::error::fmt_shape(&la.shape)
-                    )
-                }
-                CpuStorage::I64(Buf::from_vec(v))
-            }
-            (CpuStorage::I64(a), CpuStorage::I64(b)) => {
-                CpuStorage::I64(Buf::from_vec(map2(a, la, b, lb, |x, y| int_binary(x, y, op))?))
-            }
             (CpuStorage::Bool(a), CpuStorage::Bool(b)) => {
                 let f = match op {
                     BinaryOp::Add | BinaryOp::Maximum => |x: bool, y: bool| x | y,
@@ -639,7 +560,10 @@ impl BackendStorage for CpuStorage {
                 };
                 CpuStorage::Bool(Buf::from_vec(map2(a, la, b, lb, f)?))
             }
-            (a, b) => return Err(mismatch(&format!("{op:?}"), a.dtype(), b.dtype())),
+            (a, b) => match crate::with_int_pair!(a, b, (x, y) => int_arith(x, la, y, lb, op)) {
+                Some(r) => r?,
+                None => return Err(mismatch(&format!("{op:?}"), a.dtype(), b.dtype())),
+            },
         })
     }
 
@@ -647,9 +571,11 @@ impl BackendStorage for CpuStorage {
         let v = match (self, rhs) {
             (CpuStorage::F32(a), CpuStorage::F32(b)) => map2(a, la, b, lb, |x, y| cmp(x, y, op))?,
             (CpuStorage::F64(a), CpuStorage::F64(b)) => map2(a, la, b, lb, |x, y| cmp(x, y, op))?,
-            (CpuStorage::I64(a), CpuStorage::I64(b)) => map2(a, la, b, lb, |x, y| cmp(x, y, op))?,
             (CpuStorage::Bool(a), CpuStorage::Bool(b)) => map2(a, la, b, lb, |x, y| cmp(x, y, op))?,
-            (a, b) => return Err(mismatch(&format!("{op:?}"), a.dtype(), b.dtype())),
+            (a, b) => match crate::with_int_pair!(a, b, (x, y) => map2(x, la, y, lb, |x, y| cmp(x, y, op))) {
+                Some(r) => r?,
+                None => return Err(mismatch(&format!("{op:?}"), a.dtype(), b.dtype())),
+            },
         };
         Ok(CpuStorage::Bool(Buf::from_vec(v)))
     }
@@ -696,9 +622,14 @@ impl BackendStorage for CpuStorage {
         Ok(match (a, b) {
             (CpuStorage::F32(x), CpuStorage::F32(y)) => f32::into_storage(go(c, lc, x, la, y, lb)?),
             (CpuStorage::F64(x), CpuStorage::F64(y)) => f64::into_storage(go(c, lc, x, la, y, lb)?),
-            (CpuStorage::I64(x), CpuStorage::I64(y)) => i64::into_storage(go(c, lc, x, la, y, lb)?),
             (CpuStorage::Bool(x), CpuStorage::Bool(y)) => bool::into_storage(go(c, lc, x, la, y, lb)?),
-            (x, y) => return Err(mismatch("where", x.dtype(), y.dtype())),
+            (x, y) => {
+                match crate::with_int_pair!(x, y, (a, b) => go(c, lc, a, la, b, lb).map(IntoCpuStorage::into_storage))
+                {
+                    Some(r) => r?,
+                    None => return Err(mismatch("where", x.dtype(), y.dtype())),
+                }
+            }
         })
     }
 
@@ -716,13 +647,7 @@ impl BackendStorage for CpuStorage {
             // copied it first (Tensor::copy_ does).
             let dst = unsafe { d.as_mut_slice() };
             let src = s.as_slice();
-            let conv = |x: S| -> T {
-                match T::DTYPE {
-                    DType::I64 => T::from_i64(x.to_i64()),
-                    DType::Bool => T::from_bool(x.to_bool()),
-                    _ => T::from_f64(x.to_f64()),
-                }
-            };
+            let conv = convert::<S, T>;
             let n = dl.numel();
             if n == 0 {
                 return;
@@ -772,11 +697,9 @@ impl BackendStorage for CpuStorage {
         match (self, src) {
             (CpuStorage::F32(d), CpuStorage::F32(s)) => go(d, offsets, s, sl, accumulate, |a, b| a + b),
             (CpuStorage::F64(d), CpuStorage::F64(s)) => go(d, offsets, s, sl, accumulate, |a, b| a + b),
-            (CpuStorage::I64(d), CpuStorage::I64(s)) => {
-                go(d, offsets, s, sl, accumulate, |a, b| a.wrapping_add(b))
-            }
             (CpuStorage::Bool(d), CpuStorage::Bool(s)) => go(d, offsets, s, sl, accumulate, |a, b| a | b),
-            (a, b) => Err(mismatch("index_put", a.dtype(), b.dtype())),
+            (a, b) => crate::with_int_pair!(a, b, (d, s) => go(d, offsets, s, sl, accumulate, IntElem::wrapping_add))
+                .unwrap_or_else(|| Err(mismatch("index_put", a.dtype(), b.dtype()))),
         }
     }
 
@@ -786,12 +709,7 @@ impl BackendStorage for CpuStorage {
             let dst = unsafe { d.as_mut_slice() };
             for_each_offset(&l.shape, [l], |[i]| dst[i] = v);
         }
-        match self {
-            CpuStorage::F32(d) => go(d, layout, value as f32),
-            CpuStorage::F64(d) => go(d, layout, value),
-            CpuStorage::I64(d) => go(d, layout, value as i64),
-            CpuStorage::Bool(d) => go(d, layout, value != 0.0),
-        }
+        crate::with_buf!(self, d => go(d, layout, Elem::from_f64(value)));
         Ok(())
     }
 }

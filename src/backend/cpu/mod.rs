@@ -2,6 +2,7 @@
 
 mod buffer;
 mod grad;
+mod int;
 pub(crate) mod kernels;
 mod matmul;
 pub mod parallel;

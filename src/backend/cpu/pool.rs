@@ -50,6 +50,7 @@ macro_rules! pooled {
 }
 pooled!(f32, POOL_F32);
 pooled!(f64, POOL_F64);
+pooled!(i32, POOL_I32);
 pooled!(i64, POOL_I64);
 pooled!(bool, POOL_BOOL);
 pooled!(usize, POOL_USIZE);
@@ -117,6 +118,7 @@ pub fn empty_cache() {
     }
     drain::<f32>();
     drain::<f64>();
+    drain::<i32>();
     drain::<i64>();
     drain::<bool>();
     drain::<usize>();

@@ -9,12 +9,13 @@ use crate::backend::ReduceOp;
 use crate::dtype::DType;
 use crate::dtype::Elem;
 use crate::error::{bail, Result};
-use crate::layout::{for_each_offset, Layout};
+use crate::layout::Layout;
 
 /// Reduces each row with `fold` (to an accumulator), then `finish`es it. Contiguous rows are
 /// spread over the pool; one very long row is cut into fixed-size chunks whose accumulators
-/// `combine` left to right (ops without a `combine` keep a long row on one thread). Chunk boundaries depend only on the size, so the result does not
-/// depend on the thread count.
+/// `combine` left to right (ops without a `combine` keep a long row on one thread). Strided
+/// rows are gathered into a contiguous buffer first. Chunk boundaries depend only on the size,
+/// so the result does not depend on the thread count.
 fn reduce_rows<T: Elem, A: Copy + Send + Sync, U: Elem>(
     b: &Buf<T>,
     l: &Layout,
@@ -42,22 +43,42 @@ fn reduce_rows<T: Elem, A: Copy + Send + Sync, U: Elem>(
             }
         });
     }
-    let mut out = try_with_capacity(rows)?;
-    if reduced == 0 {
-        for _ in 0..rows {
-            out.push(finish(fold(&[])));
-        }
+    if rows * reduced == 0 {
+        let mut out = try_with_capacity(rows)?;
+        out.extend((0..rows).map(|_| finish(fold(&[]))));
         return Ok(out);
     }
-    let mut row = super::buffer::try_vec(reduced)?;
-    for_each_offset(&l.shape, [l], |[i]| {
-        row.push(src[i]);
-        if row.len() == reduced {
-            out.push(finish(fold(&row)));
-            row.clear();
+    // A strided walk per element costs several times a vectorised copy: gather the rows into a
+    // contiguous buffer first (one pass), then reduce them as above.
+    let dense = Buf::from_vec(super::kernels::map1(b, l, |x| x)?);
+    reduce_rows(&dense, &Layout::contiguous(&[rows, reduced]), rows, reduced, fold, combine, finish)
+}
+
+/// Sums over outer dims with the kept dims innermost and contiguous (a bias gradient: a
+/// (rows, n) tensor summed over its rows), read as `reduced` contiguous runs of `kept`
+/// elements added column-wise into f64 accumulators: one vectorised pass, where the row path
+/// would gather every column first. Column chunks are fixed by the sizes, each column adds
+/// its runs in order, so the result does not depend on the thread count. None when the
+/// layout is not of that form.
+fn column_sum<T: Elem>(b: &Buf<T>, l: &Layout, kept: usize, reduced: usize) -> Option<Result<Vec<T>>> {
+    let v = l.reshape_view(&[kept, reduced])?;
+    if kept < 2 || reduced < 2 || v.strides[0] != 1 {
+        return None;
+    }
+    let (src, step, base) = (b.as_slice(), v.strides[1], v.offset);
+    let grain = (parallel::ELEMENTWISE_GRAIN / reduced).max(16);
+    Some(fill_with_grain(kept, grain, |start, out| {
+        let mut acc = vec![0f64; out.len()];
+        for r in 0..reduced {
+            let run = &src[base + r * step + start..base + r * step + start + out.len()];
+            for (a, &x) in acc.iter_mut().zip(run) {
+                *a += x.to_f64();
+            }
         }
-    });
-    Ok(out)
+        for (o, a) in out.iter_mut().zip(acc) {
+            o.write(T::from_f64(a));
+        }
+    }))
 }
 
 /// Index of the extreme element; the first one wins ties and NaN counts as the extreme, as in torch.
@@ -131,6 +152,11 @@ fn reduce_typed<T: IntoCpuStorage>(
     op: ReduceOp,
     is_float: bool,
 ) -> Result<CpuStorage> {
+    if is_float && matches!(op, ReduceOp::Sum) && !l.is_contiguous() {
+        if let Some(sums) = column_sum(b, l, rows, reduced) {
+            return Ok(T::into_storage(sums?));
+        }
+    }
     Ok(match op {
         // Floats accumulate in f64: sums of millions of f32 stay accurate without a pairwise pass.
         ReduceOp::Sum if is_float => T::into_storage(reduce_rows(
@@ -213,10 +239,5 @@ pub fn reduce(s: &CpuStorage, l: &Layout, rows: usize, reduced: usize, op: Reduc
     if rows.checked_mul(reduced) != Some(l.numel()) {
         bail!(Backend, "reduce: {rows} rows of {reduced} do not match {} elements", l.numel())
     }
-    match s {
-        CpuStorage::F32(b) => reduce_typed(b, l, rows, reduced, op, true),
-        CpuStorage::F64(b) => reduce_typed(b, l, rows, reduced, op, true),
-        CpuStorage::I64(b) => reduce_typed(b, l, rows, reduced, op, false),
-        CpuStorage::Bool(b) => reduce_typed(b, l, rows, reduced, op, false),
-    }
+    crate::with_buf!(s, b => reduce_typed(b, l, rows, reduced, op, s.dtype().is_float()))
 }

@@ -32,6 +32,7 @@ fn kind(dtype: DType) -> Result<Kind> {
     match dtype {
         DType::F32 => Ok(Kind::F32),
         DType::Bool => Ok(Kind::Bool),
+        DType::I32 => Ok(Kind::I32),
         DType::I64 => Ok(Kind::I64),
         DType::F64 => Err(f64_error()),
     }
@@ -59,6 +60,7 @@ impl WgpuStorage {
         let words: Vec<u32> = match c {
             CpuStorage::F32(b) => b.as_slice().iter().map(|v| v.to_bits()).collect(),
             CpuStorage::Bool(b) => b.as_slice().iter().map(|&v| v as u32).collect(),
+            CpuStorage::I32(b) => b.as_slice().iter().map(|&v| v as u32).collect(),
             CpuStorage::I64(b) => b.as_slice().iter().flat_map(|&v| [v as u32, (v >> 32) as u32]).collect(),
             CpuStorage::F64(_) => return Err(f64_error()),
         };
@@ -71,6 +73,7 @@ impl WgpuStorage {
         Ok(match self.dtype {
             DType::F32 => CpuStorage::F32(Buf::from_vec(words.iter().map(|&w| f32::from_bits(w)).collect())),
             DType::Bool => CpuStorage::Bool(Buf::from_vec(words.iter().map(|&w| w != 0).collect())),
+            DType::I32 => CpuStorage::I32(Buf::from_vec(words.iter().map(|&w| w as i32).collect())),
             DType::I64 => CpuStorage::I64(Buf::from_vec(
                 words.chunks_exact(2).map(|p| (p[0] as u64 | ((p[1] as u64) << 32)) as i64).collect(),
             )),
@@ -83,7 +86,8 @@ impl WgpuStorage {
         Ok(WgpuStorage::new(GpuBuffer::new(n * kind(dtype)?.words())?, dtype, n))
     }
 
-    /// Runs a CPU kernel on a host copy: int64 arithmetic, which WGSL cannot do.
+    /// Runs a CPU kernel on a host copy: int64 arithmetic, which WGSL cannot do, and the integer
+    /// ops no GPU kernel covers.
     fn on_host(&self, f: impl FnOnce(&CpuStorage) -> Result<CpuStorage>) -> Result<WgpuStorage> {
         WgpuStorage::from_cpu(&f(&self.to_cpu()?)?)
     }
@@ -99,6 +103,7 @@ impl WgpuStorage {
         match self.dtype {
             DType::F32 => [(value as f32).to_bits(), 0],
             DType::Bool => [(value != 0.0) as u32, 0],
+            DType::I32 => [value as i32 as u32, 0],
             _ => {
                 let v = value as i64;
                 [v as u32, (v >> 32) as u32]
@@ -137,12 +142,24 @@ impl BackendStorage for WgpuStorage {
                 return Ok(WgpuStorage::new(out, DType::Bool, layout.numel()));
             }
         }
-        if self.dtype != DType::F32 || rhs.dtype != DType::F32 {
+        let native = match (self.dtype, rhs.dtype) {
+            (DType::F32, DType::F32) => true,
+            // WGSL's i32 arithmetic wraps as torch's does; the division ops (a zero divisor is an
+            // error) and the table rows are the CPU kernel's.
+            (DType::I32, DType::I32) => {
+                matches!(
+                    op,
+                    BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Maximum | BinaryOp::Minimum
+                )
+            }
+            _ => false,
+        };
+        if !native {
             let r = rhs.to_cpu()?;
             return self.on_host(|c| c.binary(layout, &r, rhs_layout, op));
         }
-        let out = kernels::binary(&self.buf, layout, &rhs.buf, rhs_layout, op)?;
-        Ok(WgpuStorage::new(out, DType::F32, layout.numel()))
+        let out = kernels::binary(&self.buf, layout, &rhs.buf, rhs_layout, op, self.kind())?;
+        Ok(WgpuStorage::new(out, self.dtype, layout.numel()))
     }
 
     fn compare(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout, op: CmpOp) -> Result<Self> {

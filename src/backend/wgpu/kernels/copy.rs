@@ -13,7 +13,24 @@ const INDEX: &str = include_str!("../wgsl/index.wgsl");
 /// The statement of copy.wgsl that moves one element from `src` to `dst`, casting.
 fn store(from: Kind, to: Kind) -> &'static str {
     match (from, to) {
-        (Kind::F32, Kind::F32) | (Kind::Bool, Kind::Bool) => "dst[dofs] = src[so];",
+        (Kind::F32, Kind::F32) | (Kind::Bool, Kind::Bool) | (Kind::I32, Kind::I32) | (Kind::Bool, Kind::I32) => {
+            "dst[dofs] = src[so];"
+        }
+        // Narrowing keeps the low word (wrapping, as torch); widening extends the sign.
+        (Kind::I64, Kind::I32) => "dst[dofs] = src[2u * so];",
+        (Kind::I32, Kind::I64) => {
+            "dst[2u * dofs] = src[so]; dst[2u * dofs + 1u] = select(0u, 0xffffffffu, bitcast<i32>(src[so]) < 0);"
+        }
+        (Kind::I32, Kind::F32) => "dst[dofs] = bitcast<u32>(f32(bitcast<i32>(src[so])));",
+        (Kind::I32, Kind::Bool) => "dst[dofs] = select(0u, 1u, src[so] != 0u);",
+        // Truncation toward zero, saturating, NaN to 0 (the CPU's Rust cast; tested by the bits,
+        // which no compiler folds).
+        (Kind::F32, Kind::I32) => {
+            "let w = src[so]; let v = bitcast<f32>(w); var r = 0; \
+             if ((w & 0x7fffffffu) > 0x7f800000u) { r = 0; } else if (v >= 2147483648.0) { r = 2147483647; } \
+             else if (v < -2147483648.0) { r = bitcast<i32>(0x80000000u); } else { r = i32(v); } \
+             dst[dofs] = bitcast<u32>(r);"
+        }
         (Kind::I64, Kind::I64) => "dst[2u * dofs] = src[2u * so]; dst[2u * dofs + 1u] = src[2u * so + 1u];",
         // By the bits, so that NaN is true and -0.0 false (as torch).
         (Kind::F32, Kind::Bool) => "dst[dofs] = select(0u, 1u, (src[so] & 0x7fffffffu) != 0u);",

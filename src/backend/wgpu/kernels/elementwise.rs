@@ -221,8 +221,18 @@ pub fn binary_bool(
     elementwise("binary", expr, Kind::Bool, &[(a, la, Kind::Bool), (b, lb, Kind::Bool)], [0, 0, 0])
 }
 
-pub fn binary(a: &GpuBuffer, la: &Layout, b: &GpuBuffer, lb: &Layout, op: BinaryOp) -> Result<GpuBuffer> {
+/// An arithmetic op over two float32 operands, or (add, sub, mul, maximum, minimum) two int32.
+pub fn binary(
+    a: &GpuBuffer,
+    la: &Layout,
+    b: &GpuBuffer,
+    lb: &Layout,
+    op: BinaryOp,
+    kind: Kind,
+) -> Result<GpuBuffer> {
     let expr = match op {
+        BinaryOp::Maximum if kind == Kind::I32 => "max(x, y)",
+        BinaryOp::Minimum if kind == Kind::I32 => "min(x, y)",
         BinaryOp::Add => "x + y",
         BinaryOp::Sub => "x - y",
         BinaryOp::Mul => "x * y",
@@ -238,7 +248,7 @@ pub fn binary(a: &GpuBuffer, la: &Layout, b: &GpuBuffer, lb: &Layout, op: Binary
             .wgsl()
             .ok_or_else(|| Error::DType(format!("{}: no float kernel (integer-only op)", m.name())))?,
     };
-    elementwise("binary", expr, Kind::F32, &[(a, la, Kind::F32), (b, lb, Kind::F32)], [0, 0, 0])
+    elementwise("binary", expr, kind, &[(a, la, kind), (b, lb, kind)], [0, 0, 0])
 }
 
 pub fn compare(
@@ -281,7 +291,7 @@ pub fn masked_grad(g: (&GpuBuffer, &Layout), x: (&GpuBuffer, &Layout), mask: Gra
     let bits = |v: f64| (v as f32).to_bits();
     let (expr, p) = match mask {
         GradMask::Threshold { t } => ("select(x, 0.0, y <= p0)", [bits(t), 0]),
-        GradMask::Inside { lo, hi } => ("select(0.0, x, y > p0 && y < p1)", [bits(lo), bits(hi)]),
+        GradMask::Inside { lo, hi } => ("select(x, 0.0, y <= p0 || y >= p1)", [bits(lo), bits(hi)]),
         GradMask::Shrink { lambd } => ("select(x, 0.0, y >= -p0 && y <= p0)", [bits(lambd), 0]),
     };
     let f = Kind::F32;

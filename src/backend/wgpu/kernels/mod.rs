@@ -29,6 +29,9 @@ pub enum Kind {
     F32,
     /// bool: one word, 0 or 1.
     Bool,
+    /// int32: one word, two's complement (WGSL's i32, so its arithmetic and comparisons run
+    /// natively).
+    I32,
     /// int64: two words, low then high.
     I64,
 }
@@ -43,6 +46,7 @@ impl Kind {
     fn wgsl(self) -> &'static str {
         match self {
             Kind::F32 => "f32",
+            Kind::I32 => "i32",
             _ => "u32",
         }
     }
