@@ -45,10 +45,26 @@ impl Device {
         Ok(device)
     }
 
+    /// An int as a device: a CUDA ordinal in torch (`x.to(0)`), refused as CUDA is, clearly.
+    pub fn of_ordinal(i: i64) -> crate::Result<Device> {
+        if i < 0 {
+            return Err(crate::Error::Device(format!("Device index must not be negative, got {i}")));
+        }
+        Device::parse(&format!("cuda:{i}"))
+    }
+
     pub fn type_name(self) -> &'static str {
         match self {
             Device::Cpu => "cpu",
             Device::Wgpu => "wgpu",
+        }
+    }
+
+    /// torch's `repr(device)`: "device(type='cpu')", "device(type='wgpu', index=0)".
+    pub fn repr(self) -> String {
+        match self.index() {
+            Some(i) => format!("device(type='{}', index={i})", self.type_name()),
+            None => format!("device(type='{}')", self.type_name()),
         }
     }
 
@@ -67,5 +83,21 @@ impl fmt::Display for Device {
             Device::Cpu => f.write_str("cpu"),
             Device::Wgpu => f.write_str("wgpu:0"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_parse_and_print_as_torch() {
+        assert_eq!(Device::parse("cpu:0"), Ok(Device::Cpu));
+        assert_eq!(Device::Wgpu.repr(), "device(type='wgpu', index=0)");
+        assert_eq!(Device::Cpu.repr(), "device(type='cpu')");
+        assert!(matches!(Device::of_ordinal(-1), Err(crate::Error::Device(m)) if m.contains("negative")));
+        assert!(
+            matches!(Device::of_ordinal(0), Err(crate::Error::Device(m)) if m.contains("no 'cuda' device"))
+        );
     }
 }

@@ -369,5 +369,8 @@ mod tests {
             assert_eq!(d.index(), i);
             assert_eq!(DType::from_numpy_typestr(d.numpy_typestr()), Some(*d));
         }
+        assert_eq!(DType::from_numpy_typestr(">f8"), None, "big-endian data cannot be shared");
+        assert_eq!(DType::from_numpy_typestr("<u2"), None);
+        assert_eq!(DType::from_numpy_typestr(""), None);
     }
 }

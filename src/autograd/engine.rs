@@ -9,14 +9,18 @@ use crate::tensor::Tensor;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
-/// How the host interrupts a long backward (Python: a pending Ctrl-C becomes KeyboardInterrupt).
-/// Asked between nodes at most every `INTERRUPT_EVERY`, so it costs nothing measurable.
-static INTERRUPT_CHECK: std::sync::OnceLock<fn() -> Result<()>> = std::sync::OnceLock::new();
+/// How the host interrupts a long backward (Python: a pending Ctrl-C becomes KeyboardInterrupt),
+/// and the one thread that asks, if only one can see an interrupt (other threads would just
+/// contend for the host's lock). Asked between nodes at most every `INTERRUPT_EVERY`, so it costs
+/// nothing measurable.
+static INTERRUPT_CHECK: std::sync::OnceLock<(InterruptCheck, Option<std::thread::ThreadId>)> =
+    std::sync::OnceLock::new();
+type InterruptCheck = fn() -> Result<()>;
 const INTERRUPT_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Installs the host's interrupt check (once per process; later calls are ignored).
-pub fn set_interrupt_check(check: fn() -> Result<()>) {
-    let _ = INTERRUPT_CHECK.set(check);
+pub fn set_interrupt_check(check: InterruptCheck, only_on: Option<std::thread::ThreadId>) {
+    let _ = INTERRUPT_CHECK.set((check, only_on));
 }
 
 /// A node waiting in the ready queue: later-created nodes run first, as in torch, which keeps
@@ -255,7 +259,10 @@ fn run(
     }
 
     let pool = crate::backend::cpu::parallel::pool();
-    let interrupt = INTERRUPT_CHECK.get();
+    let interrupt = INTERRUPT_CHECK
+        .get()
+        .filter(|(_, only_on)| only_on.is_none_or(|t| t == std::thread::current().id()))
+        .map(|(check, _)| check);
     let mut last_check = std::time::Instant::now();
     while let Some(first) = ready.pop() {
         if let Some(check) = interrupt {

@@ -42,6 +42,25 @@ pub trait PostAccumulateHook: Send + Sync {
     }
 }
 
+/// What unregisters a hook (`RemovableHandle.remove()` in Python).
+pub type Remover = Box<dyn Fn() + Send + Sync>;
+
+/// Adds `h` to the hook list `list` finds in `owner`. The remover holds the owner weakly, so a
+/// handle kept around keeps no graph alive, and does nothing once the owner is gone.
+pub fn add_removable<T, H>(owner: &Arc<T>, list: fn(&T) -> &HookList<H>, h: Arc<H>) -> Remover
+where
+    T: Send + Sync + 'static,
+    H: ?Sized + 'static,
+{
+    let id = list(owner).add(h);
+    let weak = Arc::downgrade(owner);
+    Box::new(move || {
+        if let Some(o) = weak.upgrade() {
+            list(&o).remove(id);
+        }
+    })
+}
+
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// An ordered list of hooks with ids, so a handle can remove exactly its own.
@@ -100,6 +119,19 @@ impl<H: ?Sized + Foreign> HookList<H> {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// A gradient a hook returned in place of `like` (`what` names the hook): torch refuses one of
+/// another shape.
+pub fn replaced_grad(what: &str, like: &Tensor, t: Tensor) -> Result<Tensor> {
+    if t.shape() != like.shape() {
+        return Err(crate::Error::Shape(format!(
+            "{what} has changed the size of value: expected {}, got {}",
+            crate::error::fmt_shape(like.shape()),
+            crate::error::fmt_shape(t.shape())
+        )));
+    }
+    Ok(t)
 }
 
 /// Runs tensor hooks in order, each seeing the previous one's result.

@@ -212,3 +212,28 @@ impl SavedTensor {
         Ok(data)
     }
 }
+
+/// A custom function's saved output: a plain alias plus a weak link to its node (a strong one
+/// would close the cycle node -> backward -> ctx -> output -> node). Unpacked while recording
+/// (create_graph), it has its history back, so double backward flows through it.
+pub struct SavedOutput {
+    alias: Tensor,
+    node: Option<Weak<Node>>,
+}
+
+impl SavedOutput {
+    pub fn new(t: &Tensor) -> SavedOutput {
+        SavedOutput { alias: t.detach(), node: t.grad_fn().map(|n| Arc::downgrade(&n)) }
+    }
+
+    pub fn unpack(&self) -> Tensor {
+        match self.node.as_ref().and_then(Weak::upgrade) {
+            Some(n) if crate::autograd::is_grad_enabled() => self.alias.alias_with_grad_fn(n),
+            _ => self.alias.clone(),
+        }
+    }
+
+    pub fn version(&self) -> u64 {
+        self.alias.version()
+    }
+}

@@ -288,3 +288,36 @@ fn elu_forward_keeps_negative_zero_and_gradient() {
     assert!(crate::ops::unary::elu(&i, 1.0).is_err());
     assert!(crate::ops::unary::silu(&i).is_err());
 }
+
+#[test]
+fn a_saved_output_has_its_history_back_only_while_recording() {
+    let x = leaf(vec![2.0, 3.0], &[2]);
+    let y = x.mul(&x).unwrap();
+    let saved = crate::autograd::saved::SavedOutput::new(&y);
+    let node = y.grad_fn().unwrap();
+    drop(y);
+    let back = saved.unpack();
+    assert!(std::sync::Arc::ptr_eq(&back.grad_fn().unwrap(), &node));
+    let _g = crate::autograd::GradModeGuard::new(false);
+    assert!(saved.unpack().grad_fn().is_none());
+    assert_eq!(saved.version(), 0);
+}
+
+#[test]
+fn a_removed_hook_no_longer_runs() {
+    struct Double;
+    impl crate::autograd::hooks::GradHook for Double {
+        fn call(&self, g: &Tensor) -> crate::Result<Option<Tensor>> {
+            Ok(Some(g.mul(&Tensor::wrapped_scalar(Scalar::Int(2)))?))
+        }
+    }
+    let x = leaf(vec![3.0], &[]);
+    let remove = x.register_hook(std::sync::Arc::new(Double)).unwrap();
+    x.mul(&x).unwrap().backward(None, false, false).unwrap();
+    assert_eq!(grad(&x), vec![12.0]);
+    remove();
+    remove(); // a second removal does nothing
+    x.set_grad(None).unwrap();
+    x.mul(&x).unwrap().backward(None, false, false).unwrap();
+    assert_eq!(grad(&x), vec![6.0]);
+}

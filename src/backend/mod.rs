@@ -4,6 +4,7 @@
 //! broadcasts with stride 0); outputs are fresh and contiguous unless the kernel writes in place.
 
 pub mod cpu;
+pub mod gpu;
 #[cfg(feature = "wgpu")]
 pub mod wgpu;
 

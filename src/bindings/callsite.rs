@@ -3,13 +3,10 @@
 //! cache, which also knows whether it is ferrograd's own code) and the instruction offset. The
 //! file and line are worked out only when an error message asks (`describe`).
 
-use crate::autograd::callsite::{CallSite, Code};
-use parking_lot::Mutex;
+use crate::autograd::callsite::{code_entry, line_at, CallSite, Code, CodeEntry};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::{ffi, intern};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::os::raw::c_long;
 use std::sync::Arc;
 
@@ -35,79 +32,19 @@ fn frame_code<'py>(py: Python<'py>, frame: &Bound<'py, PyAny>) -> Option<Bound<'
     }
 }
 
-/// A code object; the cache holds it, so its address (the cache key) cannot be reused by
-/// another code object while the entry exists.
-struct PyCode {
-    code: Py<PyAny>,
-    /// ferrograd's own Python code (autograd.functional, ...): its frames are skipped.
-    internal: bool,
-}
+/// A code object (the entry `code_entry` caches by its address).
+struct PyCode(Py<PyAny>);
 
 impl Code for PyCode {
     fn describe(&self, at: i32) -> Option<String> {
         Python::attach(|py| {
-            let code = self.code.bind(py);
+            let code = self.0.bind(py);
             let file: String = code.getattr("co_filename").ok()?.extract().ok()?;
-            Some(format!("{file}:{}", line_at(py, code, at)?))
+            let starts = py.import("dis").ok()?.call_method1("findlinestarts", (code,)).ok()?;
+            let starts = starts.try_iter().ok()?.map_while(|s| s.ok()?.extract::<(i64, Option<i64>)>().ok());
+            Some(format!("{file}:{}", line_at(starts, at)?))
         })
     }
-}
-
-/// The line of instruction offset `at`: that of the last line start at or before it.
-fn line_at(py: Python<'_>, code: &Bound<'_, PyAny>, at: i32) -> Option<i64> {
-    let starts = py.import("dis").ok()?.call_method1("findlinestarts", (code,)).ok()?;
-    let mut line = None;
-    for item in starts.try_iter().ok()? {
-        let (offset, l): (i64, Option<i64>) = item.ok()?.extract().ok()?;
-        if offset > i64::from(at) {
-            break;
-        }
-        line = l.or(line);
-    }
-    line
-}
-
-/// Code objects seen so far, by address. Bounded: a program that keeps making new code (exec,
-/// generated functions) starts over when it is full.
-static CODES: Mutex<Option<CodeMap>> = Mutex::new(None);
-type CodeMap = HashMap<usize, Arc<PyCode>, BuildHasherDefault<AddressHasher>>;
-const MAX_CODES: usize = 4096;
-
-/// Addresses are already well spread: a multiply is all the hashing they need (SipHash, the
-/// default, was an eighth of a capture).
-#[derive(Default)]
-struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64 >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-fn code_entry(py: Python<'_>, code: Bound<'_, PyAny>) -> Option<Arc<PyCode>> {
-    let key = code.as_ptr() as usize;
-    if let Some(e) = CODES.lock().as_ref().and_then(|m| m.get(&key)) {
-        return Some(e.clone());
-    }
-    // Outside the lock: Python code may run here (a collection), and it may record ops.
-    let entry = Arc::new(PyCode { internal: is_internal(py, &code), code: code.unbind() });
-    let old = {
-        let mut g = CODES.lock();
-        let map = g.get_or_insert_with(HashMap::default);
-        let old = (map.len() >= MAX_CODES).then(|| std::mem::take(map));
-        map.insert(key, entry.clone());
-        old
-    };
-    drop(old); // released outside the lock, for the same reason
-    Some(entry)
 }
 
 /// The frame's current instruction offset (`f_lasti`; the limited API has no call for it).
@@ -157,9 +94,14 @@ pub fn capture() -> Option<CallSite> {
             Bound::from_borrowed_ptr(py, f.cast())
         };
         for _ in 0..32 {
-            let entry = code_entry(py, frame_code(py, &frame)?)?;
+            let code = frame_code(py, &frame)?;
+            // ferrograd's own Python code (autograd.functional, ...): its frames are skipped.
+            let entry = code_entry(code.as_ptr() as usize, || CodeEntry {
+                internal: is_internal(py, &code),
+                code: Arc::new(PyCode(code.clone().unbind())),
+            });
             if !entry.internal {
-                return Some(CallSite::new(entry, lasti(py, &frame)?));
+                return Some(CallSite::new(entry.code, lasti(py, &frame)?));
             }
             frame = frame.getattr(intern!(py, "f_back")).ok()?;
             if frame.is_none() {

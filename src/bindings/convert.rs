@@ -3,10 +3,10 @@
 use super::dtype::PyDType;
 use super::tensor::PyTensor;
 use crate::dtype::DType;
-use crate::tensor::{Scalar, Tensor};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use crate::tensor::{Datum, NestedData, Scalar, Tensor};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyList, PySequence, PyTuple};
+use pyo3::types::{PyBool, PyFloat, PyList, PySequence, PyString, PyTuple};
 
 /// A Python number as a scalar, or None for anything else.
 pub fn scalar_of(obj: &Bound<'_, PyAny>) -> Option<Scalar> {
@@ -18,7 +18,7 @@ pub fn scalar_of(obj: &Bound<'_, PyAny>) -> Option<Scalar> {
     }
     // The common non-numbers, refused before the probes below (a failed extract or hasattr
     // costs a Python exception).
-    if obj.is_none() || obj.is_instance_of::<PyTensor>() || obj.is_instance_of::<pyo3::types::PyString>() {
+    if obj.is_none() || obj.is_instance_of::<PyTensor>() || obj.is_instance_of::<PyString>() {
         return None;
     }
     if let Ok(i) = obj.extract::<i64>() {
@@ -51,15 +51,16 @@ pub fn operand(obj: &Bound<'_, PyAny>) -> Option<Tensor> {
 /// Like `operand`, but a TypeError naming the op for anything else.
 pub fn operand_or_err(op: &str, obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     operand(obj).ok_or_else(|| {
-        let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-        PyTypeError::new_err(format!("{op}(): argument 'other' must be Tensor or Number, not {ty}"))
+        PyTypeError::new_err(format!(
+            "{op}(): argument 'other' must be Tensor or Number, not {}",
+            type_name(obj)
+        ))
     })
 }
 
 pub fn tensor_arg(op: &str, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     let t = obj.cast::<PyTensor>().map_err(|_| {
-        let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-        PyTypeError::new_err(format!("{op}(): argument '{name}' must be Tensor, not {ty}"))
+        PyTypeError::new_err(format!("{op}(): argument '{name}' must be Tensor, not {}", type_name(obj)))
     })?;
     // A tensor being modified by the method that receives it as an argument: an error, not the
     // panic of a failed borrow.
@@ -100,7 +101,7 @@ pub fn strict_int(obj: &Bound<'_, PyAny>) -> Option<i64> {
     }
     // NumPy integers and other `__index__` types; probing anything else would cost an exception.
     if obj.is_none()
-        || obj.is_instance_of::<pyo3::types::PyString>()
+        || obj.is_instance_of::<PyString>()
         || obj.is_instance_of::<PyDType>()
         || obj.is_instance_of::<PyTuple>()
         || obj.is_instance_of::<PyList>()
@@ -124,8 +125,6 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
         Ok(Arg::Given(obj.to_owned()))
     }
 }
-
-impl<'py> Arg<'py> {}
 
 /// A 0-d tensor without grad: what torch's parser accepts where a Number is expected.
 pub fn scalar_tensor(obj: &Bound<'_, PyAny>) -> Option<Tensor> {
@@ -220,16 +219,7 @@ pub fn shape_of(op: &str, args: &Bound<'_, PyTuple>) -> PyResult<Vec<i64>> {
 
 /// A shape of non-negative sizes (creation functions).
 pub fn sizes_of(op: &str, args: &Bound<'_, PyTuple>) -> PyResult<Vec<usize>> {
-    shape_of(op, args)?
-        .into_iter()
-        .map(|d| {
-            usize::try_from(d).map_err(|_| {
-                pyo3::exceptions::PyRuntimeError::new_err(format!(
-                    "{op}: Trying to create tensor with negative dimension {d}"
-                ))
-            })
-        })
-        .collect()
+    Ok(crate::api::functions::sizes(op, &shape_of(op, args)?)?)
 }
 
 /// A dtype, or Python's `float`, `int` and `bool` as torch maps them; None for anything else.
@@ -255,144 +245,42 @@ pub fn dtype_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DType>> {
         Some(o) => match dtype_if(o) {
             Some(d) => Ok(Some(d)),
             None => Err(PyTypeError::new_err(format!(
-                "dtype must be a ferrograd.dtype (float32, float64, int32, int64, bool), not {}",
+                "dtype must be a ferrograd.dtype ({}), not {}",
+                DType::ALL.iter().map(|d| d.name()).collect::<Vec<_>>().join(", "),
                 o.repr()?
             ))),
         },
     }
 }
 
-/// Nested Python data flattened, with its shape and the dtype torch would infer.
-pub struct Nested {
-    pub shape: Vec<usize>,
-    pub values: Vec<Scalar>,
-    pub dtype: DType,
-}
-
-pub fn nested(obj: &Bound<'_, PyAny>) -> PyResult<Nested> {
-    nested_as(obj, false)
-}
-
-/// `nested` for a caller that already knows the dtype (`tensor(data, dtype=...)`,
-/// `x.new_tensor(data)`): an element that is no number is then torch's TypeError ("must be real
-/// number"), not its RuntimeError for a dtype it cannot infer.
-pub fn nested_as(obj: &Bound<'_, PyAny>, dtype_known: bool) -> PyResult<Nested> {
-    let mut shape = Vec::new();
-    // The shape comes from the first element at each depth; every other element must match.
-    let mut probe = obj.clone();
-    loop {
-        if let Ok(t) = probe.cast::<PyTensor>() {
-            shape.extend_from_slice(t.borrow().t.shape());
-            break;
+/// Python data as `tensor()` reads it; `crate::tensor::flatten` does the rest.
+impl NestedData for Bound<'_, PyAny> {
+    type Error = PyErr;
+    // Type checks, not casts: a failed cast builds an error, which costs more than the check
+    // when every element is probed.
+    fn datum(&self) -> Datum {
+        if self.is_instance_of::<PyList>() || self.is_instance_of::<PyTuple>() {
+            return Datum::Seq(self.len().unwrap_or_default());
         }
-        if scalar_of(&probe).is_some() {
-            break;
+        if let Some(s) = scalar_of(self) {
+            return Datum::Number(s);
         }
-        if probe.is_instance_of::<PyList>() || probe.is_instance_of::<PyTuple>() {
-            let seq = probe.cast::<PySequence>()?;
-            let n = seq.len()?;
-            shape.push(n);
-            if n == 0 {
-                break;
-            }
-            let first = seq.get_item(0)?;
-            probe = first;
-            continue;
+        if let Ok(t) = self.cast::<PyTensor>() {
+            return Datum::Tensor(t.borrow().t.clone());
         }
-        // torch's errors: a str inside a sequence is "too many dimensions" (a str is a
-        // sequence to it), anything else a RuntimeError.
-        if probe.is_instance_of::<pyo3::types::PyString>() {
-            if shape.is_empty() {
-                return Err(PyTypeError::new_err("tensor(): invalid data type 'str'"));
-            }
-            return Err(PyValueError::new_err(format!("too many dimensions '{}'", type_name(&probe))));
+        if self.is_instance_of::<PyString>() {
+            Datum::Str
+        } else {
+            Datum::Other
         }
-        if dtype_known {
-            return Err(PyTypeError::new_err(format!("must be real number, not {}", type_name(&probe))));
+    }
+    fn item(&self, i: usize) -> PyResult<Self> {
+        if self.is_instance_of::<PyList>() {
+            return self.cast::<PyList>()?.get_item(i);
         }
-        return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
-            "Could not infer dtype of {}",
-            type_name(&probe)
-        )));
+        self.cast::<PyTuple>()?.get_item(i)
     }
-    let mut values = Vec::new();
-    walk(obj, 0, &shape, dtype_known, &mut values)?;
-    let dtype = if values.iter().any(|v| matches!(v, Scalar::Float(_))) {
-        DType::F32
-    } else if values.iter().any(|v| matches!(v, Scalar::Int(_))) {
-        DType::I64
-    } else if values.is_empty() {
-        DType::F32
-    } else {
-        DType::Bool
-    };
-    Ok(Nested { shape, values, dtype })
-}
-
-fn walk(
-    obj: &Bound<'_, PyAny>,
-    depth: usize,
-    shape: &[usize],
-    dtype_known: bool,
-    out: &mut Vec<Scalar>,
-) -> PyResult<()> {
-    if let Ok(t) = obj.cast::<PyTensor>() {
-        let t = t.borrow().t.clone();
-        if t.shape() != &shape[depth..] {
-            return Err(PyValueError::new_err(format!(
-                "expected sequence of length {:?} at dim {depth} (got a tensor of shape {:?})",
-                &shape[depth..],
-                t.shape()
-            )));
-        }
-        out.extend(crate::api::attrs::scalars_of(&t)?);
-        return Ok(());
+    fn type_name(&self) -> String {
+        type_name(self)
     }
-    if depth == shape.len() {
-        return match scalar_of(obj) {
-            Some(s) => {
-                out.push(s);
-                Ok(())
-            }
-            None => Err(not_a_number(obj, dtype_known)),
-        };
-    }
-    if !(obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>()) {
-        return Err(PyTypeError::new_err(format!(
-            "not a sequence: expected a sequence of length {} at dim {depth}, got {}",
-            shape[depth],
-            type_name(obj)
-        )));
-    }
-    let seq = obj.cast::<PySequence>()?;
-    let n = seq.len()?;
-    if n != shape[depth] {
-        return Err(PyValueError::new_err(format!(
-            "expected sequence of length {} at dim {depth} (got {n})",
-            shape[depth]
-        )));
-    }
-    for item in obj.try_iter()? {
-        walk(&item?, depth + 1, shape, dtype_known, out)?;
-    }
-    Ok(())
-}
-
-/// torch's error for an element that is not a number: with the dtype given, or for a nested
-/// sequence, a TypeError ("must be real number"); else the error of its dtype inference (a str
-/// is an invalid data type, anything else a dtype it cannot infer).
-fn not_a_number(obj: &Bound<'_, PyAny>, dtype_known: bool) -> PyErr {
-    let ty = type_name(obj);
-    if dtype_known || obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        PyTypeError::new_err(format!("must be real number, not {ty}"))
-    } else if obj.is_instance_of::<pyo3::types::PyString>() {
-        PyTypeError::new_err(format!("new(): invalid data type '{ty}'"))
-    } else {
-        pyo3::exceptions::PyRuntimeError::new_err(format!("Could not infer dtype of {ty}"))
-    }
-}
-
-/// Builds a tensor of `dtype` from flattened values.
-pub fn tensor_from_values(values: &[Scalar], shape: &[usize], dtype: DType) -> crate::Result<Tensor> {
-    Tensor::from_scalars(values, shape, dtype)
 }

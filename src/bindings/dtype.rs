@@ -43,15 +43,9 @@ impl PyDevice {
         if let Ok(d) = spec.cast::<PyDevice>() {
             return Ok(*d.get());
         }
-        // An int is a CUDA ordinal in torch (`x.to(0)`): refused as CUDA is, clearly.
         if !spec.is_instance_of::<pyo3::types::PyBool>() {
             if let Ok(i) = spec.extract::<i64>() {
-                if i < 0 {
-                    return Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
-                        "Device index must not be negative, got {i}"
-                    )));
-                }
-                return Ok(PyDevice { d: Device::parse(&format!("cuda:{i}"))? });
+                return Ok(PyDevice { d: Device::of_ordinal(i)? });
             }
         }
         let s: String = spec.extract()?;
@@ -66,10 +60,7 @@ impl PyDevice {
         self.d.index()
     }
     fn __repr__(&self) -> String {
-        match self.d.index() {
-            Some(i) => format!("device(type='{}', index={i})", self.d.type_name()),
-            None => format!("device(type='{}')", self.d.type_name()),
-        }
+        self.d.repr()
     }
     fn __str__(&self) -> String {
         self.d.to_string()
@@ -82,10 +73,7 @@ impl PyDevice {
         if let Ok(d) = other.cast::<PyDevice>() {
             return d.get().d == self.d;
         }
-        if let Ok(s) = other.cast::<PyString>() {
-            return Device::parse(&s.to_string()).map(|d| d == self.d).unwrap_or(false);
-        }
-        false
+        other.cast::<PyString>().is_ok_and(|s| Device::parse(&s.to_string()).is_ok_and(|d| d == self.d))
     }
 }
 

@@ -7,23 +7,8 @@ use super::tensor::PyTensor;
 use crate::error::{Error, Result};
 use crate::ops::custom::{attach, CustomBackward};
 use crate::tensor::Tensor;
-use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
-use std::collections::HashSet;
-
-/// Node names must be `'static`; each distinct Function name is leaked once.
-fn intern(name: &str) -> &'static str {
-    static NAMES: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
-    let mut g = NAMES.lock();
-    let set = g.get_or_insert_with(HashSet::new);
-    if let Some(s) = set.get(name) {
-        return s;
-    }
-    let s: &'static str = Box::leak(name.to_string().into_boxed_str());
-    set.insert(s);
-    s
-}
 
 struct PyBackward {
     f: Py<PyAny>,
@@ -73,61 +58,41 @@ pub fn _function_apply(
     outputs: &Bound<'_, PyAny>,
     saved: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Vec<super::identity::TensorObj>> {
-    let ins: Vec<Tensor> =
-        inputs.try_iter()?.map(|o| tensor_arg("apply", "inputs", &o?)).collect::<PyResult<_>>()?;
-    let outs: Vec<Tensor> =
-        outputs.try_iter()?.map(|o| tensor_arg("apply", "outputs", &o?)).collect::<PyResult<_>>()?;
-    let bytes = match saved {
-        Some(s) if !s.is_none() => saved_bytes(s)?,
-        _ => 0,
+    let tensors = |o: &Bound<'_, PyAny>, what| -> PyResult<Vec<Tensor>> {
+        o.try_iter()?.map(|o| tensor_arg("apply", what, &o?)).collect()
     };
-    let got = attach(intern(name), &ins, outs, Box::new(PyBackward { f: backward }), bytes)?;
-    Ok(got.into_iter().map(PyTensor::wrap).collect())
-}
-
-/// Bytes of the distinct tensors in `saved` (None and non-tensors count nothing).
-fn saved_bytes(saved: &Bound<'_, PyAny>) -> PyResult<usize> {
-    let mut seen: Vec<Tensor> = Vec::new();
-    for o in saved.try_iter()? {
-        if let Ok(t) = o?.cast::<PyTensor>() {
-            let t = t.borrow().t.clone();
-            if !seen.iter().any(|s| s.same_tensor(&t)) {
-                seen.push(t);
+    let ins = tensors(inputs, "inputs")?;
+    let outs = tensors(outputs, "outputs")?;
+    // None and non-tensors in `saved` keep nothing.
+    let mut kept = Vec::new();
+    if let Some(s) = saved.filter(|s| !s.is_none()) {
+        for o in s.try_iter()? {
+            if let Ok(t) = o?.cast::<PyTensor>() {
+                kept.push(t.borrow().t.clone());
             }
         }
     }
-    Ok(seen.iter().map(|t| t.numel() * t.dtype().size_in_bytes()).sum())
+    let got = attach(name, &ins, outs, Box::new(PyBackward { f: backward }), &kept)?;
+    Ok(got.into_iter().map(PyTensor::wrap).collect())
 }
 
-/// A Function's saved output: kept as a plain alias plus a weak link to its node (a strong one
-/// would close the cycle node -> backward -> ctx -> output -> node). Unpacked while recording
-/// (create_graph), it has its history back, so double backward flows through it.
+/// A Function's saved output (see `crate::autograd::saved::SavedOutput`).
 #[pyclass(module = "ferrograd._core", frozen)]
-pub struct SavedOutput {
-    alias: Tensor,
-    node: Option<std::sync::Weak<crate::autograd::Node>>,
-}
+pub struct SavedOutput(crate::autograd::saved::SavedOutput);
 
 #[pymethods]
 impl SavedOutput {
     #[new]
     fn new(t: &Bound<'_, PyAny>) -> PyResult<SavedOutput> {
-        let t = tensor_arg("SavedOutput", "tensor", t)?;
-        let node = t.grad_fn().map(|n| std::sync::Arc::downgrade(&n));
-        Ok(SavedOutput { alias: t.detach(), node })
+        Ok(SavedOutput(crate::autograd::saved::SavedOutput::new(&tensor_arg("SavedOutput", "tensor", t)?)))
     }
 
     fn unpack(&self) -> super::identity::TensorObj {
-        if crate::autograd::is_grad_enabled() {
-            if let Some(n) = self.node.as_ref().and_then(|w| w.upgrade()) {
-                return PyTensor::wrap(self.alias.alias_with_grad_fn(n));
-            }
-        }
-        PyTensor::wrap(self.alias.clone())
+        PyTensor::wrap(self.0.unpack())
     }
 
     #[getter]
     fn _version(&self) -> u64 {
-        self.alias.version()
+        self.0.version()
     }
 }

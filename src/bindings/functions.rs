@@ -1,6 +1,6 @@
 //! Module-level functions: creation, joining, grad mode, seeding.
 
-use super::convert::{dtype_of, scalar_of, sizes_of, tensor_arg, tensor_from_values};
+use super::convert::{dtype_of, scalar_of, sizes_of, tensor_arg};
 use super::dtype::device_of;
 use super::identity::TensorObj;
 use super::tensor::{PyTensor, R};
@@ -33,8 +33,8 @@ pub fn tensor_impl(data: &Bound<'_, PyAny>, dtype: Option<DType>, requires_grad:
         (Some(t), Some(d)) => t.contiguous_copy()?.cast_raw(d)?,
         (Some(t), None) => t.contiguous_copy()?,
         (None, _) => {
-            let n = super::convert::nested_as(data, dtype.is_some())?;
-            tensor_from_values(&n.values, &n.shape, dtype.unwrap_or(n.dtype))?
+            let n = crate::tensor::flatten(data, dtype.is_some())?;
+            Tensor::from_scalars(&n.values, &n.shape, dtype.unwrap_or(n.dtype))?
         }
     };
     finish(t, None, requires_grad)

@@ -2,12 +2,14 @@
 //! GIL) and takes the GIL just for itself. An exception it raises is kept and re-raised as is
 //! when backward returns to Python.
 
+use super::convert::type_name;
 use super::tensor::PyTensor;
 use crate::autograd::gc::Visit;
-use crate::autograd::hooks::{GradHook, NodeHook, PostAccumulateHook};
-use crate::error::{fmt_shape, Error, Result};
+use crate::autograd::hooks::{replaced_grad, GradHook, NodeHook, PostAccumulateHook, Remover};
+use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use parking_lot::Mutex;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use std::ops::ControlFlow;
@@ -29,50 +31,31 @@ pub(crate) fn keep(e: PyErr) -> Error {
     Error::Autograd(format!("a Python hook raised {msg}"))
 }
 
-fn tensor_result(py: Python<'_>, r: Bound<'_, PyAny>, like: &Tensor, what: &str) -> Result<Option<Tensor>> {
+/// What a hook returned in place of the gradient `like`: None keeps it.
+fn tensor_result(r: Bound<'_, PyAny>, like: &Tensor, what: &str) -> Result<Option<Tensor>> {
     if r.is_none() {
         return Ok(None);
     }
-    let t = match r.cast::<PyTensor>() {
-        Ok(t) => t.borrow().t.clone(),
-        Err(_) => {
-            let ty = r.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-            return Err(keep(pyo3::exceptions::PyTypeError::new_err(format!(
-                "{what} must return None or a Tensor, got {ty}"
-            ))));
-        }
-    };
-    let _ = py;
-    if t.shape() != like.shape() {
-        return Err(Error::Shape(format!(
-            "{what} has changed the size of value: expected {}, got {}",
-            fmt_shape(like.shape()),
-            fmt_shape(t.shape())
-        )));
+    match r.cast::<PyTensor>() {
+        Ok(t) => replaced_grad(what, like, t.borrow().t.clone()).map(Some),
+        Err(_) => Err(keep(PyTypeError::new_err(format!(
+            "{what} must return None or a Tensor, got {}",
+            type_name(&r)
+        )))),
     }
-    Ok(Some(t))
 }
 
-pub struct PyGradHook(pub Py<PyAny>);
-
-/// Python's main thread, if the module was imported on it. Python runs signal handlers only
-/// there, so only a backward called from it checks for them (other threads would just contend
-/// for the GIL). Imported elsewhere, every thread checks.
-static MAIN_THREAD: std::sync::OnceLock<std::thread::ThreadId> = std::sync::OnceLock::new();
-
 /// Lets Ctrl-C stop a long backward: the engine asks between nodes, and a KeyboardInterrupt (or
-/// whatever a signal handler raised) is re-raised when backward returns to Python.
+/// whatever a signal handler raised) is re-raised when backward returns to Python. Python runs
+/// signal handlers only on its main thread, so only a backward called from it asks, if the
+/// module was imported there (imported elsewhere, every thread asks).
 pub(crate) fn install_interrupt_check(py: Python<'_>) -> PyResult<()> {
     let threading = py.import("threading")?;
-    if threading.call_method0("current_thread")?.is(&threading.call_method0("main_thread")?) {
-        let _ = MAIN_THREAD.set(std::thread::current().id());
-    }
-    crate::autograd::engine::set_interrupt_check(|| {
-        if MAIN_THREAD.get().is_some_and(|t| *t != std::thread::current().id()) {
-            return Ok(());
-        }
-        Python::attach(|py| py.check_signals()).map_err(keep)
-    });
+    let main = threading.call_method0("current_thread")?.is(&threading.call_method0("main_thread")?);
+    crate::autograd::engine::set_interrupt_check(
+        || Python::attach(|py| py.check_signals()).map_err(keep),
+        main.then(|| std::thread::current().id()),
+    );
     Ok(())
 }
 
@@ -91,6 +74,8 @@ pub(crate) fn gc_visitor<'a>(
     }
 }
 
+pub struct PyGradHook(pub Py<PyAny>);
+
 impl GradHook for PyGradHook {
     fn visit_foreign(&self, visit: &mut Visit<'_>) -> ControlFlow<()> {
         visit(&self.0)
@@ -98,7 +83,7 @@ impl GradHook for PyGradHook {
     fn call(&self, grad: &Tensor) -> Result<Option<Tensor>> {
         Python::attach(|py| {
             let r = self.0.bind(py).call1((PyTensor::wrap(grad.clone()),)).map_err(keep)?;
-            tensor_result(py, r, grad, "hook")
+            tensor_result(r, grad, "hook")
         })
     }
 }
@@ -143,7 +128,7 @@ impl NodeHook for PyNodeHook {
                 return Ok(None);
             }
             let first = r.get_item(0).map_err(keep)?;
-            tensor_result(py, first, grad_output, "prehook")
+            tensor_result(first, grad_output, "prehook")
         })
     }
 
@@ -164,7 +149,7 @@ impl NodeHook for PyNodeHook {
             for (i, old) in grad_inputs.iter().enumerate() {
                 let item = r.get_item(i).map_err(keep)?;
                 out.push(match old {
-                    Some(o) => tensor_result(py, item, o, "hook")?,
+                    Some(o) => tensor_result(item, o, "hook")?,
                     None => None,
                 });
             }
@@ -176,11 +161,11 @@ impl NodeHook for PyNodeHook {
 /// What `register_hook` returns: `handle.remove()` unregisters the hook.
 #[pyclass(module = "ferrograd.utils.hooks", name = "RemovableHandle")]
 pub struct RemovableHandle {
-    remover: Option<Box<dyn Fn() + Send + Sync>>,
+    remover: Option<Remover>,
 }
 
 impl RemovableHandle {
-    pub fn new(remover: Box<dyn Fn() + Send + Sync>) -> Self {
+    pub fn new(remover: Remover) -> Self {
         RemovableHandle { remover: Some(remover) }
     }
 }
@@ -217,7 +202,7 @@ impl crate::autograd::saved::PackedValue for PyPacked {
             let r = self.unpack.bind(py).call1((self.obj.clone_ref(py),)).map_err(keep)?;
             match r.cast::<PyTensor>() {
                 Ok(t) => Ok(t.borrow().t.clone()),
-                Err(_) => Err(keep(pyo3::exceptions::PyTypeError::new_err(
+                Err(_) => Err(keep(PyTypeError::new_err(
                     "the unpack hook of saved_tensors_hooks must return a Tensor",
                 ))),
             }

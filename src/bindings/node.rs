@@ -1,5 +1,7 @@
 //! `grad_fn` objects: a Python view of a graph node (name, next_functions).
 
+use super::hooks::{PyNodeHook, RemovableHandle};
+use crate::autograd::hooks::{add_removable, NodeHook};
 use crate::autograd::Node;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -21,14 +23,8 @@ impl PyNode {
         PyNode { node }
     }
 
-    fn add_hook(&self, h: super::hooks::PyNodeHook) -> super::hooks::RemovableHandle {
-        let id = self.node.node_hooks.add(Arc::new(h));
-        let weak = Arc::downgrade(&self.node);
-        super::hooks::RemovableHandle::new(Box::new(move || {
-            if let Some(n) = weak.upgrade() {
-                n.node_hooks.remove(id);
-            }
-        }))
+    fn add_hook(&self, h: PyNodeHook) -> RemovableHandle {
+        RemovableHandle::new(add_removable(&self.node, |n| &n.node_hooks, Arc::new(h) as Arc<dyn NodeHook>))
     }
 }
 
@@ -51,27 +47,19 @@ impl PyNode {
     /// ((next_node, input_nr), ...) for each input; None where the input needs no gradient.
     #[getter]
     fn next_functions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let items: Vec<Bound<'py, PyAny>> = self
-            .node
-            .next
-            .iter()
-            .map(|e| match e {
-                Some(e) => (PyNode::new(e.node.clone()), 0usize).into_pyobject(py).map(|t| t.into_any()),
-                None => (py.None(), 0usize).into_pyobject(py).map(|t| t.into_any()),
-            })
-            .collect::<PyResult<_>>()?;
+        let items = self.node.next.iter().map(|e| (e.as_ref().map(|e| PyNode::new(e.node.clone())), 0usize));
         PyTuple::new(py, items)
     }
 
     /// Registers `hook(grad_inputs, grad_outputs)`, run after this node computed its input
     /// gradients; a returned tuple replaces them.
-    fn register_hook(&self, hook: Py<PyAny>) -> super::hooks::RemovableHandle {
-        self.add_hook(super::hooks::PyNodeHook { pre: None, post: Some(hook) })
+    fn register_hook(&self, hook: Py<PyAny>) -> RemovableHandle {
+        self.add_hook(PyNodeHook { pre: None, post: Some(hook) })
     }
 
     /// Registers `hook(grad_outputs)`, run before this node; a returned tuple replaces them.
-    fn register_prehook(&self, hook: Py<PyAny>) -> super::hooks::RemovableHandle {
-        self.add_hook(super::hooks::PyNodeHook { pre: Some(hook), post: None })
+    fn register_prehook(&self, hook: Py<PyAny>) -> RemovableHandle {
+        self.add_hook(PyNodeHook { pre: Some(hook), post: None })
     }
 
     /// Shape of the tensor this node differentiates (ferrograd extension).

@@ -7,6 +7,8 @@ use crate::autograd::{Backward, Node};
 use crate::error::{bail, fmt_shape, Result};
 use crate::shape::Dims;
 use crate::tensor::Tensor;
+use parking_lot::Mutex;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// The user's backward: output gradients in, one optional gradient per input out.
@@ -76,17 +78,42 @@ impl Backward for SliceOfFlat {
     }
 }
 
+/// Node names must be `'static`; each distinct function name is leaked once.
+fn intern(name: &str) -> &'static str {
+    static NAMES: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+    let mut g = NAMES.lock();
+    let set = g.get_or_insert_with(HashSet::new);
+    if let Some(s) = set.get(name) {
+        return s;
+    }
+    let s: &'static str = Box::leak(name.to_string().into_boxed_str());
+    set.insert(s);
+    s
+}
+
+/// Bytes of the distinct tensors in `saved` (one saved twice counts once).
+fn distinct_bytes(saved: &[Tensor]) -> usize {
+    let mut seen: Vec<&Tensor> = Vec::new();
+    for t in saved {
+        if !seen.iter().any(|s| s.same_tensor(t)) {
+            seen.push(t);
+        }
+    }
+    seen.iter().map(|t| t.numel() * t.dtype().size_in_bytes()).sum()
+}
+
 /// Attaches `rule` to `outputs` (fresh tensors computed without recording) as the gradient
-/// of `inputs`; `saved_bytes` is what the rule keeps for backward (the node reports it until a
-/// backward frees the rule). Returns the outputs to hand back (aliases where an output was an
-/// input).
+/// of `inputs`; `saved` are the tensors the rule keeps for backward (the node reports their
+/// bytes until a backward frees the rule). Returns the outputs to hand back (aliases where an
+/// output was an input).
 pub fn attach(
-    name: &'static str,
+    name: &str,
     inputs: &[Tensor],
     outputs: Vec<Tensor>,
     rule: Box<dyn CustomBackward>,
-    saved_bytes: usize,
+    saved: &[Tensor],
 ) -> Result<Vec<Tensor>> {
+    let (name, saved_bytes) = (intern(name), distinct_bytes(saved));
     if outputs.is_empty() {
         return Ok(outputs);
     }
@@ -134,4 +161,18 @@ pub fn attach(
         bail!(Autograd, "{name}: output sizes changed while attaching ({})", fmt_shape(&[start, total]))
     }
     Ok(outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_interned_and_saved_tensors_counted_once() {
+        let a = intern(&String::from("MyFunctionBackward"));
+        assert!(std::ptr::eq(a, intern("MyFunctionBackward")));
+        let t = Tensor::zeros(&[3], crate::DType::F64).unwrap();
+        let u = Tensor::zeros(&[2], crate::DType::F32).unwrap();
+        assert_eq!(distinct_bytes(&[t.clone(), u, t]), 3 * 8 + 2 * 4);
+    }
 }

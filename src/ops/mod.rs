@@ -6,6 +6,7 @@ pub mod compare;
 pub mod conv;
 pub mod custom;
 pub mod index;
+pub mod index_parse;
 pub mod inplace;
 pub mod join;
 pub mod layer_norm;

@@ -2,9 +2,11 @@
 
 mod creation;
 mod data;
+mod external;
+mod nested;
 pub mod rng;
 
-use crate::autograd::hooks::{GradHook, HookList, PostAccumulateHook};
+use crate::autograd::hooks::{add_removable, GradHook, HookList, PostAccumulateHook, Remover};
 use crate::autograd::{self, Edge, Node};
 use crate::backend::cpu::CpuStorage;
 use crate::device::Device;
@@ -18,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 pub use creation::Scalar;
+pub use nested::{flatten, Datum, Nested, NestedData};
 
 /// Autograd state of one tensor, shared with its AccumulateGrad node (for leaves) so gradients
 /// reach `.grad` even if the Python object rebinds its data.
@@ -294,34 +297,18 @@ impl Tensor {
 
     /// Tensor.register_hook: on a non-leaf the hook goes on its grad_fn (it sees the gradient
     /// flowing into that node); on a leaf it runs before accumulation. Returns a remover.
-    pub fn register_hook(&self, hook: Arc<dyn GradHook>) -> Result<Box<dyn Fn() + Send + Sync>> {
+    pub fn register_hook(&self, hook: Arc<dyn GradHook>) -> Result<Remover> {
         let mut m = self.0.meta.lock();
         if let Some(node) = &m.grad_fn {
-            let id = node.tensor_hooks.add(hook);
-            let weak = Arc::downgrade(node);
-            return Ok(Box::new(move || {
-                if let Some(n) = weak.upgrade() {
-                    n.tensor_hooks.remove(id);
-                }
-            }));
+            return Ok(add_removable(node, |n| &n.tensor_hooks, hook));
         }
         if !m.requires_grad {
             bail!(Autograd, "cannot register a hook on a tensor that doesn't require gradient")
         }
-        let list = m.hooks.get_or_insert_with(Default::default).clone();
-        let id = list.add(hook);
-        let weak = Arc::downgrade(&list);
-        Ok(Box::new(move || {
-            if let Some(l) = weak.upgrade() {
-                l.remove(id);
-            }
-        }))
+        Ok(add_removable(m.hooks.get_or_insert_with(Default::default), |l| l, hook))
     }
 
-    pub fn register_post_accumulate_grad_hook(
-        &self,
-        hook: Arc<dyn PostAccumulateHook>,
-    ) -> Result<Box<dyn Fn() + Send + Sync>> {
+    pub fn register_post_accumulate_grad_hook(&self, hook: Arc<dyn PostAccumulateHook>) -> Result<Remover> {
         let mut m = self.0.meta.lock();
         if m.grad_fn.is_some() {
             bail!(Autograd, "post accumulate grad hooks cannot be registered on non-leaf tensors")
@@ -329,14 +316,7 @@ impl Tensor {
         if !m.requires_grad {
             bail!(Autograd, "cannot register a hook on a tensor that doesn't require gradient")
         }
-        let list = m.post_accumulate_hooks.get_or_insert_with(Default::default).clone();
-        let id = list.add(hook);
-        let weak = Arc::downgrade(&list);
-        Ok(Box::new(move || {
-            if let Some(l) = weak.upgrade() {
-                l.remove(id);
-            }
-        }))
+        Ok(add_removable(m.post_accumulate_hooks.get_or_insert_with(Default::default), |l| l, hook))
     }
 
     /// This tensor's tangent at dual level `level` (forward mode).
