@@ -5,7 +5,7 @@ memory sharing, item/tolist/len/iteration, manual_seed, the legacy FloatTensor c
 import ferrograd as fg
 import numpy as np
 import pytest
-from helpers import assert_raises_like_torch, dtype_name, run_both, to_numpy
+from helpers import assert_raises_like_torch, dtype_name, run_both, to_numpy, torch_module
 
 torch = pytest.importorskip("torch")
 
@@ -495,6 +495,23 @@ def test_from_numpy_read_only_array_is_copied_not_shared():
     t += 1.0
     assert a.tolist() == [[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]]
     assert t.tolist() == [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
+
+
+def test_tensor_of_a_read_only_array_copies_silently_as_torch():
+    # Regression: tensor() (which copies every array) warned that a read-only array "is not
+    # writable ... copies it", the warning of from_numpy and as_tensor, which would share it
+    import warnings
+
+    t = torch_module()
+    a = np.arange(3.0)
+    a.flags.writeable = False
+    for m in (fg, t):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            x = m.tensor(a)
+        assert x.tolist() == [0.0, 1.0, 2.0]
+    with pytest.warns(UserWarning, match="not writable"):
+        fg.as_tensor(a)
 
 
 # --- legacy constructors given a tensor, sizes with bools -------------------------------------

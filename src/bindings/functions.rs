@@ -27,7 +27,7 @@ pub fn size_obj<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, Py
 pub fn tensor_impl(data: &Bound<'_, PyAny>, dtype: Option<DType>, requires_grad: bool) -> R {
     let copied = match data.cast::<PyTensor>() {
         Ok(t) => Some(t.borrow().t.detach()),
-        Err(_) => numpy_array(data)?.map(|arr| super::numpy::from_numpy(&arr)).transpose()?,
+        Err(_) => numpy_array(data)?.map(|arr| super::numpy::from_numpy(&arr, false)).transpose()?,
     };
     let t = match (copied, dtype) {
         (Some(t), Some(d)) => t.contiguous_copy()?.cast_raw(d)?,
@@ -92,7 +92,7 @@ pub fn as_tensor(
     // to another device or dtype, it is copied).
     if let Some(d) = super::numpy::shareable_dtype(data)? {
         if dt.is_none_or(|want| want == d) {
-            return finish(super::numpy::from_numpy(data)?, Some(dev), false);
+            return finish(super::numpy::from_numpy(data, true)?, Some(dev), false);
         }
     }
     finish(tensor_impl(data, dt, false)?.t, Some(dev), false)
@@ -100,7 +100,7 @@ pub fn as_tensor(
 
 #[pyfunction]
 pub fn from_numpy(arr: &Bound<'_, PyAny>) -> R {
-    Ok(PyTensor::wrap(super::numpy::from_numpy(arr)?))
+    Ok(PyTensor::wrap(super::numpy::from_numpy(arr, true)?))
 }
 
 /// Legacy constructors: FloatTensor([1., 2.]), FloatTensor(2, 3), DoubleTensor(...), LongTensor(...).

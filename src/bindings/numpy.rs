@@ -23,7 +23,9 @@ pub fn shareable_dtype(obj: &Bound<'_, PyAny>) -> PyResult<Option<DType>> {
     Ok(DType::from_numpy_typestr(&ts))
 }
 
-pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
+/// `warn_readonly`: say that a read-only array is copied, not shared (torch.from_numpy and
+/// as_tensor warn there; torch.tensor copies every array and says nothing).
+pub fn from_numpy(arr: &Bound<'_, PyAny>, warn_readonly: bool) -> PyResult<Tensor> {
     if !is_ndarray(arr)? {
         let ty = arr.get_type().name()?.to_string();
         return Err(PyTypeError::new_err(format!("expected np.ndarray (got {ty})")));
@@ -46,7 +48,7 @@ pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     let shape: Vec<usize> = get("shape")?.extract()?;
     let (ptr, readonly): (usize, bool) = get("data")?.extract()?;
     let aligned = ptr.is_multiple_of(dtype.size_in_bytes());
-    if readonly {
+    if readonly && warn_readonly {
         // Sharing would let an in-place op write to read-only (possibly unmapped-for-write)
         // memory and crash the process; torch shares and warns, we copy and warn.
         let warnings = arr.py().import("warnings")?;
@@ -58,7 +60,7 @@ pub fn from_numpy(arr: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     if readonly || !aligned {
         // Rust slices over a misaligned pointer are undefined behaviour (np.frombuffer with an
         // offset makes such arrays): copy into aligned memory instead of sharing.
-        return from_numpy(&arr.call_method0("copy")?);
+        return from_numpy(&arr.call_method0("copy")?, false);
     }
     let strides: Option<Vec<isize>> = match ai.get_item("strides")? {
         Some(s) if !s.is_none() => Some(s.extract()?),
