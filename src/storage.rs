@@ -236,16 +236,6 @@ fn on_cpu<'a>(op: &str, s: &'a StorageData) -> Result<&'a CpuStorage> {
     }
 }
 
-#[cfg(feature = "wgpu")]
-fn on_wgpu<'a>(op: &str, s: &'a StorageData) -> Result<&'a WgpuStorage> {
-    match s {
-        StorageData::Wgpu(w) => Ok(w),
-        StorageData::Cpu(_) => Err(crate::Error::Device(format!(
-            "{op}: Expected all tensors to be on the same device, but found at least two devices, wgpu and cpu!"
-        ))),
-    }
-}
-
 /// An optional operand moved onto the backend `$get` unwraps.
 macro_rules! opt_on {
     ($get:ident, $op:expr, $p:expr) => {
@@ -256,9 +246,21 @@ macro_rules! opt_on {
     };
 }
 
+/// The row kernels run on the CPU only: the ops check the device first and take their
+/// composite of generic kernels on wgpu, so a wgpu storage here is a caller's bug.
+fn host_rows<'a>(op: &str, s: &'a StorageData) -> Result<&'a CpuStorage> {
+    match s {
+        StorageData::Cpu(c) => Ok(c),
+        #[cfg(feature = "wgpu")]
+        StorageData::Wgpu(_) => {
+            Err(crate::Error::Backend(format!("{op}: the fused row kernels are CPU-only")))
+        }
+    }
+}
+
 impl RowKernels for StorageData {
     fn softmax_rows(&self, layout: &Layout, n: usize, log: bool) -> Result<Self> {
-        dispatch!(self, s => s.softmax_rows(layout, n, log))
+        Ok(StorageData::Cpu(host_rows("softmax", self)?.softmax_rows(layout, n, log)?))
     }
     fn softmax_backward_rows(
         &self,
@@ -268,7 +270,9 @@ impl RowKernels for StorageData {
         n: usize,
         log: bool,
     ) -> Result<Self> {
-        pair!("softmax_backward", self, y, (g, y) => g.softmax_backward_rows(layout, y, y_layout, n, log), StorageData::Cpu, StorageData::Wgpu)
+        const OP: &str = "softmax_backward";
+        let g = host_rows(OP, self)?;
+        Ok(StorageData::Cpu(g.softmax_backward_rows(layout, on_cpu(OP, y)?, y_layout, n, log)?))
     }
     fn layer_norm_rows(
         &self,
@@ -279,29 +283,10 @@ impl RowKernels for StorageData {
         eps: f64,
     ) -> Result<[Self; 3]> {
         const OP: &str = "layer_norm";
-        match self {
-            StorageData::Cpu(c) => {
-                let [o, m, r] = c.layer_norm_rows(
-                    layout,
-                    n,
-                    opt_on!(on_cpu, OP, weight),
-                    opt_on!(on_cpu, OP, bias),
-                    eps,
-                )?;
-                Ok([StorageData::Cpu(o), StorageData::Cpu(m), StorageData::Cpu(r)])
-            }
-            #[cfg(feature = "wgpu")]
-            StorageData::Wgpu(w) => {
-                let [o, m, r] = w.layer_norm_rows(
-                    layout,
-                    n,
-                    opt_on!(on_wgpu, OP, weight),
-                    opt_on!(on_wgpu, OP, bias),
-                    eps,
-                )?;
-                Ok([StorageData::Wgpu(o), StorageData::Wgpu(m), StorageData::Wgpu(r)])
-            }
-        }
+        let c = host_rows(OP, self)?;
+        let outs =
+            c.layer_norm_rows(layout, n, opt_on!(on_cpu, OP, weight), opt_on!(on_cpu, OP, bias), eps)?;
+        Ok(outs.map(StorageData::Cpu))
     }
     fn layer_norm_backward_rows(
         &self,
@@ -313,23 +298,12 @@ impl RowKernels for StorageData {
         want_gxh: bool,
     ) -> Result<(Self, Option<Self>)> {
         const OP: &str = "layer_norm_backward";
-        match self {
-            StorageData::Cpu(c) => {
-                let st = [on_cpu(OP, stats[0])?, on_cpu(OP, stats[1])?];
-                let x = (on_cpu(OP, x.0)?, x.1);
-                let (dx, gxh) =
-                    c.layer_norm_backward_rows(layout, x, st, opt_on!(on_cpu, OP, weight), n, want_gxh)?;
-                Ok((StorageData::Cpu(dx), gxh.map(StorageData::Cpu)))
-            }
-            #[cfg(feature = "wgpu")]
-            StorageData::Wgpu(g) => {
-                let st = [on_wgpu(OP, stats[0])?, on_wgpu(OP, stats[1])?];
-                let x = (on_wgpu(OP, x.0)?, x.1);
-                let (dx, gxh) =
-                    g.layer_norm_backward_rows(layout, x, st, opt_on!(on_wgpu, OP, weight), n, want_gxh)?;
-                Ok((StorageData::Wgpu(dx), gxh.map(StorageData::Wgpu)))
-            }
-        }
+        let g = host_rows(OP, self)?;
+        let st = [on_cpu(OP, stats[0])?, on_cpu(OP, stats[1])?];
+        let x = (on_cpu(OP, x.0)?, x.1);
+        let (dx, gxh) =
+            g.layer_norm_backward_rows(layout, x, st, opt_on!(on_cpu, OP, weight), n, want_gxh)?;
+        Ok((StorageData::Cpu(dx), gxh.map(StorageData::Cpu)))
     }
 }
 

@@ -7,7 +7,6 @@
 
 pub mod context;
 mod kernels;
-mod rows;
 pub mod runtime;
 
 use crate::backend::cpu::{Buf, CpuStorage};
